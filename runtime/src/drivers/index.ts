@@ -1,0 +1,8 @@
+import type { AdapterFactory } from "../router/adapter.js";
+
+/**
+ * Built-in adapter types by the name a route's `adapter` field uses. Each
+ * driver module exports its factory; a route names one of these.
+ */
+export const builtinAdapters: Readonly<Record<string, () => Promise<AdapterFactory>>> = {
+};

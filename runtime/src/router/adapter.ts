@@ -1,0 +1,107 @@
+import type { Logger } from "pino";
+import type { Address, Channel, DeliveryEventKind, Message, MessageStatus } from "../gen/hermes/v1/message_pb.js";
+import type { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
+import type { ErrorDetail } from "../errors/hermes-error.js";
+import type { Supervisor } from "../kernel/index.js";
+
+/**
+ * The native-plugin interface: what every channel adapter implements, whether
+ * it is built into the host (webhook, SMPP, SMTP) or wraps a WASM plugin.
+ *
+ * The router's dispatcher is the producer; the adapter is the consumer. The
+ * dispatcher never has more sends outstanding than the adapter's `demand()`,
+ * and calls `demand()` again after every completed send and whenever the
+ * adapter calls `ctx.demandChanged()` (a bind came up, a window opened). An
+ * adapter with a full window returns 0 and the flow stops upstream, with no
+ * polling and no unbounded queue.
+ */
+export interface ChannelAdapter {
+  /** Adapter type: "webhook", "smpp", "smtp", "wasm", ... */
+  readonly type: string;
+  /** Starts connections and children. Called once, before any send. */
+  start(ctx: AdapterContext): Promise<void>;
+  /** How many more sends the adapter accepts right now. */
+  demand(): number;
+  /**
+   * Sends one message (attempt counts from 1). Resolves with the outcome;
+   * rejecting is treated as a retryable INTERNAL failure.
+   */
+  send(message: Message, attempt: number): Promise<SendOutcome>;
+  /** Receives a provider callback addressed to this route (POST /webhooks/<route>). */
+  handleWebhook?(request: WebhookRequest): Promise<WebhookReply>;
+  /** Current health, as reported by AdminService. */
+  health(): AdapterHealth;
+  /** Stops gracefully: in-flight sends finish or fail retryably. */
+  stop(): Promise<void>;
+}
+
+/** What a send came to. A retryable failure is retried by the dispatcher. */
+export type SendOutcome =
+  | {
+      readonly kind: "submitted";
+      /** The provider's id, normalised as the adapter's reports will use it. */
+      readonly providerMessageId: string;
+      /** Further ids that reports may use (SMS parts, per-recipient ids). */
+      readonly extraProviderIds?: readonly string[];
+      readonly detail?: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: "failed"; readonly error: ErrorDetail; readonly detail?: Readonly<Record<string, string>> };
+
+/**
+ * A delivery report, receipt or inbound message from a provider. The gateway
+ * maps providerMessageId to the Hermes message (per route, kept 72 h) unless
+ * messageId is already known.
+ */
+export interface ProviderReport {
+  readonly kind: DeliveryEventKind;
+  readonly providerMessageId?: string;
+  readonly messageId?: string;
+  /** The status this report moves the message to, if any. */
+  readonly status?: MessageStatus;
+  readonly error?: ErrorDetail;
+  readonly detail?: Readonly<Record<string, string>>;
+  readonly time?: Date;
+  /** Inbound messages: addresses and text. */
+  readonly from?: Address;
+  readonly to?: Address;
+  readonly text?: string;
+  /** Inbound messages: the tenant they belong to (the route's tenant by default). */
+  readonly tenant?: string;
+}
+
+export interface AdapterContext {
+  readonly route: string;
+  readonly channel: Channel;
+  /** The route's adapter configuration, as written in the config file. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly log: Logger;
+  /** The route's supervisor: adapters start their actors under it. */
+  readonly supervisor: Supervisor;
+  /** Records a report durably; resolves once it is on disk. */
+  report(report: ProviderReport): Promise<void>;
+  /** Tells the dispatcher that demand() may have grown. */
+  demandChanged(): void;
+}
+
+export interface AdapterHealth {
+  readonly state: RouteState;
+  readonly reason?: string;
+  readonly detail?: Readonly<Record<string, string>>;
+}
+
+export interface WebhookRequest {
+  readonly method: string;
+  /** Path and query as received. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Uint8Array;
+}
+
+export interface WebhookReply {
+  readonly status: number;
+  readonly body?: string | Uint8Array;
+  readonly contentType?: string;
+}
+
+/** Builds an adapter from a route's config; registered per adapter type. */
+export type AdapterFactory = (config: Readonly<Record<string, unknown>>) => ChannelAdapter;

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// `npm test`: checks the contracts and generated code, type-checks, then runs
+// every test file (unit tests beside the sources, integration tests in test/)
+// with node's test runner. Tests build the .wasm they need themselves.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const only = process.argv.slice(2);
+// Local tools (buf, protoc-gen-es, asc) resolve as they do under `npm run`.
+process.env.PATH = `${join(root, "node_modules", ".bin")}:${process.env.PATH}`;
+
+function step(title, command, args, options = {}) {
+  process.stdout.write(`\n▶ ${title}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit", ...options });
+  if (result.status !== 0) {
+    process.stdout.write(`✖ ${title} failed (exit ${result.status ?? result.signal})\n`);
+    process.exit(result.status || 1);
+  }
+}
+
+/** Regenerates into a scratch copy of the repository's generated folders and diffs. */
+function checkGeneratedInSync() {
+  process.stdout.write("\n▶ generated code is in sync with proto/\n");
+  const scratch = mkdtempSync(join(tmpdir(), "hermes-gen-"));
+  try {
+    const template = readFileSync(join(root, "buf.gen.yaml"), "utf8");
+    const outs = [...template.matchAll(/^\s*out:\s*(\S+)\s*$/gm)].map((m) => m[1]);
+    const scratchTemplate = template.replace(/^(\s*out:\s*)(\S+)\s*$/gm, (_, lead, out) => `${lead}${join(scratch, out)}`);
+    writeFileSync(join(scratch, "buf.gen.yaml"), scratchTemplate);
+    const result = spawnSync(bin("buf"), ["generate", "--template", join(scratch, "buf.gen.yaml")], { cwd: root, stdio: "inherit" });
+    if (result.status !== 0) process.exit(result.status || 1);
+    const drift = [];
+    for (const out of outs) drift.push(...diffTrees(join(root, out), join(scratch, out), out));
+    if (drift.length > 0) {
+      process.stdout.write(`✖ generated code is out of sync; run \`npm run generate\`:\n  ${drift.join("\n  ")}\n`);
+      process.exit(1);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function listFiles(dir) {
+  try {
+    return readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+  } catch {
+    return [];
+  }
+}
+
+function diffTrees(committed, fresh, label) {
+  const a = listFiles(committed);
+  const b = listFiles(fresh);
+  const drift = [];
+  for (const f of new Set([...a, ...b])) {
+    if (!a.includes(f)) drift.push(`missing ${join(label, f)}`);
+    else if (!b.includes(f)) drift.push(`stale ${join(label, f)}`);
+    else if (!readFileSync(join(committed, f)).equals(readFileSync(join(fresh, f)))) drift.push(`differs ${join(label, f)}`);
+  }
+  return drift;
+}
+
+/** Compares the contracts with the previous commit, when it has contracts. */
+function checkBreaking() {
+  const previous = spawnSync("git", ["rev-parse", "--verify", "--quiet", "HEAD~1:proto"], { cwd: root });
+  if (previous.status !== 0) {
+    process.stdout.write("\n▶ buf breaking: skipped (the previous commit has no contracts)\n");
+    return;
+  }
+  step("buf breaking against the previous commit", bin("buf"), ["breaking", "--against", ".git#ref=HEAD~1"]);
+}
+
+function testFiles() {
+  const roots = ["runtime/src", "sdk", "cli/src", "cli/test", "test"];
+  const files = [];
+  for (const dir of roots) {
+    for (const f of listFiles(join(root, dir))) {
+      const path = join(dir, f);
+      if (/node_modules|[/\\]fixtures[/\\]|[/\\]bench[/\\]/.test(path)) continue;
+      if (/\.test\.ts$/.test(path)) files.push(path);
+    }
+  }
+  return only.length > 0 ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+}
+
+if (only.length === 0) {
+  checkGeneratedInSync();
+  step("buf lint", bin("buf"), ["lint"]);
+  checkBreaking();
+  step("type-check", bin("tsc"), ["-p", "tsconfig.json"]);
+}
+const files = testFiles();
+process.stdout.write(`\n▶ ${files.length} test files\n`);
+step(
+  "tests",
+  process.execPath,
+  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=3", "--test-timeout=240000", ...files],
+  { env: { ...process.env, HERMES_LOG_LEVEL: process.env.HERMES_LOG_LEVEL ?? "silent" } },
+);
