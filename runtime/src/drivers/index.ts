@@ -5,4 +5,5 @@ import type { AdapterFactory } from "../router/adapter.js";
  * driver module exports its factory; a route names one of these.
  */
 export const builtinAdapters: Readonly<Record<string, () => Promise<AdapterFactory>>> = {
+  webhook: () => import("./webhook/index.js").then((m) => m.createWebhookAdapter),
 };

@@ -35,8 +35,17 @@ export interface ChannelAdapter {
   stop(): Promise<void>;
 }
 
-/** What a send came to. A retryable failure is retried by the dispatcher. */
+/**
+ * What a send came to. `submitted` waits for a delivery report; `delivered`
+ * is final at once (a webhook endpoint that took the message). A retryable
+ * failure is retried by the dispatcher.
+ */
 export type SendOutcome =
+  | {
+      readonly kind: "delivered";
+      readonly providerMessageId?: string;
+      readonly detail?: Readonly<Record<string, string>>;
+    }
   | {
       readonly kind: "submitted";
       /** The provider's id, normalised as the adapter's reports will use it. */

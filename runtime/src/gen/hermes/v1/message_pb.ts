@@ -457,10 +457,11 @@ export const ChannelSchema: GenEnum<Channel> = /*@__PURE__*/
   enumDesc(file_hermes_v1_message, 0);
 
 /**
- * MessageStatus is the state machine of a message. Transitions only move
- * forward: ACCEPTED -> QUEUED -> SUBMITTED -> DELIVERED, with FAILED,
- * EXPIRED and REJECTED as the other terminal states. A retry moves a message
- * from QUEUED back to QUEUED with a higher attempt count.
+ * MessageStatus is the state machine of a message: ACCEPTED -> SUBMITTED ->
+ * DELIVERED, with FAILED, EXPIRED and REJECTED as the other terminal states.
+ * An attempt that fails temporarily moves the message to QUEUED until its
+ * next attempt. A terminal status never changes; later reports are recorded
+ * as events only.
  *
  * @generated from enum hermes.v1.MessageStatus
  */
@@ -471,14 +472,14 @@ export enum MessageStatus {
   UNSPECIFIED = 0,
 
   /**
-   * Durably stored by the gateway; the reply to Send was sent after this.
+   * Durably stored and queued on its route; Send replies after this.
    *
    * @generated from enum value: MESSAGE_STATUS_ACCEPTED = 1;
    */
   ACCEPTED = 1,
 
   /**
-   * Waiting for (or between) delivery attempts on a route.
+   * Waiting for the next delivery attempt after a temporary failure.
    *
    * @generated from enum value: MESSAGE_STATUS_QUEUED = 2;
    */

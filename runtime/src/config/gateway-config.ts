@@ -1,0 +1,229 @@
+import { readFileSync } from "node:fs";
+import { Channel } from "../gen/hermes/v1/message_pb.js";
+import { ErrorCode, HermesError } from "../errors/hermes-error.js";
+
+/** An API key's permissions: send messages, read them, administer the gateway. */
+export type Scope = "send" | "read" | "admin";
+
+export interface ApiKeyConfig {
+  /** The key itself, or... */
+  readonly key?: string;
+  /** ...its hex SHA-256, so config files need not hold secrets. */
+  readonly sha256?: string;
+  readonly tenant: string;
+  readonly scopes: readonly Scope[];
+  readonly name?: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+/** A route: routes of one channel are tried in config order; a DOWN route is skipped. */
+export interface RouteConfig {
+  readonly name: string;
+  readonly channel: Channel;
+  /** Adapter type: a built-in driver ("webhook", "smpp", "smtp", "wasm"). */
+  readonly adapter: string;
+  /** Tenants served; "*" (the default) serves every tenant. */
+  readonly tenants: readonly string[];
+  /** The adapter's own settings. */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly retry: RetryPolicy;
+  /** How long an undelivered message lives before it EXPIRES. */
+  readonly validitySeconds: number;
+}
+
+export interface GatewayConfig {
+  readonly server: { readonly host: string; readonly port: number };
+  readonly store: { readonly path: string; readonly synchronous: "FULL" | "NORMAL" };
+  readonly apiKeys: readonly ApiKeyConfig[];
+  readonly routes: readonly RouteConfig[];
+  readonly limits: {
+    /** Largest encoded message accepted by Send. */
+    readonly maxMessageBytes: number;
+    readonly maxBatchSize: number;
+  };
+  readonly plugins: { readonly dir: string; readonly allowUnsigned: boolean };
+  readonly logLevel: string;
+}
+
+const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
+
+/** The embedded defaults `npm start` runs on. */
+export const defaultConfig: GatewayConfig = {
+  server: { host: "127.0.0.1", port: 8080 },
+  store: { path: "data/hermes.db", synchronous: "FULL" },
+  apiKeys: [],
+  routes: [],
+  limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000 },
+  plugins: { dir: "data/plugins", allowUnsigned: false },
+  logLevel: "info",
+};
+
+const scopes: readonly Scope[] = ["send", "read", "admin"];
+
+/**
+ * Reads a config file (JSON) over the defaults, then environment overrides:
+ * HERMES_HOST, HERMES_PORT, HERMES_DB, HERMES_LOG_LEVEL and HERMES_API_KEYS
+ * ("key:tenant:send+read,key2:tenant2:admin").
+ */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const file = path ? (readJson(path) as Record<string, unknown>) : {};
+  const config = parseConfig(file);
+  return applyEnv(config, env);
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw invalid(path, `cannot read config file: ${(cause as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw invalid(path, `config file is not valid JSON: ${(cause as Error).message}`);
+  }
+}
+
+/** Validates a parsed config object, naming the field at fault. */
+export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
+  const server = object(raw.server, "server");
+  const store = object(raw.store, "store");
+  const limits = object(raw.limits, "limits");
+  const plugins = object(raw.plugins, "plugins");
+  return {
+    server: {
+      host: string(server.host, "server.host") ?? defaultConfig.server.host,
+      port: integer(server.port, "server.port", 0, 65535) ?? defaultConfig.server.port,
+    },
+    store: {
+      path: string(store.path, "store.path") ?? defaultConfig.store.path,
+      synchronous: oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
+    },
+    apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) => parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`)),
+    routes: array(raw.routes, "routes").map((r, i) => parseRoute(object(r, `routes[${i}]`), `routes[${i}]`)),
+    limits: {
+      maxMessageBytes: integer(limits.maxMessageBytes, "limits.maxMessageBytes", 1) ?? defaultConfig.limits.maxMessageBytes,
+      maxBatchSize: integer(limits.maxBatchSize, "limits.maxBatchSize", 1) ?? defaultConfig.limits.maxBatchSize,
+    },
+    plugins: {
+      dir: string(plugins.dir, "plugins.dir") ?? defaultConfig.plugins.dir,
+      allowUnsigned: boolean(plugins.allowUnsigned, "plugins.allowUnsigned") ?? false,
+    },
+    logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
+  };
+}
+
+function parseApiKey(raw: Record<string, unknown>, at: string): ApiKeyConfig {
+  const key = string(raw.key, `${at}.key`);
+  const sha256 = string(raw.sha256, `${at}.sha256`);
+  if (!key && !sha256) throw invalid(at, "needs key or sha256");
+  if (sha256 && !/^[0-9a-f]{64}$/.test(sha256)) throw invalid(`${at}.sha256`, "must be 64 lower-case hex digits");
+  const tenant = string(raw.tenant, `${at}.tenant`);
+  if (!tenant) throw invalid(`${at}.tenant`, "is required");
+  const granted = array(raw.scopes, `${at}.scopes`).map((s, i) => oneOf(s, `${at}.scopes[${i}]`, scopes)!);
+  if (granted.length === 0) throw invalid(`${at}.scopes`, "needs at least one of send, read, admin");
+  return { key, sha256, tenant, scopes: granted, name: string(raw.name, `${at}.name`) };
+}
+
+/** Channel names as written in config files: "sms", "email", "push", "chat", "webhook". */
+export function parseChannel(value: unknown, at: string): Channel {
+  const name = typeof value === "string" ? value.toUpperCase() : "";
+  const channel = (Channel as unknown as Record<string, number>)[name];
+  if (channel === undefined || channel === Channel.UNSPECIFIED) {
+    throw invalid(at, `unknown channel ${JSON.stringify(value)}; use sms, email, push, chat or webhook`);
+  }
+  return channel;
+}
+
+function parseRoute(raw: Record<string, unknown>, at: string): RouteConfig {
+  const name = string(raw.name, `${at}.name`);
+  if (!name || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) throw invalid(`${at}.name`, "must match [a-z0-9][a-z0-9_-]{0,63}");
+  const adapter = string(raw.adapter, `${at}.adapter`);
+  if (!adapter) throw invalid(`${at}.adapter`, "is required");
+  const retry = object(raw.retry, `${at}.retry`);
+  const tenants = array(raw.tenants, `${at}.tenants`).map((t, i) => string(t, `${at}.tenants[${i}]`)!);
+  return {
+    name,
+    channel: parseChannel(raw.channel, `${at}.channel`),
+    adapter,
+    tenants: tenants.length > 0 ? tenants : ["*"],
+    config: object(raw.config, `${at}.config`),
+    retry: {
+      maxAttempts: integer(retry.maxAttempts, `${at}.retry.maxAttempts`, 1) ?? defaultRetry.maxAttempts,
+      initialBackoffMs: integer(retry.initialBackoffMs, `${at}.retry.initialBackoffMs`, 0) ?? defaultRetry.initialBackoffMs,
+      maxBackoffMs: integer(retry.maxBackoffMs, `${at}.retry.maxBackoffMs`, 0) ?? defaultRetry.maxBackoffMs,
+    },
+    validitySeconds: integer(raw.validitySeconds, `${at}.validitySeconds`, 1) ?? 86_400,
+  };
+}
+
+function applyEnv(config: GatewayConfig, env: NodeJS.ProcessEnv): GatewayConfig {
+  const apiKeys = env.HERMES_API_KEYS ? parseApiKeysEnv(env.HERMES_API_KEYS) : config.apiKeys;
+  return {
+    ...config,
+    server: {
+      host: env.HERMES_HOST ?? config.server.host,
+      port: env.HERMES_PORT ? integer(Number(env.HERMES_PORT), "HERMES_PORT", 0, 65535)! : config.server.port,
+    },
+    store: { ...config.store, path: env.HERMES_DB ?? config.store.path },
+    logLevel: env.HERMES_LOG_LEVEL ?? config.logLevel,
+    apiKeys,
+  };
+}
+
+function parseApiKeysEnv(value: string): ApiKeyConfig[] {
+  return value.split(",").map((entry, i) => {
+    const [key, tenant, granted] = entry.trim().split(":");
+    if (!key || !tenant || !granted) throw invalid(`HERMES_API_KEYS[${i}]`, 'expected "key:tenant:scope+scope"');
+    return parseApiKey({ key, tenant, scopes: granted.split("+") }, `HERMES_API_KEYS[${i}]`);
+  });
+}
+
+function invalid(at: string, reason: string): HermesError {
+  return new HermesError(ErrorCode.CONFIG_INVALID, `${at} ${reason}`, { field: at });
+}
+
+function object(value: unknown, at: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(at, "must be an object");
+  return value as Record<string, unknown>;
+}
+
+function array(value: unknown, at: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid(at, "must be an array");
+  return value;
+}
+
+function string(value: unknown, at: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw invalid(at, "must be a string");
+  return value;
+}
+
+function boolean(value: unknown, at: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") throw invalid(at, "must be true or false");
+  return value;
+}
+
+function integer(value: unknown, at: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(at, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw invalid(at, `must be one of ${allowed.join(", ")}`);
+  return value as T;
+}

@@ -1,0 +1,70 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  AdminService,
+  ProcessNodeSchema,
+  ProcessState,
+  RouteHealthSchema,
+  RouteState,
+  type ProcessNode,
+} from "../../gen/hermes/v1/admin_service_pb.js";
+import type { ProcessSnapshot, Supervisor } from "../../kernel/index.js";
+import type { Router } from "../../router/router.js";
+
+export interface AdminServiceDeps {
+  readonly router: Router;
+  readonly root: Supervisor;
+  readonly version: string;
+  readonly startedAt: number;
+}
+
+/** hermes.v1.AdminService: the supervision tree and the state of every route. */
+export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminService> {
+  return {
+    async getHealth() {
+      const routes = deps.router.routes.map((route) => {
+        const health = deps.router.health(route);
+        return create(RouteHealthSchema, {
+          name: route.config.name,
+          channel: route.config.channel,
+          adapter: route.adapter.type,
+          state: health.state,
+          reason: health.reason ?? "",
+          queued: BigInt(route.dispatcher.queued),
+          detail: { in_flight: String(route.dispatcher.inFlight), ...health.detail },
+        });
+      });
+      return {
+        healthy: routes.every((r) => r.state === RouteState.UP),
+        supervisionTree: toProcessNode(deps.root.snapshot()),
+        routes,
+        version: deps.version,
+        uptimeSeconds: BigInt(Math.floor((Date.now() - deps.startedAt) / 1000)),
+      };
+    },
+  };
+}
+
+const states: Readonly<Record<ProcessSnapshot["state"], ProcessState>> = {
+  starting: ProcessState.STARTING,
+  running: ProcessState.RUNNING,
+  restarting: ProcessState.RESTARTING,
+  stopping: ProcessState.STOPPING,
+  stopped: ProcessState.STOPPED,
+  failed: ProcessState.FAILED,
+};
+
+/** The kernel's snapshot in the contract's shape. */
+export function toProcessNode(snapshot: ProcessSnapshot): ProcessNode {
+  return create(ProcessNodeSchema, {
+    name: snapshot.name,
+    kind: snapshot.kind,
+    state: states[snapshot.state] ?? ProcessState.UNSPECIFIED,
+    restarts: snapshot.restarts,
+    mailboxDepth: snapshot.mailboxDepth,
+    demand: snapshot.demand,
+    strategy: snapshot.strategy ?? "",
+    children: snapshot.children.map(toProcessNode),
+    detail: snapshot.detail,
+  });
+}

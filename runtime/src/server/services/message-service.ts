@@ -1,0 +1,132 @@
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import {
+  BatchItemResultSchema,
+  MessageService,
+  type GetMessageRequest,
+  type SendBatchRequest,
+  type SendRequest,
+  type WatchEventsRequest,
+  type WatchEventsResponse,
+} from "../../gen/hermes/v1/message_service_pb.js";
+import type { DeliveryEvent } from "../../gen/hermes/v1/message_pb.js";
+import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
+import { matchesFilter, type EventFilter, type MessageStore } from "../../store/message-store.js";
+import type { EventBus } from "../../events/event-bus.js";
+import type { Router } from "../../router/router.js";
+import { principalKey } from "../auth.js";
+import { requirePrincipal, toConnectError } from "./errors.js";
+
+export interface MessageServiceDeps {
+  readonly router: Router;
+  readonly store: MessageStore;
+  readonly bus: EventBus;
+  readonly maxBatchSize: number;
+  /** Live events a slow watcher may lag behind before its stream is ended. */
+  readonly watchBufferSize?: number;
+}
+
+const replayPage = 500;
+
+/** hermes.v1.MessageService over the router and the store. */
+export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof MessageService> {
+  return {
+    async send(req: SendRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      if (!req.message) throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, "message is required", { field: "message" }));
+      const [outcome] = await deps.router.accept(tenant, [req.message]);
+      if (!outcome.ok) throw toConnectError(prefixField(outcome.error, "message"));
+      return { message: outcome.message, duplicate: outcome.duplicate };
+    },
+
+    async sendBatch(req: SendBatchRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      if (req.messages.length === 0) throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, "messages is empty", { field: "messages" }));
+      if (req.messages.length > deps.maxBatchSize) {
+        throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${deps.maxBatchSize} messages, got ${req.messages.length}`, { field: "messages" }));
+      }
+      const outcomes = await deps.router.accept(tenant, req.messages);
+      return {
+        results: outcomes.map((outcome, index) =>
+          create(BatchItemResultSchema, outcome.ok
+            ? { index, result: { case: "message", value: outcome.message }, duplicate: outcome.duplicate }
+            : { index, result: { case: "error", value: prefixField(outcome.error, `messages[${index}]`).toDetail() } }),
+        ),
+      };
+    },
+
+    async getMessage(req: GetMessageRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      if (!req.id) throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }));
+      const message = deps.store.get(req.id, tenant);
+      if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
+      return { message, events: deps.store.history(req.id) };
+    },
+
+    async *watchEvents(req: WatchEventsRequest, ctx: HandlerContext): AsyncGenerator<WatchEventsResponse> {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      const filter: EventFilter = { tenant, messageIds: req.messageIds, channels: req.channels };
+      yield* watch(deps, filter, req, ctx.signal);
+    },
+  };
+}
+
+/**
+ * Streams stored events after the requested sequence, then live ones. The
+ * live subscription starts before the replay so nothing falls in between;
+ * events the replay already sent are skipped by sequence.
+ */
+async function* watch(deps: MessageServiceDeps, filter: EventFilter, req: WatchEventsRequest, signal: AbortSignal): AsyncGenerator<WatchEventsResponse> {
+  const limit = deps.watchBufferSize ?? 10_000;
+  const live: DeliveryEvent[] = [];
+  let overflowed = false;
+  let wake: (() => void) | undefined;
+  const unsubscribe = deps.bus.subscribe((event) => {
+    if (!matchesFilter(event, filter)) return;
+    if (live.length >= limit) overflowed = true;
+    else live.push(event);
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener("abort", onAbort);
+  try {
+    let last = req.afterSequence;
+    if (req.replay) {
+      for (;;) {
+        const page = deps.store.eventsAfter(last, filter, replayPage);
+        for (const event of page) {
+          yield { $typeName: "hermes.v1.WatchEventsResponse", event };
+          last = event.sequence;
+        }
+        if (page.length < replayPage) break;
+      }
+    }
+    while (!signal.aborted) {
+      if (overflowed) {
+        throw new ConnectError(`watcher fell behind by more than ${limit} events; resume with after_sequence=${last} and replay=true`, Code.ResourceExhausted);
+      }
+      const event = live.shift();
+      if (!event) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
+      }
+      if (event.sequence <= last) continue;
+      last = event.sequence;
+      yield { $typeName: "hermes.v1.WatchEventsResponse", event };
+    }
+  } finally {
+    unsubscribe();
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Field paths in errors are relative to the request the caller sent. */
+function prefixField(error: HermesError, prefix: string): HermesError {
+  if (error.code !== ErrorCode.INVALID_ARGUMENT) return error;
+  const field = error.field ? `${prefix}.${error.field}` : prefix;
+  const text = error.field && error.rawMessage.startsWith(error.field)
+    ? field + error.rawMessage.slice(error.field.length)
+    : `${field}: ${error.rawMessage}`;
+  return new HermesError(error.code, text, { field, retryable: false });
+}
