@@ -1,14 +1,13 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type { connectNodeAdapter } from "@connectrpc/connect-node";
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
-export type RequestHandler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+/** A request handler as connect-node builds them (HTTP/1.1 and HTTP/2 alike). */
+export type RequestHandler = ReturnType<typeof connectNodeAdapter>;
 
 /** A listening dual-protocol server. */
 export interface DualProtocolServer {
@@ -25,8 +24,8 @@ export interface DualProtocolServer {
  * HTTP/2 preface goes to the http2 server, anything else to the http server.
  */
 export async function listenDualProtocol(handler: RequestHandler, port: number, host: string): Promise<DualProtocolServer> {
-  const h1 = http.createServer(handler);
-  const h2 = http2.createServer(handler);
+  const h1 = http.createServer(handler as http.RequestListener);
+  const h2 = http2.createServer(handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   h1.keepAliveTimeout = 65_000;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Channel } from "../gen/hermes/v1/message_pb.js";
+import { HermesError } from "../errors/hermes-error.js";
+import { loadConfig, parseConfig } from "./gateway-config.js";
+
+test("defaults fill what a config leaves out", () => {
+  const config = parseConfig({ routes: [{ name: "sms-main", channel: "sms", adapter: "smpp" }] });
+  assert.equal(config.server.port, 8080);
+  assert.equal(config.store.synchronous, "FULL");
+  assert.deepEqual(config.routes[0].tenants, ["*"]);
+  assert.equal(config.routes[0].channel, Channel.SMS);
+  assert.equal(config.routes[0].retry.maxAttempts, 5);
+});
+
+test("a bad config names the field at fault", () => {
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ routes: [{ name: "x", channel: "fax", adapter: "webhook" }] }, /routes\[0\]\.channel unknown channel "fax"/],
+    [{ routes: [{ name: "Bad Name", channel: "sms", adapter: "smpp" }] }, /routes\[0\]\.name must match/],
+    [{ server: { port: 70000 } }, /server\.port must be an integer from 0 to 65535/],
+    [{ apiKeys: [{ tenant: "a", scopes: ["send"] }] }, /apiKeys\[0\] needs key or sha256/],
+    [{ apiKeys: [{ key: "k", tenant: "a", scopes: ["root"] }] }, /apiKeys\[0\]\.scopes\[0\] must be one of send, read, admin/],
+    [{ routes: "nope" }, /routes must be an array/],
+  ];
+  for (const [raw, message] of cases) {
+    assert.throws(() => parseConfig(raw), (e: unknown) => e instanceof HermesError && message.test(e.message), String(message));
+  }
+});
+
+test("a config file is read, and the environment overrides it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hermes-config-"));
+  try {
+    const path = join(dir, "hermes.json");
+    writeFileSync(path, JSON.stringify({ server: { port: 9000 }, apiKeys: [{ key: "file-key", tenant: "a", scopes: ["send"] }] }));
+    const config = loadConfig(path, { HERMES_PORT: "9100", HERMES_DB: "/tmp/x.db", HERMES_API_KEYS: "k1:acme:send+read,k2:ops:admin" });
+    assert.equal(config.server.port, 9100);
+    assert.equal(config.store.path, "/tmp/x.db");
+    assert.deepEqual(config.apiKeys.map((k) => [k.tenant, k.scopes]), [["acme", ["send", "read"]], ["ops", ["admin"]]]);
+    writeFileSync(path, "{ not json");
+    assert.throws(() => loadConfig(path, {}), /config file is not valid JSON/);
+    assert.throws(() => loadConfig(join(dir, "missing.json"), {}), /cannot read config file/);
+    assert.throws(() => loadConfig(undefined, { HERMES_API_KEYS: "justakey" }), /HERMES_API_KEYS\[0\] expected "key:tenant:scope\+scope"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

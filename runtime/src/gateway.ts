@@ -1,0 +1,198 @@
+import { pino, type Logger } from "pino";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { MessageService } from "./gen/hermes/v1/message_service_pb.js";
+import { AdminService } from "./gen/hermes/v1/admin_service_pb.js";
+import { PluginService } from "./gen/hermes/v1/plugin_service_pb.js";
+import type { GatewayConfig, RouteConfig } from "./config/gateway-config.js";
+import { ErrorCode, HermesError } from "./errors/hermes-error.js";
+import { SqliteStore } from "./store/sqlite-store.js";
+import type { MessageStore } from "./store/message-store.js";
+import { EventBus } from "./events/event-bus.js";
+import { Router } from "./router/router.js";
+import type { AdapterFactory, ChannelAdapter } from "./router/adapter.js";
+import { builtinAdapters } from "./drivers/index.js";
+import { Supervisor } from "./kernel/index.js";
+import { ApiKeyring, authInterceptor } from "./server/auth.js";
+import { GatewayMetrics } from "./server/metrics.js";
+import { listenDualProtocol, type DualProtocolServer, type RequestHandler } from "./server/http-server.js";
+import { messageService } from "./server/services/message-service.js";
+import { adminService } from "./server/services/admin-service.js";
+import { pluginService } from "./server/services/plugin-service.js";
+import { readBody } from "./server/read-body.js";
+
+export const version = "0.1.0";
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  readonly logger?: Logger;
+  /** Adapter types beyond the built-in ones (tests, embedders). */
+  readonly adapters?: Readonly<Record<string, AdapterFactory>>;
+}
+
+/** A running gateway. */
+export interface Gateway {
+  /** Base URL of the API, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: MessageStore;
+  readonly router: Router;
+  readonly root: Supervisor;
+  readonly log: Logger;
+  /** Stops routes (in reverse order), the server and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: store, supervision tree with one supervisor per route,
+ * router, then the server. The server listens last, so nothing is accepted
+ * before every route is ready and every unfinished message is queued again.
+ */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const log = options.logger ?? pino({ level: config.logLevel, name: "hermes" });
+  const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+  const bus = new EventBus();
+  let router: Router | undefined;
+  const metrics = new GatewayMetrics(() =>
+    (router?.routes ?? []).map((r) => ({ route: r.config.name, queued: r.dispatcher.queued, inFlight: r.dispatcher.inFlight })),
+  );
+  router = new Router({ config, store, bus, metrics, log });
+  const root = await Supervisor.start({ name: "hermes", strategy: "one_for_one", intensity: 10, period: 60_000, logger: log });
+  root.onExit?.((reason: unknown) => log.fatal({ reason }, "the root supervisor exited; the gateway cannot recover by itself"));
+
+  try {
+    for (const route of config.routes) {
+      const adapter = await buildAdapter(route, options.adapters);
+      const supervisor = await startRouteSupervisor(root, route.name, log);
+      const runtime = router.addRoute(route, adapter, supervisor);
+      await adapter.start({
+        route: route.name,
+        channel: route.channel,
+        config: route.config,
+        log: log.child({ route: route.name, adapter: adapter.type }),
+        supervisor,
+        report: (report) => router!.report(route.name, report),
+        demandChanged: () => runtime.dispatcher.pump(),
+      });
+      log.info({ route: route.name, adapter: adapter.type }, "route started");
+    }
+  } catch (reason) {
+    await root.stop("shutdown");
+    store.close();
+    throw reason;
+  }
+
+  const resumed = router.resume();
+  if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
+  router.startHousekeeping();
+
+  const keyring = new ApiKeyring(config.apiKeys);
+  const startedAt = Date.now();
+  const rpc = connectNodeAdapter({
+    interceptors: [authInterceptor(keyring), timing(metrics)],
+    readMaxBytes: 64 * 1024 * 1024,
+    routes(r) {
+      r.service(MessageService, messageService({ router: router!, store, bus, maxBatchSize: config.limits.maxBatchSize }));
+      r.service(AdminService, adminService({ router: router!, root, version, startedAt }));
+      r.service(PluginService, pluginService());
+    },
+    fallback: (req, res) => void serveHttp(router!, metrics, req, res),
+  });
+  const server: DualProtocolServer = await listenDualProtocol(rpc, config.server.port, config.server.host);
+  const url = `http://${config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host}:${server.port}`;
+  log.info({ url }, "gateway listening (Connect, gRPC, gRPC-Web over h2c; Connect over HTTP/1.1)");
+
+  return {
+    url,
+    port: server.port,
+    store,
+    router,
+    root,
+    log,
+    async close() {
+      await server.close();
+      router!.stop();
+      for (const route of [...router!.routes].reverse()) await route.adapter.stop().catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
+      await root.stop("shutdown");
+      store.close();
+    },
+  };
+}
+
+async function buildAdapter(route: RouteConfig, extra: GatewayOptions["adapters"]): Promise<ChannelAdapter> {
+  const factory = extra?.[route.adapter] ?? (await builtinAdapters[route.adapter]?.());
+  if (!factory) {
+    const known = [...Object.keys(builtinAdapters), ...Object.keys(extra ?? {})].join(", ");
+    throw new HermesError(ErrorCode.CONFIG_INVALID, `route ${route.name}: unknown adapter "${route.adapter}" (known: ${known})`, { field: `routes.${route.name}.adapter` });
+  }
+  return factory(route.config);
+}
+
+async function startRouteSupervisor(root: Supervisor, name: string, log: Logger): Promise<Supervisor> {
+  let started: Supervisor | undefined;
+  await root.startChild({
+    id: `route:${name}`,
+    type: "supervisor",
+    restart: "permanent",
+    shutdown: 10_000,
+    start: async () => (started = await Supervisor.start({ name: `route:${name}`, strategy: "one_for_one", intensity: 5, period: 30_000, logger: log })),
+  });
+  return started!;
+}
+
+/** Records how long each RPC took, labelled by method and outcome. */
+function timing(metrics: GatewayMetrics): import("@connectrpc/connect").Interceptor {
+  return (next) => async (req) => {
+    const stop = metrics.rpcDuration.startTimer({ method: req.method.name });
+    try {
+      const res = await next(req);
+      stop({ code: "ok" });
+      return res;
+    } catch (reason) {
+      stop({ code: (reason as { code?: unknown }).code !== undefined ? String((reason as { code: unknown }).code) : "unknown" });
+      throw reason;
+    }
+  };
+}
+
+type Req = Parameters<RequestHandler>[0];
+type Res = Parameters<RequestHandler>[1];
+
+/** Plain HTTP beside the RPCs: metrics, liveness, provider webhooks. */
+async function serveHttp(router: Router, metrics: GatewayMetrics, req: Req, res: Res): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  try {
+    if (req.method === "GET" && path === "/metrics") {
+      const body = await metrics.registry.metrics();
+      reply(res, 200, body, metrics.registry.contentType);
+      return;
+    }
+    if (req.method === "GET" && path === "/healthz") {
+      reply(res, 200, "ok\n", "text/plain");
+      return;
+    }
+    const webhook = /^\/webhooks\/([a-z0-9][a-z0-9_-]{0,63})\/?$/.exec(path);
+    if (webhook) {
+      if (req.method !== "POST") {
+        reply(res, 405, "webhooks take POST\n", "text/plain");
+        return;
+      }
+      const body = await readBody(req, 8 * 1024 * 1024);
+      if (!body) {
+        reply(res, 413, "webhook body larger than 8 MiB\n", "text/plain");
+        return;
+      }
+      const answer = await router.webhook(webhook[1], { method: req.method, url: req.url ?? path, headers: req.headers, body });
+      reply(res, answer.status, answer.body ?? "", answer.contentType ?? "text/plain");
+      return;
+    }
+    reply(res, 404, `not found: ${path}\n`, "text/plain");
+  } catch (reason) {
+    reply(res, 500, `internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`, "text/plain");
+  }
+}
+
+function reply(res: Res, status: number, body: string | Uint8Array, contentType: string): void {
+  res.writeHead(status, { "content-type": contentType });
+  res.end(body);
+}

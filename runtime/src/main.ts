@@ -1,0 +1,31 @@
+// `npm start`: the gateway on embedded defaults, or on the config file named
+// by HERMES_CONFIG (or ./hermes.config.json when present).
+import { existsSync } from "node:fs";
+import { loadConfig } from "./config/gateway-config.js";
+import { devApiKey, startDevEnvironment } from "./dev/dev-environment.js";
+
+const configPath = process.env.HERMES_CONFIG ?? (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
+const env = await startDevEnvironment(loadConfig(configPath));
+const { gateway } = env;
+const key = env.usingDevKey ? devApiKey : "<your API key>";
+
+process.stdout.write(`
+Hermes gateway ${configPath ? `(config ${configPath})` : "(embedded defaults)"} listening on ${gateway.url}
+${env.usingDevKey ? `  dev API key: ${devApiKey} (tenant "dev"; add apiKeys to a config file for real use)\n` : ""}${env.services.map((s) => `  ${s.name}: ${s.description}\n`).join("")}
+Send a message (Connect over HTTP/1.1 JSON):
+  curl -s ${gateway.url}/hermes.v1.MessageService/Send \\
+    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
+    -d '{"message":{"channel":"CHANNEL_WEBHOOK","to":{"url":"https://example.com/hook"},"content":{"text":"hello"}}}'
+Follow it:  curl -s ${gateway.url}/hermes.v1.MessageService/GetMessage -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"id":"<id>"}'
+Metrics:    curl -s ${gateway.url}/metrics
+`);
+
+let closing = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    gateway.log.info({ signal }, "shutting down");
+    void env.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import { MessageSchema, type Message } from "../gen/hermes/v1/message_pb.js";
+import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
+import type { ChannelAdapter, SendOutcome } from "./adapter.js";
+import { Dispatcher } from "./dispatcher.js";
+
+/** An adapter with a window: sends stay open until the test completes them. */
+function windowedAdapter(window: number) {
+  const open: Array<{ message: Message; done: (o: SendOutcome) => void }> = [];
+  let maxOpen = 0;
+  const adapter: ChannelAdapter = {
+    type: "test",
+    start: async () => {},
+    demand: () => window - open.length,
+    send: (message) =>
+      new Promise<SendOutcome>((done) => {
+        open.push({ message, done });
+        maxOpen = Math.max(maxOpen, open.length);
+      }),
+    health: () => ({ state: RouteState.UP }),
+    stop: async () => {},
+  };
+  return { adapter, open, maxOpen: () => maxOpen };
+}
+
+const msg = (id: string, priority = 0) => create(MessageSchema, { id, priority });
+
+test("never more sends outstanding than the adapter's demand; completions pull the next", async () => {
+  const { adapter, open, maxOpen } = windowedAdapter(3);
+  const finished: string[] = [];
+  const dispatcher = new Dispatcher(adapter, async (m) => void finished.push(m.id));
+  for (let i = 0; i < 10; i++) dispatcher.enqueue(msg(`m${i}`));
+  assert.equal(open.length, 3);
+  assert.equal(dispatcher.queued, 7);
+  while (open.length > 0) {
+    open.shift()!.done({ kind: "delivered" });
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(finished.length, 10);
+  assert.equal(maxOpen(), 3);
+  assert.deepEqual(finished, Array.from({ length: 10 }, (_, i) => `m${i}`), "FIFO within a priority");
+});
+
+test("higher priority is served first; forgotten messages are skipped", async () => {
+  const { adapter, open } = windowedAdapter(0);
+  const dispatcher = new Dispatcher(adapter, async () => {});
+  dispatcher.enqueue(msg("low", 0));
+  dispatcher.enqueue(msg("urgent", 9));
+  dispatcher.enqueue(msg("mid", 5));
+  dispatcher.enqueue(msg("gone", 5));
+  dispatcher.forget("gone");
+  assert.deepEqual(dispatcher.drain().map((m) => m.id), ["urgent", "mid", "low"]);
+  assert.equal(open.length, 0, "no demand, nothing sent");
+});
+
+test("a throwing adapter becomes a retryable failure, not a crash", async () => {
+  const adapter: ChannelAdapter = {
+    type: "broken",
+    start: async () => {},
+    demand: () => 1,
+    send: async () => {
+      throw new Error("boom");
+    },
+    health: () => ({ state: RouteState.UP }),
+    stop: async () => {},
+  };
+  const outcome = await new Promise<SendOutcome>((resolve) => new Dispatcher(adapter, async (_m, _a, o) => resolve(o)).enqueue(msg("x")));
+  assert.equal(outcome.kind, "failed");
+  assert.equal(outcome.kind === "failed" && outcome.error.retryable, true);
+  assert.match(outcome.kind === "failed" ? outcome.error.message : "", /boom/);
+});
