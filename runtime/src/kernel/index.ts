@@ -12,3 +12,8 @@ export { isNormalExit } from "./process.js";
 export type { ExitListener, ExitReason, Process, ProcessKind, ProcessSnapshot, ProcessState } from "./process.js";
 export { priorities } from "./mailbox.js";
 export type { MailboxDepth, Priority } from "./mailbox.js";
+export { Consumer, Producer, ProducerConsumer } from "./stages.js";
+export { Stage } from "./stage.js";
+export type { StageOptions, StageType, SubscribeOptions } from "./stage.js";
+export { BroadcastDispatcher, DemandDispatcher } from "./dispatcher.js";
+export type { Deliver, Dispatcher, Subscription } from "./dispatcher.js";
