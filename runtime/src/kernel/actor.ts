@@ -87,7 +87,8 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
       this.#finish(toExitReason(thrown));
       throw thrown;
     }
-    if (this.#phase !== "running") throw exitedError(this.name, this.exitReason ?? "normal");
+    // It may have exited during init (exit called, a link fired): report why.
+    if (this.#phase !== "running") throw exitedError(this.name, await this.exited);
     this.setState("running");
     this.#schedule();
     return this;

@@ -305,6 +305,7 @@ export class Supervisor extends ProcessBase {
       try {
         await this.#startRecord(record);
         record.restarts++;
+        this.log.info({ supervisor: this.name, child: record.spec.id, restarts: record.restarts }, "child restarted");
       } catch (thrown) {
         const reason = toExitReason(thrown);
         record.lastExit = reason;
