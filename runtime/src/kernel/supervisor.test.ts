@@ -56,7 +56,7 @@ describe("Supervisor strategies", () => {
     await journal.until("log:child restarted");
     assert.equal(sup.countChildren().active, 2);
     worker(journal, "carrier-2").cast("normal_exit"); // transient: not restarted, forgotten
-    await journal.until("stop:carrier-2");
+    await journal.until("log:child exited");
     await sup.terminateChild(sup.whichChildren()[0]!.process!);
     assert.deepEqual(sup.countChildren(), { specs: 0, active: 0, supervisors: 0, workers: 0 });
     assert.equal(one.alive, false);
