@@ -7,8 +7,8 @@
 // Each side runs five times, interleaved; the median counts.
 import { Actor, Consumer, Producer, ProducerConsumer } from "../../runtime/src/kernel/index.js";
 
-const messages = 500_000;
-const events = 500_000;
+const messages = 200_000;
+const events = 200_000;
 
 /** The per-message work both sides do: a little arithmetic, so the overhead shows. */
 const work = (x: number): number => (Math.imul(x, 2654435761) >>> 7) & 1023;
