@@ -9,6 +9,7 @@ import { SqliteStore } from "./store/sqlite-store.js";
 import type { MessageStore } from "./store/message-store.js";
 import { EventBus } from "./events/event-bus.js";
 import { Router } from "./router/router.js";
+import { RouteSupervisor } from "./router/route-supervisor.js";
 import type { AdapterFactory, ChannelAdapter } from "./router/adapter.js";
 import { builtinAdapters } from "./drivers/index.js";
 import { Supervisor } from "./kernel/index.js";
@@ -63,7 +64,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     for (const route of config.routes) {
       const adapter = await buildAdapter(route, options.adapters);
-      const supervisor = await startRouteSupervisor(root, route.name, log);
+      const supervisor = await RouteSupervisor.start(root, route.name, log);
       const runtime = router.addRoute(route, adapter, supervisor);
       await adapter.start({
         route: route.name,
@@ -126,18 +127,6 @@ async function buildAdapter(route: RouteConfig, extra: GatewayOptions["adapters"
     throw new HermesError(ErrorCode.CONFIG_INVALID, `route ${route.name}: unknown adapter "${route.adapter}" (known: ${known})`, { field: `routes.${route.name}.adapter` });
   }
   return factory(route.config);
-}
-
-async function startRouteSupervisor(root: Supervisor, name: string, log: Logger): Promise<Supervisor> {
-  let started: Supervisor | undefined;
-  await root.startChild({
-    id: `route:${name}`,
-    type: "supervisor",
-    restart: "permanent",
-    shutdown: 10_000,
-    start: async () => (started = await Supervisor.start({ name: `route:${name}`, strategy: "one_for_one", intensity: 5, period: 30_000, logger: log })),
-  });
-  return started!;
 }
 
 /** Records how long each RPC took, labelled by method and outcome. */

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Address, Channel, DeliveryEventKind, Message, MessageStatus } from "../gen/hermes/v1/message_pb.js";
 import type { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import type { ErrorDetail } from "../errors/hermes-error.js";
-import type { Supervisor } from "../kernel/index.js";
+import type { RouteSupervisor } from "./route-supervisor.js";
 
 /**
  * The native-plugin interface: what every channel adapter implements, whether
@@ -85,7 +85,7 @@ export interface AdapterContext {
   readonly config: Readonly<Record<string, unknown>>;
   readonly log: Logger;
   /** The route's supervisor: adapters start their actors under it. */
-  readonly supervisor: Supervisor;
+  readonly supervisor: RouteSupervisor;
   /** Records a report durably; resolves once it is on disk. */
   report(report: ProviderReport): Promise<void>;
   /** Tells the dispatcher that demand() may have grown. */

@@ -17,7 +17,7 @@ import type { AcceptResult, MessageStore, Transition } from "../store/message-st
 import { newMessageId } from "../store/ids.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { GatewayMetrics } from "../server/metrics.js";
-import type { Supervisor } from "../kernel/index.js";
+import type { RouteSupervisor } from "./route-supervisor.js";
 import type { AdapterHealth, ChannelAdapter, ProviderReport, SendOutcome, WebhookReply, WebhookRequest } from "./adapter.js";
 import { Dispatcher } from "./dispatcher.js";
 import { RouteTable } from "./route-table.js";
@@ -31,7 +31,7 @@ export interface RouteRuntime {
   readonly config: RouteConfig;
   readonly adapter: ChannelAdapter;
   readonly dispatcher: Dispatcher;
-  readonly supervisor: Supervisor;
+  readonly supervisor: RouteSupervisor;
 }
 
 export interface RouterOptions {
@@ -67,7 +67,7 @@ export class Router {
   }
 
   /** Adds a started route; its dispatcher starts pumping. */
-  addRoute(config: RouteConfig, adapter: ChannelAdapter, supervisor: Supervisor): RouteRuntime {
+  addRoute(config: RouteConfig, adapter: ChannelAdapter, supervisor: RouteSupervisor): RouteRuntime {
     const dispatcher = new Dispatcher(adapter, (message, attempt, outcome) =>
       this.#recordOutcome(config, message, attempt, outcome).catch((reason) =>
         this.#options.log.error({ err: reason, messageId: message.id, route: config.name }, "recording an outcome failed"),

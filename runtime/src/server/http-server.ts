@@ -41,8 +41,10 @@ export async function listenDualProtocol(handler: RequestHandler, port: number, 
       socket.off("data", onData);
       socket.pause();
       socket.unshift(seen);
+      // The http2 session reads the bytes we put back itself; resuming the
+      // socket here would make the JS stream race it for the next bytes.
       (isH2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (!isH2) socket.resume();
     };
     socket.on("data", onData);
   });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Channel, DeliveryEventKind, DeliveryEventSchema, MessageSchema, MessageStatus, type Message } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode } from "../gen/hermes/v1/error_pb.js";
@@ -11,7 +11,7 @@ import { errorDetail } from "../errors/hermes-error.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { newMessageId } from "./ids.js";
 
-function message(init: Partial<Message> = {}): Message {
+function message(init: MessageInitShape<typeof MessageSchema> = {}): Message {
   return create(MessageSchema, {
     id: newMessageId(),
     tenant: "acme",
@@ -22,7 +22,7 @@ function message(init: Partial<Message> = {}): Message {
     content: { text: "héllo 👋" },
     createdAt: timestampFromDate(new Date()),
     ...init,
-  });
+  } as MessageInitShape<typeof MessageSchema>);
 }
 
 function withStore(run: (store: SqliteStore, path: string) => Promise<void>) {
