@@ -1,0 +1,76 @@
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { AbiVersion, ManifestSchema } from "../../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
+import { Channel } from "../../../runtime/src/gen/hermes/v1/message_pb.js";
+
+/**
+ * Hand-assembled WebAssembly modules for the registry tests: a valid module
+ * exporting `describe() -> i32` (returns `result`), optionally with a
+ * `hermes.manifest` custom section. Small, real, and compiled by V8.
+ */
+
+const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+function leb(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (value !== 0);
+  return out;
+}
+
+function vec(bytes: number[]): number[] {
+  return [...leb(bytes.length), ...bytes];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...vec(body)];
+}
+
+export function customSection(name: string, data: Uint8Array): number[] {
+  return section(0, [...vec([...new TextEncoder().encode(name)]), ...data]);
+}
+
+export type ManifestInit = MessageInitShape<typeof ManifestSchema>;
+
+export function manifestBytes(init: ManifestInit = {}): Uint8Array {
+  return toBinary(ManifestSchema, create(ManifestSchema, { name: "acme-sms", version: "1.0.0", abiVersion: AbiVersion.V1, channels: [Channel.SMS], ...init }));
+}
+
+export interface ModuleOptions {
+  /** The manifest to embed; `null` for none. */
+  readonly manifest?: ManifestInit | null;
+  /** What describe() returns: lets tests build distinct bytes for one version. */
+  readonly result?: number;
+  /** Extra custom sections appended at the end. */
+  readonly extra?: ReadonlyArray<readonly [string, Uint8Array]>;
+}
+
+export function wasmModule(options: ModuleOptions = {}): Uint8Array {
+  const name = [...new TextEncoder().encode("describe")];
+  const bytes = [
+    ...header,
+    ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7f]), // one type: () -> i32
+    ...section(3, [0x01, 0x00]), // one function of type 0
+    ...section(7, [0x01, ...vec(name), 0x00, 0x00]), // export "describe" = func 0
+    ...section(10, [0x01, ...vec([0x00, 0x41, ...sleb(options.result ?? 0), 0x0b])]), // i32.const result; end
+  ];
+  if (options.manifest !== null) bytes.push(...customSection("hermes.manifest", manifestBytes(options.manifest ?? {})));
+  for (const [extraName, data] of options.extra ?? []) bytes.push(...customSection(extraName, data));
+  return Uint8Array.from(bytes);
+}
+
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
