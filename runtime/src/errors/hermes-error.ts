@@ -88,7 +88,13 @@ function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.NO_ROUTE:
       return Code.FailedPrecondition;
     case ErrorCode.PLUGIN_DENIED:
+    case ErrorCode.PLUGIN_SIGNATURE_INVALID:
+    case ErrorCode.PLUGIN_UNTRUSTED:
       return Code.PermissionDenied;
+    case ErrorCode.NOT_FOUND:
+      return Code.NotFound;
+    case ErrorCode.ALREADY_EXISTS:
+      return Code.AlreadyExists;
     case ErrorCode.THROTTLED:
       return Code.ResourceExhausted;
     case ErrorCode.TIMEOUT:
