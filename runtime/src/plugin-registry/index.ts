@@ -3,3 +3,15 @@
  * artifacts, and (below) the registry that stores, verifies and activates them.
  */
 export * from "./signing/index.js";
+export {
+  PluginRegistry,
+  defaultMaxArtifactBytes,
+  type PluginRegistryOptions,
+  type PluginVersionInfo,
+  type TrustedKeyInfo,
+  type PublishResult,
+  type ActivationResult,
+  type ActivePlugin,
+} from "./plugin-registry.js";
+export type { PluginActivation, PluginActivationListener } from "./activation.js";
+export { readManifest, manifestSectionName, compareSemver, isSemver } from "./manifest.js";
