@@ -20,6 +20,7 @@ import { messageService } from "./server/services/message-service.js";
 import { adminService } from "./server/services/admin-service.js";
 import { pluginService } from "./server/services/plugin-service.js";
 import { readBody } from "./server/read-body.js";
+import { PluginRegistry } from "./plugin-registry/index.js";
 
 export const version = "0.1.0";
 
@@ -39,6 +40,8 @@ export interface Gateway {
   readonly router: Router;
   readonly root: Supervisor;
   readonly log: Logger;
+  /** Signed WASM plugins: versions, activations, trust store (PluginService). */
+  readonly plugins: PluginRegistry;
   /** Stops routes (in reverse order), the server and the store. */
   close(): Promise<void>;
 }
@@ -52,6 +55,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = options.logger ?? pino({ level: config.logLevel, name: "hermes" });
   const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+  const plugins = new PluginRegistry({
+    path: config.store.path,
+    synchronous: config.store.synchronous,
+    maxArtifactBytes: config.plugins.maxArtifactBytes,
+    allowUnsigned: config.plugins.allowUnsigned,
+  });
   const bus = new EventBus();
   let router: Router | undefined;
   const metrics = new GatewayMetrics(() =>
@@ -79,6 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   } catch (reason) {
     await root.stop("shutdown");
+    plugins.close();
     store.close();
     throw reason;
   }
@@ -95,7 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     routes(r) {
       r.service(MessageService, messageService({ router: router!, store, bus, maxBatchSize: config.limits.maxBatchSize }));
       r.service(AdminService, adminService({ router: router!, root, version, startedAt }));
-      r.service(PluginService, pluginService());
+      r.service(PluginService, pluginService({ registry: plugins }));
     },
     fallback: (req, res) => void serveHttp(router!, metrics, req, res),
   });
@@ -110,11 +120,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     router,
     root,
     log,
+    plugins,
     async close() {
       await server.close();
       router!.stop();
       for (const route of [...router!.routes].reverse()) await route.adapter.stop().catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
       await root.stop("shutdown");
+      plugins.close();
       store.close();
     },
   };

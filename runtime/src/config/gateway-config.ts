@@ -47,7 +47,12 @@ export interface GatewayConfig {
     readonly maxMessageBytes: number;
     readonly maxBatchSize: number;
   };
-  readonly plugins: { readonly dir: string; readonly allowUnsigned: boolean };
+  readonly plugins: {
+    readonly dir: string;
+    readonly allowUnsigned: boolean;
+    /** Largest .wasm artifact PublishPlugin accepts. */
+    readonly maxArtifactBytes: number;
+  };
   readonly logLevel: string;
 }
 
@@ -60,7 +65,7 @@ export const defaultConfig: GatewayConfig = {
   apiKeys: [],
   routes: [],
   limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000 },
-  plugins: { dir: "data/plugins", allowUnsigned: false },
+  plugins: { dir: "data/plugins", allowUnsigned: false, maxArtifactBytes: 16 * 1024 * 1024 },
   logLevel: "info",
 };
 
@@ -115,6 +120,7 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
     plugins: {
       dir: string(plugins.dir, "plugins.dir") ?? defaultConfig.plugins.dir,
       allowUnsigned: boolean(plugins.allowUnsigned, "plugins.allowUnsigned") ?? false,
+      maxArtifactBytes: integer(plugins.maxArtifactBytes, "plugins.maxArtifactBytes", 1) ?? defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
   };

@@ -343,7 +343,8 @@ export const ListTrustedKeysResponseSchema: GenMessage<ListTrustedKeysResponse> 
 /**
  * PluginService manages WASM adapter artifacts: publish signed versions,
  * activate one per name (hot swap), roll back, and manage the trust store of
- * publisher keys. Every call needs an admin-scoped API key.
+ * publisher keys. Changes need an admin-scoped API key; the two lists need
+ * a read-scoped one.
  *
  * @generated from service hermes.v1.PluginService
  */
