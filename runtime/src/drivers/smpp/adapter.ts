@@ -1,0 +1,307 @@
+import { randomInt } from "node:crypto";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { DeliveryEventKind, type Message } from "../../gen/hermes/v1/message_pb.js";
+import { RouteState } from "../../gen/hermes/v1/admin_service_pb.js";
+import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
+import { Supervisor, type ChildSpec, type ExitReason } from "../../kernel/index.js";
+import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome } from "../../router/adapter.js";
+import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
+import type { SmppConfig } from "./config.js";
+import type { Pdu } from "./connection.js";
+import { MultipartReceipts } from "./multipart-receipts.js";
+import { meaningOf, normalizeId, parseReceipt, receiptDetail } from "./receipts.js";
+import { SmppSession, type Carrier, type CarrierCounters, type SessionRole } from "./session.js";
+import { encodeText } from "./sms-encoding.js";
+import { Submission, type PartJob } from "./submission.js";
+import { TokenBucket } from "./token-bucket.js";
+
+// esm_class message type bits (2-5): SMSC delivery receipt, intermediate notification.
+const esmTypeMask = 0x3c;
+const receiptTypes = new Set([0x04, 0x20]);
+
+/**
+ * The SMPP carrier driver: one route, one carrier. Under the route's
+ * supervisor it starts the carrier's supervisor (one_for_one, restart
+ * intensity and reconnect backoff from the config) with one actor per bind.
+ * `demand()` is the window room left on bound sessions, so a full window
+ * stops the router's dispatcher; `send` encodes and splits the text, hands
+ * the parts to the emptiest bound session and resolves once the SMSC has
+ * answered every part. Receipts and MO messages come back through
+ * `ctx.report`. When the carrier's supervisor gives up (too many restarts)
+ * the route is DOWN (the router fails over) and the carrier is tried again
+ * after `downCooldownMs`.
+ */
+export class SmppAdapter implements ChannelAdapter, Carrier {
+  readonly type = "smpp";
+  readonly config: SmppConfig;
+  readonly bucket: TokenBucket;
+  readonly counters: CarrierCounters = {
+    submitted: 0,
+    timeouts: 0,
+    duplicateRisk: 0,
+    throttled: 0,
+    invalidPdus: 0,
+    lateResponses: 0,
+    binds: 0,
+    connectionsLost: 0,
+  };
+  readonly #multipart = new MultipartReceipts();
+  readonly #sessions = new Set<SmppSession>();
+  #ctx: AdapterContext | undefined;
+  #supervisor: Supervisor | undefined;
+  #reference = randomInt(0, 0xffff);
+  #down: string | undefined;
+  #cooldown: NodeJS.Timeout | undefined;
+  #stopping = false;
+  #everBound = false;
+
+  constructor(config: SmppConfig) {
+    this.config = config;
+    this.bucket = new TokenBucket(config.throughput, config.burst, config.throttlePauseMs);
+  }
+
+  get route(): string {
+    return this.#context().route;
+  }
+
+  get log() {
+    return this.#context().log;
+  }
+
+  /** The carrier's supervisor, for tests and the admin tree. */
+  get supervisor(): Supervisor | undefined {
+    return this.#supervisor;
+  }
+
+  /** Bound sessions that take submits. */
+  get sessions(): readonly SmppSession[] {
+    return [...this.#sessions].filter((s) => s.bound);
+  }
+
+  async start(ctx: AdapterContext): Promise<void> {
+    this.#ctx = ctx;
+    await ctx.supervisor.startChild(this.#carrierSpec());
+  }
+
+  #carrierSpec(): ChildSpec {
+    const config = this.config;
+    const roles: Array<[SessionRole, number]> =
+      config.bindMode === "transceiver"
+        ? [["transceiver", config.sessions]]
+        : [
+            ["transmitter", config.sessions],
+            ["receiver", config.receivers],
+          ];
+    const children: ChildSpec[] = roles.flatMap(([role, count]) =>
+      Array.from({ length: count }, (_, i) => ({
+        id: `${role}-${i + 1}`,
+        start: () => new SmppSession(this, role, i + 1).start(),
+        shutdown: config.drainTimeoutMs + 2000,
+      })),
+    );
+    return {
+      id: this.#carrierId(),
+      type: "supervisor",
+      // A supervisor that gave up exits with a shutdown reason: not restarted by the route, cooled down here.
+      restart: "transient",
+      start: async () => {
+        const supervisor = await Supervisor.start({
+          name: this.#carrierId(),
+          strategy: "one_for_one",
+          intensity: config.maxRestarts,
+          period: config.restartPeriodMs,
+          backoff: { initialMs: config.reconnectInitialMs, maxMs: config.reconnectMaxMs },
+          children,
+          logger: this.log,
+        });
+        this.#supervisor = supervisor;
+        supervisor.onExit((reason) => this.#carrierExited(supervisor, reason));
+        return supervisor;
+      },
+    };
+  }
+
+  #carrierId(): string {
+    return `carrier:${this.route}`;
+  }
+
+  #carrierExited(supervisor: Supervisor, reason: ExitReason): void {
+    if (this.#stopping || supervisor !== this.#supervisor) return;
+    if (typeof reason !== "object" || reason instanceof Error || reason.shutdown !== "reached_max_restart_intensity") return;
+    this.#down = `too many restarts (more than ${this.config.maxRestarts} in ${this.config.restartPeriodMs} ms); retrying in ${this.config.downCooldownMs} ms`;
+    this.log.error({ route: this.route }, `SMPP carrier DOWN: ${this.#down}`);
+    this.#cooldown = setTimeout(() => void this.#restartCarrier(), this.config.downCooldownMs);
+    this.#cooldown.unref();
+  }
+
+  async #restartCarrier(): Promise<void> {
+    const ctx = this.#context();
+    try {
+      await ctx.supervisor.removeChild(this.#carrierId());
+      await ctx.supervisor.startChild(this.#carrierSpec());
+    } catch (reason) {
+      this.log.error({ err: reason, route: this.route }, "restarting the SMPP carrier failed");
+    }
+  }
+
+  demand(): number {
+    let free = 0;
+    for (const session of this.#sessions) free += session.free;
+    return free;
+  }
+
+  async send(message: Message, attempt: number): Promise<SendOutcome> {
+    // Everything up to handing the parts to a session is synchronous: the dispatcher reads demand() right after.
+    const session = this.#emptiestSession();
+    if (!session) {
+      return { kind: "failed", error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, "no SMPP session is bound", { retryable: true }) };
+    }
+    let jobs: PartJob[];
+    let submission: Submission;
+    try {
+      ({ jobs, submission } = this.#prepare(message, attempt));
+    } catch (reason) {
+      return { kind: "failed", error: HermesError.from(reason, ErrorCode.INVALID_ARGUMENT).toDetail() };
+    }
+    session.submit(jobs);
+    return submission.outcome;
+  }
+
+  #emptiestSession(): SmppSession | undefined {
+    let best: SmppSession | undefined;
+    for (const session of this.#sessions) if (session.free > 0 && (!best || session.free > best.free)) best = session;
+    return best;
+  }
+
+  #prepare(message: Message, attempt: number): { jobs: PartJob[]; submission: Submission } {
+    const config = this.config;
+    const to = message.to?.kind.case === "phone" ? message.to.kind.value : "";
+    if (!/^\+?[0-9]{3,20}$/.test(to)) {
+      throw new HermesError(ErrorCode.INVALID_RECIPIENT, "an SMS needs to.phone, e.g. +447700900123", { field: "to.phone", retryable: false });
+    }
+    const text = message.content?.text ?? "";
+    if (!text) throw new HermesError(ErrorCode.INVALID_ARGUMENT, "an SMS needs content.text", { field: "content.text", retryable: false });
+    const from = sourceAddress(message.from?.kind.case === "phone" ? message.from.kind.value : config.sourceAddress, { ton: config.sourceTon, npi: config.sourceNpi });
+    const encoded = encodeText(text, config, () => (this.#reference = (this.#reference + 1) & 0xffff));
+    const expires = message.expiresAt ? timestampDate(message.expiresAt) : undefined;
+    const common: Record<string, unknown> = {
+      service_type: config.serviceType,
+      source_addr_ton: from.ton,
+      source_addr_npi: from.npi,
+      source_addr: from.addr,
+      dest_addr_ton: config.destTon,
+      dest_addr_npi: config.destNpi,
+      destination_addr: to.replace(/^\+/, ""),
+      protocol_id: 0,
+      priority_flag: Math.min(3, Math.floor(message.priority / 3)),
+      registered_delivery: config.registeredDelivery,
+      data_coding: encoded.dataCoding,
+      ...(config.sendValidity && expires && expires.getTime() > Date.now() ? { validity_period: absoluteTime(expires) } : {}),
+    };
+    const parts = encoded.parts.length;
+    const submission = new Submission(parts, { smpp_parts: String(parts), smpp_encoding: encoded.alphabet, attempt: String(attempt) }, (ids) => {
+      if (config.multipartReceipts === "all") this.#multipart.register(ids);
+    });
+    const jobs = encoded.parts.map((part, index): PartJob => ({
+      submission,
+      index,
+      fields: { ...common, esm_class: part.esmClass, short_message: part.shortMessage, ...part.tlvs },
+      throttleRetries: 0,
+      temporaryRetries: 0,
+    }));
+    return { jobs, submission };
+  }
+
+  sessionBound(session: SmppSession): void {
+    this.#sessions.add(session);
+    this.#everBound = true;
+    this.#down = undefined;
+    this.demandChanged();
+  }
+
+  sessionLost(session: SmppSession): void {
+    this.#sessions.delete(session);
+  }
+
+  demandChanged(): void {
+    this.#ctx?.demandChanged();
+  }
+
+  /** A deliver_sm (or data_sm): a receipt becomes a status report, anything else an inbound message. */
+  async handleDeliver(pdu: Pdu): Promise<number> {
+    const ctx = this.#context();
+    const text = textOf(pdu.short_message) || textOf(pdu.message_payload);
+    const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0;
+    const isReceipt = receiptTypes.has(esmClass & esmTypeMask) || pdu.receipted_message_id !== undefined;
+    if (!isReceipt) {
+      await ctx.report({
+        kind: DeliveryEventKind.INBOUND,
+        from: toHermesAddress(String(pdu.source_addr ?? ""), Number(pdu.source_addr_ton ?? 0)),
+        to: toHermesAddress(String(pdu.destination_addr ?? ""), Number(pdu.dest_addr_ton ?? 0)),
+        text,
+        detail: { route: ctx.route, smpp_data_coding: String(pdu.data_coding ?? 0) },
+      });
+      return 0;
+    }
+    const receipt = parseReceipt(text, { receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state, network_error_code: pdu.network_error_code });
+    if (!receipt) {
+      // Unreadable: answering an error would only make the SMSC send it again and again.
+      this.counters.invalidPdus++;
+      this.log.warn({ route: ctx.route, text }, "unreadable delivery receipt");
+      return 0;
+    }
+    const config = this.config;
+    const id = receipt.tlvId
+      ? normalizeId(receipt.tlvId, config.submitIdFormat, config.submitIdFormat)
+      : normalizeId(receipt.id!, config.receiptIdFormat, config.submitIdFormat);
+    const meaning = this.#multipart.decide(id, meaningOf(receipt));
+    await ctx.report({
+      kind: meaning.kind,
+      providerMessageId: id,
+      status: meaning.status,
+      error: meaning.error,
+      detail: { ...receiptDetail(receipt), ...("detail" in meaning ? meaning.detail : {}) },
+      time: receipt.doneDate,
+    });
+    return 0;
+  }
+
+  health(): AdapterHealth {
+    const bound = this.sessions.length;
+    const detail: Record<string, string> = {
+      sessions_bound: String(bound),
+      sessions: String(this.config.sessions),
+      window_free: String(this.demand()),
+      submitted: String(this.counters.submitted),
+      throttled: String(this.counters.throttled),
+      timeouts: String(this.counters.timeouts),
+      duplicate_risk: String(this.counters.duplicateRisk),
+      invalid_pdus: String(this.counters.invalidPdus),
+      connections_lost: String(this.counters.connectionsLost),
+      effective_rate: String(this.bucket.effectiveRate),
+    };
+    if (this.#down) return { state: RouteState.DOWN, reason: this.#down, detail };
+    if (bound === 0) return { state: RouteState.DEGRADED, reason: this.#everBound ? "no SMPP session bound; reconnecting" : "binding", detail };
+    if (bound < this.config.sessions) return { state: RouteState.DEGRADED, reason: `${bound} of ${this.config.sessions} sessions bound`, detail };
+    return { state: RouteState.UP, detail };
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#cooldown) clearTimeout(this.#cooldown);
+    await this.#supervisor?.stop("shutdown");
+  }
+
+  #context(): AdapterContext {
+    if (!this.#ctx) throw new Error("the SMPP adapter has not been started");
+    return this.#ctx;
+  }
+}
+
+/** The text of a short_message or message_payload as the codec decoded it (by data_coding). */
+function textOf(value: unknown): string {
+  const message = typeof value === "object" && value !== null && !Buffer.isBuffer(value) ? (value as { message?: unknown }).message : value;
+  if (typeof message === "string") return message;
+  if (Buffer.isBuffer(message)) return message.toString("latin1");
+  return "";
+}

@@ -1,0 +1,175 @@
+import net from "node:net";
+import tls from "node:tls";
+import smpp, { type PDU } from "smpp";
+import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
+import type { TlsSettings } from "./config.js";
+
+export type Pdu = PDU;
+
+export const commandStatus = {
+  ok: 0x00,
+  invalidMessageLength: 0x01,
+  invalidCommandLength: 0x02,
+  invalidCommandId: 0x03,
+  systemError: 0x08,
+  messageQueueFull: 0x14,
+  throttled: 0x58,
+} as const;
+
+const headerBytes = 16;
+const genericNackId = 0x80000000;
+
+/** What a connection tells its owner about. */
+export interface ConnectionEvents {
+  /** A well-formed PDU of a command the codec knows. */
+  onPdu(pdu: Pdu): void;
+  /** A PDU that was framed but unusable (unknown command, bad body): already answered with generic_nack. */
+  onInvalid(reason: string): void;
+  /** The socket closed; `error` when it was not a clean close, or the stream was beyond repair. */
+  onClose(error: Error | undefined): void;
+}
+
+/**
+ * One SMPP transport: a TCP or TLS socket, strict framing, and npm `smpp`'s
+ * PDU codec for the bytes. The library's own session is not used: it
+ * freezes on a bad command_length, answers nothing, keeps response
+ * callbacks forever and caps PDUs at 16 KB. Here a PDU with an impossible
+ * command_length (the stream cannot be resynchronised) is answered with
+ * generic_nack and the connection dropped; one with an unknown command id or
+ * a body that does not decode is answered with generic_nack and skipped.
+ */
+export class SmppConnection {
+  readonly #socket: net.Socket;
+  readonly #events: ConnectionEvents;
+  readonly #maxPduBytes: number;
+  #buffer: Buffer = Buffer.alloc(0);
+  #sequence = 0;
+  #closed = false;
+  #closeError: Error | undefined;
+
+  private constructor(socket: net.Socket, maxPduBytes: number, events: ConnectionEvents) {
+    this.#socket = socket;
+    this.#events = events;
+    this.#maxPduBytes = maxPduBytes;
+    // The codec refuses PDUs above its own global limit; ours is per carrier and checked first.
+    if (smpp.PDU.maxLength < maxPduBytes) smpp.PDU.maxLength = maxPduBytes;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.#receive(chunk));
+    socket.on("error", (error) => (this.#closeError ??= error));
+    socket.on("close", () => {
+      this.#closed = true;
+      this.#events.onClose(this.#closeError);
+    });
+  }
+
+  /** Opens a TCP (or TLS, verifying the certificate unless told not to) connection within `timeoutMs`. */
+  static open(
+    target: { host: string; port: number; tls: TlsSettings | undefined; timeoutMs: number; maxPduBytes: number },
+    events: ConnectionEvents,
+  ): Promise<SmppConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = target.tls
+        ? tls.connect({
+            host: target.host,
+            port: target.port,
+            rejectUnauthorized: target.tls.rejectUnauthorized,
+            ca: target.tls.ca,
+            servername: target.tls.servername ?? (net.isIP(target.host) ? undefined : target.host),
+          })
+        : net.connect({ host: target.host, port: target.port });
+      const ready = target.tls ? "secureConnect" : "connect";
+      const timer = setTimeout(() => fail(new HermesError(ErrorCode.TIMEOUT, `connect to ${target.host}:${target.port} timed out after ${target.timeoutMs} ms`)), target.timeoutMs);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error instanceof HermesError ? error : new HermesError(ErrorCode.PROVIDER_UNAVAILABLE, `cannot connect to ${target.host}:${target.port}: ${error.message}`, { cause: error }));
+      };
+      socket.once("error", fail);
+      socket.once(ready, () => {
+        clearTimeout(timer);
+        socket.off("error", fail);
+        resolve(new SmppConnection(socket, target.maxPduBytes, events));
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Numbers a request PDU, writes it and returns its sequence number (0 if the socket is gone). */
+  request(command: string, fields: Record<string, unknown> = {}): number {
+    if (this.#closed || !this.#socket.writable) return 0;
+    this.#sequence = this.#sequence >= 0x7fffffff ? 1 : this.#sequence + 1;
+    const pdu = new smpp.PDU(command, { ...fields, sequence_number: this.#sequence });
+    this.#socket.write(pdu.toBuffer());
+    return this.#sequence;
+  }
+
+  /** Answers a request PDU. */
+  respond(request: Pdu, fields: Record<string, unknown> = {}): void {
+    this.#write(request.response(fields));
+  }
+
+  /** Answers something undecodable: generic_nack with the sequence number it carried. */
+  nack(sequence: number, status: number): void {
+    this.#write(new smpp.PDU("generic_nack", { sequence_number: sequence, command_status: status }));
+  }
+
+  /** Closes after what is written has been sent. */
+  end(): void {
+    if (!this.#closed) this.#socket.end();
+  }
+
+  destroy(error?: Error): void {
+    if (error) this.#closeError ??= error;
+    this.#socket.destroy();
+  }
+
+  #write(pdu: Pdu): void {
+    if (!this.#closed && this.#socket.writable) this.#socket.write(pdu.toBuffer());
+  }
+
+  #receive(chunk: Buffer): void {
+    let buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    let offset = 0;
+    while (buffer.length - offset >= 4 && !this.#closed) {
+      const length = buffer.readUInt32BE(offset);
+      if (length < headerBytes || length > this.#maxPduBytes) {
+        const sequence = buffer.length - offset >= headerBytes ? buffer.readUInt32BE(offset + 12) : 0;
+        this.nack(sequence, commandStatus.invalidCommandLength);
+        this.#events.onInvalid(`command_length ${length} outside ${headerBytes}..${this.#maxPduBytes}`);
+        this.destroy(new HermesError(ErrorCode.PROVIDER_UNAVAILABLE, `SMSC sent an impossible command_length ${length}; connection dropped`));
+        this.#buffer = Buffer.alloc(0);
+        return;
+      }
+      if (buffer.length - offset < length) break;
+      this.#decode(buffer.subarray(offset, offset + length));
+      offset += length;
+    }
+    this.#buffer = offset === buffer.length ? Buffer.alloc(0) : Buffer.from(buffer.subarray(offset));
+  }
+
+  #decode(bytes: Buffer): void {
+    const commandId = bytes.readUInt32BE(4);
+    const sequence = bytes.readUInt32BE(12);
+    let pdu: Pdu;
+    try {
+      pdu = new smpp.PDU(bytes);
+    } catch (error) {
+      this.#invalid(commandId, sequence, commandStatus.invalidMessageLength, `undecodable PDU 0x${commandId.toString(16)}: ${(error as Error).message}`);
+      return;
+    }
+    if (pdu.command === "unknown") {
+      this.#invalid(commandId, sequence, commandStatus.invalidCommandId, `unknown command id 0x${commandId.toString(16)}`);
+      return;
+    }
+    this.#events.onPdu(pdu);
+  }
+
+  #invalid(commandId: number, sequence: number, status: number, reason: string): void {
+    // Never nack a response (or a nack): that could loop between two peers.
+    if ((commandId & genericNackId) === 0) this.nack(sequence, status);
+    this.#events.onInvalid(reason);
+  }
+}

@@ -1,0 +1,57 @@
+import type { ErrorDetail } from "../../errors/hermes-error.js";
+import type { SendOutcome } from "../../router/adapter.js";
+
+/** One submit_sm to make: a part of a submission, with its own retry counts. */
+export interface PartJob {
+  readonly submission: Submission;
+  readonly index: number;
+  readonly fields: Readonly<Record<string, unknown>>;
+  throttleRetries: number;
+  temporaryRetries: number;
+}
+
+/**
+ * One message on its way to the SMSC: its parts' ids as the submit_sm_resps
+ * bring them, settled once every part is accepted or as soon as one part
+ * fails for good (the other parts' later answers are ignored).
+ */
+export class Submission {
+  readonly ids: Array<string | undefined>;
+  readonly outcome: Promise<SendOutcome>;
+  /** Parts written to the socket at least once: after that a loss may mean a duplicate. */
+  written = 0;
+  #accepted = 0;
+  #settled = false;
+  #resolve!: (outcome: SendOutcome) => void;
+
+  constructor(
+    parts: number,
+    readonly detail: Readonly<Record<string, string>>,
+    readonly onAccepted: (ids: readonly string[]) => void,
+  ) {
+    this.ids = new Array<string | undefined>(parts).fill(undefined);
+    this.outcome = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  partAccepted(index: number, id: string): void {
+    if (this.#settled || this.ids[index] !== undefined) return;
+    this.ids[index] = id;
+    if (++this.#accepted < this.ids.length) return;
+    this.#settled = true;
+    const ids = [...new Set(this.ids as string[])];
+    this.onAccepted(ids);
+    this.#resolve({ kind: "submitted", providerMessageId: ids[0]!, extraProviderIds: ids.slice(1), detail: { ...this.detail, smpp_message_ids: ids.join(",") } });
+  }
+
+  fail(error: ErrorDetail, detail: Readonly<Record<string, string>> = {}): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const accepted = this.ids.filter((id) => id !== undefined) as string[];
+    const partial: Record<string, string> = accepted.length > 0 ? { parts_accepted: String(accepted.length), smpp_message_ids: accepted.join(",") } : {};
+    this.#resolve({ kind: "failed", error, detail: { ...this.detail, ...partial, ...detail } });
+  }
+}

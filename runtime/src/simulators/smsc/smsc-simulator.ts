@@ -1,0 +1,420 @@
+import { once } from "node:events";
+import smpp, { type PDU, type Session } from "smpp";
+import { encodeGsm7, fitsGsm7 } from "../../drivers/smpp/gsm7.js";
+
+/** A destination pattern and the command_status its submits get. */
+export interface AddressedFailure {
+  /** Regular expression on destination_addr (digits, no plus). */
+  readonly destination: string;
+  readonly status: number;
+}
+
+/** A destination pattern and the receipt stat its messages get. */
+export interface AddressedReceipt {
+  readonly destination: string;
+  readonly stat: string;
+  readonly err?: string;
+}
+
+/** How the simulated SMSC behaves; every field can be changed while it runs (`configure`). */
+export interface SmscBehaviour {
+  /** Credentials a bind must present; unset accepts any. */
+  readonly systemId?: string;
+  readonly password?: string;
+  /** Refuse binds (ESME_RBINDFAIL), as a carrier in maintenance does. */
+  readonly maintenance: boolean;
+  /** Submits per second per system_id above which the SMSC answers ESME_RTHROTTLED; 0 = none. */
+  readonly throttleRate: number;
+  /** Share (0..1) of submits failed at random with `randomFailureStatus`. */
+  readonly randomFailureRate: number;
+  readonly randomFailureStatus: number;
+  readonly failures: readonly AddressedFailure[];
+  /** Wait before answering each submit_sm. */
+  readonly responseDelayMs: number;
+  /** Never answer submit_sm to destinations matching this pattern (to test response timeouts). */
+  readonly silentDestinations?: string;
+  /** Stop answering enquire_link (a half-dead link). */
+  readonly answerEnquireLink: boolean;
+  /** Send receipts for submits that ask for them (registered_delivery bit 0), this long after. */
+  readonly receiptDelayMs: number;
+  readonly receipts: readonly AddressedReceipt[];
+  /** How the receipt carries its id and state: the text body, the TLVs, or both. */
+  readonly receiptStyle: "text" | "tlv" | "both";
+  /** Message ids as submit_sm_resp gives them, and as the receipt text writes them. */
+  readonly submitIdFormat: "hex" | "decimal";
+  readonly receiptIdFormat: "hex" | "decimal";
+}
+
+export const defaultBehaviour: SmscBehaviour = {
+  maintenance: false,
+  throttleRate: 0,
+  randomFailureRate: 0,
+  randomFailureStatus: 0x08,
+  failures: [],
+  responseDelayMs: 0,
+  answerEnquireLink: true,
+  receiptDelayMs: 20,
+  receipts: [],
+  receiptStyle: "text",
+  submitIdFormat: "hex",
+  receiptIdFormat: "hex",
+};
+
+/** A submit_sm as the SMSC received it (decoded by the library, as a real SMSC would). */
+export interface ReceivedSubmit {
+  readonly id: string;
+  readonly systemId: string;
+  readonly sourceAddr: string;
+  readonly sourceTon: number;
+  readonly sourceNpi: number;
+  readonly destination: string;
+  readonly destTon: number;
+  readonly dataCoding: number;
+  readonly esmClass: number;
+  /** The text without its UDH. */
+  readonly text: string;
+  /** The raw user data header, when there is one. */
+  readonly udh: Buffer | undefined;
+  readonly sar: { readonly ref: number; readonly total: number; readonly seq: number } | undefined;
+  readonly payload: boolean;
+  readonly registeredDelivery: number;
+  readonly validityPeriod: string;
+  readonly priority: number;
+  readonly status: number;
+}
+
+export interface SmscStats {
+  binds: number;
+  bindsRefused: number;
+  submits: number;
+  throttled: number;
+  /** The most submit_sm one session ever had unanswered. */
+  maxInFlight: number;
+  receiptsSent: number;
+  receiptsAcked: number;
+  enquireLinks: number;
+  errors: number;
+}
+
+interface Bound {
+  readonly session: Session;
+  readonly systemId: string;
+  readonly receives: boolean;
+  inFlight: number;
+}
+
+interface PendingDeliver {
+  readonly fields: Record<string, unknown>;
+  readonly done?: (status: number) => void;
+}
+
+const bindModes: Record<string, { receives: boolean }> = {
+  bind_transceiver: { receives: true },
+  bind_transmitter: { receives: false },
+  bind_receiver: { receives: true },
+};
+
+const stateOf: Record<string, number> = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8 };
+
+/**
+ * A real SMPP 3.4 server (npm `smpp`'s server side) for development and
+ * tests: it authenticates binds, answers submit_sm with ids, sends delivery
+ * receipts after a delay (as text, TLVs or both, in hex or decimal ids),
+ * injects MO messages, and misbehaves on demand: throttling, random or
+ * addressed failures, slow or missing answers, dropped connections,
+ * maintenance unbinds. It counts what a test wants to check (the most
+ * submits a session ever had unanswered, throttles, receipts).
+ */
+export class SmscSimulator {
+  readonly received: ReceivedSubmit[] = [];
+  readonly stats: SmscStats = { binds: 0, bindsRefused: 0, submits: 0, throttled: 0, maxInFlight: 0, receiptsSent: 0, receiptsAcked: 0, enquireLinks: 0, errors: 0 };
+  #behaviour: SmscBehaviour;
+  readonly #server: ReturnType<typeof smpp.createServer>;
+  readonly #bound = new Set<Bound>();
+  readonly #sessions = new Set<Session>();
+  /** Receipts and MO waiting for a receiving bind of their system_id, as a real SMSC stores them. */
+  readonly #waiting = new Map<string, PendingDeliver[]>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #nextId = 0x10000 + Math.floor(Math.random() * 0x10000);
+  #second = 0;
+  #submitsThisSecond = new Map<string, number>();
+  #port = 0;
+
+  private constructor(behaviour: Partial<SmscBehaviour>) {
+    this.#behaviour = { ...defaultBehaviour, ...behaviour };
+    this.#server = smpp.createServer({}, (session) => this.#accept(session));
+  }
+
+  /** Starts listening on `port` (0 = any free port) on loopback unless told otherwise. */
+  static async start(options: { port?: number; host?: string; behaviour?: Partial<SmscBehaviour> } = {}): Promise<SmscSimulator> {
+    const simulator = new SmscSimulator(options.behaviour ?? {});
+    simulator.#server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+    await once(simulator.#server, "listening");
+    simulator.#port = (simulator.#server.address() as { port: number }).port;
+    return simulator;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get behaviour(): SmscBehaviour {
+    return this.#behaviour;
+  }
+
+  /** Changes behaviour while running. */
+  configure(change: Partial<SmscBehaviour>): void {
+    this.#behaviour = { ...this.#behaviour, ...change };
+  }
+
+  /** Sessions currently bound. */
+  get boundSessions(): number {
+    return this.#bound.size;
+  }
+
+  /** Cuts every connection at once (a carrier crash, a network cut). */
+  dropConnections(): void {
+    for (const session of this.#sessions) session.socket.destroy();
+  }
+
+  /** Sends unbind to every bound session, as a carrier going into maintenance does. */
+  unbindAll(): void {
+    for (const bound of this.#bound) bound.session.send(new smpp.PDU("unbind", {}));
+  }
+
+  /** Delivers a mobile-originated message to a receiving bind of `systemId` (or any); resolves with the ESME's answer. */
+  injectMo(mo: { from: string; to: string; text: string; systemId?: string }): Promise<number> {
+    const gsm = fitsGsm7(mo.text);
+    const fields = {
+      source_addr_ton: mo.from.startsWith("+") ? 1 : 0,
+      source_addr_npi: 1,
+      source_addr: mo.from.replace(/^\+/, ""),
+      dest_addr_ton: mo.to.startsWith("+") ? 1 : 0,
+      dest_addr_npi: 1,
+      destination_addr: mo.to.replace(/^\+/, ""),
+      esm_class: 0,
+      data_coding: gsm ? 0 : 8,
+      short_message: gsm ? encodeGsm7([...mo.text]) : Buffer.from(mo.text, "utf16le").swap16(),
+    };
+    return new Promise((resolve) => this.#deliver(mo.systemId ?? this.#behaviour.systemId ?? "*", { fields, done: resolve }));
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #accept(session: Session): void {
+    this.#sessions.add(session);
+    let bound: Bound | undefined;
+    const drop = () => {
+      this.#sessions.delete(session);
+      if (bound) this.#bound.delete(bound);
+      bound = undefined;
+    };
+    session.socket.on("close", drop);
+    // The library's session stops reading after a framing error: drop the connection instead.
+    session.on("error", () => {
+      this.stats.errors++;
+      session.socket.destroy();
+    });
+    session.on("pdu", (pdu: PDU) => {
+      if (pdu.isResponse()) {
+        if (pdu.command === "deliver_sm_resp") this.stats.receiptsAcked++;
+        return;
+      }
+      if (pdu.command === "unknown") {
+        session.send(pdu.response());
+        return;
+      }
+      const mode = bindModes[pdu.command];
+      if (mode) {
+        bound = this.#bind(session, pdu, mode.receives) ?? bound;
+        return;
+      }
+      if (!bound) {
+        session.send(pdu.response({ command_status: 0x04 })); // ESME_RINVBNDSTS
+        return;
+      }
+      switch (pdu.command) {
+        case "enquire_link":
+          this.stats.enquireLinks++;
+          if (this.#behaviour.answerEnquireLink) session.send(pdu.response());
+          return;
+        case "unbind":
+          session.send(pdu.response(), () => session.close());
+          this.#bound.delete(bound);
+          bound = undefined;
+          return;
+        case "submit_sm":
+          this.#submit(bound, pdu);
+          return;
+        default:
+          session.send(pdu.response({ command_status: 0x03 }));
+      }
+    });
+  }
+
+  #bind(session: Session, pdu: PDU, receives: boolean): Bound | undefined {
+    const b = this.#behaviour;
+    const systemId = String(pdu.system_id ?? "");
+    const refused = b.maintenance ? 0x0d : b.systemId !== undefined && systemId !== b.systemId ? 0x0f : b.password !== undefined && pdu.password !== b.password ? 0x0e : 0;
+    if (refused) {
+      this.stats.bindsRefused++;
+      session.send(pdu.response({ command_status: refused }), () => session.close());
+      return undefined;
+    }
+    this.stats.binds++;
+    session.send(pdu.response({ system_id: "hermes-smsc-sim" }));
+    const bound: Bound = { session, systemId, receives, inFlight: 0 };
+    this.#bound.add(bound);
+    if (receives) this.#flush(systemId);
+    return bound;
+  }
+
+  #submit(bound: Bound, pdu: PDU): void {
+    const b = this.#behaviour;
+    this.stats.submits++;
+    bound.inFlight++;
+    this.stats.maxInFlight = Math.max(this.stats.maxInFlight, bound.inFlight);
+    const destination = String(pdu.destination_addr ?? "");
+    const status = this.#statusFor(bound.systemId, destination);
+    const id = this.#newId();
+    const record = this.#record(bound.systemId, pdu, id, status);
+    this.received.push(record);
+    if (b.silentDestinations && new RegExp(b.silentDestinations).test(destination)) return; // never answered: inFlight stays counted
+    const answer = () => {
+      bound.inFlight--;
+      if (status !== 0) {
+        bound.session.send(pdu.response({ command_status: status }));
+        return;
+      }
+      bound.session.send(pdu.response({ message_id: this.#formatId(id, b.submitIdFormat) }));
+      if ((Number(pdu.registered_delivery ?? 0) & 0x03) !== 0) this.#later(b.receiptDelayMs, () => this.#sendReceipt(bound.systemId, record));
+    };
+    if (b.responseDelayMs > 0) this.#later(b.responseDelayMs, answer);
+    else answer();
+  }
+
+  #statusFor(systemId: string, destination: string): number {
+    const b = this.#behaviour;
+    if (b.throttleRate > 0) {
+      const second = Math.floor(Date.now() / 1000);
+      if (second !== this.#second) {
+        this.#second = second;
+        this.#submitsThisSecond.clear();
+      }
+      const count = (this.#submitsThisSecond.get(systemId) ?? 0) + 1;
+      this.#submitsThisSecond.set(systemId, count);
+      if (count > b.throttleRate) {
+        this.stats.throttled++;
+        return 0x58;
+      }
+    }
+    const addressed = b.failures.find((f) => new RegExp(f.destination).test(destination));
+    if (addressed) return addressed.status;
+    if (b.randomFailureRate > 0 && Math.random() < b.randomFailureRate) return b.randomFailureStatus;
+    return 0;
+  }
+
+  #record(systemId: string, pdu: PDU, id: number, status: number): ReceivedSubmit {
+    const payload = pdu.message_payload !== undefined;
+    const body = (payload ? pdu.message_payload : pdu.short_message) as { message?: unknown; udh?: Buffer[] } | undefined;
+    const message = body?.message;
+    const udh = body?.udh && body.udh.length > 0 ? udhBytes(body.udh) : undefined;
+    return {
+      id: String(id),
+      systemId,
+      sourceAddr: String(pdu.source_addr ?? ""),
+      sourceTon: Number(pdu.source_addr_ton ?? 0),
+      sourceNpi: Number(pdu.source_addr_npi ?? 0),
+      destination: String(pdu.destination_addr ?? ""),
+      destTon: Number(pdu.dest_addr_ton ?? 0),
+      dataCoding: Number(pdu.data_coding ?? 0),
+      esmClass: Number(pdu.esm_class ?? 0),
+      text: typeof message === "string" ? message : Buffer.isBuffer(message) ? message.toString("latin1") : "",
+      udh,
+      sar: pdu.sar_msg_ref_num === undefined ? undefined : { ref: Number(pdu.sar_msg_ref_num), total: Number(pdu.sar_total_segments), seq: Number(pdu.sar_segment_seqnum) },
+      payload,
+      registeredDelivery: Number(pdu.registered_delivery ?? 0),
+      validityPeriod: String(pdu.validity_period ?? ""),
+      priority: Number(pdu.priority_flag ?? 0),
+      status,
+    };
+  }
+
+  #newId(): number {
+    return this.#nextId++;
+  }
+
+  #formatId(id: number, format: "hex" | "decimal"): string {
+    return format === "hex" ? id.toString(16).toUpperCase() : String(id);
+  }
+
+  #sendReceipt(systemId: string, submit: ReceivedSubmit): void {
+    const b = this.#behaviour;
+    const rule = b.receipts.find((r) => new RegExp(r.destination).test(submit.destination));
+    const stat = rule?.stat ?? "DELIVRD";
+    const err = rule?.err ?? (stat === "DELIVRD" ? "000" : "001");
+    const id = Number(submit.id);
+    const now = receiptDate(new Date());
+    const text = `id:${this.#formatId(id, b.receiptIdFormat)} sub:001 dlvrd:${stat === "DELIVRD" ? "001" : "000"} submit date:${now} done date:${now} stat:${stat} err:${err} text:${submit.text.slice(0, 20)}`;
+    const fields: Record<string, unknown> = {
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: submit.destination,
+      dest_addr_ton: submit.sourceTon,
+      dest_addr_npi: submit.sourceNpi,
+      destination_addr: submit.sourceAddr,
+      esm_class: 0x04,
+      data_coding: 0,
+      short_message: b.receiptStyle === "tlv" ? Buffer.alloc(0) : Buffer.from(text, "ascii"),
+    };
+    if (b.receiptStyle !== "text") {
+      fields.receipted_message_id = this.#formatId(id, b.submitIdFormat);
+      fields.message_state = stateOf[stat] ?? 7;
+    }
+    this.stats.receiptsSent++;
+    this.#deliver(systemId, { fields });
+  }
+
+  #deliver(systemId: string, pending: PendingDeliver): void {
+    const target = [...this.#bound].find((s) => s.receives && (systemId === "*" || s.systemId === systemId));
+    if (!target) {
+      const queue = this.#waiting.get(systemId) ?? [];
+      queue.push(pending);
+      this.#waiting.set(systemId, queue);
+      return;
+    }
+    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) => pending.done?.(resp.command_status));
+  }
+
+  #flush(systemId: string): void {
+    for (const key of [systemId, "*"]) {
+      const queue = this.#waiting.get(key);
+      if (!queue) continue;
+      this.#waiting.delete(key);
+      for (const pending of queue) this.#deliver(key, pending);
+    }
+  }
+}
+
+function udhBytes(elements: Buffer[]): Buffer {
+  const body = Buffer.concat(elements);
+  return Buffer.concat([Buffer.from([body.length]), body]);
+}
+
+function receiptDate(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(date.getUTCFullYear() % 100)}${two(date.getUTCMonth() + 1)}${two(date.getUTCDate())}${two(date.getUTCHours())}${two(date.getUTCMinutes())}`;
+}

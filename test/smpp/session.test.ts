@@ -1,0 +1,211 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { DeliveryEventKind, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
+import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
+import { sendAll, sms, startCarrier, until } from "./support.js";
+
+const base = (port: number) => ({ host: "127.0.0.1", port, systemId: "hermes", password: "secret", reconnectInitialMs: 20, reconnectMaxMs: 100 });
+
+describe("SMPP sessions against the SMSC simulator", () => {
+  let smsc: SmscSimulator;
+  before(async () => {
+    smsc = await SmscSimulator.start({ behaviour: { systemId: "hermes", password: "secret" } });
+  });
+  after(() => smsc.close());
+
+  test("binds, submits, and turns the receipt into DELIVERED for the submit_sm_resp id", async () => {
+    const carrier = await startCarrier(base(smsc.port));
+    try {
+      const [outcome] = await sendAll(carrier.adapter, [sms("+447700900001", "hello")]);
+      assert.equal(outcome!.kind, "submitted");
+      const id = outcome!.kind === "submitted" ? outcome.providerMessageId : "";
+      await until(() => carrier.reports.length > 0, "a receipt");
+      const report = carrier.reports[0]!;
+      assert.equal(report.kind, DeliveryEventKind.STATUS);
+      assert.equal(report.status, MessageStatus.DELIVERED);
+      assert.equal(report.providerMessageId, id);
+      assert.equal(smsc.received.at(-1)!.text, "hello");
+      assert.equal(smsc.received.at(-1)!.destination, "447700900001");
+    } finally {
+      await carrier.close();
+    }
+  });
+
+  test("a wrong password is refused and the route does not come UP", async () => {
+    const carrier = await startCarrier({ ...base(smsc.port), password: "wrong", maxRestarts: 100 });
+    try {
+      const refusedBefore = smsc.stats.bindsRefused;
+      await until(() => smsc.stats.bindsRefused >= refusedBefore + 2, "bind retries");
+      assert.notEqual(carrier.adapter.health().state, RouteState.UP);
+      assert.equal(carrier.adapter.demand(), 0);
+    } finally {
+      await carrier.close();
+    }
+  });
+
+  test("rebinds after the SMSC drops the connection and after a maintenance unbind", async () => {
+    const carrier = await startCarrier(base(smsc.port));
+    try {
+      await until(() => carrier.adapter.sessions.length === 1, "bind");
+      const binds = carrier.adapter.counters.binds;
+      smsc.dropConnections();
+      await until(() => carrier.adapter.counters.binds === binds + 1 && carrier.adapter.sessions.length === 1, "rebind after drop");
+      smsc.unbindAll();
+      await until(() => carrier.adapter.counters.binds === binds + 2 && carrier.adapter.sessions.length === 1, "rebind after unbind");
+      const [outcome] = await sendAll(carrier.adapter, [sms("+447700900002", "after rebind")]);
+      assert.equal(outcome!.kind, "submitted");
+    } finally {
+      await carrier.close();
+    }
+  });
+
+  test("the window is never exceeded, demand reflects it, and every message completes", async () => {
+    smsc.configure({ responseDelayMs: 15 });
+    const maxBefore = smsc.stats.maxInFlight;
+    smsc.stats.maxInFlight = 0;
+    const carrier = await startCarrier({ ...base(smsc.port), window: 4 });
+    try {
+      await until(() => carrier.adapter.demand() === 4, "bind");
+      const messages = Array.from({ length: 40 }, (_, i) => sms(`+4477009001${String(i).padStart(2, "0")}`, `m${i}`));
+      let maxOutstanding = 0;
+      const sending = sendAll(carrier.adapter, messages);
+      const watch = setInterval(() => (maxOutstanding = Math.max(maxOutstanding, 4 - carrier.adapter.demand())), 1);
+      const outcomes = await sending;
+      clearInterval(watch);
+      assert.ok(outcomes.every((o) => o.kind === "submitted"));
+      assert.equal(smsc.stats.maxInFlight, 4, "the SMSC saw at most (and at some point exactly) 4 unanswered submits");
+      assert.ok(maxOutstanding <= 4);
+    } finally {
+      smsc.configure({ responseDelayMs: 0 });
+      smsc.stats.maxInFlight = Math.max(maxBefore, smsc.stats.maxInFlight);
+      await carrier.close();
+    }
+  });
+
+  test("a long text is split (UDH) on one window and still never exceeds it", async () => {
+    smsc.configure({ responseDelayMs: 10 });
+    smsc.stats.maxInFlight = 0;
+    const carrier = await startCarrier({ ...base(smsc.port), window: 2 });
+    try {
+      const text = "x".repeat(153 * 4 + 1);
+      const [outcome] = await sendAll(carrier.adapter, [sms("+447700900200", text)]);
+      assert.equal(outcome!.kind, "submitted");
+      assert.equal(outcome!.kind === "submitted" && outcome.extraProviderIds?.length, 4);
+      assert.ok(smsc.stats.maxInFlight <= 2);
+      const parts = smsc.received.filter((r) => r.destination === "447700900200");
+      assert.equal(parts.length, 5);
+      assert.equal(parts.map((p) => p.text).join(""), text);
+    } finally {
+      smsc.configure({ responseDelayMs: 0 });
+      await carrier.close();
+    }
+  });
+
+  test("permanent errors fail with the SMSC's code; addressed failures only hit their numbers", async () => {
+    smsc.configure({ failures: [{ destination: "^4477009003", status: 0x0b }] });
+    const carrier = await startCarrier(base(smsc.port));
+    try {
+      const [bad, good] = await sendAll(carrier.adapter, [sms("+447700900300", "bad"), sms("+447700900400", "good")]);
+      assert.equal(bad!.kind, "failed");
+      if (bad!.kind === "failed") {
+        assert.equal(bad.error.code, ErrorCode.INVALID_RECIPIENT);
+        assert.equal(bad.error.retryable, false);
+        assert.equal(bad.error.providerCode, "0x0000000b");
+        assert.match(bad.error.message, /ESME_RINVDSTADR/);
+      }
+      assert.equal(good!.kind, "submitted");
+    } finally {
+      smsc.configure({ failures: [] });
+      await carrier.close();
+    }
+  });
+
+  test("ESME_RTHROTTLED backs the token bucket off, then every message gets through", async () => {
+    smsc.configure({ throttleRate: 50 });
+    const carrier = await startCarrier({ ...base(smsc.port), window: 10, throttlePauseMs: 100, maxThrottleRetries: 50 });
+    try {
+      const outcomes = await sendAll(carrier.adapter, Array.from({ length: 70 }, (_, i) => sms(`+44770090050${i % 10}`, `t${i}`)));
+      assert.ok(smsc.stats.throttled > 0, "the SMSC throttled");
+      assert.ok(carrier.adapter.counters.throttled > 0);
+      assert.ok(carrier.adapter.bucket.throttles > 0, "the bucket backed off");
+      assert.deepEqual(new Set(outcomes.map((o) => o.kind)), new Set(["submitted"]));
+    } finally {
+      smsc.configure({ throttleRate: 0 });
+      await carrier.close();
+    }
+  });
+
+  test("an unanswered submit times out retryably with the duplicate risk counted, and frees its slot", async () => {
+    smsc.configure({ silentDestinations: "^4477009006" });
+    const carrier = await startCarrier({ ...base(smsc.port), window: 1, responseTimeoutMs: 100 });
+    try {
+      const [lost, next] = await sendAll(carrier.adapter, [sms("+447700900600", "silent"), sms("+447700900700", "next")]);
+      assert.equal(lost!.kind, "failed");
+      if (lost!.kind === "failed") {
+        assert.equal(lost.error.code, ErrorCode.TIMEOUT);
+        assert.equal(lost.error.retryable, true);
+        assert.equal(lost.detail?.duplicate_risk, "true");
+      }
+      assert.equal(next!.kind, "submitted", "the window slot was freed");
+      assert.equal(carrier.adapter.counters.duplicateRisk, 1);
+    } finally {
+      smsc.configure({ silentDestinations: undefined });
+      await carrier.close();
+    }
+  });
+
+  test("an unanswered enquire_link drops the session and it reconnects", async () => {
+    const carrier = await startCarrier({ ...base(smsc.port), enquireLinkIntervalMs: 30, enquireLinkTimeoutMs: 60 });
+    try {
+      await until(() => carrier.adapter.sessions.length === 1, "bind");
+      const binds = carrier.adapter.counters.binds;
+      smsc.configure({ answerEnquireLink: false });
+      await until(() => carrier.adapter.sessions.length === 0, "the dead link detected");
+      smsc.configure({ answerEnquireLink: true });
+      await until(() => carrier.adapter.counters.binds > binds && carrier.adapter.sessions.length === 1, "rebind");
+    } finally {
+      smsc.configure({ answerEnquireLink: true });
+      await carrier.close();
+    }
+  });
+
+  test("nothing is lost when the SMSC dies mid-window: every in-flight message fails retryably", async () => {
+    smsc.configure({ responseDelayMs: 200 });
+    const carrier = await startCarrier({ ...base(smsc.port), window: 8, maxRestarts: 50 });
+    try {
+      await until(() => carrier.adapter.demand() === 8, "bind");
+      const sending = Promise.all(Array.from({ length: 8 }, (_, i) => carrier.adapter.send(sms(`+44770090080${i}`, `w${i}`), 1)));
+      await until(() => smsc.received.filter((r) => r.destination.startsWith("44770090080")).length === 8, "8 submits on the wire");
+      smsc.dropConnections();
+      const outcomes = await sending;
+      for (const outcome of outcomes) {
+        assert.equal(outcome.kind, "failed");
+        if (outcome.kind === "failed") {
+          assert.equal(outcome.error.code, ErrorCode.CONNECTION_LOST);
+          assert.equal(outcome.error.retryable, true);
+          assert.equal(outcome.detail?.duplicate_risk, "true");
+        }
+      }
+      assert.equal(carrier.adapter.counters.duplicateRisk, 8);
+    } finally {
+      smsc.configure({ responseDelayMs: 0 });
+      await carrier.close();
+    }
+  });
+
+  test("too many restarts mark the carrier DOWN; it comes back after the cooldown", async () => {
+    smsc.configure({ maintenance: true });
+    const carrier = await startCarrier({ ...base(smsc.port), maxRestarts: 2, restartPeriodMs: 5000, reconnectInitialMs: 5, reconnectMaxMs: 10, downCooldownMs: 300 });
+    try {
+      await until(() => carrier.adapter.health().state === RouteState.DOWN, "DOWN");
+      assert.match(carrier.adapter.health().reason ?? "", /too many restarts/);
+      smsc.configure({ maintenance: false });
+      await until(() => carrier.adapter.health().state === RouteState.UP, "UP again after the cooldown");
+    } finally {
+      smsc.configure({ maintenance: false });
+      await carrier.close();
+    }
+  });
+});
