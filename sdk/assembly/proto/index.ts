@@ -1,0 +1,2 @@
+export { Writer } from "./writer";
+export { Reader, WireType } from "./reader";
