@@ -29,8 +29,9 @@ function section(id: number, body: number[]): number[] {
   return [id, ...vec(body)];
 }
 
-export function customSection(name: string, data: Uint8Array): number[] {
-  return section(0, [...vec([...new TextEncoder().encode(name)]), ...data]);
+export function customSection(name: string, data: Uint8Array): Uint8Array {
+  const nameBytes = vec([...new TextEncoder().encode(name)]);
+  return Buffer.concat([Uint8Array.of(0, ...leb(nameBytes.length + data.length), ...nameBytes), data]);
 }
 
 export type ManifestInit = MessageInitShape<typeof ManifestSchema>;
@@ -57,9 +58,9 @@ export function wasmModule(options: ModuleOptions = {}): Uint8Array {
     ...section(7, [0x01, ...vec(name), 0x00, 0x00]), // export "describe" = func 0
     ...section(10, [0x01, ...vec([0x00, 0x41, ...sleb(options.result ?? 0), 0x0b])]), // i32.const result; end
   ];
-  if (options.manifest !== null) bytes.push(...customSection("hermes.manifest", manifestBytes(options.manifest ?? {})));
-  for (const [extraName, data] of options.extra ?? []) bytes.push(...customSection(extraName, data));
-  return Uint8Array.from(bytes);
+  const custom = options.manifest === null ? [] : [customSection("hermes.manifest", manifestBytes(options.manifest ?? {}))];
+  for (const [extraName, data] of options.extra ?? []) custom.push(customSection(extraName, data));
+  return new Uint8Array(Buffer.concat([Uint8Array.from(bytes), ...custom]));
 }
 
 function sleb(value: number): number[] {

@@ -36,7 +36,7 @@ export function sign(wasm: Uint8Array, secretKey: SecretKey, options: SignOption
   const existing = sections[0] !== undefined && isSignatureSection(sections[0]) ? decodeSignatureData(sections[0].payload) : undefined;
   // Like wasmsign2, a signature section that is not first is dropped: it
   // would otherwise be covered by (and break) the hash.
-  const content = sections.filter((s) => !isSignatureSection(s)).map(encodeSection);
+  const content = sections.filter((s) => !isSignatureSection(s)).flatMap(encodeSection);
   const hash = sha256(content);
   const signature = new Uint8Array(ed25519Sign(null, signedMessage([hash]), secretKey.keyObject));
   const entry = { keyId: options.keyId && options.keyId.length > 0 ? options.keyId : undefined, algorithmId: ed25519AlgorithmId, signature };
@@ -122,7 +122,7 @@ function isSignatureSection(section: WasmSection): boolean {
 
 function rebuild(header: Uint8Array, data: SignatureData, content: readonly Uint8Array[]): Uint8Array {
   const signatureSection = encodeSection({ id: customSectionId, name: signatureSectionName, payload: encodeSignatureData(data) });
-  return concat([header, signatureSection, ...content]);
+  return concat([header, ...signatureSection, ...content]);
 }
 
 function sha256(chunks: readonly Uint8Array[]): Uint8Array {
@@ -132,7 +132,10 @@ function sha256(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat(chunks));
+  const joined = Buffer.concat(chunks);
+  // A plain Uint8Array view of the same memory: callers compare and store
+  // bytes, and a Buffer would not deep-equal a Uint8Array.
+  return new Uint8Array(joined.buffer, joined.byteOffset, joined.length);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

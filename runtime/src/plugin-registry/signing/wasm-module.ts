@@ -66,13 +66,13 @@ export function parseModule(wasm: Uint8Array): ParsedModule {
  * A section in canonical form: id, shortest-LEB128 size, and for custom
  * sections shortest-LEB128 name length, name, data. wasmsign2 re-encodes
  * sections this way when it signs, so hashes agree on modules whose
- * producer padded its LEB128 sizes.
+ * producer padded its LEB128 sizes. Returned as chunks (a small prefix, then
+ * the payload itself) so multi-megabyte sections are hashed and copied once.
  */
-export function encodeSection(section: Pick<WasmSection, "id" | "name" | "payload">): Uint8Array {
-  const body = section.id === customSectionId
-    ? new ByteWriter().slice(utf8Encoder.encode(section.name ?? "")).bytes(section.payload).finish()
-    : section.payload;
-  return new ByteWriter().u8(section.id).slice(body).finish();
+export function encodeSection(section: Pick<WasmSection, "id" | "name" | "payload">): Uint8Array[] {
+  const name = section.id === customSectionId ? new ByteWriter().slice(utf8Encoder.encode(section.name ?? "")).finish() : new Uint8Array(0);
+  const prefix = new ByteWriter().u8(section.id).u32(name.length + section.payload.length).bytes(name).finish();
+  return [prefix, section.payload];
 }
 
 /** The data of every custom section with this name, in module order. */
