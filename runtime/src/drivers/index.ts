@@ -7,4 +7,5 @@ import type { AdapterFactory } from "../router/adapter.js";
 export const builtinAdapters: Readonly<Record<string, () => Promise<AdapterFactory>>> = {
   webhook: () => import("./webhook/index.js").then((m) => m.createWebhookAdapter),
   smpp: () => import("./smpp/index.js").then((m) => m.createSmppAdapter),
+  smtp: () => import("./smtp/index.js").then((m) => m.createSmtpAdapter),
 };
