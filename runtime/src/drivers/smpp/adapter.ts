@@ -7,7 +7,7 @@ import { Supervisor, type ChildSpec, type ExitReason } from "../../kernel/index.
 import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome } from "../../router/adapter.js";
 import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
 import type { SmppConfig } from "./config.js";
-import type { Pdu } from "./connection.js";
+import { commandStatus, type Pdu } from "./connection.js";
 import { MultipartReceipts } from "./multipart-receipts.js";
 import { meaningOf, normalizeId, parseReceipt, receiptDetail } from "./receipts.js";
 import { SmppSession, type Carrier, type CarrierCounters, type SessionRole } from "./session.js";
@@ -234,6 +234,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0;
     const isReceipt = receiptTypes.has(esmClass & esmTypeMask) || pdu.receipted_message_id !== undefined;
     if (!isReceipt) {
+      if (!pdu.source_addr) return commandStatus.invalidSourceAddress; // nothing to report an MO as
       await ctx.report({
         kind: DeliveryEventKind.INBOUND,
         from: toHermesAddress(String(pdu.source_addr ?? ""), Number(pdu.source_addr_ton ?? 0)),

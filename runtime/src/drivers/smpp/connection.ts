@@ -12,6 +12,7 @@ export const commandStatus = {
   invalidCommandLength: 0x02,
   invalidCommandId: 0x03,
   systemError: 0x08,
+  invalidSourceAddress: 0x0a,
   messageQueueFull: 0x14,
   throttled: 0x58,
 } as const;
