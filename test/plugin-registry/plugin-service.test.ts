@@ -1,5 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode, ErrorSchema } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { generateKeyPair, sign, stripSignature, type KeyPair } from "../../runtime/src/plugin-registry/index.js";
@@ -139,5 +142,36 @@ describe("PluginService over a real gateway", () => {
     const unknown = await failure(admin().activatePlugin({ name: "lookup", version: "9.0.0" }));
     assert.equal(unknown.code, Code.NotFound);
     assert.match(unknown.message, /lookup@9\.0\.0 is not published \(published: 0\.9\.1, 0\.10\.0\)/);
+  });
+});
+
+describe("PluginService on a gateway with default limits", () => {
+  test("multi-megabyte artifacts publish over gRPC and Connect; the registry survives a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hermes-plugins-"));
+    const path = join(dir, "hermes.db");
+    const publisher = generateKeyPair();
+    const big = sign(wasmModule({ manifest: { name: "big", version: "1.0.0" }, extra: [["assets", new Uint8Array(5 * 1024 * 1024).fill(7)]] }), publisher.secretKey);
+    let gw = await startTestGateway({ store: { path } });
+    try {
+      const grpc = clients(gw.gateway.url, keys.all, "grpc").plugins;
+      await grpc.trustKey({ publicKey: publisher.publicKey.raw });
+      const { plugin } = await grpc.publishPlugin({ artifact: big, activate: true });
+      assert.equal(plugin?.sizeBytes, BigInt(big.length));
+      const v2 = sign(wasmModule({ manifest: { name: "big", version: "1.1.0" } }), publisher.secretKey);
+      await clients(gw.gateway.url, keys.all, "connect-h1").plugins.publishPlugin({ artifact: v2, activate: true });
+    } finally {
+      await gw.close(); // removes the harness's own directory, not ours
+    }
+    gw = await startTestGateway({ store: { path } });
+    try {
+      const plugins = clients(gw.gateway.url).plugins;
+      assert.deepEqual((await plugins.listPlugins({})).plugins.map((p) => [p.name, p.version, p.active]), [["big", "1.0.0", false], ["big", "1.1.0", true]]);
+      assert.deepEqual((await plugins.listTrustedKeys({})).keys.map((k) => k.id), [publisher.publicKey.id]);
+      assert.equal((await plugins.rollbackPlugin({ name: "big" })).plugin?.version, "1.0.0", "the activation history survived too");
+      assert.deepEqual(gw.gateway.plugins.active("big")?.artifact, big);
+    } finally {
+      await gw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
