@@ -1,5 +1,6 @@
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { planFor, type Mix, type Plan } from "./outcomes.js";
+import { selfSignedCertificate, selfSignedKey } from "./self-signed.js";
 import type { Spool } from "./spool.js";
 
 export interface SmtpListenerOptions {
@@ -7,7 +8,7 @@ export interface SmtpListenerOptions {
   readonly hostname: string;
   /** Offer STARTTLS (KumoMTA does, with a self-signed certificate unless configured). */
   readonly starttls: boolean;
-  /** PEM key and certificate; smtp-server's own self-signed localhost pair when absent. */
+  /** PEM key and certificate; a self-signed pair (self-signed.ts) when absent, as KumoMTA makes one. */
   readonly tls?: { readonly key: string; readonly cert: string };
   /** AUTH PLAIN users (user → password); an authenticated client may relay from anywhere. */
   readonly authUsers?: Readonly<Record<string, string>>;
@@ -58,7 +59,8 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
     authMethods: ["PLAIN"],
     authOptional: true,
     allowInsecureAuth: false,
-    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
+    key: options.tls?.key ?? selfSignedKey,
+    cert: options.tls?.cert ?? selfSignedCertificate,
     onAuth(auth, _session, callback) {
       if (auth.method === "PLAIN" && auth.username && users[auth.username] !== undefined && users[auth.username] === auth.password) {
         callback(null, { user: auth.username });
@@ -68,7 +70,7 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
     },
     onRcptTo(address, session, callback) {
       const state = stateOf(session);
-      const relayAllowed = options.relayHosts.includes(session.remoteAddress) || session.user !== undefined;
+      const relayAllowed = options.relayHosts.includes(session.remoteAddress) || Boolean(session.user);
       if (!relayAllowed) return callback(refusal(550, `5.7.1 relaying not permitted for ${session.remoteAddress}:${session.remotePort}`));
       if (session.envelope.rcptTo.length >= options.maxRecipientsPerMessage) return callback(refusal(451, "4.5.3 too many recipients"));
       if (state.messages >= options.maxMessagesPerConnection) return callback(refusal(451, "4.5.3 too many on this conn"));
