@@ -2,10 +2,10 @@
  * A carrier's send rate: a token bucket (`rate` per second, `burst` deep;
  * rate 0 means no cap) that backs off when the SMSC says it is throttling
  * (ESME_RTHROTTLED, ESME_RMSGQFUL). A throttle pauses every send for
- * `pauseMs` and halves the effective rate (starting from the rate actually
- * achieved when there is no cap); each quiet second after that grows it back
- * by a quarter, up to the configured cap (or, uncapped, until it no longer
- * limits anything).
+ * `pauseMs` and halves the effective rate, once per pause however many
+ * answers of the window said so (uncapped, it halves the rate actually
+ * achieved). Each quiet `pauseMs` (at least 50 ms) after that grows the rate
+ * back by a quarter, up to the cap; uncapped, until it no longer limits.
  */
 export class TokenBucket {
   #tokens: number;
@@ -63,7 +63,10 @@ export class TokenBucket {
     this.#count(now);
     this.#throttles++;
     this.#lastThrottle = now;
+    // A window's worth of throttled answers is one congestion event: back off once per pause.
+    const alreadyPaused = now < this.#pausedUntil;
     this.#pausedUntil = Math.max(this.#pausedUntil, now + this.pauseMs);
+    if (alreadyPaused) return;
     const achieved = Math.max(this.#lastSecond, this.#thisSecond, 1);
     const base = this.#effectiveRate === Infinity ? achieved : this.#effectiveRate;
     this.#effectiveRate = Math.max(1, base / 2);
@@ -87,13 +90,14 @@ export class TokenBucket {
   }
 
   #recover(now: number): void {
-    if (this.#throttles === 0 || now - this.#lastThrottle < 1000) return;
+    const step = Math.max(50, this.pauseMs);
+    if (this.#throttles === 0 || now - this.#lastThrottle < step) return;
     const cap = this.rate > 0 ? this.rate : Infinity;
     if (this.#effectiveRate >= cap) return;
-    const seconds = Math.floor((now - this.#lastThrottle) / 1000);
+    const steps = Math.floor((now - this.#lastThrottle) / step);
     this.#refill(now);
-    this.#lastThrottle += seconds * 1000;
-    this.#effectiveRate *= 1.25 ** seconds;
+    this.#lastThrottle += steps * step;
+    this.#effectiveRate *= 1.25 ** steps;
     // Uncapped: once well above what we achieve, stop limiting at all.
     if (this.rate === 0 && this.#effectiveRate > 4 * Math.max(this.#lastSecond, this.#thisSecond, 1)) this.#effectiveRate = Infinity;
     if (this.rate > 0) this.#effectiveRate = Math.min(this.#effectiveRate, this.rate);
