@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { Channel, MessageSchema, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { Channel, MessageSchema, type Content, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { KumoSimulator, type KumoSimulatorOptions, type LogHookOptions } from "../../runtime/src/simulators/kumomta/index.js";
 import { clients, startTestGateway, type Clients, type TestGateway } from "../support/gateway-harness.js";
@@ -65,13 +65,12 @@ export async function startKumoRoute(options: KumoRouteOptions = {}): Promise<Ku
 }
 
 /** An email message to `to`, with a campaign. */
-export function email(to: string, extra: Partial<Message> = {}): Message {
+export function email(to: string, extra: { content?: Content } = {}): Message {
   return create(MessageSchema, {
     channel: Channel.EMAIL,
     to: { kind: { case: "email", value: to } },
-    content: { subject: "Hello", text: "Hello from Hermes", html: "<p>Hello from <b>Hermes</b></p>" },
+    content: extra.content ?? { subject: "Hello", text: "Hello from Hermes", html: "<p>Hello from <b>Hermes</b></p>" },
     metadata: { campaign: "spring" },
-    ...extra,
   });
 }
 

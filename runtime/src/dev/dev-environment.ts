@@ -2,6 +2,7 @@ import { Channel } from "../gen/hermes/v1/message_pb.js";
 import type { ApiKeyConfig, GatewayConfig, RouteConfig } from "../config/gateway-config.js";
 import { startGateway, type Gateway } from "../gateway.js";
 import type { Logger } from "pino";
+import { startKumoDevService, type KumoDevService } from "../simulators/kumomta/dev-service.js";
 
 /** The API key a development gateway accepts; never use it outside loopback. */
 export const devApiKey = "hermes-dev-key";
@@ -34,13 +35,21 @@ export async function startDevEnvironment(config: GatewayConfig, logger?: Logger
   const usingDevKey = config.apiKeys.length === 0;
   const services: DevService[] = [];
   const routes: RouteConfig[] = [...config.routes];
+  let kumomta: KumoDevService | undefined;
   if (routes.length === 0) {
     routes.push({ name: "webhook", channel: Channel.WEBHOOK, adapter: "webhook", tenants: ["*"], config: {}, retry: devRetry, validitySeconds: 3600 });
+    kumomta = await startKumoDevService(devRetry);
+    services.push(kumomta);
+    routes.push(kumomta.route);
   }
   const gateway = await startGateway({
     config: { ...config, apiKeys: usingDevKey ? [devKey] : config.apiKeys, routes },
     logger,
+  }).catch(async (reason) => {
+    for (const service of services.reverse()) await service.close();
+    throw reason;
   });
+  await kumomta?.connect(gateway.url);
   return {
     gateway,
     services,
