@@ -2,7 +2,7 @@
 // entry file re-exports them: `export * from "@hermes/sdk/exports";`
 // Each decodes its request, calls the registered Plugin and writes the encoded
 // response; 0 = ok, 1 = error (the error text is the output).
-import { readInput, writeError, writeOutput } from "./abi/io";
+import { endCall, readInput, writeError, writeOutput } from "./abi/io";
 import {
   ConfigureRequest,
   ConfigureResponse,
@@ -30,20 +30,13 @@ function serve<Req, Res>(call: string, handle: (plugin: Plugin, request: Req) =>
   const error = input.error;
   if (error !== null) {
     writeError(call + ": malformed input: " + error);
-    return done(1);
+    return endCall(1);
   }
   const response = handle(registeredPlugin(), request);
   output.reset();
   response.encodeTo(output);
   writeOutput(output);
-  return done(0);
-}
-
-// Every object of the call is garbage once its output is written: collecting
-// here keeps memory flat across calls (the minimal runtime collects only when asked).
-function done(code: i32): i32 {
-  __collect();
-  return code;
+  return endCall(0);
 }
 
 export function describe(): i32 {

@@ -7,7 +7,7 @@ import { enumValueName, oneofCaseEnum, oneofCaseMember, outputPath, typeName } f
 import { Printer } from "./printer.js";
 
 export interface EmitOptions {
-  /** Import path of the SDK's proto runtime, relative to the output root. */
+  /** Import path of the SDK's proto runtime: relative to the output root when it starts with ".", else a package path. */
   runtime: string;
   generator: string;
 }
@@ -22,7 +22,8 @@ export function emitFile(file: DescFile, options: EmitOptions): { name: string; 
   out.line("");
   const depth = file.name.split("/").length - 1;
   const up = depth === 0 ? "./" : "../".repeat(depth);
-  if (messages.length > 0) out.line(`import { Reader, Writer } from "${up}${options.runtime}";`);
+  const runtime = options.runtime.startsWith(".") ? `${up}${options.runtime}` : options.runtime;
+  if (messages.length > 0) out.line(`import { Reader, Writer } from "${runtime}";`);
   for (const [path, names] of imports(file, messages)) out.line(`import { ${[...names].sort().join(", ")} } from "${path}";`);
   for (const e of enums) emitEnum(out, e);
   for (const m of messages) {

@@ -22,7 +22,7 @@ function parseOptions(parameter: string): { runtime: string } {
   for (const pair of parameter.split(",").filter((p) => p.length > 0)) {
     const [key, value] = pair.split("=", 2);
     if (key === "runtime" && value) options.runtime = value;
-    else throw new Error(`${name}: unknown option "${pair}" (known: runtime=<path of sdk/assembly/proto from the output root>)`);
+    else throw new Error(`${name}: unknown option "${pair}" (known: runtime=<import path of sdk/assembly/proto: relative to the output root, or a package path>)`);
   }
   return options;
 }
