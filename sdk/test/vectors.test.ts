@@ -4,7 +4,7 @@
 // what protobuf-es writes. Hostile inputs fail with an error, never a trap.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { create, equals, fromBinary, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { create, equals, fromBinary, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { compile } from "../builder/compile.js";
 import { Guest, type GuestResult } from "../builder/guest.js";
 import { messageTypes, NestedSchema, RepeatedSchema, ScalarsSchema, vectors } from "./support/vectors.js";
@@ -117,7 +117,7 @@ describe("decoding rules", () => {
 
 describe("hostile input fails cleanly", () => {
   const nestedInners = (depth: number): Uint8Array => {
-    let inner = new Uint8Array(0);
+    let inner: Uint8Array = new Uint8Array(0);
     for (let i = 0; i < depth; i++) inner = concat(Uint8Array.of(0x12), varint(inner.length), inner);
     return concat(Uint8Array.of(0x0a), varint(inner.length), inner);
   };
@@ -183,5 +183,3 @@ function varint(n: number): Uint8Array {
   out.push(n);
   return Uint8Array.from(out);
 }
-
-export type { Message };
