@@ -58,6 +58,9 @@ async function measureBare(): Promise<LoadResult> {
       },
     }),
   );
+  // The client keeps its HTTP/2 session open; close() would wait for it forever.
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => sessions.add(session));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -65,6 +68,7 @@ async function measureBare(): Promise<LoadResult> {
     await closedLoop(() => client.send({ message }), { concurrency: 16, requests: 1000 });
     return await closedLoop(() => client.send({ message }), load);
   } finally {
+    for (const session of sessions) session.destroy();
     await new Promise((resolve) => server.close(resolve));
   }
 }
