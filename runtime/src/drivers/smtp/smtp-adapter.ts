@@ -22,7 +22,7 @@ const memoryCapacity = 100_000;
  * classification) and reports back through a log hook webhook, which this
  * adapter turns into delivery events (LogHookReceiver).
  *
- * Demand follows free capacity: the pool's free connections while the
+ * Demand follows free capacity: two slots per pooled connection while the
  * session is connected (none while it is down, so messages wait in the
  * router instead of failing), or free HTTP request slots.
  */
@@ -107,7 +107,9 @@ export class SmtpAdapter implements ChannelAdapter {
   demand(): number {
     if (this.#http) return this.#config.http!.concurrency - this.#inFlight;
     const session = this.#session;
-    return session?.alive && session.verified ? Math.max(0, this.#config.smtp.maxConnections - this.#inFlight) : 0;
+    // Two slots per connection: one message on the wire and the next one ready in the pool's queue, so a
+    // connection never idles between messages; nothing waits inside the driver beyond that.
+    return session?.alive && session.verified ? Math.max(0, 2 * this.#config.smtp.maxConnections - this.#inFlight) : 0;
   }
 
   async send(message: Message, _attempt: number): Promise<SendOutcome> {
