@@ -46,6 +46,7 @@ export class SmppConnection {
   #buffer: Buffer = Buffer.alloc(0);
   #sequence = 0;
   #closed = false;
+  #corked = false;
   #closeError: Error | undefined;
 
   private constructor(socket: net.Socket, maxPduBytes: number, events: ConnectionEvents) {
@@ -105,6 +106,20 @@ export class SmppConnection {
     const pdu = new smpp.PDU(command, { ...fields, sequence_number: this.#sequence });
     this.#socket.write(pdu.toBuffer());
     return this.#sequence;
+  }
+
+  /**
+   * Holds writes until the current turn of the event loop ends, so the PDUs
+   * a burst of sends writes leave in one writev instead of one syscall each.
+   */
+  coalesce(): void {
+    if (this.#corked || this.#closed) return;
+    this.#corked = true;
+    this.#socket.cork();
+    queueMicrotask(() => {
+      this.#corked = false;
+      this.#socket.uncork();
+    });
   }
 
   /** Answers a request PDU. */

@@ -66,12 +66,15 @@ const bindCommands: Record<SessionRole, string> = { transceiver: "bind_transceiv
  * PDUs that get no answer in time, and answers the SMSC's enquire_link
  * (urgent), unbind and deliver_sm (system) ahead of its own submits.
  *
- * The part queue and the in-flight table are also touched outside the
- * mailbox: the adapter queues parts (so a part is never lost in a mailbox
- * that dies) and the socket reader settles responses (so they never wait
- * behind submits). Each of those changes is synchronous, so none can
- * interleave with a handler. Whatever is left when the actor exits, however
- * it exits, fails retryably in its exit listener.
+ * The submit path does not go through the mailbox: the adapter queues
+ * parts and writes what the window allows in the same call (so a part is
+ * never lost in a mailbox that dies, and no hop adds latency at window 1),
+ * and the socket reader settles responses and refills the window (so they
+ * never wait behind anything). Each of those steps is synchronous, so none
+ * interleaves with a handler. The mailbox carries the rest: connect and
+ * bind, the SMSC's requests by urgency, timers, waits for tokens. Whatever
+ * is left when the actor exits, however it exits, fails retryably in its
+ * exit listener.
  */
 export class SmppSession extends Actor<never, never, never, Info> {
   readonly #carrier: Carrier;
@@ -87,7 +90,6 @@ export class SmppSession extends Actor<never, never, never, Info> {
   #reserved = 0;
   #pumpScheduled = false;
   #drained: (() => void) | undefined;
-  #maxInFlight = 0;
 
   constructor(carrier: Carrier, role: SessionRole, index: number) {
     super({ name: `smpp:${carrier.route}:${role}-${index}`, logger: carrier.log });
@@ -106,16 +108,11 @@ export class SmppSession extends Actor<never, never, never, Info> {
     return this.bound ? Math.max(0, this.#carrier.config.window - this.#reserved) : 0;
   }
 
-  /** The most submit_sm this session ever had unanswered at once. */
-  get maxInFlight(): number {
-    return this.#maxInFlight;
-  }
-
-  /** Queues a message's parts; called by the adapter after checking `free`. */
+  /** Queues a message's parts and writes what the window and the bucket allow; called by the adapter after checking `free`. */
   submit(jobs: readonly PartJob[]): void {
     this.#queue.push(...jobs);
     this.#reserved += jobs.length;
-    this.#schedulePump();
+    this.#pump();
   }
 
   protected override init(): void {
@@ -248,7 +245,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
   #release(parts: number): void {
     this.#reserved -= parts;
     if (this.#drained && this.#inFlight.size === 0) this.#drained();
-    if (this.#queue.length > 0) this.#schedulePump();
+    this.#pump();
     this.#carrier.demandChanged();
   }
 
@@ -262,26 +259,30 @@ export class SmppSession extends Actor<never, never, never, Info> {
   /** Writes queued parts while the window has room and the bucket has tokens. */
   #pump(): void {
     const connection = this.#connection;
-    if (!this.#bound || !connection) return;
+    if (!this.#bound || !connection || this.#queue.length === 0) return;
+    connection.coalesce();
     const window = this.#carrier.config.window;
+    let skipped = 0;
     while (this.#queue.length > 0 && this.#inFlight.size < window) {
       const job = this.#queue[0]!;
       if (job.submission.settled) {
+        // Another part of its message failed already: drop it and free its slot.
         this.#queue.shift();
-        this.#release(1);
+        this.#reserved--;
+        skipped++;
         continue;
       }
       if (!this.#carrier.bucket.take()) {
         this.#schedulePump(Math.max(1, this.#carrier.bucket.waitMs()));
-        return;
+        break;
       }
       const sequence = connection.request("submit_sm", job.fields);
-      if (sequence === 0) return; // closing: the exit listener fails what is left
+      if (sequence === 0) break; // closing: the exit listener fails what is left
       this.#queue.shift();
       this.#inFlight.set(sequence, { job, sentAt: Date.now() });
       job.submission.written++;
-      if (this.#inFlight.size > this.#maxInFlight) this.#maxInFlight = this.#inFlight.size;
     }
+    if (skipped > 0) this.#carrier.demandChanged();
   }
 
   async #answer(pdu: Pdu): Promise<void> {

@@ -43,6 +43,8 @@ export interface SmscBehaviour {
   /** Message ids as submit_sm_resp gives them, and as the receipt text writes them. */
   readonly submitIdFormat: "hex" | "decimal";
   readonly receiptIdFormat: "hex" | "decimal";
+  /** Keep every submit in `received` (turn off for load runs). */
+  readonly record: boolean;
 }
 
 export const defaultBehaviour: SmscBehaviour = {
@@ -58,6 +60,7 @@ export const defaultBehaviour: SmscBehaviour = {
   receiptStyle: "text",
   submitIdFormat: "hex",
   receiptIdFormat: "hex",
+  record: true,
 };
 
 /** A submit_sm as the SMSC received it (decoded by the library, as a real SMSC would). */
@@ -290,8 +293,9 @@ export class SmscSimulator {
     const destination = String(pdu.destination_addr ?? "");
     const status = this.#statusFor(bound.systemId, destination);
     const id = this.#newId();
-    const record = this.#record(bound.systemId, pdu, id, status);
-    this.received.push(record);
+    const wantsReceipt = (Number(pdu.registered_delivery ?? 0) & 0x03) !== 0;
+    const record = b.record || wantsReceipt ? this.#record(bound.systemId, pdu, id, status) : undefined;
+    if (record && b.record) this.received.push(record);
     if (b.silentDestinations && new RegExp(b.silentDestinations).test(destination)) return; // never answered: inFlight stays counted
     const answer = () => {
       bound.inFlight--;
@@ -300,7 +304,7 @@ export class SmscSimulator {
         return;
       }
       bound.session.send(pdu.response({ message_id: this.#formatId(id, b.submitIdFormat) }));
-      if ((Number(pdu.registered_delivery ?? 0) & 0x03) !== 0) this.#later(b.receiptDelayMs, () => this.#sendReceipt(bound.systemId, record));
+      if (record && wantsReceipt) this.#later(b.receiptDelayMs, () => this.#sendReceipt(bound.systemId, record));
     };
     if (b.responseDelayMs > 0) this.#later(b.responseDelayMs, answer);
     else answer();
