@@ -3,6 +3,7 @@ import type { ApiKeyConfig, GatewayConfig, RouteConfig } from "../config/gateway
 import { startGateway, type Gateway } from "../gateway.js";
 import type { Logger } from "pino";
 import { startKumoDevService, type KumoDevService } from "../simulators/kumomta/dev-service.js";
+import { startSmscDevService } from "../simulators/smsc/dev-service.js";
 
 /** The API key a development gateway accepts; never use it outside loopback. */
 export const devApiKey = "hermes-dev-key";
@@ -41,6 +42,9 @@ export async function startDevEnvironment(config: GatewayConfig, logger?: Logger
     kumomta = await startKumoDevService(devRetry);
     services.push(kumomta);
     routes.push(kumomta.route);
+    const smsc = await startSmscDevService(devRetry);
+    services.push(smsc);
+    routes.push(smsc.route);
   }
   const gateway = await startGateway({
     config: { ...config, apiKeys: usingDevKey ? [devKey] : config.apiKeys, routes },
