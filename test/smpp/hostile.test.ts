@@ -43,7 +43,10 @@ class RawSmsc {
         this.#buffer = this.#buffer.subarray(length);
         this.received.push(pdu);
         if (pdu.command === "bind_transceiver") socket.write(pdu.response({ system_id: "raw" }).toBuffer());
-        if (pdu.command === "submit_sm") socket.write(pdu.response({ message_id: "ABC" }).toBuffer());
+        if (pdu.command === "submit_sm") {
+          const nack = pdu.destination_addr === "447700900999";
+          socket.write((nack ? new smpp.PDU("generic_nack", { sequence_number: pdu.sequence_number, command_status: 0x03 }) : pdu.response({ message_id: "ABC" })).toBuffer());
+        }
         if (pdu.command === "unbind") socket.write(pdu.response().toBuffer());
       }
     });
@@ -104,6 +107,16 @@ describe("hostile PDUs from the SMSC", () => {
     const resp = smsc.received.find((p) => p.command === "deliver_sm_resp" && p.sequence_number === 7004)!;
     assert.equal(resp.command_status, 0x0a);
     assert.equal(carrier.reports.length, 0);
+  });
+
+  test("a generic_nack to a submit_sm fails that message with the SMSC's code", async () => {
+    const outcome = await carrier.adapter.send(sms("+447700900999", "nacked"), 1);
+    assert.equal(outcome.kind, "failed");
+    if (outcome.kind === "failed") {
+      assert.equal(outcome.error.providerCode, "0x00000003");
+      assert.equal(outcome.error.retryable, false);
+      assert.equal(outcome.detail?.smpp_command, "generic_nack");
+    }
   });
 
   test("responses nobody asked for are ignored and counted", async () => {

@@ -143,14 +143,16 @@ export class SmscSimulator {
   #submitsThisSecond = new Map<string, number>();
   #port = 0;
 
-  private constructor(behaviour: Partial<SmscBehaviour>) {
+  private constructor(behaviour: Partial<SmscBehaviour>, tls: { key: string; cert: string } | undefined) {
     this.#behaviour = { ...defaultBehaviour, ...behaviour };
-    this.#server = smpp.createServer({}, (session) => this.#accept(session));
+    this.#server = smpp.createServer({ ...tls }, (session) => this.#accept(session));
   }
 
-  /** Starts listening on `port` (0 = any free port) on loopback unless told otherwise. */
-  static async start(options: { port?: number; host?: string; behaviour?: Partial<SmscBehaviour> } = {}): Promise<SmscSimulator> {
-    const simulator = new SmscSimulator(options.behaviour ?? {});
+  /** Starts listening on `port` (0 = any free port) on loopback unless told otherwise; over TLS when given a key and certificate. */
+  static async start(
+    options: { port?: number; host?: string; behaviour?: Partial<SmscBehaviour>; tls?: { key: string; cert: string } } = {},
+  ): Promise<SmscSimulator> {
+    const simulator = new SmscSimulator(options.behaviour ?? {}, options.tls);
     simulator.#server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
     await once(simulator.#server, "listening");
     simulator.#port = (simulator.#server.address() as { port: number }).port;
