@@ -6,6 +6,7 @@ import type { AdapterFactory } from "../router/adapter.js";
  */
 export const builtinAdapters: Readonly<Record<string, () => Promise<AdapterFactory>>> = {
   webhook: () => import("./webhook/index.js").then((m) => m.createWebhookAdapter),
+  wasm: () => import("../plugin-host/index.js").then((m) => m.createWasmAdapter),
   smpp: () => import("./smpp/index.js").then((m) => m.createSmppAdapter),
   smtp: () => import("./smtp/index.js").then((m) => m.createSmtpAdapter),
 };

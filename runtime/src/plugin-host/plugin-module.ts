@@ -1,0 +1,119 @@
+import { createHash } from "node:crypto";
+import { fromBinary } from "@bufbuild/protobuf";
+import { AbiVersion, Capability, ManifestSchema, type Manifest } from "../gen/hermes/plugin/v1/plugin_pb.js";
+import { ErrorCode, HermesError } from "../errors/hermes-error.js";
+import { defaultPolicy, effectiveLimits, type EffectiveLimits, type HostPolicy } from "./policy.js";
+import { boundMemory, customSections, WasmFormatError } from "./wasm-binary.js";
+import { wasm, type WasmModule } from "./wasm-api.js";
+
+export const manifestSection = "hermes.manifest";
+
+/** Host functions of ABI v1, imported from Extism's user namespace. */
+export const userNamespace = "extism:host/user";
+export const hostFunctions = [
+  "hermes_input_length",
+  "hermes_input_read",
+  "hermes_output_write",
+  "hermes_result_read",
+  "hermes_log",
+  "hermes_metric",
+  "hermes_config_get",
+  "hermes_kv_get",
+  "hermes_kv_set",
+  "hermes_kv_delete",
+  "hermes_clock",
+  "hermes_crypto_hash",
+  "hermes_crypto_hmac",
+  "hermes_crypto_sign_rs256",
+] as const;
+
+/** A plugin that passed the checks, compiled with its memory bounded; safe to hand to workers. */
+export interface PluginModule {
+  readonly manifest: Manifest;
+  readonly limits: EffectiveLimits;
+  /** Compiled from the memory-bounded bytes; structured-cloneable to workers. */
+  readonly module: WasmModule;
+  /** SHA-256 of the bytes as published (before the host bounded memory), hex. */
+  readonly sha256: string;
+  readonly exports: ReadonlySet<string>;
+}
+
+/**
+ * Reads the manifest from the `hermes.manifest` custom section without
+ * running any code. Throws PLUGIN_REJECTED when absent or malformed.
+ */
+export function readManifest(bytes: Uint8Array): Manifest {
+  const found = reject(() => customSections(bytes, manifestSection));
+  if (found.length !== 1) throw rejected(found.length === 0 ? `no "${manifestSection}" custom section` : `${found.length} "${manifestSection}" sections`);
+  let manifest: Manifest;
+  try {
+    manifest = fromBinary(ManifestSchema, found[0]!);
+  } catch (reason) {
+    throw rejected(`the manifest does not decode: ${(reason as Error).message}`);
+  }
+  checkManifest(manifest);
+  return manifest;
+}
+
+/**
+ * Checks a plugin artifact and compiles it for the sandbox: manifest, ABI
+ * version, imports (only Hermes host functions, Extism's own namespace and
+ * AssemblyScript's `env.abort`; no WASI), memory bounded to the granted
+ * ceiling. Every problem is a PLUGIN_REJECTED error saying what is wrong.
+ */
+export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defaultPolicy): Promise<PluginModule> {
+  const manifest = readManifest(bytes);
+  const limits = effectiveLimits(manifest.limits, policy);
+  const bounded = reject(() => boundMemory(bytes, limits.memoryPages));
+  let module: WasmModule;
+  try {
+    module = await wasm.compile(bounded.bytes);
+  } catch (reason) {
+    throw rejected(`invalid WebAssembly: ${(reason as Error).message}`);
+  }
+  for (const { module: namespace, name, kind } of wasm.Module.imports(module)) checkImport(namespace, name, kind);
+  const exports = new Set(wasm.Module.exports(module).map((e) => e.name));
+  if (!wasm.Module.exports(module).some((e) => e.name === "memory" && e.kind === "memory")) {
+    throw rejected('the module does not export its linear memory as "memory"');
+  }
+  return { manifest, limits, module, sha256: createHash("sha256").update(bytes).digest("hex"), exports };
+}
+
+function checkImport(namespace: string, name: string, kind: string): void {
+  const allowed =
+    (namespace === userNamespace && (hostFunctions as readonly string[]).includes(name)) ||
+    namespace === "extism:host/env" ||
+    (namespace === "env" && name === "abort");
+  if (!allowed || kind !== "function") {
+    const hint = namespace.startsWith("wasi") ? " (WASI is denied: plugins do no I/O of their own)" : "";
+    throw rejected(`imports ${kind} "${namespace}"."${name}", which the sandbox does not provide${hint}`);
+  }
+}
+
+const namePattern = /^[a-z0-9-]{1,64}$/;
+const hostPattern = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+
+function checkManifest(manifest: Manifest): void {
+  if (!namePattern.test(manifest.name)) throw rejected(`manifest name "${manifest.name}" is not [a-z0-9-]{1,64}`);
+  if (!manifest.version) throw rejected("manifest has no version");
+  if (manifest.abiVersion !== AbiVersion.V1) throw rejected(`manifest abi_version ${manifest.abiVersion} is not supported (this host speaks ABI v1)`);
+  for (const host of manifest.allowedHosts) {
+    if (!hostPattern.test(host)) throw rejected(`allowed host "${host}" is not a host name or *.domain pattern`);
+  }
+  for (const capability of manifest.capabilities) {
+    if (!(capability in Capability) || capability === Capability.UNSPECIFIED) throw rejected(`unknown capability ${capability}`);
+  }
+}
+
+function reject<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (reason) {
+    if (reason instanceof WasmFormatError) throw rejected(reason.message);
+    throw reason;
+  }
+}
+
+function rejected(message: string): HermesError {
+  return new HermesError(ErrorCode.PLUGIN_REJECTED, `plugin rejected: ${message}`, { retryable: false });
+}

@@ -1,0 +1,253 @@
+import type { WasmModule } from "./wasm-api.js";
+import { Worker } from "node:worker_threads";
+import { Actor, type ExitReason } from "../kernel/index.js";
+import { ErrorCode, HermesError } from "../errors/hermes-error.js";
+import { progressSlots, type CallResult, type FromWorker, type Telemetry, type ToWorker, type WorkerData, type WorkerPluginSpec } from "./worker-protocol.js";
+
+const workerUrl = new URL("./worker/plugin-worker.mjs", import.meta.url);
+/** Heap of the worker's JavaScript side (host functions, Extism's buffers); guest memory is bounded separately. */
+const workerHeapMb = 96;
+
+/** One call waiting in the pool or running in a worker. */
+export interface PendingCall {
+  /** Plugin version id. */
+  readonly plugin: string;
+  readonly fn: string;
+  readonly input: Uint8Array;
+  readonly tenant: string;
+  readonly timeoutMs: number;
+  /** For error messages: "name@version". */
+  readonly label: string;
+  readonly resolve: (output: Uint8Array) => void;
+  readonly reject: (error: HermesError) => void;
+}
+
+/** A loaded plugin version, as workers (re)load it. */
+export interface LoadedVersion {
+  readonly id: string;
+  readonly module: WasmModule;
+  readonly spec: WorkerPluginSpec;
+}
+
+export type WorkerRequest =
+  | { readonly type: "batch"; readonly calls: readonly PendingCall[] }
+  | { readonly type: "load"; readonly version: LoadedVersion }
+  | { readonly type: "unload"; readonly id: string };
+
+/** Calls of a batch that never got their turn (the worker died first): the pool runs them elsewhere. */
+export interface BatchOutcome {
+  readonly requeue: readonly PendingCall[];
+}
+
+export interface WorkerHooks {
+  /** The versions a fresh worker loads before it serves calls. */
+  readonly versions: () => Iterable<LoadedVersion>;
+  readonly kvPath: string;
+  readonly telemetry: (telemetry: Telemetry) => void;
+  readonly ready: (worker: PluginWorker) => void;
+}
+
+interface RunningBatch {
+  readonly calls: ReadonlyMap<number, PendingCall>;
+  readonly settle: (outcome: BatchOutcome) => void;
+}
+
+/**
+ * An actor owning one worker thread. It sends the thread batches of calls
+ * and watches their deadlines: the thread publishes which call it is running
+ * and since when in a shared buffer, and one timer per batch, armed for the
+ * running call's deadline, checks it. A call that overruns has its thread
+ * terminated; the actor then exits with an error and its supervisor starts a
+ * fresh one. The overrunning call fails (retryably); the batch's other calls
+ * go back to the pool, so one looping plugin costs one failed call.
+ */
+export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
+  readonly #hooks: WorkerHooks;
+  readonly #progress = new Int32Array(new SharedArrayBuffer(12));
+  readonly #epoch = Date.now();
+  #thread: Worker | undefined;
+  #seq = 0;
+  #batch: RunningBatch | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  readonly #loads = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
+  #callsServed = 0;
+  /** Settles once the thread says it is ready (or dies first). */
+  #booting: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(name: string, hooks: WorkerHooks) {
+    super({ name });
+    this.#hooks = hooks;
+  }
+
+  protected override async init(): Promise<void> {
+    const workerData: WorkerData = { progress: this.#progress.buffer as SharedArrayBuffer, epoch: this.#epoch, kvPath: this.#hooks.kvPath };
+    const thread = new Worker(workerUrl, { workerData, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: workerHeapMb }, stdout: true, stderr: true });
+    this.#thread = thread;
+    // Extism's import of node:wasi prints an experimental warning per thread; plugins never use WASI.
+    thread.stdout.resume();
+    thread.stderr.resume();
+    await new Promise<void>((resolve, reject) => {
+      this.#booting = { resolve, reject };
+      thread.on("message", (message: FromWorker) => this.#received(message));
+      thread.on("error", (error) => this.#died(`worker thread crashed: ${error.message}`));
+      thread.on("exit", (code) => this.#died(`worker thread exited with code ${code}`));
+    });
+    for (const version of this.#hooks.versions()) {
+      await this.#load(version).catch((reason: Error) => this.log.error({ process: this.name, plugin: version.id, err: reason }, "plugin version failed to load in a new worker"));
+    }
+    this.#hooks.ready(this);
+  }
+
+  protected override handleCall(request: WorkerRequest): Promise<BatchOutcome | void> | void {
+    switch (request.type) {
+      case "batch":
+        return this.#runBatch(request.calls);
+      case "load":
+        return this.#load(request.version);
+      case "unload":
+        this.#post({ type: "unload", id: request.id });
+        return;
+    }
+  }
+
+  protected override terminate(_reason: ExitReason): Promise<void> {
+    this.#fail(`worker stopped`);
+    const thread = this.#thread;
+    this.#thread = undefined;
+    return thread ? thread.terminate().then(() => undefined) : Promise.resolve();
+  }
+
+  protected override describe(): Record<string, string> {
+    return { calls_served: String(this.#callsServed), busy: String(this.#batch !== undefined) };
+  }
+
+  #runBatch(pending: readonly PendingCall[]): Promise<BatchOutcome> {
+    const calls = new Map<number, PendingCall>();
+    const wire = pending.map((call) => {
+      const seq = ++this.#seq;
+      calls.set(seq, call);
+      return { seq, plugin: call.plugin, fn: call.fn, input: call.input, tenant: call.tenant };
+    });
+    return new Promise<BatchOutcome>((settle) => {
+      this.#batch = { calls, settle };
+      this.#post({ type: "batch", calls: wire });
+      this.#watch();
+    });
+  }
+
+  #load(version: LoadedVersion): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#loads.set(version.id, { resolve, reject });
+      this.#post({ type: "load", id: version.id, module: version.module, spec: version.spec });
+    });
+  }
+
+  #post(message: ToWorker): void {
+    this.#thread?.postMessage(message);
+  }
+
+  #received(message: FromWorker): void {
+    if (message.type === "ready") {
+      this.#booting?.resolve();
+      this.#booting = undefined;
+      return;
+    }
+    if (message.type === "loaded") {
+      const waiter = this.#loads.get(message.id);
+      this.#loads.delete(message.id);
+      if (message.error) waiter?.reject(new HermesError(ErrorCode.PLUGIN_REJECTED, message.error, { retryable: false }));
+      else waiter?.resolve();
+      return;
+    }
+    if (message.type !== "results") return;
+    const batch = this.#batch;
+    this.#batch = undefined;
+    clearTimeout(this.#watchdog);
+    if (message.telemetry.logs.length || message.telemetry.metrics.length) this.#hooks.telemetry(message.telemetry);
+    if (!batch) return;
+    for (const result of message.results) {
+      const call = batch.calls.get(result.seq);
+      if (call) settleCall(call, result);
+    }
+    this.#callsServed += message.results.length;
+    batch.settle({ requeue: [] });
+  }
+
+  /**
+   * Re-arms the watchdog for the running call's deadline. Timers only fire at
+   * deadlines (never per call); a late event loop makes the watchdog late,
+   * never early.
+   */
+  #watch(): void {
+    clearTimeout(this.#watchdog);
+    const batch = this.#batch;
+    if (!batch) return;
+    const started = Atomics.load(this.#progress, progressSlots.started);
+    const running = started !== Atomics.load(this.#progress, progressSlots.finished) ? batch.calls.get(started) : undefined;
+    if (!running) {
+      // Between calls, or the batch has not begun: look again within the shortest budget.
+      const soonest = Math.min(...[...batch.calls.values()].map((c) => c.timeoutMs));
+      this.#watchdog = setTimeout(() => this.#watch(), soonest);
+      return;
+    }
+    const now = (Date.now() - this.#epoch) | 0;
+    const elapsed = (now - Atomics.load(this.#progress, progressSlots.startedAtMs)) | 0;
+    if (elapsed < running.timeoutMs) {
+      this.#watchdog = setTimeout(() => this.#watch(), running.timeoutMs - elapsed);
+      return;
+    }
+    const error = new HermesError(
+      ErrorCode.PLUGIN_FAILURE,
+      `plugin ${running.label} ${running.fn} ran past its ${running.timeoutMs} ms deadline; its worker was terminated and is restarting`,
+      { retryable: true },
+    );
+    this.#abortBatch(running, error);
+    void this.#thread?.terminate();
+    this.#thread = undefined;
+    this.exit(new Error(`terminated by the watchdog: ${running.label} ${running.fn} overran ${running.timeoutMs} ms`));
+  }
+
+  /** The thread died on its own (crash, heap limit): the running call is to blame, the rest run elsewhere. */
+  #died(reason: string): void {
+    if (!this.#thread) return;
+    this.#thread = undefined;
+    const booting = this.#booting !== undefined;
+    this.#fail(reason);
+    // While starting, the rejected init is the failure; once running, exit.
+    if (!booting) this.exit(new Error(reason));
+  }
+
+  #fail(reason: string): void {
+    this.#booting?.reject(new Error(reason));
+    this.#booting = undefined;
+    for (const load of this.#loads.values()) load.reject(new Error(reason));
+    this.#loads.clear();
+    const batch = this.#batch;
+    if (!batch) return;
+    const started = Atomics.load(this.#progress, progressSlots.started);
+    const running = started !== Atomics.load(this.#progress, progressSlots.finished) ? batch.calls.get(started) : undefined;
+    const label = running ? `${running.label} ${running.fn}` : "a plugin call";
+    this.#abortBatch(running, new HermesError(ErrorCode.PLUGIN_FAILURE, `${reason} during ${label}`, { retryable: true }));
+  }
+
+  #abortBatch(culprit: PendingCall | undefined, error: HermesError): void {
+    const batch = this.#batch;
+    this.#batch = undefined;
+    clearTimeout(this.#watchdog);
+    if (!batch) return;
+    culprit?.reject(error);
+    batch.settle({ requeue: [...batch.calls.values()].filter((c) => c !== culprit) });
+  }
+}
+
+const retryableKinds = new Set(["trap", "unloaded"]);
+
+function settleCall(call: PendingCall, result: CallResult): void {
+  if (result.ok) {
+    call.resolve(result.output);
+    return;
+  }
+  const what = result.kind === "error" ? "failed" : result.kind === "limit" ? "broke a limit" : "";
+  const message = `plugin ${call.label} ${call.fn} ${what ? `${what}: ` : ""}${result.error}`;
+  call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, message, { retryable: retryableKinds.has(result.kind) }));
+}

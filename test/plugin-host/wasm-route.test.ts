@@ -1,0 +1,202 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
+import { HermesError } from "../../runtime/src/errors/hermes-error.js";
+import { pluginHost } from "../../runtime/src/plugin-host/index.js";
+import { HttpSink } from "../support/http-sink.js";
+import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { untilTerminal } from "../support/wait.js";
+import { buildPlugin, testManifest } from "./fixtures/build.js";
+
+const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
+
+/** A wasm route on the test plugin, its provider a local HTTP server. */
+function wasmRoute(name: string, file: string, providerUrl: string, extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    channel: "sms",
+    adapter: "wasm",
+    config: { file, config: { api_key: "secret-key", base_url: providerUrl }, allowHttp: true, workers: 2, ...extra },
+    retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+  };
+}
+
+describe("wasm routes through a real gateway", () => {
+  const provider = new HttpSink();
+  let providerUrl = "";
+  let dir = "";
+  let v1 = "";
+  let gw: TestGateway;
+  let ids = 0;
+
+  before(async () => {
+    providerUrl = await provider.start();
+    provider.answer = (request) => {
+      if (request.url === "/send" && request.body === "reject me") return { status: 400, body: "bad number" };
+      if (request.url === "/send" && request.body === "two steps") return { status: 202, body: "" };
+      return { status: 200, body: `prov-${++ids}` };
+    };
+    dir = mkdtempSync(join(tmpdir(), "hermes-wasm-route-"));
+    v1 = join(dir, "v1.wasm");
+    writeFileSync(v1, await buildPlugin());
+    gw = await startTestGateway({ routes: [wasmRoute("sms", v1, providerUrl)] });
+  });
+  after(async () => {
+    await gw?.close();
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("prepare_send → HTTP to the provider → handle_response → SUBMITTED, then a webhook report → DELIVERED", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("hello from wasm") });
+    assert.ok(message);
+    const seen = provider.received.length;
+    await provider.waitFor(seen + 1);
+    const request = provider.received.find((r) => r.body === "hello from wasm");
+    assert.ok(request, "the provider received the plugin's request");
+    assert.equal(request.method, "POST");
+    assert.equal(request.headers.authorization, "Bearer secret-key");
+    assert.equal(request.headers["x-plugin-version"], "1.0.0");
+
+    let got = await messages.getMessage({ id: message.id });
+    for (let i = 0; i < 100 && got.message?.status !== MessageStatus.SUBMITTED; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      got = await messages.getMessage({ id: message.id });
+    }
+    assert.equal(got.message?.status, MessageStatus.SUBMITTED);
+    const providerId = got.message?.providerMessageId;
+    assert.match(providerId ?? "", /^prov-\d+$/);
+
+    const hook = await fetch(`${gw.gateway.url}/webhooks/sms`, { method: "POST", body: `${providerId}:delivered` });
+    assert.equal(hook.status, 200);
+    assert.equal(await hook.text(), "ok");
+    const events = await untilTerminal(messages, message.id);
+    assert.deepEqual(events.map((e) => e.status).slice(-2), [MessageStatus.SUBMITTED, MessageStatus.DELIVERED]);
+  });
+
+  test("a multi-step flow makes a second request and submits with the second answer", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("two steps") });
+    const events = await waitForStatus(message!.id, MessageStatus.SUBMITTED);
+    assert.ok(events);
+    assert.ok(provider.received.some((r) => r.url === "/confirm"), "the plugin's second request reached the provider");
+  });
+
+  test("a provider refusal fails the message with the plugin's error, not retried", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("reject me") });
+    const events = await untilTerminal(messages, message!.id);
+    const last = events.at(-1)!;
+    assert.equal(last.status, MessageStatus.FAILED);
+    assert.equal(last.error?.code, ErrorCode.PROVIDER_REJECTED);
+    assert.match(last.error?.message ?? "", /bad number/);
+    assert.equal(last.error?.providerCode, "400");
+    const got = await messages.getMessage({ id: message!.id });
+    assert.equal(got.message?.attempts, 1);
+  });
+
+  test("a request to a host outside allowed_hosts fails permanently with PLUGIN_DENIED", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const before = provider.received.length;
+    const { message } = await messages.send({ message: sms("offlist") });
+    const events = await untilTerminal(messages, message!.id);
+    const last = events.at(-1)!;
+    assert.equal(last.status, MessageStatus.FAILED);
+    assert.equal(last.error?.code, ErrorCode.PLUGIN_DENIED);
+    assert.match(last.error?.message ?? "", /evil\.example\.com.*allowed_hosts/);
+    assert.equal(last.error?.retryable, false);
+    assert.equal(provider.received.length, before, "nothing was sent anywhere");
+  });
+
+  test("a plugin that traps fails the attempt retryably; retries exhaust, the route keeps serving", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("trap") });
+    const events = await untilTerminal(messages, message!.id);
+    const last = events.at(-1)!;
+    assert.equal(last.status, MessageStatus.FAILED);
+    assert.match(last.error?.message ?? "", /trapped: unreachable/);
+    const got = await messages.getMessage({ id: message!.id });
+    assert.equal(got.message?.attempts, 2, "the trap was retryable and retried");
+    const { message: next } = await messages.send({ message: sms("after the trap") });
+    assert.ok(await waitForStatus(next!.id, MessageStatus.SUBMITTED));
+  });
+
+  test("a route whose plugin config is invalid fails to start with CONFIG_INVALID naming the field", async () => {
+    const route = wasmRoute("bad", v1, providerUrl);
+    (route.config.config as Record<string, string>).api_key = "";
+    await assert.rejects(startTestGateway({ routes: [route] }), (error: HermesError) => {
+      assert.equal(error.code, ErrorCode.CONFIG_INVALID);
+      assert.equal(error.field, "config.config.api_key");
+      return true;
+    });
+  });
+
+  test("hot swap under load: zero failed sends, new sends run the new version, the old one drains", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const v2 = await buildPlugin("test-plugin", testManifest({ version: "2.0.0" }));
+    const sent: string[] = [];
+    const sending = (async () => {
+      for (let i = 0; i < 60; i++) {
+        const { message } = await messages.send({ message: sms(`load ${i}`) });
+        sent.push(message!.id);
+        if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    const results = await pluginHost.activate("test-sms", "2.0.0", v2);
+    assert.deepEqual(results.map((r) => [r.route, r.ok, r.version]), [["sms", true, "2.0.0"]]);
+    await sending;
+    const versions = new Set<string>();
+    for (const id of sent) {
+      const events = await waitForStatus(id, MessageStatus.SUBMITTED);
+      const submitted = events.find((e) => e.status === MessageStatus.SUBMITTED)!;
+      versions.add(submitted.detail.version ?? "");
+    }
+    assert.ok(versions.has("2.0.0"), "sends after the swap ran version 2");
+    const { message } = await messages.send({ message: sms("after swap") });
+    const events = await waitForStatus(message!.id, MessageStatus.SUBMITTED);
+    assert.equal(events.find((e) => e.status === MessageStatus.SUBMITTED)?.detail.version, "2.0.0");
+    assert.deepEqual(pluginHost.routes().find((r) => r.route === "sms")?.version, "2.0.0");
+  });
+
+  test("a swap to a broken or mismatched module keeps the old version", async () => {
+    const results = await pluginHost.activate("test-sms", "3.0.0", new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99, 99]));
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.ok, false);
+    assert.equal(results[0]!.error?.code, ErrorCode.PLUGIN_REJECTED);
+    assert.notEqual(results[0]!.version, "3.0.0");
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("still serving") });
+    assert.ok(await waitForStatus(message!.id, MessageStatus.SUBMITTED));
+  });
+
+  async function waitForStatus(id: string, status: MessageStatus) {
+    const { messages } = clients(gw.gateway.url);
+    for (let i = 0; i < 250; i++) {
+      const got = await messages.getMessage({ id });
+      if (got.message?.status === status) return untilSeen(id, status);
+      if (got.message && got.message.status > status) throw new Error(`message ${id} went past ${MessageStatus[status]} to ${MessageStatus[got.message.status]}: ${got.message.error?.message}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`message ${id} did not reach ${MessageStatus[status]}`);
+  }
+
+  async function untilSeen(id: string, status: MessageStatus) {
+    const { messages } = clients(gw.gateway.url);
+    const seen = [];
+    const abort = new AbortController();
+    for await (const { event } of messages.watchEvents({ messageIds: [id], replay: true }, { signal: abort.signal })) {
+      if (!event) continue;
+      seen.push(event);
+      if (event.status === status) break;
+    }
+    abort.abort();
+    return seen;
+  }
+});
