@@ -169,7 +169,7 @@ export class SmtpAdapter implements ChannelAdapter {
       };
       // A cast to a session that dies before handling it is dropped: its exit fails the send instead.
       const stopWatching = session.onExit(() =>
-        settle({ ok: false, error: Object.assign(new Error("the SMTP session stopped before the message was sent"), { code: "ECONNECTION" }) }),
+        settle({ ok: false, error: Object.assign(new Error("the SMTP session stopped before the message was sent"), { code: "ENOTSENT" }) }),
       );
       session.cast({ mail: nodemailerMail(mail), settle });
     });

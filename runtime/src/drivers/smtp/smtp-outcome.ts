@@ -58,9 +58,13 @@ export function classifySmtpError(reason: unknown): ClassifiedFailure {
     const detail = smtpDetail(code, reply, command, text);
     return { connectionFault: true, outcome: failed(ErrorCode.PROVIDER_AUTH, `KumoMTA refused AUTH PLAIN: ${text}`, detail, { retryable: true, providerCode: providerCode(code, reply) }) };
   }
-  if (code !== undefined && code >= 400 && command !== "CONN" && error.code !== "ETLS" && error.code !== "ESOCKET") {
+  if (code !== undefined && code >= 400 && error.code !== "ETLS" && error.code !== "ESOCKET") {
     const text = error.response ?? `${code}`;
     const detail = smtpDetail(code, reply, command, text);
+    if (command === "CONN" || /^(EHLO|HELO|STARTTLS)/.test(command)) {
+      // Refused before any message: "421 4.3.2 ... shutting down", "... load shedding. Try later".
+      return { connectionFault: true, outcome: failed(ErrorCode.PROVIDER_UNAVAILABLE, `KumoMTA refused the session: ${text}`, detail, { retryable: true, providerCode: providerCode(code, reply) }) };
+    }
     const where = command ? ` at ${command}` : "";
     if (code < 500) {
       // 421 means KumoMTA is closing the connection (shutting down, load shedding).
@@ -76,7 +80,9 @@ export function classifySmtpError(reason: unknown): ClassifiedFailure {
     };
   }
   const message = error.message ?? String(reason);
-  const refused = command === "CONN" || /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND/.test(message) || error.code === "EDNS";
+  // Nothing reached KumoMTA when the connection could not be made, or the send never left the driver
+  // (ENOTSENT); any other loss may have happened after the data, with the outcome unknown.
+  const refused = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/.test(message) || error.code === "EDNS" || error.code === "ENOTSENT";
   const tls = error.code === "ETLS" || /certificate|self[- ]signed|SSL|TLS/i.test(message);
   const codeName = refused ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.CONNECTION_LOST;
   const what = tls ? "TLS with KumoMTA failed" : refused ? "cannot connect to KumoMTA" : "the connection to KumoMTA was lost";

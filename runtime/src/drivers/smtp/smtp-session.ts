@@ -80,7 +80,7 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
 
   protected override handleCast(request: SendRequest): void {
     if (!this.#verified || !this.#transport) {
-      request.settle({ ok: false, error: Object.assign(new Error("the SMTP session is not connected"), { code: "ECONNECTION", command: "CONN" }) });
+      request.settle({ ok: false, error: Object.assign(new Error("the SMTP session is not connected"), { code: "ENOTSENT" }) });
       return;
     }
     this.#inFlight.add(request);
@@ -91,7 +91,6 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
   }
 
   protected override async handleInfo(msg: SessionInfo): Promise<void> {
-    if (!("type" in msg)) return;
     if (msg.type === "connect") {
       try {
         await this.#transport!.verify();
@@ -104,7 +103,7 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
       this.#listener.up(this);
       return;
     }
-    if (!this.#inFlight.delete(msg.request)) return; // already failed by terminate
+    if (msg.type !== "done" || !this.#inFlight.delete(msg.request)) return; // not ours, or already failed by terminate
     msg.request.settle(msg.result);
     this.#listener.freed();
     if (!msg.result.ok) {

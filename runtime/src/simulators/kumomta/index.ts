@@ -17,7 +17,7 @@ export type { Mix } from "./outcomes.js";
  * HTTP injection API on loopback, a queue that plays each message's fate
  * (chosen by recipient local part: permfail@, tempfail@,
  * tempfail-then-deliver@, expire@, quota@, complaint@, reject-rcpt[-temp]@,
- * reject-data[-temp]@; others follow `mix`, default delivered), and a log
+ * reject-data[-temp]@, drop-once@; others follow `mix`, default delivered), and a log
  * hook posting KumoMTA's JSON log records to a webhook, in order, batched on
  * request, retried on failure.
  */

@@ -20,6 +20,8 @@ export interface Refusal {
 export interface Plan {
   readonly atRcpt?: Refusal;
   readonly atData?: Refusal;
+  /** The first attempt loses its connection after the data, before any reply (a crash or network cut); later ones deliver. */
+  readonly dropOnce?: boolean;
   /** Log records after Reception, in order. */
   readonly steps: readonly Step[];
 }
@@ -41,6 +43,7 @@ const scenarios: Readonly<Record<string, Plan>> = {
   "reject-rcpt": { atRcpt: { code: 550, text: "5.1.1 recipient rejected by policy" }, steps: [] },
   "reject-rcpt-temp": { atRcpt: { code: 451, text: "4.7.1 recipient temporarily deferred by policy, try later" }, steps: [] },
   "reject-data": { atData: { code: 554, text: "5.7.1 message content rejected by policy" }, steps: [] },
+  "drop-once": { dropOnce: true, steps: [delivery] },
   "reject-data-temp": { atData: { code: 451, text: "4.3.0 temporary failure while spooling, try later" }, steps: [] },
 };
 

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { SMTPServer, type SMTPServerSession } from "smtp-server";
 import { planFor, type Mix, type Plan } from "./outcomes.js";
 import { selfSignedCertificate, selfSignedKey } from "./self-signed.js";
@@ -46,7 +47,14 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
   const users = options.authUsers ?? {};
   const hasUsers = Object.keys(users).length > 0;
   const disabled = [...(options.starttls ? [] : ["STARTTLS"]), ...(hasUsers ? [] : ["AUTH"])];
-  return new SMTPServer({
+  const dropped = new Set<string>();
+  /** Cuts a session's connection without a reply (smtp-server keeps its connections in a set). */
+  const cut = (session: SMTPServerSession) => {
+    for (const connection of (server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: Socket }> }).connections) {
+      if (connection.session === session) connection._socket.destroy();
+    }
+  };
+  const server = new SMTPServer({
     name: options.hostname,
     banner: "KumoMTA",
     logger: false,
@@ -92,6 +100,11 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
         const state = stateOf(session);
         const recipients = session.envelope.rcptTo.map((r) => r.address);
         const plans = recipients.map((r) => state.plans.get(r) ?? planFor(r, options.mix));
+        const drop = recipients.find((r, i) => plans[i].dropOnce && !dropped.has(r));
+        if (drop) {
+          dropped.add(drop);
+          return cut(session);
+        }
         const refused = plans.find((p) => p.atData)?.atData;
         if (refused) return callback(refusal(refused.code, refused.text));
         const raw = Buffer.concat(chunks);
@@ -102,4 +115,5 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
       });
     },
   });
+  return server;
 }
