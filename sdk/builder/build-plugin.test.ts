@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { AbiVersion, PrepareSendRequestSchema, PrepareSendResponseSchema } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+import {
+  AbiVersion,
+  ConfigureResponseSchema,
+  HealthResponseSchema,
+  ParseWebhookResponseSchema,
+  PrepareSendRequestSchema,
+  PrepareSendResponseSchema,
+} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
 import { buildPlugin, Guest, manifestSectionName, readCustomSections, readManifest, withCustomSection } from "./index.js";
 
 const entry = new URL("../test/assembly/hello.ts", import.meta.url).pathname;
@@ -22,6 +29,28 @@ test("buildPlugin embeds the manifest describe returns, and the plugin answers c
 
   const malformed = guest.call("prepare_send", Uint8Array.of(0x18, 0x80));
   assert.deepEqual(malformed, { ok: false, error: "prepare_send: malformed input: truncated varint", trapped: false });
+
+  // The hooks hello does not override answer with the Plugin defaults.
+  const decode = <T>(schema: Parameters<typeof fromBinary>[0], result: ReturnType<Guest["call"]>) => {
+    assert.ok(result.ok, !result.ok ? result.error : "");
+    return fromBinary(schema, result.output) as T;
+  };
+  assert.deepEqual(decode<{ problems: unknown[] }>(ConfigureResponseSchema, guest.call("configure")).problems, []);
+  assert.equal(decode<{ ok: boolean }>(HealthResponseSchema, guest.call("health")).ok, true);
+  assert.equal(decode<{ replyStatus: number }>(ParseWebhookResponseSchema, guest.call("parse_webhook")).replyStatus, 404);
+  const unimplemented = guest.call("handle_response");
+  assert.equal(unimplemented.ok, false);
+  if (!unimplemented.ok) {
+    assert.equal(unimplemented.trapped, true);
+    assert.match(unimplemented.error, /^handleResponse is not implemented by this plugin \(.*plugin\.ts:\d+:\d+\)$/);
+  }
+});
+
+test("buildPlugin names what is wrong with a module that is not a plugin", async () => {
+  const vectors = new URL("../test/assembly/vectors.ts", import.meta.url).pathname;
+  await assert.rejects(buildPlugin({ entry: vectors, optimizeLevel: 0 }), /does not export describe, configure, .*add `export \* from "@hermes\/sdk\/exports";`/);
+  const broken = new URL("../test/assembly/broken.ts", import.meta.url).pathname;
+  await assert.rejects(buildPlugin({ entry: broken, optimizeLevel: 0 }), /asc could not compile .*broken\.ts:[\s\S]*TS2322/);
 });
 
 test("withCustomSection replaces the section instead of adding a second", () => {

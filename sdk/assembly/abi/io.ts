@@ -20,6 +20,19 @@ export function readInput(): Reader {
   return new Reader(changetype<usize>(buffer), length, buffer);
 }
 
+/** This call's input as bytes (for exports that take raw input rather than a message). */
+export function inputBytes(): Uint8Array {
+  const length = hermes_input_length();
+  const bytes = new Uint8Array(length);
+  if (length > 0) hermes_input_read(bytes.dataStart);
+  return bytes;
+}
+
+/** Hands `bytes` to the host as this call's output. */
+export function outputBytes(bytes: Uint8Array): void {
+  hermes_output_write(bytes.dataStart, bytes.length);
+}
+
 /** Hands the bytes written to `w` to the host as this call's output. */
 export function writeOutput(w: Writer): void {
   hermes_output_write(w.dataStart, w.length);

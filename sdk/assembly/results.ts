@@ -1,0 +1,86 @@
+// Small builders for what hooks return: send results, HTTP requests, and
+// the usual mapping of a provider's HTTP status to a Hermes error.
+import { Error$, ErrorCode } from "./gen/hermes/v1/error_pb";
+import { HttpHeader, HttpRequest, HttpResponse, SendResult } from "./gen/hermes/plugin/v1/plugin_pb";
+import { utf8 } from "./encoding";
+
+/** The provider accepted the message under `providerMessageId`. */
+export function submitted(providerMessageId: string): SendResult {
+  return new SendResult().setProviderMessageId(providerMessageId);
+}
+
+/** The send failed; `retryable` when the same message may succeed later. */
+export function failed(code: ErrorCode, message: string, retryable: bool = false, providerCode: string = "", retryAfterMs: u32 = 0): SendResult {
+  const error = new Error$();
+  error.code = code;
+  error.message = message;
+  error.retryable = retryable;
+  error.providerCode = providerCode;
+  error.retryAfterMs = retryAfterMs;
+  return new SendResult().setError(error);
+}
+
+/**
+ * A failed result for a provider's non-2xx answer (or a transport error):
+ * 401/403 PROVIDER_AUTH, 408 TIMEOUT, 429 THROTTLED (retryable, honouring
+ * Retry-After in seconds), 5xx PROVIDER_UNAVAILABLE (retryable), other 4xx
+ * PROVIDER_REJECTED. `message` says what the provider said, if known.
+ */
+export function failedFromHttp(response: HttpResponse, message: string = ""): SendResult {
+  const transport = response.transportError;
+  if (transport !== null) return new SendResult().setError(transport);
+  const status = response.status;
+  const text = message.length > 0 ? message : "provider answered HTTP " + status.toString();
+  const code = status.toString();
+  if (status == 401 || status == 403) return failed(ErrorCode.PROVIDER_AUTH, text, false, code);
+  if (status == 408) return failed(ErrorCode.TIMEOUT, text, true, code);
+  if (status == 429) return failed(ErrorCode.THROTTLED, text, true, code, retryAfterMs(response.headers));
+  if (status >= 500) return failed(ErrorCode.PROVIDER_UNAVAILABLE, text, true, code, retryAfterMs(response.headers));
+  return failed(ErrorCode.PROVIDER_REJECTED, text, false, code);
+}
+
+/** Retry-After (delta-seconds) in milliseconds; 0 when absent or an HTTP date. */
+export function retryAfterMs(headers: Array<HttpHeader>): u32 {
+  const value = header(headers, "retry-after");
+  if (value === null || value.length == 0 || value.length > 9) return 0;
+  let seconds: u32 = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 48 || c > 57) return 0;
+    seconds = seconds * 10 + <u32>(c - 48);
+  }
+  return seconds > 4294967 ? 4294967295 : seconds * 1000;
+}
+
+/** The first header called `name` (case-insensitive), or null. */
+export function header(headers: Array<HttpHeader>, name: string): string | null {
+  const wanted = name.toLowerCase();
+  for (let i = 0; i < headers.length; i++) {
+    const h = unchecked(headers[i]);
+    if (h.name.length == wanted.length && h.name.toLowerCase() == wanted) return h.value;
+  }
+  return null;
+}
+
+/** An HTTP request for the host to perform. */
+export function request(method: string, url: string): HttpRequest {
+  const r = new HttpRequest();
+  r.method = method;
+  r.url = url;
+  return r;
+}
+
+/** Appends a header to `r`; returns `r`. */
+export function withHeader(r: HttpRequest, name: string, value: string): HttpRequest {
+  const h = new HttpHeader();
+  h.name = name;
+  h.value = value;
+  r.headers.push(h);
+  return r;
+}
+
+/** Sets a text body and its Content-Type; returns `r`. */
+export function withBody(r: HttpRequest, contentType: string, body: string): HttpRequest {
+  r.body = utf8(body);
+  return withHeader(r, "Content-Type", contentType);
+}

@@ -1,0 +1,118 @@
+// Test module for the author helpers (sdk/test/helpers.test.ts): input is a
+// one-byte operation then its UTF-8 argument; output is the result, or the
+// error text with return value 1.
+import { endCall, inputBytes, outputBytes, writeError } from "@hermes/sdk/assembly/abi/io";
+import { base64, base64url, fromBase64, fromHex, fromUtf8, hex, utf8 } from "@hermes/sdk/assembly/encoding";
+import { Form, formEncode, parseFormFields, percentDecode, percentEncode, urlQuery, urlWithoutQuery } from "@hermes/sdk/assembly/url";
+import { JsonParser, JsonWriter, jsonString } from "@hermes/sdk/assembly/json";
+import { configGet, crypto, kv, log, metrics, nowMs } from "@hermes/sdk/assembly/host";
+import { HashAlgorithm } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/host_pb";
+
+function text(s: string): i32 {
+  outputBytes(utf8(s));
+  return endCall(0);
+}
+
+function bytes(b: Uint8Array): i32 {
+  outputBytes(b);
+  return endCall(0);
+}
+
+function fail(message: string): i32 {
+  writeError(message);
+  return endCall(1);
+}
+
+export function run(): i32 {
+  const input = inputBytes();
+  if (input.length == 0) return fail("empty input");
+  const op = input[0];
+  const arg = input.subarray(1);
+  const s = fromUtf8(arg);
+  switch (op) {
+    case 0: return text(base64(arg));
+    case 1: return text(base64url(arg));
+    case 2: {
+      const decoded = fromBase64(s);
+      return decoded === null ? fail("not base64") : bytes(decoded);
+    }
+    case 3: return text(hex(arg));
+    case 4: {
+      const decoded = fromHex(s);
+      return decoded === null ? fail("not hex") : bytes(decoded);
+    }
+    case 5: return text(percentEncode(s));
+    case 6: return text(formEncode(s));
+    case 7: return text(percentDecode(s, true));
+    case 8: {
+      // name NUL value NUL, per field.
+      const fields = parseFormFields(s);
+      const parts = new Array<string>();
+      for (let i = 0; i < fields.length; i++) parts.push(fields[i].name + "\0" + fields[i].value + "\0");
+      return text(parts.join(""));
+    }
+    case 9: return text(jsonString(s));
+    case 10: {
+      const parser = new JsonParser();
+      const value = parser.parse(s);
+      return value === null ? fail(parser.error!) : text(value.toString());
+    }
+    case 11: {
+      // The integer value of a JSON number, or "none".
+      const value = new JsonParser().parse(s);
+      if (value === null) return fail("invalid");
+      const n = value.asInteger(0);
+      return text(n == 0 && value.text != "0" && value.text != "-0" ? "none" : n.toString());
+    }
+    case 12: {
+      const w = new JsonWriter();
+      w.beginObject()
+        .key("to").string(s)
+        .key("n").integer(-9007199254740993)
+        .key("f").number(0.5)
+        .key("big").number(1e300)
+        .key("whole").number(42)
+        .key("nan").number(NaN)
+        .key("ok").bool(true)
+        .key("none").nullValue()
+        .key("list").beginArray().string("a").beginObject().endObject().beginArray().endArray().integer(1).endArray()
+        .endObject();
+      return text(w.toString());
+    }
+    case 13: {
+      const form = new Form().add("To", "+44 7700 900123").add("Body", s).add("empty", "");
+      return text(form.toString() + "\n" + urlQuery("/webhooks/r?" + form.toString() + "#frag") + "\n" + urlWithoutQuery("https://h/p?q#f"));
+    }
+    case 14: {
+      // Every host service once; the host side records what it saw.
+      const fields = new Map<string, string>();
+      fields.set("k", "v");
+      log.info("hello " + s, fields);
+      metrics.counter("sent_total", 2);
+      const got = configGet("token");
+      const missing = configGet("absent");
+      kv.setString("key", s, 60);
+      const stored = kv.getString("key");
+      kv.remove("key");
+      const gone = kv.get("key");
+      const parts = [
+        got === null ? "null" : got!,
+        missing === null ? "null" : missing!,
+        stored === null ? "null" : stored!,
+        gone === null ? "null" : "present",
+        nowMs().toString(),
+        hex(crypto.hash(HashAlgorithm.SHA256, arg)),
+        hex(crypto.hmac(HashAlgorithm.SHA1, "secret", arg)),
+        base64url(crypto.signRs256("pem", arg)),
+      ];
+      return text(parts.join("|"));
+    }
+    case 15: {
+      // A host service that fails: the wrapper throws, the call traps with the text.
+      kv.get("denied");
+      return text("unreachable");
+    }
+    default:
+      return fail("unknown op " + op.toString());
+  }
+}
