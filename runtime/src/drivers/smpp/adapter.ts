@@ -278,6 +278,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       timeouts: String(this.counters.timeouts),
       duplicate_risk: String(this.counters.duplicateRisk),
       invalid_pdus: String(this.counters.invalidPdus),
+      late_responses: String(this.counters.lateResponses),
       connections_lost: String(this.counters.connectionsLost),
       effective_rate: String(this.bucket.effectiveRate),
     };

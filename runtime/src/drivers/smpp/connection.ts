@@ -56,7 +56,14 @@ export class SmppConnection {
     // The codec refuses PDUs above its own global limit; ours is per carrier and checked first.
     if (smpp.PDU.maxLength < maxPduBytes) smpp.PDU.maxLength = maxPduBytes;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.#receive(chunk));
+    socket.on("data", (chunk: Buffer) => {
+      try {
+        this.#receive(chunk);
+      } catch (error) {
+        // A bug in a handler must not reach Node's uncaught-exception path: drop this connection instead.
+        this.destroy(new HermesError(ErrorCode.INTERNAL, `handling SMSC data failed: ${(error as Error).message}`, { cause: error }));
+      }
+    });
     socket.on("error", (error) => (this.#closeError ??= error));
     socket.on("close", () => {
       this.#closed = true;
