@@ -62,26 +62,41 @@ describe("delivery receipts", () => {
 
   test("multipart: DELIVERED only when every part is; the first failure decides", () => {
     const tracker = new MultipartReceipts();
-    tracker.register(["a", "b", "c"]);
+    const group = tracker.open(3);
     const delivered = { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED };
-    assert.equal(tracker.decide("a", delivered).kind, DeliveryEventKind.PROGRESS);
+    tracker.add(group, "a");
+    assert.equal(tracker.decide("a", delivered).kind, DeliveryEventKind.PROGRESS, "an early receipt before the other parts' ids are known");
+    tracker.add(group, "b");
+    tracker.add(group, "c");
     assert.equal(tracker.decide("b", delivered).kind, DeliveryEventKind.PROGRESS);
     const last = tracker.decide("c", delivered);
     assert.equal(last.status, MessageStatus.DELIVERED);
     assert.equal(last.detail?.parts_delivered, "3");
 
-    tracker.register(["x", "y"]);
+    const other = tracker.open(2);
+    tracker.add(other, "x");
+    tracker.add(other, "y");
     const failed = tracker.decide("y", { kind: DeliveryEventKind.STATUS, status: MessageStatus.FAILED });
     assert.equal(failed.status, MessageStatus.FAILED);
     assert.equal(tracker.decide("x", delivered).kind, DeliveryEventKind.PROGRESS, "decided already");
     assert.equal(tracker.decide("unknown", delivered).status, MessageStatus.DELIVERED, "unknown groups pass through");
   });
 
+  test("an SMSC that gives every part the same id makes it one part", () => {
+    const tracker = new MultipartReceipts();
+    const group = tracker.open(2);
+    tracker.add(group, "same");
+    tracker.add(group, "same");
+    assert.equal(tracker.decide("same", { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED }).status, MessageStatus.DELIVERED);
+  });
+
   test("multipart groups are bounded", () => {
     const tracker = new MultipartReceipts(2);
-    tracker.register(["1a", "1b"]);
-    tracker.register(["2a", "2b"]);
-    tracker.register(["3a", "3b"]);
+    for (const name of ["1", "2", "3"]) {
+      const group = tracker.open(2);
+      tracker.add(group, `${name}a`);
+      tracker.add(group, `${name}b`);
+    }
     assert.equal(tracker.size, 2);
     const delivered = { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED };
     assert.equal(tracker.decide("1a", delivered).status, MessageStatus.DELIVERED, "the oldest group was dropped");

@@ -195,6 +195,45 @@ describe("SMPP sessions against the SMSC simulator", () => {
     }
   });
 
+  test("stop drains the window: submits already in flight are answered, then the session unbinds", async () => {
+    smsc.configure({ responseDelayMs: 80 });
+    const carrier = await startCarrier({ ...base(smsc.port), window: 5 });
+    try {
+      await until(() => carrier.adapter.demand() === 5, "bind");
+      const unbinds = smsc.stats.unbinds;
+      const sending = Promise.all(Array.from({ length: 3 }, (_, i) => carrier.adapter.send(sms(`+44770090110${i}`, `d${i}`), 1)));
+      await until(() => smsc.received.filter((r) => r.destination.startsWith("44770090110")).length === 3, "on the wire");
+      await carrier.adapter.stop();
+      const outcomes = await sending;
+      assert.deepEqual(outcomes.map((o) => o.kind), ["submitted", "submitted", "submitted"]);
+      assert.equal(smsc.stats.unbinds, unbinds + 1, "a graceful unbind, not a dropped connection");
+      assert.equal(carrier.adapter.demand(), 0);
+    } finally {
+      smsc.configure({ responseDelayMs: 0 });
+      await carrier.close();
+    }
+  });
+
+  test("submit_sm carries TON/NPI, validity period, priority and registered_delivery", async () => {
+    const carrier = await startCarrier({ ...base(smsc.port), sourceAddress: "12345" });
+    try {
+      const expiresAt = new Date(Date.now() + 3600_000);
+      await sendAll(carrier.adapter, [sms("+447700901200", "fields", { priority: 9, expiresAt }), sms("+447700901201", "fields", { from: "+447700900000" })]);
+      const [first, second] = ["447700901200", "447700901201"].map((d) => smsc.received.find((r) => r.destination === d)!);
+      assert.equal(first!.sourceAddr, "12345");
+      assert.equal(first!.sourceTon, 3, "a short code is network specific");
+      assert.equal(first!.destTon, 1);
+      assert.equal(first!.priority, 3);
+      assert.equal(first!.registeredDelivery, 1);
+      assert.notEqual(first!.validityPeriod, "");
+      assert.equal(second!.sourceAddr, "447700900000");
+      assert.equal(second!.sourceTon, 1);
+      assert.equal(second!.sourceNpi, 1);
+    } finally {
+      await carrier.close();
+    }
+  });
+
   test("too many restarts mark the carrier DOWN; it comes back after the cooldown", async () => {
     smsc.configure({ maintenance: true });
     const carrier = await startCarrier({ ...base(smsc.port), maxRestarts: 2, restartPeriodMs: 5000, reconnectInitialMs: 5, reconnectMaxMs: 10, downCooldownMs: 300 });

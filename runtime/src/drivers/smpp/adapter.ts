@@ -199,9 +199,9 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       ...(config.sendValidity && expires && expires.getTime() > Date.now() ? { validity_period: absoluteTime(expires) } : {}),
     };
     const parts = encoded.parts.length;
-    const submission = new Submission(parts, { smpp_parts: String(parts), smpp_encoding: encoded.alphabet, attempt: String(attempt) }, (ids) => {
-      if (config.multipartReceipts === "all") this.#multipart.register(ids);
-    });
+    const group = parts > 1 && config.multipartReceipts === "all" ? this.#multipart.open(parts) : undefined;
+    const detail = { smpp_parts: String(parts), smpp_encoding: encoded.alphabet, attempt: String(attempt) };
+    const submission = new Submission(parts, detail, group ? (id) => this.#multipart.add(group, id) : undefined);
     const jobs = encoded.parts.map((part, index): PartJob => ({
       submission,
       index,

@@ -1,8 +1,11 @@
 import { DeliveryEventKind, MessageStatus } from "../../gen/hermes/v1/message_pb.js";
 import type { ReceiptMeaning } from "./receipts.js";
 
-interface Group {
-  readonly ids: readonly string[];
+/** The parts of one multipart message, as their submit_sm_resps arrive. */
+export interface PartGroup {
+  readonly ids: string[];
+  /** Parts with distinct ids (an SMSC that gives every part the same id makes it one). */
+  total: number;
   readonly delivered: Set<string>;
   readonly createdAt: number;
   done: boolean;
@@ -11,14 +14,16 @@ interface Group {
 /**
  * The multipart receipt policy: a concatenated message is DELIVERED once
  * every part's receipt said DELIVRD; the first part that fails or expires
- * decides the message at once; other receipts are PROGRESS events. Groups
- * live in memory (bounded, oldest dropped, and after `ttlMs`): a receipt
- * for a group this process does not know (after a restart) is taken as it
- * is, so the first final receipt decides.
+ * decides the message at once; other receipts are PROGRESS events. A group
+ * is opened before the first part is written and each part's id joins it as
+ * its submit_sm_resp arrives, so an early receipt for part 1 cannot finish
+ * the message. Groups live in memory (bounded, oldest dropped, and after
+ * `ttlMs`): a receipt for a group this process does not know (after a
+ * restart) is taken as it is, so the first final receipt decides.
  */
 export class MultipartReceipts {
-  readonly #byPart = new Map<string, Group>();
-  readonly #groups: Group[] = [];
+  readonly #byPart = new Map<string, PartGroup>();
+  readonly #groups: PartGroup[] = [];
   #head = 0;
 
   constructor(
@@ -26,26 +31,36 @@ export class MultipartReceipts {
     readonly ttlMs = 72 * 3600 * 1000,
   ) {}
 
-  register(ids: readonly string[], now = Date.now()): void {
-    if (ids.length < 2) return;
+  /** Opens a group for a message of `total` parts. */
+  open(total: number, now = Date.now()): PartGroup {
     this.#evict(now);
-    const group: Group = { ids, delivered: new Set(), createdAt: now, done: false };
-    for (const id of ids) this.#byPart.set(id, group);
+    const group: PartGroup = { ids: [], total, delivered: new Set(), createdAt: now, done: false };
     this.#groups.push(group);
+    return group;
+  }
+
+  /** A part's id is known (its submit_sm_resp came). */
+  add(group: PartGroup, id: string): void {
+    if (this.#byPart.get(id) === group) {
+      group.total--;
+      return;
+    }
+    group.ids.push(id);
+    this.#byPart.set(id, group);
   }
 
   /** What to report for one part's receipt. */
   decide(partId: string, meaning: ReceiptMeaning): ReceiptMeaning & { readonly detail?: Record<string, string> } {
     const group = this.#byPart.get(partId);
-    if (!group || meaning.kind !== DeliveryEventKind.STATUS) return meaning;
-    const part = { part: String(group.ids.indexOf(partId) + 1), parts: String(group.ids.length) };
+    if (!group || group.total < 2 || meaning.kind !== DeliveryEventKind.STATUS) return meaning;
+    const part = { part: String(group.ids.indexOf(partId) + 1), parts: String(group.total) };
     if (group.done) return { kind: DeliveryEventKind.PROGRESS, detail: part };
     if (meaning.status !== MessageStatus.DELIVERED) {
       group.done = true;
       return { ...meaning, detail: part };
     }
     group.delivered.add(partId);
-    if (group.delivered.size < group.ids.length) {
+    if (group.delivered.size < group.total) {
       return { kind: DeliveryEventKind.PROGRESS, detail: { ...part, parts_delivered: String(group.delivered.size) } };
     }
     group.done = true;

@@ -27,7 +27,8 @@ export class Submission {
   constructor(
     parts: number,
     readonly detail: Readonly<Record<string, string>>,
-    readonly onAccepted: (ids: readonly string[]) => void,
+    /** Called with each part's id as soon as it is known (receipts may follow at once). */
+    readonly onPartId: (id: string) => void = () => {},
   ) {
     this.ids = new Array<string | undefined>(parts).fill(undefined);
     this.outcome = new Promise((resolve) => (this.#resolve = resolve));
@@ -40,10 +41,10 @@ export class Submission {
   partAccepted(index: number, id: string): void {
     if (this.#settled || this.ids[index] !== undefined) return;
     this.ids[index] = id;
+    this.onPartId(id);
     if (++this.#accepted < this.ids.length) return;
     this.#settled = true;
     const ids = [...new Set(this.ids as string[])];
-    this.onAccepted(ids);
     this.#resolve({ kind: "submitted", providerMessageId: ids[0]!, extraProviderIds: ids.slice(1), detail: { ...this.detail, smpp_message_ids: ids.join(",") } });
   }
 

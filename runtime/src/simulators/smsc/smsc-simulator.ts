@@ -96,6 +96,8 @@ export interface SmscStats {
   receiptsSent: number;
   receiptsAcked: number;
   enquireLinks: number;
+  /** unbind requests from ESMEs (graceful goodbyes). */
+  unbinds: number;
   errors: number;
 }
 
@@ -130,7 +132,7 @@ const stateOf: Record<string, number> = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DE
  */
 export class SmscSimulator {
   readonly received: ReceivedSubmit[] = [];
-  readonly stats: SmscStats = { binds: 0, bindsRefused: 0, submits: 0, throttled: 0, maxInFlight: 0, receiptsSent: 0, receiptsAcked: 0, enquireLinks: 0, errors: 0 };
+  readonly stats: SmscStats = { binds: 0, bindsRefused: 0, submits: 0, throttled: 0, maxInFlight: 0, receiptsSent: 0, receiptsAcked: 0, enquireLinks: 0, unbinds: 0, errors: 0 };
   #behaviour: SmscBehaviour;
   readonly #server: ReturnType<typeof smpp.createServer>;
   readonly #bound = new Set<Bound>();
@@ -257,6 +259,7 @@ export class SmscSimulator {
           if (this.#behaviour.answerEnquireLink) session.send(pdu.response());
           return;
         case "unbind":
+          this.stats.unbinds++;
           session.send(pdu.response(), () => session.close());
           this.#bound.delete(bound);
           bound = undefined;
