@@ -157,6 +157,7 @@ describe("wasm routes through a real gateway", () => {
       const events = await waitForStatus(id, MessageStatus.SUBMITTED);
       const submitted = events.find((e) => e.status === MessageStatus.SUBMITTED)!;
       versions.add(submitted.detail.version ?? "");
+      assert.equal((await messages.getMessage({ id })).message?.attempts, 1, "no attempt failed across the swap");
     }
     assert.ok(versions.has("2.0.0"), "sends after the swap ran version 2");
     const { message } = await messages.send({ message: sms("after swap") });
