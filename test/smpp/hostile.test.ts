@@ -159,3 +159,19 @@ describe("hostile PDUs from the SMSC", () => {
     assert.equal(outcome.kind, "submitted");
   });
 });
+
+test("an SMSC slow to answer our enquire_link still gets its deliver_sm answered at once", async () => {
+  const smsc = new RawSmsc();
+  const port = await smsc.listen();
+  const carrier = await startCarrier({ host: "127.0.0.1", port, systemId: "hermes", enquireLinkIntervalMs: 10, enquireLinkTimeoutMs: 5000 });
+  try {
+    await until(() => smsc.received.some((p) => p.command === "enquire_link"), "our enquire_link, left unanswered");
+    smsc.send("deliver_sm", { sequence_number: 9001, source_addr: "447700900555", destination_addr: "447700900000", short_message: Buffer.from("hi") });
+    await until(() => smsc.received.some((p) => p.command === "deliver_sm_resp" && p.sequence_number === 9001), "deliver_sm_resp");
+    assert.equal(smsc.connections, 1, "answered on the same connection, before the enquire_link deadline");
+    assert.equal(carrier.reports[0]?.text, "hi");
+  } finally {
+    await carrier.close();
+    await smsc.close();
+  }
+});

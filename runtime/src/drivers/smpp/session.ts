@@ -310,11 +310,14 @@ export class SmppSession extends Actor<never, never, never, Info> {
     }
   }
 
-  async #enquireLink(): Promise<void> {
+  /** Not awaited: the SMSC's own requests must not wait behind our enquire_link's reply. */
+  #enquireLink(): void {
     const config = this.#carrier.config;
-    // No answer in time: the link is dead even if TCP has not noticed; the crash reconnects.
-    await this.#controlRequest("enquire_link", {}, config.enquireLinkTimeoutMs);
-    this.sendAfter(config.enquireLinkIntervalMs, { type: "enquire_link" }, "urgent");
+    this.#controlRequest("enquire_link", {}, config.enquireLinkTimeoutMs).then(
+      () => this.sendAfter(config.enquireLinkIntervalMs, { type: "enquire_link" }, "urgent"),
+      // No answer in time: the link is dead even if TCP has not noticed; the crash reconnects.
+      (error: Error) => this.exit(error),
+    );
   }
 
   /** Fails parts the SMSC has not answered within responseTimeoutMs (oldest first: the table is in send order). */

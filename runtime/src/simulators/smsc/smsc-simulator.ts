@@ -23,7 +23,7 @@ export interface SmscBehaviour {
   readonly password?: string;
   /** Refuse binds (ESME_RBINDFAIL), as a carrier in maintenance does. */
   readonly maintenance: boolean;
-  /** Submits per second per system_id above which the SMSC answers ESME_RTHROTTLED; 0 = none. */
+  /** Submits per (sliding) second per system_id above which the SMSC answers ESME_RTHROTTLED; 0 = none. */
   readonly throttleRate: number;
   /** Share (0..1) of submits failed at random with `randomFailureStatus`. */
   readonly randomFailureRate: number;
@@ -141,8 +141,7 @@ export class SmscSimulator {
   readonly #waiting = new Map<string, PendingDeliver[]>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #nextId = 0x10000 + Math.floor(Math.random() * 0x10000);
-  #second = 0;
-  #submitsThisSecond = new Map<string, number>();
+  readonly #accepted = new Map<string, number[]>();
   #port = 0;
 
   private constructor(behaviour: Partial<SmscBehaviour>, tls: { key: string; cert: string } | undefined) {
@@ -318,17 +317,16 @@ export class SmscSimulator {
   #statusFor(systemId: string, destination: string): number {
     const b = this.#behaviour;
     if (b.throttleRate > 0) {
-      const second = Math.floor(Date.now() / 1000);
-      if (second !== this.#second) {
-        this.#second = second;
-        this.#submitsThisSecond.clear();
-      }
-      const count = (this.#submitsThisSecond.get(systemId) ?? 0) + 1;
-      this.#submitsThisSecond.set(systemId, count);
-      if (count > b.throttleRate) {
+      // A sliding second: the submits accepted in the last 1000 ms, per system_id.
+      const now = Date.now();
+      const accepted = this.#accepted.get(systemId) ?? [];
+      while (accepted.length > 0 && accepted[0]! <= now - 1000) accepted.shift();
+      this.#accepted.set(systemId, accepted);
+      if (accepted.length >= b.throttleRate) {
         this.stats.throttled++;
         return 0x58;
       }
+      accepted.push(now);
     }
     const addressed = b.failures.find((f) => new RegExp(f.destination).test(destination));
     if (addressed) return addressed.status;
