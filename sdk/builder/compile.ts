@@ -10,6 +10,8 @@ export interface CompileOptions {
   optimizeLevel?: number;
   /** Extra asc arguments, e.g. ["--debug"]. */
   ascArgs?: string[];
+  /** False compiles plain AssemblyScript without the SDK's flags (benchmark references). */
+  sdkFlags?: boolean;
 }
 
 /** The asc flags every SDK plugin is built with (docs/plugin-sdk.md explains the choices). */
@@ -41,7 +43,7 @@ async function compileNow(options: CompileOptions): Promise<Uint8Array> {
       "--outFile", "plugin.wasm",
       "--optimizeLevel", String(options.optimizeLevel ?? 3),
       "--shrinkLevel", "0",
-      ...sdkAscFlags,
+      ...(options.sdkFlags === false ? [] : sdkAscFlags),
       ...(options.ascArgs ?? []),
     ],
     {
