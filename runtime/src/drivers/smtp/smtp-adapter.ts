@@ -88,6 +88,10 @@ export class SmtpAdapter implements ChannelAdapter {
       freed: () => ctx.demandChanged(),
     };
     // The session's own supervisor backs off between reconnections; it sits under the route's supervisor.
+    // Its intensity admits every restart the backoff allows in a period, so a KumoMTA that stays down is
+    // retried every maxMs for as long as it takes instead of escalating to the route and the gateway.
+    const period = 60_000;
+    const intensity = Math.ceil(period / smtp.reconnect.initialMs) + 1;
     await ctx.supervisor.startChild({
       id: "kumomta-smtp",
       type: "supervisor",
@@ -95,8 +99,8 @@ export class SmtpAdapter implements ChannelAdapter {
         Supervisor.start({
           name: `kumomta-smtp:${ctx.route}`,
           strategy: "one_for_one",
-          intensity: 20,
-          period: 60_000,
+          intensity,
+          period,
           backoff: { initialMs: smtp.reconnect.initialMs, maxMs: smtp.reconnect.maxMs },
           logger: ctx.log,
           children: [{ id: "session", start: () => new KumoSmtpSession(smtp, listener, `kumomta-session:${ctx.route}`, ctx.log).start(), shutdown: 5000 }],
