@@ -13,6 +13,8 @@ describe("bind modes and TLS", () => {
     try {
       await until(() => smsc.boundSessions === 3 && carrier.adapter.sessions.length === 2, "2 transmitters and 1 receiver bound");
       assert.equal(carrier.adapter.demand(), 20, "only transmitters add window room");
+      assert.equal(carrier.adapter.health().state, RouteState.UP);
+      assert.equal(carrier.adapter.health().detail?.receivers_bound, "1");
       const outcomes = await sendAll(carrier.adapter, [sms("+447700900001", "one"), sms("+447700900002", "two")]);
       assert.ok(outcomes.every((o) => o.kind === "submitted"));
       await until(() => carrier.reports.length === 2, "both receipts");

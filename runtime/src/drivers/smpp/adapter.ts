@@ -285,6 +285,12 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     if (this.#down) return { state: RouteState.DOWN, reason: this.#down, detail };
     if (bound === 0) return { state: RouteState.DEGRADED, reason: this.#everBound ? "no SMPP session bound; reconnecting" : "binding", detail };
     if (bound < this.config.sessions) return { state: RouteState.DEGRADED, reason: `${bound} of ${this.config.sessions} sessions bound`, detail };
+    if (this.config.bindMode === "transmitter+receiver") {
+      const receivers = [...this.#sessions].filter((s) => s.role === "receiver").length;
+      detail.receivers_bound = String(receivers);
+      // Submits work, but receipts and MO wait at the SMSC until a receiver binds.
+      if (receivers < this.config.receivers) return { state: RouteState.DEGRADED, reason: `${receivers} of ${this.config.receivers} receivers bound`, detail };
+    }
     return { state: RouteState.UP, detail };
   }
 
