@@ -20,7 +20,8 @@ import { messageService } from "./server/services/message-service.js";
 import { adminService } from "./server/services/admin-service.js";
 import { pluginService } from "./server/services/plugin-service.js";
 import { readBody } from "./server/read-body.js";
-import { PluginRegistry } from "./plugin-registry/index.js";
+import { bindPluginHost, PluginRegistry } from "./plugin-registry/index.js";
+import { pluginHost } from "./plugin-host/plugin-host.js";
 
 export const version = "0.1.0";
 
@@ -61,6 +62,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxArtifactBytes: config.plugins.maxArtifactBytes,
     allowUnsigned: config.plugins.allowUnsigned,
   });
+  // Before the routes start: `plugin:` wasm routes load their active version from the registry.
+  const unbindPlugins = bindPluginHost(plugins, pluginHost);
   const bus = new EventBus();
   let router: Router | undefined;
   const metrics = new GatewayMetrics(() =>
@@ -88,6 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   } catch (reason) {
     await root.stop("shutdown");
+    unbindPlugins();
     plugins.close();
     store.close();
     throw reason;
@@ -126,6 +130,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       router!.stop();
       for (const route of [...router!.routes].reverse()) await route.adapter.stop().catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
       await root.stop("shutdown");
+      unbindPlugins();
       plugins.close();
       store.close();
     },

@@ -15,3 +15,4 @@ export {
 } from "./plugin-registry.js";
 export type { PluginActivation, PluginActivationListener } from "./activation.js";
 export { readManifest, manifestSectionName, compareSemver, isSemver } from "./manifest.js";
+export { bindPluginHost, type SwappingHost, type RouteSwapResult } from "./host-binding.js";
