@@ -6,7 +6,7 @@ export * from "./gen/hermes/v1/message_pb";
 export * from "./gen/hermes/v1/error_pb";
 export { Timestamp } from "./gen/google/protobuf/timestamp_pb";
 export { log, metrics, configGet, nowMs, kv, crypto } from "./host";
-export { failed, failedFromHttp, header, request, retryAfterMs, submitted, withBody, withHeader } from "./results";
+export { failed, failedFromHttp, header, request, requireConfig, retryAfterMs, statusEvent, submitted, withBody, withHeader } from "./results";
 export { base64, base64url, fromBase64, fromHex, fromUtf8, hex, utf8 } from "./encoding";
 export { Form, FormField, formEncode, parseForm, parseFormFields, percentDecode, percentEncode, urlQuery, urlWithoutQuery } from "./url";
 export { JsonKind, JsonParser, JsonValue, JsonWriter, jsonString, parseJson } from "./json";

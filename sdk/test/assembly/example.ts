@@ -1,0 +1,79 @@
+// The example plugin of docs/plugin-sdk.md, compiled and driven by
+// sdk/test/example-plugin.test.ts: an SMS provider with a JSON API.
+import {
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigureRequest, ConfigureResponse, ErrorCode,
+  HandleResponseRequest, HandleResponseResponse, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
+  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, failed, failedFromHttp, fromUtf8, log,
+  parseForm, parseJson, register, request, requireConfig, statusEvent, submitted, withBody, withHeader,
+} from "@hermes/sdk";
+export * from "@hermes/sdk/exports";
+
+class ExampleSms extends Plugin {
+  manifest(): Manifest {
+    const m = new Manifest();
+    m.name = "example-sms";
+    m.version = "1.0.0";
+    m.abiVersion = AbiVersion.V1;
+    m.description = "SMS through api.example.com";
+    m.channels = [Channel.SMS];
+    m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
+    m.allowedHosts = ["api.example.com"];
+    const apiKey = new ConfigField();
+    apiKey.name = "apiKey";
+    apiKey.required = true;
+    apiKey.secret = true;
+    m.configSchema = [apiKey];
+    return m;
+  }
+
+  configure(req: ConfigureRequest): ConfigureResponse {
+    return requireConfig(req.config, ["apiKey"]);
+  }
+
+  prepareSend(req: PrepareSendRequest): PrepareSendResponse {
+    const message = req.message!;
+    const to = message.to;
+    if (to === null || to.kindCase != Address_KindCase.PHONE) {
+      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "needs a phone number"));
+    }
+    const body = new JsonWriter()
+      .beginObject()
+      .key("to").string(to.phone)
+      .key("text").string(message.content !== null ? message.content!.text : "")
+      .key("reference").string(message.id)
+      .endObject();
+    const http = request("POST", "https://api.example.com/v1/messages");
+    withHeader(http, "Authorization", "Bearer " + req.config.get("apiKey"));
+    withBody(http, "application/json", body.toString());
+    return new PrepareSendResponse().setHttp(http);
+  }
+
+  handleResponse(req: HandleResponseRequest): HandleResponseResponse {
+    const response = req.response!;
+    const json = parseJson(fromUtf8(response.body));
+    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+      const id = json !== null ? json.getString("id") : null;
+      if (id !== null) return new HandleResponseResponse().setResult(submitted(id));
+      return new HandleResponseResponse().setResult(failed(ErrorCode.INTERNAL, "the provider's answer has no id"));
+    }
+    const reason = json !== null ? json.getString("error") : null;
+    log.warn("send refused", null);
+    return new HandleResponseResponse().setResult(failedFromHttp(response, reason !== null ? reason : ""));
+  }
+
+  parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
+    const reply = new ParseWebhookResponse();
+    const form = parseForm(fromUtf8(req.request!.body));
+    if (!form.has("id") || !form.has("status")) {
+      reply.replyStatus = 400;
+      reply.error = "expected id and status";
+      return reply;
+    }
+    const status = form.get("status");
+    reply.events.push(statusEvent(form.get("id"), status == "delivered" ? MessageStatus.DELIVERED : MessageStatus.FAILED));
+    reply.replyStatus = 200;
+    return reply;
+  }
+}
+
+register(new ExampleSms());
