@@ -13,10 +13,10 @@ export { PluginVersion } from "./plugin-version.js";
 
 /**
  * Builds a `wasm` route's adapter from its config:
- * `{ plugin: "<name>" | file: "path.wasm", config: {...}, concurrency?: 32, workers?: 2, allowHttp?: false, publicUrl?, kvPath? }`.
+ * `{ plugin: "<name>" | file: "path.wasm", config: {...}, concurrency?: 32, workers?: 2, allowHttp?: false, allowHosts?: [], publicUrl?, kvPath? }`.
  */
 export const createWasmAdapter: AdapterFactory = (raw) => {
-  const { plugin, file, config = {}, concurrency = 32, workers = 2, allowHttp = false, publicUrl, kvPath } = raw as Record<string, unknown>;
+  const { plugin, file, config = {}, concurrency = 32, workers = 2, allowHttp = false, allowHosts = [], publicUrl, kvPath } = raw as Record<string, unknown>;
   const invalid = (field: string, message: string) => new HermesError(ErrorCode.CONFIG_INVALID, message, { field: `config.${field}` });
   if ((plugin === undefined) === (file === undefined)) throw invalid("plugin", "a wasm route names exactly one of plugin (a published plugin) or file (a .wasm path)");
   if (plugin !== undefined && (typeof plugin !== "string" || !/^[a-z0-9-]{1,64}$/.test(plugin))) throw invalid("plugin", "plugin must be a plugin name ([a-z0-9-]{1,64})");
@@ -32,6 +32,9 @@ export const createWasmAdapter: AdapterFactory = (raw) => {
     return value as number;
   };
   if (typeof allowHttp !== "boolean") throw invalid("allowHttp", "allowHttp must be true or false");
+  if (!Array.isArray(allowHosts) || !allowHosts.every((h) => typeof h === "string" && /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(h))) {
+    throw invalid("allowHosts", "allowHosts must be a list of host names or *.domain patterns");
+  }
   if (publicUrl !== undefined && (typeof publicUrl !== "string" || !/^https?:\/\//.test(publicUrl))) throw invalid("publicUrl", "publicUrl must be an http(s) URL");
   if (kvPath !== undefined && typeof kvPath !== "string") throw invalid("kvPath", "kvPath must be a file path");
   return new WasmAdapter({
@@ -41,6 +44,7 @@ export const createWasmAdapter: AdapterFactory = (raw) => {
     concurrency: positive("concurrency", concurrency, 10_000),
     workers: positive("workers", workers, 64),
     allowHttp,
+    allowHosts: allowHosts as string[],
     publicUrl: publicUrl as string | undefined,
     kvPath: kvPath as string | undefined,
   });

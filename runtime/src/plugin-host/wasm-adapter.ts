@@ -28,6 +28,12 @@ export interface WasmAdapterConfig {
   readonly workers: number;
   /** Let plugins call plain http:// URLs (development, tests); default false. */
   readonly allowHttp: boolean;
+  /**
+   * Hosts the operator allows beyond the manifest's allowed_hosts, e.g. a
+   * provider sandbox or a local mock ("127.0.0.1"); default none. Set
+   * explicitly per route, so the plugin alone never widens its sandbox.
+   */
+  readonly allowHosts?: readonly string[];
   /** The gateway's external base URL, for webhook signatures that cover the URL. */
   readonly publicUrl?: string;
   /** SQLite file of the plugins' KV store; default a temporary file per route. */
@@ -227,7 +233,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
     }
     const policy = this.#host.policy;
     return performRequest(request, {
-      allowedHosts: manifest.allowedHosts,
+      allowedHosts: this.#config.allowHosts?.length ? [...manifest.allowedHosts, ...this.#config.allowHosts] : manifest.allowedHosts,
       allowHttp: this.#config.allowHttp,
       defaultTimeoutMs: policy.defaultHttpTimeoutMs,
       maxTimeoutMs: policy.maxHttpTimeoutMs,
