@@ -141,6 +141,31 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
     assert.equal(seen[0]!.from?.kind.value, "+447700900555");
   });
 
+  test("a long MO message arrives in parts and is reported once, put back together", async () => {
+    const abort = new AbortController();
+    const seen: DeliveryEvent[] = [];
+    const body = "Please call me back about my order 42, " + "it has not arrived yet. ".repeat(12);
+    const watching = (async () => {
+      try {
+        for await (const { event } of api.messages.watchEvents({ channels: [Channel.SMS] }, { signal: abort.signal })) {
+          if (event?.kind === DeliveryEventKind.INBOUND) seen.push(event);
+          if (event?.kind === DeliveryEventKind.INBOUND && event.detail.smpp_parts) return;
+        }
+      } catch (reason) {
+        if (!abort.signal.aborted) throw reason;
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    await smsc.injectMo({ from: "+447700900556", to: "+447700900000", text: body });
+    const timer = setTimeout(() => abort.abort(), 3000);
+    await watching;
+    clearTimeout(timer);
+    abort.abort();
+    assert.equal(seen.length, 1, "one inbound event, not one per part");
+    assert.equal(seen[0]!.text, body);
+    assert.equal(seen[0]!.detail.smpp_parts, "3");
+  });
+
   test("AdminService reports the route UP with the carrier's counters", async () => {
     const health = await api.admin.getHealth({});
     const route = health.routes.find((r) => r.name === "carrier");

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { DeliveryEventKind, type Message } from "../../gen/hermes/v1/message_pb.js";
+import { DeliveryEventKind, type Address, type Message } from "../../gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
 import { Supervisor, type ChildSpec, type ExitReason } from "../../kernel/index.js";
@@ -8,6 +8,7 @@ import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome } from 
 import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
 import type { SmppConfig } from "./config.js";
 import { commandStatus, type Pdu } from "./connection.js";
+import { concatenationOf, InboundParts } from "./inbound-parts.js";
 import { MultipartReceipts } from "./multipart-receipts.js";
 import { meaningOf, normalizeId, parseReceipt, receiptDetail } from "./receipts.js";
 import { SmppSession, type Carrier, type CarrierCounters, type SessionRole } from "./session.js";
@@ -18,6 +19,13 @@ import { TokenBucket } from "./token-bucket.js";
 // esm_class message type bits (2-5): SMSC delivery receipt, intermediate notification.
 const esmTypeMask = 0x3c;
 const receiptTypes = new Set([0x04, 0x20]);
+
+/** An inbound message's addresses and detail, kept while its parts arrive. */
+interface InboundMessage {
+  readonly from: Address;
+  readonly to: Address;
+  readonly detail: Readonly<Record<string, string>>;
+}
 
 /**
  * The SMPP carrier driver: one route, one carrier. Under the route's
@@ -46,6 +54,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     connectionsLost: 0,
   };
   readonly #multipart = new MultipartReceipts();
+  // Parts of concatenated MO messages; what is still incomplete after the timeout is reported as it is.
+  readonly #inboundParts: InboundParts<InboundMessage>;
   readonly #sessions = new Set<SmppSession>();
   #ctx: AdapterContext | undefined;
   #supervisor: Supervisor | undefined;
@@ -58,6 +68,11 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   constructor(config: SmppConfig) {
     this.config = config;
     this.bucket = new TokenBucket(config.throughput, config.burst, config.throttlePauseMs);
+    this.#inboundParts = new InboundParts(config.inboundPartsTimeoutMs, (message, text, received, total) =>
+      this.#reportInbound({ ...message, detail: { ...message.detail, smpp_parts: String(total), smpp_parts_received: String(received), incomplete: "true" } }, text).catch(
+        (reason) => this.log.error({ err: reason, route: this.route }, "recording an incomplete inbound message failed"),
+      ),
+    );
   }
 
   get route(): string {
@@ -229,21 +244,40 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
 
   /** A deliver_sm (or data_sm): a receipt becomes a status report, anything else an inbound message. */
   async handleDeliver(pdu: Pdu): Promise<number> {
-    const ctx = this.#context();
     const text = textOf(pdu.short_message) || textOf(pdu.message_payload);
     const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0;
     const isReceipt = receiptTypes.has(esmClass & esmTypeMask) || pdu.receipted_message_id !== undefined;
-    if (!isReceipt) {
-      if (!pdu.source_addr) return commandStatus.invalidSourceAddress; // nothing to report an MO as
-      await ctx.report({
-        kind: DeliveryEventKind.INBOUND,
-        from: toHermesAddress(String(pdu.source_addr ?? ""), Number(pdu.source_addr_ton ?? 0)),
-        to: toHermesAddress(String(pdu.destination_addr ?? ""), Number(pdu.dest_addr_ton ?? 0)),
-        text,
-        detail: { route: ctx.route, smpp_data_coding: String(pdu.data_coding ?? 0) },
-      });
+    return isReceipt ? this.#receipt(pdu, text) : this.#inbound(pdu, text);
+  }
+
+  async #inbound(pdu: Pdu, text: string): Promise<number> {
+    if (!pdu.source_addr) return commandStatus.invalidSourceAddress; // nothing to report an MO as
+    const message: InboundMessage = {
+      from: toHermesAddress(String(pdu.source_addr), Number(pdu.source_addr_ton ?? 0)),
+      to: toHermesAddress(String(pdu.destination_addr ?? ""), Number(pdu.dest_addr_ton ?? 0)),
+      detail: { smpp_data_coding: String(pdu.data_coding ?? 0) },
+    };
+    const part = concatenationOf((pdu.short_message as { udh?: unknown } | undefined)?.udh, {
+      ref: pdu.sar_msg_ref_num,
+      total: pdu.sar_total_segments,
+      seq: pdu.sar_segment_seqnum,
+    });
+    if (!part) {
+      await this.#reportInbound(message, text);
       return 0;
     }
+    const whole = this.#inboundParts.add(`${pdu.source_addr}\u0000${pdu.destination_addr}`, part, text, message);
+    if (whole !== undefined) await this.#reportInbound({ ...message, detail: { ...message.detail, smpp_parts: String(part.total) } }, whole);
+    return 0;
+  }
+
+  #reportInbound(message: InboundMessage, text: string): Promise<void> {
+    const ctx = this.#context();
+    return ctx.report({ kind: DeliveryEventKind.INBOUND, from: message.from, to: message.to, text, detail: { route: ctx.route, ...message.detail } });
+  }
+
+  async #receipt(pdu: Pdu, text: string): Promise<number> {
+    const ctx = this.#context();
     const receipt = parseReceipt(text, { receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state, network_error_code: pdu.network_error_code });
     if (!receipt) {
       // Unreadable: answering an error would only make the SMSC send it again and again.
@@ -298,6 +332,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     this.#stopping = true;
     if (this.#cooldown) clearTimeout(this.#cooldown);
     await this.#supervisor?.stop("shutdown");
+    this.#inboundParts.stop();
   }
 
   #context(): AdapterContext {

@@ -62,6 +62,7 @@ export interface SmppConfig {
   readonly submitIdFormat: IdFormat;
   readonly receiptIdFormat: IdFormat;
   readonly multipartReceipts: "all" | "first";
+  readonly inboundPartsTimeoutMs: number;
   readonly maxPduBytes: number;
 }
 
@@ -170,6 +171,7 @@ export function parseSmppConfig(raw: Readonly<Record<string, unknown>>): SmppCon
     submitIdFormat: oneOf(r, "submitIdFormat", ["string", "hex", "decimal"] as const, "string"),
     receiptIdFormat: oneOf(r, "receiptIdFormat", ["string", "hex", "decimal"] as const, "string"),
     multipartReceipts: oneOf(r, "multipartReceipts", ["all", "first"] as const, "all"),
+    inboundPartsTimeoutMs: int(r, "inboundPartsTimeoutMs", 60_000, 1),
     maxPduBytes: int(r, "maxPduBytes", longMessage === "payload" ? 70_000 : 16_384, 64, 1_048_576),
   };
 }

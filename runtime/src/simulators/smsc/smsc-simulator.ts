@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import smpp, { type PDU, type Session } from "smpp";
-import { encodeGsm7, fitsGsm7 } from "../../drivers/smpp/gsm7.js";
+import { encodeText } from "../../drivers/smpp/sms-encoding.js";
 
 /** A destination pattern and the command_status its submits get. */
 export interface AddressedFailure {
@@ -142,6 +142,7 @@ export class SmscSimulator {
   readonly #timers = new Set<NodeJS.Timeout>();
   #nextId = 0x10000 + Math.floor(Math.random() * 0x10000);
   readonly #accepted = new Map<string, number[]>();
+  #moReference = 1;
   #port = 0;
 
   private constructor(behaviour: Partial<SmscBehaviour>, tls: { key: string; cert: string } | undefined) {
@@ -188,21 +189,29 @@ export class SmscSimulator {
     for (const bound of this.#bound) bound.session.send(new smpp.PDU("unbind", {}));
   }
 
-  /** Delivers a mobile-originated message to a receiving bind of `systemId` (or any); resolves with the ESME's answer. */
-  injectMo(mo: { from: string; to: string; text: string; systemId?: string }): Promise<number> {
-    const gsm = fitsGsm7(mo.text);
-    const fields = {
-      source_addr_ton: mo.from.startsWith("+") ? 1 : 0,
-      source_addr_npi: 1,
-      source_addr: mo.from.replace(/^\+/, ""),
-      dest_addr_ton: mo.to.startsWith("+") ? 1 : 0,
-      dest_addr_npi: 1,
-      destination_addr: mo.to.replace(/^\+/, ""),
-      esm_class: 0,
-      data_coding: gsm ? 0 : 8,
-      short_message: gsm ? encodeGsm7([...mo.text]) : Buffer.from(mo.text, "utf16le").swap16(),
-    };
-    return new Promise((resolve) => this.#deliver(mo.systemId ?? this.#behaviour.systemId ?? "*", { fields, done: resolve }));
+  /**
+   * Delivers a mobile-originated message to a receiving bind of `systemId`
+   * (or any), split into concatenated parts (8-bit UDH) when it is long;
+   * resolves with the ESME's answer to the last part.
+   */
+  async injectMo(mo: { from: string; to: string; text: string; systemId?: string }): Promise<number> {
+    const encoded = encodeText(mo.text, { alphabet: "gsm7", gsmDataCoding: 0, longMessage: "udh", udhReference: 8, maxParts: 255 }, () => this.#moReference++);
+    let status = 0;
+    for (const part of encoded.parts) {
+      const fields = {
+        source_addr_ton: mo.from.startsWith("+") ? 1 : 0,
+        source_addr_npi: 1,
+        source_addr: mo.from.replace(/^\+/, ""),
+        dest_addr_ton: mo.to.startsWith("+") ? 1 : 0,
+        dest_addr_npi: 1,
+        destination_addr: mo.to.replace(/^\+/, ""),
+        esm_class: part.esmClass,
+        data_coding: encoded.dataCoding,
+        short_message: part.shortMessage,
+      };
+      status = await new Promise<number>((resolve) => this.#deliver(mo.systemId ?? this.#behaviour.systemId ?? "*", { fields, done: resolve }));
+    }
+    return status;
   }
 
   async close(): Promise<void> {
