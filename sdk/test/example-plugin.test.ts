@@ -94,3 +94,12 @@ test("parse_webhook turns a form callback into a status event, and refuses a mal
   const refused = parse("nonsense");
   assert.deepEqual([refused.replyStatus, refused.error, refused.events.length], [400, "expected id and status", 0]);
 });
+
+test("docs/plugin-sdk.md shows this plugin as it is", async () => {
+  const { readFile } = await import("node:fs/promises");
+  const source = await readFile(new URL("assembly/example.ts", import.meta.url), "utf8");
+  const doc = await readFile(new URL("../../docs/plugin-sdk.md", import.meta.url), "utf8");
+  // The doc shows the module without its two-line test header.
+  const shown = source.split("\n").slice(2).join("\n").trimEnd();
+  assert.ok(doc.includes(`\`\`\`ts\n${shown}\n\`\`\``), "docs/plugin-sdk.md's example differs from sdk/test/assembly/example.ts");
+});
