@@ -22,6 +22,7 @@ import { pluginService } from "./server/services/plugin-service.js";
 import { readBody } from "./server/read-body.js";
 import { bindPluginHost, PluginRegistry } from "./plugin-registry/index.js";
 import { pluginHost } from "./plugin-host/plugin-host.js";
+import { compilePlugin } from "./plugin-host/plugin-module.js";
 
 export const version = "0.1.0";
 
@@ -61,6 +62,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     synchronous: config.store.synchronous,
     maxArtifactBytes: config.plugins.maxArtifactBytes,
     allowUnsigned: config.plugins.allowUnsigned,
+    // Refuse at publish what the host's sandbox would refuse at activation.
+    validate: async (artifact) => void (await compilePlugin(artifact, pluginHost.policy)),
   });
   // Before the routes start: `plugin:` wasm routes load their active version from the registry.
   const unbindPlugins = bindPluginHost(plugins, pluginHost);

@@ -132,6 +132,10 @@ describe("PluginService over a real gateway", () => {
     assert.deepEqual([noManifest.code, noManifest.detail], [Code.FailedPrecondition, ErrorCode.PLUGIN_REJECTED]);
     assert.match(noManifest.message, /no "hermes\.manifest" custom section/);
 
+    const wasi = await failure(admin().publishPlugin({ artifact: signed({ manifest: { name: "wasi" }, importFunction: ["wasi_snapshot_preview1", "proc_exit"] }) }));
+    assert.deepEqual([wasi.code, wasi.detail], [Code.FailedPrecondition, ErrorCode.PLUGIN_REJECTED]);
+    assert.match(wasi.message, /wasi_snapshot_preview1.*proc_exit.*sandbox does not provide/, "the plugin host's checks run at publish");
+
     const large = await failure(admin().publishPlugin({ artifact: signed({ manifest: { name: "large" }, extra: [["padding", new Uint8Array(100 * 1024)]] }) }));
     assert.deepEqual([large.code, large.detail], [Code.InvalidArgument, ErrorCode.INVALID_ARGUMENT]);
     assert.match(large.message, /more than the 65536-byte limit \(plugins\.maxArtifactBytes\)/);

@@ -112,6 +112,28 @@ describe("plugin registry", () => {
     await rejects(registry.publish(signed({ manifest: { abiVersion: AbiVersion.UNSPECIFIED } })), ErrorCode.PLUGIN_REJECTED, /targets ABI UNSPECIFIED/);
   });
 
+  test("the validate hook runs last; its failures refuse the publish", async () => {
+    const checked: number[] = [];
+    const strict = new PluginRegistry({
+      path: ":memory:",
+      validate: async (artifact) => {
+        checked.push(artifact.length);
+        if (checked.length === 1) throw new HermesError(ErrorCode.PLUGIN_DENIED, "capability denied by policy");
+        if (checked.length === 2) throw new Error("imports env.fd_write");
+      },
+    });
+    try {
+      strict.trustKey(publisher.publicKey);
+      await rejects(strict.publish(signed()), ErrorCode.PLUGIN_DENIED, /capability denied by policy/);
+      await rejects(strict.publish(signed()), ErrorCode.PLUGIN_REJECTED, /the plugin host refuses the module: imports env\.fd_write/);
+      await rejects(strict.publish(stripSignature(signed())), ErrorCode.PLUGIN_SIGNATURE_INVALID, /not signed/);
+      assert.equal(checked.length, 2, "unsigned artifacts never reach the hook");
+      assert.equal((await strict.publish(signed())).created, true);
+    } finally {
+      strict.close();
+    }
+  });
+
   test("empty and oversized artifacts are refused before anything else", async () => {
     await rejects(registry.publish(new Uint8Array(0)), ErrorCode.INVALID_ARGUMENT, /artifact is empty/);
     const big = signed({ extra: [["padding", new Uint8Array(5000)]] });

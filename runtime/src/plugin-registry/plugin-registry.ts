@@ -19,6 +19,13 @@ export interface PluginRegistryOptions {
   readonly maxArtifactBytes?: number;
   /** Accept artifacts with no signature at all (development only). */
   readonly allowUnsigned?: boolean;
+  /**
+   * Checks a publish must also pass, after the registry's own: the gateway
+   * passes the plugin host's sandbox checks (imports, exported memory,
+   * manifest details), so what cannot run is refused at publish, not later
+   * at activation. Errors that are not HermesErrors become PLUGIN_REJECTED.
+   */
+  readonly validate?: (artifact: Uint8Array) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -65,7 +72,8 @@ export interface ActivePlugin {
  * (for rollback), and the trust store of publisher keys.
  *
  * Publishing verifies, in order: size, module structure, signature against
- * the trust store, that the module compiles, and its manifest. Activations
+ * the trust store, that the module compiles, its manifest, then the optional
+ * `validate` hook (the plugin host's checks). Activations
  * and rollbacks run one at a time and notify the listeners (the plugin host)
  * before they are recorded.
  */
@@ -73,6 +81,7 @@ export class PluginRegistry {
   readonly maxArtifactBytes: number;
   readonly #db: RegistryDb;
   readonly #allowUnsigned: boolean;
+  readonly #validate: PluginRegistryOptions["validate"];
   readonly #now: () => number;
   readonly #listeners = new Set<PluginActivationListener>();
   #serial: Promise<unknown> = Promise.resolve();
@@ -80,6 +89,7 @@ export class PluginRegistry {
   constructor(options: PluginRegistryOptions) {
     this.maxArtifactBytes = options.maxArtifactBytes ?? defaultMaxArtifactBytes;
     this.#allowUnsigned = options.allowUnsigned ?? false;
+    this.#validate = options.validate;
     this.#now = options.now ?? Date.now;
     this.#db = new RegistryDb(options.path, options.synchronous);
   }
@@ -133,6 +143,12 @@ export class PluginRegistry {
       throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the module does not compile: ${(reason as Error).message}`, { field: "artifact", cause: reason });
     }
     const manifest = readManifest(artifact);
+    try {
+      await this.#validate?.(artifact);
+    } catch (reason) {
+      if (reason instanceof HermesError) throw reason;
+      throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the plugin host refuses the module: ${(reason as Error).message}`, { field: "artifact", cause: reason });
+    }
     const sha256 = createHash("sha256").update(artifact).digest("hex");
     const { name, version } = manifest;
 

@@ -4,8 +4,10 @@ import { Channel } from "../../../runtime/src/gen/hermes/v1/message_pb.js";
 
 /**
  * Hand-assembled WebAssembly modules for the registry tests: a valid module
- * exporting `describe() -> i32` (returns `result`), optionally with a
- * `hermes.manifest` custom section. Small, real, and compiled by V8.
+ * exporting `describe() -> i32` (returns `result`) and its memory, optionally
+ * with a `hermes.manifest` custom section. Small, real, compiled by V8, and
+ * accepted by the plugin host's publish-time checks (it cannot serve a route:
+ * it lacks the other ABI exports).
  */
 
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -45,22 +47,31 @@ export interface ModuleOptions {
   readonly manifest?: ManifestInit | null;
   /** What describe() returns: lets tests build distinct bytes for one version. */
   readonly result?: number;
+  /** A function import the module needs, e.g. ["wasi_snapshot_preview1", "proc_exit"]. */
+  readonly importFunction?: readonly [string, string];
   /** Extra custom sections appended at the end. */
   readonly extra?: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
 export function wasmModule(options: ModuleOptions = {}): Uint8Array {
-  const name = [...new TextEncoder().encode("describe")];
+  const name = utf8("describe");
+  const memory = utf8("memory");
   const bytes = [
     ...header,
     ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7f]), // one type: () -> i32
+    ...(options.importFunction ? section(2, [0x01, ...vec(utf8(options.importFunction[0])), ...vec(utf8(options.importFunction[1])), 0x00, 0x00]) : []), // import a () -> i32
     ...section(3, [0x01, 0x00]), // one function of type 0
-    ...section(7, [0x01, ...vec(name), 0x00, 0x00]), // export "describe" = func 0
+    ...section(5, [0x01, 0x00, 0x01]), // one memory, at least 1 page (the host wants it exported)
+    ...section(7, [0x02, ...vec(name), 0x00, options.importFunction ? 0x01 : 0x00, ...vec(memory), 0x02, 0x00]), // export "describe" (our function), "memory"
     ...section(10, [0x01, ...vec([0x00, 0x41, ...sleb(options.result ?? 0), 0x0b])]), // i32.const result; end
   ];
   const custom = options.manifest === null ? [] : [customSection("hermes.manifest", manifestBytes(options.manifest ?? {}))];
   for (const [extraName, data] of options.extra ?? []) custom.push(customSection(extraName, data));
   return new Uint8Array(Buffer.concat([Uint8Array.from(bytes), ...custom]));
+}
+
+function utf8(text: string): number[] {
+  return [...new TextEncoder().encode(text)];
 }
 
 function sleb(value: number): number[] {
