@@ -83,11 +83,6 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     return this.#context().log;
   }
 
-  /** The carrier's supervisor, for tests and the admin tree. */
-  get supervisor(): Supervisor | undefined {
-    return this.#supervisor;
-  }
-
   /** Bound sessions that take submits. */
   get sessions(): readonly SmppSession[] {
     return [...this.#sessions].filter((s) => s.bound);

@@ -126,6 +126,8 @@ export function parseSmppConfig(raw: Readonly<Record<string, unknown>>): SmppCon
   const throughput = int(r, "throughput", 0, 0, 1_000_000);
   const longMessage = oneOf(r, "longMessage", ["udh", "sar", "payload"] as const, "udh");
   const sessions = int(r, "sessions", 1, 1, 64);
+  const reconnectInitialMs = int(r, "reconnectInitialMs", 500, 1);
+  const reconnectMaxMs = int(r, "reconnectMaxMs", Math.max(30_000, reconnectInitialMs), reconnectInitialMs);
   return {
     host: str(r, "host"),
     port: int(r, "port", 2775, 1, 65535),
@@ -145,8 +147,8 @@ export function parseSmppConfig(raw: Readonly<Record<string, unknown>>): SmppCon
     responseTimeoutMs: int(r, "responseTimeoutMs", 10_000, 1),
     enquireLinkIntervalMs: int(r, "enquireLinkIntervalMs", 30_000, 1),
     enquireLinkTimeoutMs: int(r, "enquireLinkTimeoutMs", 10_000, 1),
-    reconnectInitialMs: int(r, "reconnectInitialMs", 500, 1),
-    reconnectMaxMs: int(r, "reconnectMaxMs", 30_000, 1),
+    reconnectInitialMs,
+    reconnectMaxMs,
     maxRestarts: int(r, "maxRestarts", 5, 0),
     restartPeriodMs: int(r, "restartPeriodMs", 60_000, 1),
     downCooldownMs: int(r, "downCooldownMs", 30_000, 1),
