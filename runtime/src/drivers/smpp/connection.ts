@@ -110,7 +110,8 @@ export class SmppConnection {
   request(command: string, fields: Record<string, unknown> = {}): number {
     if (this.#closed || !this.#socket.writable) return 0;
     this.#sequence = this.#sequence >= 0x7fffffff ? 1 : this.#sequence + 1;
-    const pdu = new smpp.PDU(command, { ...fields, sequence_number: this.#sequence });
+    const pdu = new smpp.PDU(command, fields);
+    pdu.sequence_number = this.#sequence;
     this.#socket.write(pdu.toBuffer());
     return this.#sequence;
   }
