@@ -232,6 +232,23 @@ describe("SMPP sessions against the SMSC simulator", () => {
     }
   });
 
+  test("data_coding on the wire: GSM 0x00 by default, UCS2 0x08 when needed, Latin-1 0x03 when the carrier prefers it", async () => {
+    const gsm = await startCarrier(base(smsc.port));
+    const latin1 = await startCarrier({ ...base(smsc.port), alphabet: "latin1" });
+    try {
+      await sendAll(gsm.adapter, [sms("+447700901300", "Grüße aus Köln"), sms("+447700901301", "Привет, мир")]);
+      await sendAll(latin1.adapter, [sms("+447700901302", "Déjà vu, café"), sms("+447700901303", "5€ only")]);
+      const got = (d: string) => smsc.received.find((r) => r.destination === d)!;
+      assert.deepEqual([got("447700901300").dataCoding, got("447700901300").text], [0x00, "Grüße aus Köln"]);
+      assert.deepEqual([got("447700901301").dataCoding, got("447700901301").text], [0x08, "Привет, мир"]);
+      assert.deepEqual([got("447700901302").dataCoding, got("447700901302").text], [0x03, "Déjà vu, café"]);
+      assert.equal(got("447700901303").dataCoding, 0x08, "€ is not Latin-1");
+    } finally {
+      await gsm.close();
+      await latin1.close();
+    }
+  });
+
   test("too many restarts mark the carrier DOWN; it comes back after the cooldown", async () => {
     smsc.configure({ maintenance: true });
     const carrier = await startCarrier({ ...base(smsc.port), maxRestarts: 2, restartPeriodMs: 5000, reconnectInitialMs: 5, reconnectMaxMs: 10, downCooldownMs: 300 });
