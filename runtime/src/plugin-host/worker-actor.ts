@@ -2,7 +2,7 @@ import type { WasmModule } from "./wasm-api.js";
 import { Worker } from "node:worker_threads";
 import { Actor, type ExitReason } from "../kernel/index.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
-import { progressSlots, type CallResult, type FromWorker, type Telemetry, type ToWorker, type WorkerData, type WorkerPluginSpec } from "./worker-protocol.js";
+import { callStatus, progressSlots, type CallStatus, type CallTarget, type FromWorker, type PackedResults, type Telemetry, type ToWorker, type WorkerData, type WorkerPluginSpec } from "./worker-protocol.js";
 
 const workerUrl = new URL("./worker/plugin-worker.mjs", import.meta.url);
 /** Heap of the worker's JavaScript side (host functions, Extism's buffers); guest memory is bounded separately. */
@@ -48,7 +48,9 @@ export interface WorkerHooks {
 }
 
 interface RunningBatch {
-  readonly calls: ReadonlyMap<number, PendingCall>;
+  /** Seq of calls[0]; call i has seq first + i. */
+  readonly first: number;
+  readonly calls: readonly PendingCall[];
   readonly settle: (outcome: BatchOutcome) => void;
 }
 
@@ -121,16 +123,13 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     return { calls_served: String(this.#callsServed), busy: String(this.#batch !== undefined) };
   }
 
-  #runBatch(pending: readonly PendingCall[]): Promise<BatchOutcome> {
-    const calls = new Map<number, PendingCall>();
-    const wire = pending.map((call) => {
-      const seq = ++this.#seq;
-      calls.set(seq, call);
-      return { seq, plugin: call.plugin, fn: call.fn, input: call.input, tenant: call.tenant };
-    });
+  #runBatch(calls: readonly PendingCall[]): Promise<BatchOutcome> {
+    const first = this.#seq + 1;
+    this.#seq += calls.length;
+    const batch = pack(first, calls);
     return new Promise<BatchOutcome>((settle) => {
-      this.#batch = { calls, settle };
-      this.#post({ type: "batch", calls: wire });
+      this.#batch = { first, calls, settle };
+      this.#thread?.postMessage({ type: "batch", batch } satisfies ToWorker, [batch.targetOf.buffer, batch.bounds.buffer, batch.data.buffer]);
       this.#watch();
     });
   }
@@ -165,11 +164,8 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     clearTimeout(this.#watchdog);
     if (message.telemetry.logs.length || message.telemetry.metrics.length) this.#hooks.telemetry(message.telemetry);
     if (!batch) return;
-    for (const result of message.results) {
-      const call = batch.calls.get(result.seq);
-      if (call) settleCall(call, result);
-    }
-    this.#callsServed += message.results.length;
+    settleAll(batch, message.results);
+    this.#callsServed += batch.calls.length;
     batch.settle({ requeue: [] });
   }
 
@@ -182,11 +178,10 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     clearTimeout(this.#watchdog);
     const batch = this.#batch;
     if (!batch) return;
-    const started = Atomics.load(this.#progress, progressSlots.started);
-    const running = started !== Atomics.load(this.#progress, progressSlots.finished) ? batch.calls.get(started) : undefined;
+    const running = this.#running(batch);
     if (!running) {
       // Between calls, or the batch has not begun: look again within the shortest budget.
-      const soonest = Math.min(...[...batch.calls.values()].map((c) => c.timeoutMs));
+      const soonest = batch.calls.reduce((min, c) => Math.min(min, c.timeoutMs), Infinity);
       this.#watchdog = setTimeout(() => this.#watch(), soonest);
       return;
     }
@@ -224,8 +219,7 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     this.#loads.clear();
     const batch = this.#batch;
     if (!batch) return;
-    const started = Atomics.load(this.#progress, progressSlots.started);
-    const running = started !== Atomics.load(this.#progress, progressSlots.finished) ? batch.calls.get(started) : undefined;
+    const running = this.#running(batch);
     const label = running ? `${running.label} ${running.fn}` : "a plugin call";
     this.#abortBatch(running, new HermesError(ErrorCode.PLUGIN_FAILURE, `${reason} during ${label}`, { retryable: true }));
   }
@@ -236,18 +230,52 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     clearTimeout(this.#watchdog);
     if (!batch) return;
     culprit?.reject(error);
-    batch.settle({ requeue: [...batch.calls.values()].filter((c) => c !== culprit) });
+    batch.settle({ requeue: batch.calls.filter((c) => c !== culprit) });
+  }
+
+  /** The call the thread is running now, per the shared progress slots. */
+  #running(batch: RunningBatch): PendingCall | undefined {
+    const started = Atomics.load(this.#progress, progressSlots.started);
+    if (started === Atomics.load(this.#progress, progressSlots.finished)) return undefined;
+    return batch.calls[started - batch.first];
   }
 }
 
-const retryableKinds = new Set(["trap", "unloaded"]);
+/** Packs calls into transferable buffers (see PackedBatch). */
+function pack(first: number, calls: readonly PendingCall[]) {
+  const targets: CallTarget[] = [];
+  const targetIndex = new Map<string, number>();
+  const targetOf = new Uint32Array(calls.length);
+  const bounds = new Uint32Array(calls.length + 1);
+  let size = 0;
+  for (const call of calls) size += call.input.length;
+  const data = new Uint8Array(size);
+  let offset = 0;
+  calls.forEach((call, i) => {
+    const key = `${call.plugin}\u0000${call.fn}\u0000${call.tenant}`;
+    let index = targetIndex.get(key);
+    if (index === undefined) {
+      index = targets.push({ plugin: call.plugin, fn: call.fn, tenant: call.tenant }) - 1;
+      targetIndex.set(key, index);
+    }
+    targetOf[i] = index;
+    data.set(call.input, offset);
+    offset += call.input.length;
+    bounds[i + 1] = offset;
+  });
+  return { first, targets, targetOf, bounds, data };
+}
 
-function settleCall(call: PendingCall, result: CallResult): void {
-  if (result.ok) {
-    call.resolve(result.output);
-    return;
-  }
-  const what = result.kind === "error" ? "failed" : result.kind === "limit" ? "broke a limit" : "";
-  const message = `plugin ${call.label} ${call.fn} ${what ? `${what}: ` : ""}${result.error}`;
-  call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, message, { retryable: retryableKinds.has(result.kind) }));
+const retryable = new Set<CallStatus>(["trap", "unloaded"]);
+const decoder = new TextDecoder();
+
+function settleAll(batch: RunningBatch, results: PackedResults): void {
+  const { status, bounds, data } = results;
+  batch.calls.forEach((call, i) => {
+    const bytes = data.subarray(bounds[i], bounds[i + 1]);
+    const kind = callStatus[status[i]!] ?? "error";
+    if (kind === "ok") return call.resolve(bytes);
+    const what = kind === "error" ? "failed: " : kind === "limit" ? "broke a limit: " : "";
+    call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${call.label} ${call.fn} ${what}${decoder.decode(bytes)}`, { retryable: retryable.has(kind) }));
+  });
 }

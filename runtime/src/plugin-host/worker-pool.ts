@@ -7,6 +7,7 @@ import { Supervisor, type Process } from "../kernel/index.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { PluginWorker, type LoadedVersion, type PendingCall, type WorkerHooks } from "./worker-actor.js";
 import type { Telemetry } from "./worker-protocol.js";
+import { CallQueue } from "./call-queue.js";
 
 export interface PluginPoolOptions {
   /** Names the supervisor and the workers, e.g. "plugins:twilio-sms". */
@@ -44,7 +45,7 @@ export class PluginPool {
   readonly #kvPath: string;
   readonly #ownsKv: boolean;
   readonly #versions = new Map<string, LoadedVersion>();
-  readonly #queue: PendingCall[] = [];
+  readonly #queue = new CallQueue<PendingCall>();
   readonly #idle = new Set<PluginWorker>();
   readonly #live = new Set<PluginWorker>();
   readonly #hooks: WorkerHooks;
@@ -110,7 +111,8 @@ export class PluginPool {
   call(request: PluginCallRequest): Promise<Uint8Array> {
     if (this.#stopped) return Promise.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} is stopped`, { retryable: true }));
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.#queue.push({ ...request, resolve, reject });
+      const { plugin, fn, input, tenant, timeoutMs, label } = request;
+      this.#queue.push({ plugin, fn, input, tenant, timeoutMs, label, resolve, reject });
       this.#scheduleFlush();
     });
   }
@@ -118,7 +120,7 @@ export class PluginPool {
   /** Fails what is still queued (retryably) and stops the workers it owns. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const call of this.#queue.splice(0)) call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} stopped`, { retryable: true }));
+    for (const call of this.#queue.drain()) call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} stopped`, { retryable: true }));
     await this.#root?.stop("shutdown");
     if (this.#ownsKv) for (const suffix of ["", "-wal", "-shm"]) rmSync(this.#kvPath + suffix, { force: true });
   }
@@ -167,7 +169,7 @@ export class PluginPool {
       const worker = this.#idle.values().next().value!;
       this.#idle.delete(worker);
       const share = Math.min(this.#maxBatch, Math.ceil(this.#queue.length / (this.#idle.size + 1)));
-      const batch = this.#queue.splice(0, share);
+      const batch = this.#queue.take(share);
       worker.call({ type: "batch", calls: batch }, { timeoutMs: Infinity }).then(
         (outcome) => this.#batchDone(worker, outcome?.requeue ?? []),
         // The actor exited before it could take the batch: nothing of it ran.
@@ -177,9 +179,9 @@ export class PluginPool {
   }
 
   #batchDone(worker: PluginWorker, requeue: readonly PendingCall[]): void {
-    if (requeue.length > 0) this.#queue.unshift(...requeue);
+    if (requeue.length > 0) this.#queue.unshift(requeue);
     if (this.#live.has(worker) && worker.alive) this.#idle.add(worker);
-    if (this.#stopped) for (const call of this.#queue.splice(0)) call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} stopped`, { retryable: true }));
+    if (this.#stopped) for (const call of this.#queue.drain()) call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} stopped`, { retryable: true }));
     this.#scheduleFlush();
   }
 }

@@ -24,28 +24,49 @@ export interface WorkerData {
   readonly kvPath: string;
 }
 
-export interface WorkerCall {
-  readonly seq: number;
+/** Which export of which plugin version a call runs, and for which tenant (KV scope). */
+export interface CallTarget {
   /** Plugin version id. */
   readonly plugin: string;
   readonly fn: string;
-  readonly input: Uint8Array;
   readonly tenant: string;
+}
+
+/**
+ * A batch packed into a few transferable buffers, so crossing threads costs
+ * the same for 1 call or 1000: call i (seq = first + i) runs
+ * targets[targetOf[i]] on data[bounds[i], bounds[i + 1]).
+ */
+export interface PackedBatch {
+  readonly first: number;
+  readonly targets: readonly CallTarget[];
+  readonly targetOf: Uint32Array;
+  readonly bounds: Uint32Array;
+  readonly data: Uint8Array;
 }
 
 export type ToWorker =
   | { readonly type: "load"; readonly id: string; readonly module: WasmModule; readonly spec: WorkerPluginSpec }
   | { readonly type: "unload"; readonly id: string }
-  | { readonly type: "batch"; readonly calls: readonly WorkerCall[] };
+  | { readonly type: "batch"; readonly batch: PackedBatch };
 
 /**
- * How a call ended in the worker. `error`: the plugin returned non-zero;
- * `trap`: the guest trapped (its instance is replaced); `limit`: it broke an
- * I/O limit; `missing`: no such export; `unloaded`: version not loaded.
+ * How each call ended, by status code: `ok` (data is the output), `error`
+ * (the plugin returned non-zero; data is its text), `trap` (the guest
+ * trapped; its instance is replaced), `limit` (it broke an I/O limit),
+ * `missing` (no such export), `unloaded` (version not loaded in the worker).
+ * For failures the data is the error text.
  */
-export type CallResult =
-  | { readonly seq: number; readonly ok: true; readonly output: Uint8Array }
-  | { readonly seq: number; readonly ok: false; readonly kind: "error" | "trap" | "limit" | "missing" | "unloaded"; readonly error: string };
+export const callStatus = ["ok", "error", "trap", "limit", "missing", "unloaded"] as const;
+export type CallStatus = (typeof callStatus)[number];
+
+/** Results packed as the batch was: call i's status is status[i], its output data[bounds[i], bounds[i + 1]). */
+export interface PackedResults {
+  readonly first: number;
+  readonly status: Uint8Array;
+  readonly bounds: Uint32Array;
+  readonly data: Uint8Array;
+}
 
 export interface LogRecord {
   readonly plugin: string;
@@ -70,7 +91,7 @@ export interface Telemetry {
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "loaded"; readonly id: string; readonly error?: string }
-  | { readonly type: "results"; readonly results: readonly CallResult[]; readonly telemetry: Telemetry };
+  | { readonly type: "results"; readonly results: PackedResults; readonly telemetry: Telemetry };
 
 /** Progress slots in the shared buffer. */
 export const progressSlots = { started: 0, startedAtMs: 1, finished: 2 } as const;

@@ -39,7 +39,7 @@ parentPort.on("message", (message) => {
       plugins.delete(message.id);
       return;
     case "batch":
-      void runBatch(message.calls);
+      void runBatch(message.batch);
       return;
   }
 });
@@ -79,50 +79,74 @@ async function instantiate(slot) {
   const instance = { exports: wasm.exports, state, memory };
   if (slot.spec.configureInput) {
     const result = invoke(instance, "configure", slot.spec.configureInput, "");
-    if (!result.ok) throw new Error(`configure failed in a new instance: ${result.error}`);
+    if (result.kind !== "ok") throw new Error(`configure failed in a new instance: ${new TextDecoder().decode(result.bytes)}`);
   }
   return instance;
 }
 
-async function runBatch(calls) {
-  const results = [];
-  for (const call of calls) {
+/** Status codes of packed results (worker-protocol.ts callStatus). */
+const status = { ok: 0, error: 1, trap: 2, limit: 3, missing: 4, unloaded: 5 };
+
+/** Runs a packed batch (worker-protocol.ts PackedBatch) and posts packed results. */
+async function runBatch({ first, targets, targetOf, bounds, data }) {
+  const count = targetOf.length;
+  const codes = new Uint8Array(count);
+  const outputs = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const seq = first + i;
     Atomics.store(progress, 1, (Date.now() - epoch) | 0);
-    Atomics.store(progress, 0, call.seq);
-    results.push({ seq: call.seq, ...(await runCall(call)) });
-    Atomics.store(progress, 2, call.seq);
+    Atomics.store(progress, 0, seq);
+    const target = targets[targetOf[i]];
+    const slot = plugins.get(target.plugin);
+    // An instance that trapped was dropped (its memory may be half-updated):
+    // a fresh one is made, with configure, under this call's deadline.
+    let result;
+    if (slot && !slot.instance) result = await instantiate(slot).then((instance) => void (slot.instance = instance), (reason) => failure("trap", `cannot instantiate: ${errorText(reason)}`));
+    result ??= runCall(slot, target, data.subarray(bounds[i], bounds[i + 1]));
+    codes[i] = status[result.kind];
+    outputs[i] = result.bytes;
+    Atomics.store(progress, 2, seq);
+  }
+  let size = 0;
+  for (const output of outputs) size += output.length;
+  const packed = new Uint8Array(size);
+  const offsets = new Uint32Array(count + 1);
+  for (let i = 0, offset = 0; i < count; i++) {
+    packed.set(outputs[i], offset);
+    offset += outputs[i].length;
+    offsets[i + 1] = offset;
   }
   const shipped = telemetry;
   telemetry = { logs: [], metrics: [] };
-  parentPort.postMessage({ type: "results", results, telemetry: shipped });
+  parentPort.postMessage({ type: "results", results: { first, status: codes, bounds: offsets, data: packed }, telemetry: shipped }, [codes.buffer, offsets.buffer, packed.buffer]);
 }
 
-async function runCall(call) {
-  const slot = plugins.get(call.plugin);
-  if (!slot) return { ok: false, kind: "unloaded", error: `plugin version ${call.plugin} is not loaded in this worker` };
+const encoder = new TextEncoder();
+const failure = (kind, text) => ({ kind, bytes: encoder.encode(text) });
+
+function runCall(slot, target, input) {
+  if (!slot) return failure("unloaded", `plugin version ${target.plugin} is not loaded in this worker`);
+  const instance = slot.instance;
   try {
-    // An instance that trapped was dropped: its memory may be half-updated.
-    slot.instance ??= await instantiate(slot);
-    return invoke(slot.instance, call.fn, call.input, call.tenant);
+    return invoke(instance, target.fn, input, target.tenant);
   } catch (reason) {
-    const instance = slot.instance;
     slot.instance = undefined;
-    if (reason instanceof LimitError) return { ok: false, kind: "limit", error: reason.message };
+    if (reason instanceof LimitError) return failure("limit", reason.message);
     // A guest that runs out of memory traps inside its allocator: saying how
     // full its memory was tells that apart from other traps.
-    const pages = instance ? instance.memory.buffer.byteLength / pageBytes : 0;
-    return { ok: false, kind: "trap", error: `trapped: ${errorText(reason)} (memory ${pages} of ${slot.spec.memoryPages} pages)` };
+    const pages = instance.memory.buffer.byteLength / pageBytes;
+    return failure("trap", `trapped: ${errorText(reason)} (memory ${pages} of ${slot.spec.memoryPages} pages)`);
   }
 }
 
 function invoke(instance, fn, input, tenant) {
   const exported = instance.exports[fn];
-  if (typeof exported !== "function") return { ok: false, kind: "missing", error: `the plugin does not export "${fn}"` };
+  if (typeof exported !== "function") return failure("missing", `the plugin does not export "${fn}"`);
   instance.state.begin(input, tenant);
   const rc = exported();
   const output = instance.state.output ?? new Uint8Array(0);
-  if (rc !== undefined && rc !== 0) return { ok: false, kind: "error", error: decoder.decode(output) || `${fn} returned ${rc}` };
-  return { ok: true, output };
+  if (rc !== undefined && rc !== 0) return output.length ? { kind: "error", bytes: output } : failure("error", `${fn} returned ${rc}`);
+  return { kind: "ok", bytes: output };
 }
 
 /** AssemblyScript's abort(message, file, line, column): strings are UTF-16 with their byte length at ptr - 4. */
