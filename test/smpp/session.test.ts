@@ -249,6 +249,38 @@ describe("SMPP sessions against the SMSC simulator", () => {
     }
   });
 
+  test("long texts on the wire: 16-bit UDH, SAR TLVs, or one message_payload, as the carrier is configured", async () => {
+    const text = "0123456789".repeat(35);
+    const udh16 = await startCarrier({ ...base(smsc.port), udhReference: 16 });
+    const sar = await startCarrier({ ...base(smsc.port), longMessage: "sar" });
+    const payload = await startCarrier({ ...base(smsc.port), longMessage: "payload" });
+    try {
+      await sendAll(udh16.adapter, [sms("+447700901400", text)]);
+      await sendAll(sar.adapter, [sms("+447700901401", text)]);
+      await sendAll(payload.adapter, [sms("+447700901402", text)]);
+      const parts = (d: string) => smsc.received.filter((r) => r.destination === d);
+      assert.deepEqual(parts("447700901400").map((p) => [...p.udh!.subarray(0, 3), p.udh![5], p.udh![6], p.esmClass]), [
+        [0x06, 0x08, 0x04, 3, 1, 0x40],
+        [0x06, 0x08, 0x04, 3, 2, 0x40],
+        [0x06, 0x08, 0x04, 3, 3, 0x40],
+      ]);
+      assert.deepEqual(parts("447700901401").map((p) => [p.sar?.total, p.sar?.seq, p.udh]), [
+        [3, 1, undefined],
+        [3, 2, undefined],
+        [3, 3, undefined],
+      ]);
+      assert.equal(new Set(parts("447700901401").map((p) => p.sar?.ref)).size, 1, "one reference for all parts");
+      const [single] = parts("447700901402");
+      assert.equal(parts("447700901402").length, 1);
+      assert.ok(single!.payload);
+      for (const d of ["447700901400", "447700901401", "447700901402"]) assert.equal(parts(d).map((p) => p.text).join(""), text);
+    } finally {
+      await udh16.close();
+      await sar.close();
+      await payload.close();
+    }
+  });
+
   test("too many restarts mark the carrier DOWN; it comes back after the cooldown", async () => {
     smsc.configure({ maintenance: true });
     const carrier = await startCarrier({ ...base(smsc.port), maxRestarts: 2, restartPeriodMs: 5000, reconnectInitialMs: 5, reconnectMaxMs: 10, downCooldownMs: 300 });
