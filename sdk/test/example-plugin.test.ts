@@ -44,7 +44,7 @@ const utf8 = new TextEncoder();
 test("the manifest is embedded", () => {
   assert.equal(built.manifest.name, "example-sms");
   assert.deepEqual(built.manifest.capabilities, [Capability.HTTP, Capability.WEBHOOK]);
-  assert.deepEqual(built.manifest.configSchema.map((f) => [f.name, f.required, f.secret]), [["apiKey", true, true]]);
+  assert.deepEqual(built.manifest.configSchema.map((f) => [f.name, f.required, f.secret]), [["apiKey", true, true], ["baseUrl", false, false]]);
 });
 
 test("configure lists missing settings", () => {

@@ -22,7 +22,11 @@ class ExampleSms extends Plugin {
     apiKey.name = "apiKey";
     apiKey.required = true;
     apiKey.secret = true;
-    m.configSchema = [apiKey];
+    const baseUrl = new ConfigField();
+    baseUrl.name = "baseUrl";
+    baseUrl.description = "the provider's API root (its sandbox, a local mock)";
+    baseUrl.defaultValue = "https://api.example.com";
+    m.configSchema = [apiKey, baseUrl];
     return m;
   }
 
@@ -42,7 +46,8 @@ class ExampleSms extends Plugin {
       .key("text").string(message.content !== null ? message.content!.text : "")
       .key("reference").string(message.id)
       .endObject();
-    const http = request("POST", "https://api.example.com/v1/messages");
+    const base = req.config.has("baseUrl") ? req.config.get("baseUrl") : "https://api.example.com";
+    const http = request("POST", base + "/v1/messages");
     withHeader(http, "Authorization", "Bearer " + req.config.get("apiKey"));
     withBody(http, "application/json", body.toString());
     return new PrepareSendResponse().setHttp(http);
