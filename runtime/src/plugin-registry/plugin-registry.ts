@@ -192,7 +192,7 @@ export class PluginRegistry {
         case "unknown_signer":
           throw new HermesError(
             ErrorCode.PLUGIN_UNTRUSTED,
-            trusted.length === 0 ? "the trust store is empty: add the publisher's key with TrustKey (`hermes plugin trust`) first" : `untrusted publisher: ${reason.message}`,
+            trusted.length === 0 ? "the trust store is empty: add the publisher's public key with PluginService.TrustKey first" : `untrusted publisher: ${reason.message}`,
             { field: "artifact" },
           );
       }

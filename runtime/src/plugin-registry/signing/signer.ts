@@ -17,9 +17,9 @@ import { SignatureError } from "./signature-error.js";
 
 export interface SignOptions {
   /**
-   * Key id stored beside the signature (wasmsign2's optional key_id). Default:
-   * none, as `wasmsign2 sign` writes without `--public-key`; verifiers then
-   * try every key they trust.
+   * Key id stored beside the signature (wasmsign2's optional key_id), e.g.
+   * `publicKey.wasmsign2KeyId()`. Default: none; verifiers try every key
+   * they trust either way.
    */
   readonly keyId?: Uint8Array;
 }
