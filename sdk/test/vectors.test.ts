@@ -155,6 +155,40 @@ describe("hostile input fails cleanly", () => {
     output(roundtrip(NestedSchema, nestedInners(98)));
   });
 
+  test("mutated vectors decode or fail without a trap; what both decoders accept, they read alike", () => {
+    const all = vectors();
+    const next = random(20261126);
+    let agreed = 0;
+    for (let i = 0; i < 3000; i++) {
+      const vector = all[Math.floor(next() * all.length)];
+      const schema = messageTypes[vector.type];
+      const bytes = [...toBinary(schema, vector.message)];
+      for (let edits = 1 + Math.floor(next() * 3); edits > 0; edits--) {
+        const at = Math.floor(next() * (bytes.length + 1));
+        const kind = next();
+        if (kind < 0.6 && at < bytes.length) bytes[at] = Math.floor(next() * 256);
+        else if (kind < 0.8) bytes.splice(at, 0, Math.floor(next() * 256));
+        else bytes.splice(at, 1);
+      }
+      const mutated = Uint8Array.from(bytes);
+      const result = roundtrip(schema, mutated);
+      if (!result.ok) {
+        assert.equal(result.trapped, false, `${vector.name} mutated to ${Buffer.from(mutated).toString("hex")}: trapped: ${result.error}`);
+        continue;
+      }
+      let expected;
+      try {
+        expected = fromBinary(schema, mutated);
+      } catch {
+        continue; // protobuf-es refuses what the guest accepted (e.g. invalid UTF-8 in a string)
+      }
+      const hex = Buffer.from(mutated).toString("hex");
+      assert.ok(equals(schema, fromBinary(schema, result.output), expected), `${vector.name} mutated to ${hex}: the decoders disagree`);
+      agreed++;
+    }
+    assert.ok(agreed > 300, `only ${agreed} mutations were valid for both decoders`);
+  });
+
   test("every prefix of every vector decodes or fails without a trap, and memory stays flat", () => {
     const all = vectors();
     let calls = 0;
@@ -173,6 +207,16 @@ describe("hostile input fails cleanly", () => {
     assert.ok(guest.memoryBytes <= baseline + 2 * 65536, `memory grew from ${baseline} to ${guest.memoryBytes} bytes`);
   });
 });
+
+/** A small seeded PRNG (mulberry32), so a failure replays. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 function varint(n: number): Uint8Array {
   const out: number[] = [];
