@@ -162,6 +162,9 @@ describe("wasmsign2-compatible signing", () => {
     assert.ok(PublicKey.from(publicKey.raw).equals(publicKey));
     assert.ok(PublicKey.from(publicKey.toPem()).equals(publicKey));
     assert.ok(PublicKey.from(createPublicKey(publicKey.toPem()).export({ format: "der", type: "spki" })).equals(publicKey));
+    const sshBlob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), publicKey.raw]);
+    assert.ok(PublicKey.from(`ssh-ed25519 ${sshBlob.toString("base64")} ci@example\n`).equals(publicKey));
+    assert.throws(() => PublicKey.from(`ssh-ed25519 ${sshBlob.subarray(0, 40).toString("base64")}`), /not an OpenSSH Ed25519 public key/);
     assert.match(publicKey.id, /^[0-9a-f]{16}$/);
     assert.equal(publicKey.id, createHash("sha256").update(publicKey.raw).digest("hex").slice(0, 16));
 

@@ -32,13 +32,16 @@ export class PublicKey {
 
   /**
    * Reads a public key in any format we know: wasmsign2's raw form (0x01 then
-   * 32 bytes), a bare 32-byte key, DER SPKI, or PEM ("BEGIN PUBLIC KEY").
+   * 32 bytes), a bare 32-byte key, DER SPKI, PEM ("BEGIN PUBLIC KEY"), or an
+   * OpenSSH line ("ssh-ed25519 AAAA… comment", as wasmsign2 `--ssh` reads).
    */
   static from(data: Uint8Array | string): PublicKey {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
     if (bytes.length === 33 && bytes[0] === ed25519PublicKeyPrefix) return PublicKey.fromRaw(bytes.subarray(1));
     if (bytes.length === 32) return PublicKey.fromRaw(bytes);
     const text = bytes.toString("utf8");
+    const ssh = /^\s*ssh-ed25519\s+([A-Za-z0-9+/=]+)/.exec(text);
+    if (ssh) return fromOpenSsh(Buffer.from(ssh[1], "base64"));
     try {
       const keyObject = text.includes("-----BEGIN")
         ? createPublicKey({ key: text, format: "pem" })
@@ -135,6 +138,20 @@ export function generateKeyPair(): KeyPair {
   const { privateKey } = generateKeyPairSync("ed25519");
   const secretKey = SecretKey.fromSeed(Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url"));
   return { publicKey: secretKey.publicKey, secretKey };
+}
+
+/** The OpenSSH wire form: string "ssh-ed25519", string key (each a uint32 BE length, then bytes). */
+function fromOpenSsh(blob: Buffer): PublicKey {
+  const fields: Buffer[] = [];
+  for (let at = 0; at + 4 <= blob.length && fields.length < 2; ) {
+    const length = blob.readUInt32BE(at);
+    fields.push(blob.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  if (fields.length !== 2 || fields[0].toString() !== "ssh-ed25519" || fields[1].length !== 32) {
+    throw new SignatureError("malformed", "not an OpenSSH Ed25519 public key");
+  }
+  return PublicKey.fromRaw(fields[1]);
 }
 
 function fromKeyObject(keyObject: KeyObject): PublicKey {
