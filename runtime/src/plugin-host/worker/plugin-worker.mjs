@@ -135,7 +135,9 @@ function runCall(slot, target, input) {
     // A guest that runs out of memory traps inside its allocator: saying how
     // full its memory was tells that apart from other traps.
     const pages = instance.memory.buffer.byteLength / pageBytes;
-    return failure("trap", `trapped: ${errorText(reason)} (memory ${pages} of ${slot.spec.memoryPages} pages)`);
+    // The SDK's abort handler writes the reason as the output before trapping.
+    const said = instance.state.output?.length ? `: ${decoder.decode(instance.state.output.subarray(0, 1024))}` : "";
+    return failure("trap", `trapped: ${errorText(reason)}${said} (memory ${pages} of ${slot.spec.memoryPages} pages)`);
   }
 }
 
