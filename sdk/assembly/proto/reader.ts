@@ -42,10 +42,6 @@ export class Reader {
     return this.pos < this.end && this.error === null;
   }
 
-  get ok(): bool {
-    return this.error === null;
-  }
-
   fail(message: string): void {
     if (this.error === null) this.error = message;
     this.pos = this.end;
@@ -230,10 +226,7 @@ export class Reader {
   }
 
   private skipGroup(field: u32): void {
-    if (++this.depth > MAX_DEPTH) {
-      this.fail("groups nested deeper than " + MAX_DEPTH.toString());
-      return;
-    }
+    if (++this.depth > MAX_DEPTH) this.fail("groups nested deeper than " + MAX_DEPTH.toString());
     while (this.more()) {
       const tag = this.tag();
       if ((tag & 7) == WireType.END_GROUP) {
@@ -243,6 +236,7 @@ export class Reader {
       }
       this.skip(tag >>> 3, tag & 7);
     }
+    this.depth--;
     this.fail("unterminated group " + field.toString());
   }
 }
