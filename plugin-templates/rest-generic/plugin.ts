@@ -1,0 +1,229 @@
+// rest-generic: a configurable JSON-over-HTTP provider adapter. Start here for
+// a provider Hermes does not ship: point `url` at its send endpoint, describe
+// the body with placeholders, say where the message id is in its answer.
+// Edit ALLOWED_HOSTS (and the plugin name) when you copy this template: the
+// host refuses requests to any other host.
+import {
+  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest,
+  ConfigureResponse, ErrorCode, HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest,
+  HealthResponse, JsonValue, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, crypto, failed, failedFromHttp, formEncode, fromHex, fromUtf8, header,
+  jsonString, parseJson, register, request, statusEvent, submitted, withBody, withHeader,
+} from "@hermes/sdk";
+export * from "@hermes/sdk/exports";
+
+const PLUGIN_NAME = "rest-generic";
+const ALLOWED_HOSTS: Array<string> = ["api.example.com"];
+
+function field(name: string, description: string, required: bool, secret: bool, defaultValue: string): ConfigField {
+  const f = new ConfigField();
+  f.name = name;
+  f.description = description;
+  f.required = required;
+  f.secret = secret;
+  f.defaultValue = defaultValue;
+  return f;
+}
+
+/** A config value, or `fallback` when unset or empty. */
+function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
+  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
+}
+
+/** The address as text, whatever its kind. */
+function addressText(address: Address | null): string {
+  if (address === null) return "";
+  switch (address.kindCase) {
+    case Address_KindCase.PHONE: return address.phone;
+    case Address_KindCase.EMAIL: return address.email;
+    case Address_KindCase.DEVICE_TOKEN: return address.deviceToken;
+    case Address_KindCase.CHAT_ID: return address.chatId;
+    case Address_KindCase.URL: return address.url;
+    default: return "";
+  }
+}
+
+/** `value` escaped for the body's content type, so a placeholder never breaks the body's syntax. */
+function escapeFor(contentType: string, value: string): string {
+  if (contentType.includes("json")) {
+    const quoted = jsonString(value);
+    return quoted.substring(1, quoted.length - 1);
+  }
+  if (contentType.includes("x-www-form-urlencoded")) return formEncode(value);
+  return value;
+}
+
+/** Follows a dotted path ("data.messages.0.id") through objects and arrays. */
+function jsonAt(root: JsonValue, path: string): JsonValue | null {
+  let node: JsonValue | null = root;
+  const parts = path.split(".");
+  for (let i = 0; i < parts.length && node !== null; i++) {
+    const part = unchecked(parts[i]);
+    if (node.kind == 4 /* ARRAY */) {
+      const index = I32.parseInt(part);
+      node = isNaN(index) ? null : node.at(<i32>index);
+    } else {
+      node = node.get(part);
+    }
+  }
+  return node;
+}
+
+/** A string or number at `path` as text, or "". */
+function textAt(root: JsonValue | null, path: string): string {
+  if (root === null || path.length == 0) return "";
+  const node = jsonAt(root, path);
+  return node !== null && (node.kind == 3 /* STRING */ || node.kind == 2 /* NUMBER */) ? node.text : "";
+}
+
+/** Whether `value` is one of the comma-separated `list` (case-insensitive). */
+function listed(list: string, value: string): bool {
+  const wanted = value.toLowerCase();
+  const items = list.split(",");
+  for (let i = 0; i < items.length; i++) if (unchecked(items[i]).trim().toLowerCase() == wanted) return true;
+  return false;
+}
+
+/** Compares in time independent of where the inputs differ (signatures). */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  let diff: u8 = 0;
+  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
+  return diff == 0;
+}
+
+class RestGeneric extends Plugin {
+  manifest(): Manifest {
+    const m = new Manifest();
+    m.name = PLUGIN_NAME;
+    m.version = "1.0.0";
+    m.abiVersion = AbiVersion.V1;
+    m.description = "Configurable JSON-over-HTTP provider adapter";
+    m.channels = [Channel.SMS, Channel.EMAIL, Channel.PUSH, Channel.CHAT];
+    m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
+    m.allowedHosts = ALLOWED_HOSTS;
+    m.configSchema = [
+      field("url", "the provider's send endpoint, an absolute https URL", true, false, ""),
+      field("method", "HTTP method of the send request", false, false, "POST"),
+      field("auth_header", "the header carrying the credential", false, false, "Authorization"),
+      field("auth_value", "the credential, e.g. \"Bearer <key>\" (empty: no auth header)", false, true, ""),
+      field("content_type", "Content-Type of the send request body", false, false, "application/json"),
+      field("body_template", "the request body; {{to}} {{from}} {{text}} {{subject}} {{id}} are replaced, escaped for the content type", false, false,
+        "{\"to\":\"{{to}}\",\"text\":\"{{text}}\",\"reference\":\"{{id}}\"}"),
+      field("id_path", "dotted JSON path of the provider's message id in a 2xx answer", false, false, "id"),
+      field("error_path", "dotted JSON path of the provider's reason in an error answer", false, false, "error"),
+      field("webhook_secret", "HMAC-SHA256 key of delivery webhooks (unset: webhooks are refused)", false, true, ""),
+      field("webhook_signature_header", "header carrying the hex HMAC-SHA256 of the webhook body", false, false, "X-Signature"),
+      field("webhook_id_path", "dotted JSON path of the message id in a webhook", false, false, "id"),
+      field("webhook_status_path", "dotted JSON path of the status in a webhook", false, false, "status"),
+      field("delivered_statuses", "comma-separated webhook statuses meaning delivered", false, false, "delivered"),
+      field("failed_statuses", "comma-separated webhook statuses meaning failed", false, false, "failed,undelivered,rejected,expired"),
+    ];
+    return m;
+  }
+
+  configure(req: ConfigureRequest): ConfigureResponse {
+    const response = new ConfigureResponse();
+    const url = setting(req.config, "url");
+    if (url.length == 0) response.problems.push(problem("url", "is required"));
+    else if (!url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(problem("url", "must be an absolute http(s) URL"));
+    const method = setting(req.config, "method", "POST");
+    if (method != "POST" && method != "PUT" && method != "PATCH") response.problems.push(problem("method", "must be POST, PUT or PATCH"));
+    return response;
+  }
+
+  prepareSend(req: PrepareSendRequest): PrepareSendResponse {
+    const config = req.config;
+    const message = req.message;
+    if (message === null || message.to === null || addressText(message.to).length == 0) {
+      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "the message has no recipient"));
+    }
+    const contentType = setting(config, "content_type", "application/json");
+    const content = message.content;
+    let body = setting(config, "body_template", "{\"to\":\"{{to}}\",\"text\":\"{{text}}\",\"reference\":\"{{id}}\"}");
+    body = body.replaceAll("{{to}}", escapeFor(contentType, addressText(message.to)));
+    body = body.replaceAll("{{from}}", escapeFor(contentType, addressText(message.from)));
+    body = body.replaceAll("{{text}}", escapeFor(contentType, content !== null ? content.text : ""));
+    body = body.replaceAll("{{subject}}", escapeFor(contentType, content !== null ? content.subject : ""));
+    body = body.replaceAll("{{id}}", escapeFor(contentType, message.id));
+    const http = request(setting(config, "method", "POST"), setting(config, "url"));
+    const auth = setting(config, "auth_value");
+    if (auth.length > 0) withHeader(http, setting(config, "auth_header", "Authorization"), auth);
+    withHeader(http, "Accept", "application/json");
+    withBody(http, contentType, body);
+    return new PrepareSendResponse().setHttp(http);
+  }
+
+  handleResponse(req: HandleResponseRequest): HandleResponseResponse {
+    const response = req.response!;
+    const json = parseJson(fromUtf8(response.body));
+    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+      const id = textAt(json, setting(req.config, "id_path", "id"));
+      if (id.length > 0) return new HandleResponseResponse().setResult(submitted(id));
+      // Accepted, but without an id no delivery report can be matched: say so rather than guess.
+      return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "the provider accepted the request but its answer has no id at " + setting(req.config, "id_path", "id")));
+    }
+    return new HandleResponseResponse().setResult(failedFromHttp(response, textAt(json, setting(req.config, "error_path", "error"))));
+  }
+
+  parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
+    const config = req.config;
+    const hook = req.request!;
+    if (setting(config, "webhook_secret").length == 0) return refuse(403, "webhooks are refused: webhook_secret is not configured");
+    const signature = header(hook.headers, setting(config, "webhook_signature_header", "X-Signature"));
+    const given = signature !== null ? fromHex(signature.trim().toLowerCase()) : null;
+    if (given === null) return refuse(401, "missing or malformed signature header");
+    const expected = crypto.hmac(HashAlgorithm.SHA256, "webhook_secret", hook.body);
+    if (!constantTimeEqual(given, expected)) return refuse(401, "bad signature");
+    const json = parseJson(fromUtf8(hook.body));
+    if (json === null) return refuse(400, "the body is not JSON");
+    // One event or an array of them.
+    const items = json.kind == 4 /* ARRAY */ ? json.items : [json];
+    const reply = new ParseWebhookResponse();
+    reply.replyStatus = 200;
+    for (let i = 0; i < items.length; i++) {
+      const item = unchecked(items[i]);
+      const id = textAt(item, setting(config, "webhook_id_path", "id"));
+      const status = textAt(item, setting(config, "webhook_status_path", "status"));
+      if (id.length == 0 || status.length == 0) return refuse(400, "event " + i.toString() + " has no id or status");
+      if (listed(setting(config, "delivered_statuses", "delivered"), status)) {
+        reply.events.push(withDetail(statusEvent(id, MessageStatus.DELIVERED), status));
+      } else if (listed(setting(config, "failed_statuses", "failed,undelivered,rejected,expired"), status)) {
+        const event = withDetail(statusEvent(id, MessageStatus.FAILED), status);
+        const error = failed(ErrorCode.PROVIDER_REJECTED, "the provider reported " + status).error;
+        event.error = error;
+        reply.events.push(event);
+      }
+      // Other statuses (queued, sent...) are progress the gateway already knows from the send.
+    }
+    return reply;
+  }
+
+  health(req: HealthRequest): HealthResponse {
+    const response = new HealthResponse();
+    response.ok = setting(req.config, "url").length > 0;
+    response.detail = response.ok ? "sends to " + setting(req.config, "url") : "url is not configured";
+    return response;
+  }
+}
+
+function problem(name: string, reason: string): ConfigProblem {
+  const p = new ConfigProblem();
+  p.field = name;
+  p.reason = reason;
+  return p;
+}
+
+function refuse(status: u32, reason: string): ParseWebhookResponse {
+  const reply = new ParseWebhookResponse();
+  reply.replyStatus = status;
+  reply.error = reason;
+  return reply;
+}
+
+function withDetail<T>(event: T, providerStatus: string): T {
+  event.detail.set("provider_status", providerStatus);
+  return event;
+}
+
+register(new RestGeneric());
