@@ -10,7 +10,7 @@ import { generateKeyPair, sign, verify } from "../../runtime/src/plugin-registry
 import { wasmModule } from "../plugin-registry/support/wasm-fixtures.js";
 
 const moduleBytes = 4 * 1024 * 1024;
-const rounds = 7;
+const rounds = 25;
 
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
