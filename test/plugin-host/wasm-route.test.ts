@@ -127,6 +127,17 @@ describe("wasm routes through a real gateway", () => {
     assert.ok(await waitForStatus(next!.id, MessageStatus.SUBMITTED));
   });
 
+  test("a plugin that loops is stopped at its deadline on every attempt; the route recovers and serves the next message", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("loop") });
+    const last = (await untilTerminal(messages, message!.id)).at(-1)!;
+    assert.equal(last.status, MessageStatus.FAILED);
+    assert.match(last.error?.message ?? "", /ran past its 300 ms deadline; its worker was terminated/);
+    assert.equal((await messages.getMessage({ id: message!.id })).message?.attempts, 2);
+    const { message: next } = await messages.send({ message: sms("after the loop") });
+    assert.ok(await waitForStatus(next!.id, MessageStatus.SUBMITTED));
+  });
+
   test("a route whose plugin config is invalid fails to start with CONFIG_INVALID naming the field", async () => {
     const route = wasmRoute("bad", v1, providerUrl);
     (route.config.config as Record<string, string>).api_key = "";

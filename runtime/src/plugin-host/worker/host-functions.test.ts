@@ -1,0 +1,93 @@
+// The host functions against a plain WebAssembly.Memory, as a guest would call them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { generateKeyPairSync, verify } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ConfigGetRequestSchema, ConfigGetResponseSchema, SignRs256RequestSchema, SignRs256ResponseSchema } from "../../gen/hermes/plugin/v1/host_pb.js";
+import { CallState, hostFunctions, LimitError } from "./host-functions.mjs";
+import { KvStore } from "./kv-store.mjs";
+
+const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly.Memory({ initial: 1 });
+
+function guest(capabilities: number[], config: Record<string, string>) {
+  const state = new CallState();
+  const logs: string[] = [];
+  const fns = hostFunctions(
+    { name: "p", route: "r", config, capabilities: new Set(capabilities), ioBytes: 4096 },
+    state,
+    () => memory,
+    { log: (_p, _l, message) => logs.push(message), metric: () => {} },
+    { get: () => undefined, set: () => {}, delete: () => {} },
+  );
+  /** Calls a host service with `request` at offset 0 and reads its result at offset 8192. */
+  const service = (name: string, request: Uint8Array) => {
+    new Uint8Array(memory.buffer).set(request, 0);
+    const rc = fns[name]!(undefined, 0, request.length) as number;
+    fns.hermes_result_read!(undefined, 8192);
+    const result = new Uint8Array(memory.buffer, 8192, Math.abs(rc)).slice();
+    return { ok: rc >= 0, result, text: new TextDecoder().decode(result) };
+  };
+  return { fns, state, service, logs };
+}
+
+test("sign_rs256 signs with the PEM key named by key_config; the key never shows in errors", () => {
+  const { service } = guest([3], { private_key: pem, not_a_key: "hunter2-secret" });
+  const data = new TextEncoder().encode("header.payload");
+  const signed = service("hermes_crypto_sign_rs256", toBinary(SignRs256RequestSchema, create(SignRs256RequestSchema, { keyConfig: "private_key", data })));
+  assert.ok(signed.ok, signed.text);
+  const { signature } = fromBinary(SignRs256ResponseSchema, signed.result);
+  assert.ok(verify("sha256", data, publicKey, signature));
+
+  const bad = service("hermes_crypto_sign_rs256", toBinary(SignRs256RequestSchema, create(SignRs256RequestSchema, { keyConfig: "not_a_key", data })));
+  assert.equal(bad.ok, false);
+  assert.match(bad.text, /config key "not_a_key" is not a PEM private key/);
+  assert.doesNotMatch(bad.text, /hunter2/);
+  const missing = service("hermes_crypto_sign_rs256", toBinary(SignRs256RequestSchema, create(SignRs256RequestSchema, { keyConfig: "nope", data })));
+  assert.match(missing.text, /config key "nope" is not set/);
+});
+
+test("crypto without CAPABILITY_CRYPTO is denied; config_get needs no capability", () => {
+  const { service } = guest([], { private_key: pem, region: "eu" });
+  const denied = service("hermes_crypto_sign_rs256", toBinary(SignRs256RequestSchema, create(SignRs256RequestSchema, { keyConfig: "private_key" })));
+  assert.equal(denied.ok, false);
+  assert.match(denied.text, /CAPABILITY_CRYPTO is not declared in the manifest of p/);
+  const got = service("hermes_config_get", toBinary(ConfigGetRequestSchema, create(ConfigGetRequestSchema, { key: "region" })));
+  assert.equal(fromBinary(ConfigGetResponseSchema, got.result).value, "eu");
+});
+
+test("fast I/O copies the input into guest memory and the output out of it, within limits and bounds", () => {
+  const { fns, state } = guest([], {});
+  state.begin(new TextEncoder().encode("input!"), "acme");
+  assert.equal(fns.hermes_input_length!(undefined), 6);
+  fns.hermes_input_read!(undefined, 100);
+  assert.equal(new TextDecoder().decode(new Uint8Array(memory.buffer, 100, 6)), "input!");
+  fns.hermes_output_write!(undefined, 100, 6);
+  assert.equal(new TextDecoder().decode(state.output), "input!");
+  assert.throws(() => fns.hermes_output_write!(undefined, 0, 5000), LimitError);
+  assert.throws(() => fns.hermes_input_read!(undefined, memory.buffer.byteLength - 2), /outside guest memory/);
+});
+
+test("the KV store expires entries and keeps namespaces apart", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hermes-kv-"));
+  const kv = new KvStore(join(dir, "kv.db"));
+  try {
+    const value = new TextEncoder().encode("token");
+    kv.set("a", "k", value, 10, 1_000);
+    assert.deepEqual(kv.get("a", "k", 5_000), value);
+    assert.equal(kv.get("b", "k", 5_000), undefined, "another namespace does not see it");
+    assert.equal(kv.get("a", "k", 11_000), undefined, "expired after its TTL");
+    kv.set("a", "forever", value, 0, 1_000);
+    assert.deepEqual(kv.get("a", "forever", 1e13), value);
+    kv.delete("a", "forever");
+    assert.equal(kv.get("a", "forever", 1_000), undefined);
+    assert.throws(() => kv.set("a", "big", new Uint8Array(70_000), 0, 0), /exceeds/);
+  } finally {
+    kv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
