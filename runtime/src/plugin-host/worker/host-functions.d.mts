@@ -5,6 +5,7 @@ export declare class CallState {
   output: Uint8Array | undefined;
   tenant: string;
   result: Uint8Array;
+  records: number;
   begin(input: Uint8Array, tenant: string): void;
 }
 export interface HostPlugin {

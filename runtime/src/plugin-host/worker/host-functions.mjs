@@ -9,6 +9,11 @@ const capabilityCrypto = 3;
 const hashNames = { 1: "sha1", 2: "sha256", 3: "sha512" };
 const metricName = /^[a-z_]{1,64}$/;
 const maxLogMessage = 1024;
+// Bounds on what one call may hand the host to keep in the worker's heap
+// until its batch ends (a plugin logging in a loop must not exhaust it).
+const maxRecordsPerCall = 100;
+const maxFields = 32;
+const maxFieldChars = 256;
 const utf8 = new TextEncoder();
 const empty = new Uint8Array(0);
 
@@ -27,12 +32,15 @@ export class CallState {
   tenant = "";
   /** Pending host-service response (or error text) for hermes_result_read. */
   result = empty;
+  /** Log and metric records this call produced. */
+  records = 0;
 
   begin(input, tenant) {
     this.input = input;
     this.output = undefined;
     this.tenant = tenant;
     this.result = empty;
+    this.records = 0;
   }
 }
 
@@ -71,6 +79,9 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
     if (value === undefined || value === "") throw new Error(`config key "${keyConfig}" is not set`);
     return value;
   };
+  const record = () => {
+    if (++state.records > maxRecordsPerCall) throw new Error(`more than ${maxRecordsPerCall} log and metric records in one call; dropped`);
+  };
   const kvNamespace = () => `${plugin.name}\u0000${plugin.route}\u0000${state.tenant}`;
   const privateKeys = new Map();
 
@@ -86,12 +97,15 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
       state.result = empty;
     },
     hermes_log: service(undefined, (request) => {
+      record();
       const { level, message, fields } = decode.log(request);
-      telemetry.log(plugin, level, message.length > maxLogMessage ? `${message.slice(0, maxLogMessage)}…` : message, fields);
+      telemetry.log(plugin, level, truncate(message, maxLogMessage), bounded(fields));
       return encode.empty();
     }),
     hermes_metric: service(undefined, (request) => {
+      record();
       const metric = decode.metric(request);
+      if (Object.keys(metric.labels).length > maxFields) throw new Error(`metric ${metric.name}: more than ${maxFields} labels`);
       if (!metricName.test(metric.name)) throw new Error(`metric name "${metric.name}" is not [a-z_]{1,64}`);
       if (metric.kind < 1 || metric.kind > 3) throw new Error(`metric ${metric.name}: unknown kind ${metric.kind}`);
       if (!Number.isFinite(metric.value)) throw new Error(`metric ${metric.name}: value is not finite`);
@@ -140,6 +154,17 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
       return encode.bytes(sign("sha256", data, key));
     }),
   };
+}
+
+function truncate(text, chars) {
+  return text.length > chars ? `${text.slice(0, chars)}…` : text;
+}
+
+/** At most maxFields fields, values truncated: log fields are context, not payload. */
+function bounded(fields) {
+  const out = {};
+  for (const [key, value] of Object.entries(fields).slice(0, maxFields)) out[truncate(key, maxFieldChars)] = truncate(value, maxFieldChars);
+  return out;
 }
 
 function hashName(algorithm) {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { ConfigGetRequestSchema, ConfigGetResponseSchema, SignRs256RequestSchema, SignRs256ResponseSchema } from "../../gen/hermes/plugin/v1/host_pb.js";
+import { ConfigGetRequestSchema, ConfigGetResponseSchema, LogRequestSchema, SignRs256RequestSchema, SignRs256ResponseSchema } from "../../gen/hermes/plugin/v1/host_pb.js";
 import { CallState, hostFunctions, LimitError } from "./host-functions.mjs";
 import { KvStore } from "./kv-store.mjs";
 
@@ -90,4 +90,17 @@ test("the KV store expires entries and keeps namespaces apart", () => {
     kv.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("log records per call are bounded, with fields truncated; the next call starts afresh", () => {
+  const { service, state, logs } = guest([], {});
+  const line = toBinary(LogRequestSchema, create(LogRequestSchema, { message: "x".repeat(3000), fields: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, "v"])) }));
+  state.begin(new Uint8Array(0), "");
+  const results = Array.from({ length: 101 }, () => service("hermes_log", line));
+  assert.ok(results.slice(0, 100).every((r) => r.ok));
+  assert.match(results[100]!.text, /more than 100 log and metric records in one call/);
+  assert.equal(logs.length, 100);
+  assert.equal(logs[0]!.length, 1025, "messages are truncated to 1 KiB");
+  state.begin(new Uint8Array(0), "");
+  assert.ok(service("hermes_log", line).ok);
 });
