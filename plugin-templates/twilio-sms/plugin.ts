@@ -1,0 +1,221 @@
+// twilio-sms: SMS through Twilio's Programmable Messaging API
+// (POST /2010-04-01/Accounts/{AccountSid}/Messages.json, form-encoded, HTTP
+// Basic auth with the Account SID and Auth Token), and Twilio's status
+// callbacks, verified with X-Twilio-Signature before they count.
+import {
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
+  DeliveryEvent, DeliveryEventKind, ErrorCode, Form, FormField, HandleResponseRequest, HandleResponseResponse,
+  HashAlgorithm, HealthRequest, HealthResponse, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse,
+  Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64, crypto, failed, failedFromHttp, fromBase64,
+  fromUtf8, header, parseFormFields, parseJson, register, request, submitted, utf8, withBody, withHeader,
+} from "@hermes/sdk";
+export * from "@hermes/sdk/exports";
+
+const DEFAULT_BASE_URL = "https://api.twilio.com";
+
+function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
+  const f = new ConfigField();
+  f.name = name;
+  f.description = description;
+  f.required = required;
+  f.secret = secret;
+  f.defaultValue = defaultValue;
+  return f;
+}
+
+function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
+  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
+}
+
+/** Twilio error codes that mean the recipient, not the request, is wrong. */
+function recipientError(code: string): bool {
+  // 21211 invalid 'To', 21614 'To' is not a mobile number, 30005 unknown destination, 30006 landline.
+  return code == "21211" || code == "21614" || code == "30005" || code == "30006";
+}
+
+/** Twilio signs the URL then each POST parameter as name+value, sorted by name (then value). */
+function compareFields(a: FormField, b: FormField): i32 {
+  if (a.name != b.name) return a.name < b.name ? -1 : 1;
+  if (a.value == b.value) return 0;
+  return a.value < b.value ? -1 : 1;
+}
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  let diff: u8 = 0;
+  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
+  return diff == 0;
+}
+
+class TwilioSms extends Plugin {
+  manifest(): Manifest {
+    const m = new Manifest();
+    m.name = "twilio-sms";
+    m.version = "1.0.0";
+    m.abiVersion = AbiVersion.V1;
+    m.description = "SMS through Twilio Programmable Messaging, with signed status callbacks";
+    m.publisher = "hermes";
+    m.channels = [Channel.SMS];
+    m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
+    m.allowedHosts = ["api.twilio.com"];
+    m.configSchema = [
+      field("account_sid", "Twilio Account SID (AC…)", true, false),
+      field("auth_token", "Twilio Auth Token: Basic auth password and the key of X-Twilio-Signature", true, true),
+      field("from", "sender: a Twilio number in E.164 or an alphanumeric sender id (unless messaging_service_sid is set)", false, false),
+      field("messaging_service_sid", "Messaging Service SID (MG…), instead of from", false, false),
+      field("status_callback_url", "this route's webhook URL as Twilio reaches it, e.g. https://hermes.example.com/webhooks/<route>; also what signatures are checked against when the gateway has no publicUrl", false, false),
+      field("base_url", "API base URL (a Twilio edge, or a test double)", false, false, DEFAULT_BASE_URL),
+    ];
+    return m;
+  }
+
+  configure(req: ConfigureRequest): ConfigureResponse {
+    const response = new ConfigureResponse();
+    const sid = setting(req.config, "account_sid");
+    if (sid.length == 0) response.problems.push(problem("account_sid", "is required"));
+    else if (!sid.startsWith("AC") || sid.length != 34) response.problems.push(problem("account_sid", "must be AC followed by 32 hex characters"));
+    if (setting(req.config, "auth_token").length == 0) response.problems.push(problem("auth_token", "is required"));
+    if (setting(req.config, "from").length == 0 && setting(req.config, "messaging_service_sid").length == 0) {
+      response.problems.push(problem("from", "is required unless messaging_service_sid is set"));
+    }
+    const callback = setting(req.config, "status_callback_url");
+    if (callback.length > 0 && !callback.startsWith("https://") && !callback.startsWith("http://")) {
+      response.problems.push(problem("status_callback_url", "must be an absolute http(s) URL"));
+    }
+    return response;
+  }
+
+  prepareSend(req: PrepareSendRequest): PrepareSendResponse {
+    const config = req.config;
+    const message = req.message;
+    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.PHONE) {
+      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Twilio SMS needs a phone number recipient"));
+    }
+    const text = message.content !== null ? message.content!.text : "";
+    if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
+    const sid = setting(config, "account_sid");
+    const form = new Form().add("To", message.to!.phone);
+    const from = message.from !== null && message.from!.kindCase == Address_KindCase.PHONE ? message.from!.phone : setting(config, "from");
+    if (from.length > 0) form.add("From", from);
+    else form.add("MessagingServiceSid", setting(config, "messaging_service_sid"));
+    form.add("Body", text);
+    const callback = setting(config, "status_callback_url");
+    if (callback.length > 0) form.add("StatusCallback", callback);
+    const http = request("POST", setting(config, "base_url", DEFAULT_BASE_URL) + "/2010-04-01/Accounts/" + sid + "/Messages.json");
+    withHeader(http, "Authorization", "Basic " + base64(utf8(sid + ":" + setting(config, "auth_token"))));
+    withHeader(http, "Accept", "application/json");
+    withBody(http, "application/x-www-form-urlencoded", form.toString());
+    return new PrepareSendResponse().setHttp(http);
+  }
+
+  handleResponse(req: HandleResponseRequest): HandleResponseResponse {
+    const response = req.response!;
+    const json = parseJson(fromUtf8(response.body));
+    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+      const sid = json !== null ? json.getString("sid") : null;
+      if (sid !== null && sid.length > 0) {
+        const result = submitted(sid);
+        const status = json!.getString("status");
+        if (status !== null) result.detail.set("twilio_status", status);
+        return new HandleResponseResponse().setResult(result);
+      }
+      return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Twilio accepted the request but returned no message sid"));
+    }
+    // Twilio errors: {"code": 21211, "message": "...", "more_info": "...", "status": 400}.
+    const message = json !== null ? json.getString("message") : null;
+    const code = json !== null && json.get("code") !== null ? json.get("code")!.text : "";
+    const result = failedFromHttp(response, message !== null ? message : "");
+    const error = result.error;
+    if (error !== null && code.length > 0) {
+      error.providerCode = code;
+      if (recipientError(code)) error.code = ErrorCode.INVALID_RECIPIENT;
+    }
+    return new HandleResponseResponse().setResult(result);
+  }
+
+  parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
+    const hook = req.request!;
+    const signature = header(hook.headers, "X-Twilio-Signature");
+    if (signature === null || signature.length == 0) return refuse(401, "no X-Twilio-Signature header");
+    const given = fromBase64(signature);
+    if (given === null) return refuse(401, "X-Twilio-Signature is not base64");
+    const url = hook.publicUrl.length > 0 ? hook.publicUrl : setting(req.config, "status_callback_url");
+    if (url.length == 0) return refuse(403, "cannot verify X-Twilio-Signature: set the route's publicUrl or status_callback_url");
+    const fields = parseFormFields(fromUtf8(hook.body));
+    const sorted = fields.slice(0);
+    sorted.sort(compareFields);
+    const signed = new Array<string>();
+    signed.push(url);
+    for (let i = 0; i < sorted.length; i++) {
+      signed.push(unchecked(sorted[i]).name);
+      signed.push(unchecked(sorted[i]).value);
+    }
+    const expected = crypto.hmac(HashAlgorithm.SHA1, "auth_token", utf8(signed.join("")));
+    if (!constantTimeEqual(given!, expected)) return refuse(403, "X-Twilio-Signature does not match");
+
+    let messageSid = "";
+    let status = "";
+    let errorCode = "";
+    for (let i = 0; i < fields.length; i++) {
+      const f = unchecked(fields[i]);
+      if (f.name == "MessageSid") messageSid = f.value;
+      else if (f.name == "MessageStatus") status = f.value;
+      else if (f.name == "ErrorCode") errorCode = f.value;
+    }
+    if (messageSid.length == 0 || status.length == 0) return refuse(400, "a status callback needs MessageSid and MessageStatus");
+    const reply = new ParseWebhookResponse();
+    reply.replyStatus = 200;
+    reply.events.push(statusEvent(messageSid, status, errorCode));
+    return reply;
+  }
+
+  health(req: HealthRequest): HealthResponse {
+    const response = new HealthResponse();
+    response.ok = setting(req.config, "account_sid").length > 0 && setting(req.config, "auth_token").length > 0;
+    response.detail = response.ok ? "account " + setting(req.config, "account_sid") : "account_sid and auth_token are required";
+    return response;
+  }
+}
+
+/**
+ * A Twilio MessageStatus as a Hermes event: delivered (and read, for
+ * channels that report it) is DELIVERED; undelivered, failed and canceled
+ * are FAILED with Twilio's ErrorCode; the rest (accepted, queued, sending,
+ * sent…) is progress the gateway records without a status change.
+ */
+function statusEvent(messageSid: string, status: string, errorCode: string): DeliveryEvent {
+  const event = new DeliveryEvent();
+  event.providerMessageId = messageSid;
+  event.detail.set("twilio_status", status);
+  if (errorCode.length > 0) event.detail.set("twilio_error_code", errorCode);
+  if (status == "delivered" || status == "read") {
+    event.kind = DeliveryEventKind.STATUS;
+    event.status = MessageStatus.DELIVERED;
+  } else if (status == "undelivered" || status == "failed" || status == "canceled") {
+    event.kind = DeliveryEventKind.STATUS;
+    event.status = MessageStatus.FAILED;
+    const code = errorCode.length > 0 ? errorCode : status;
+    const result: SendResult = failed(recipientError(errorCode) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED,
+      "Twilio reported the message " + status + (errorCode.length > 0 ? " (error " + errorCode + ")" : ""), false, code);
+    event.error = result.error;
+  } else {
+    event.kind = DeliveryEventKind.PROGRESS;
+  }
+  return event;
+}
+
+function problem(name: string, reason: string): ConfigProblem {
+  const p = new ConfigProblem();
+  p.field = name;
+  p.reason = reason;
+  return p;
+}
+
+function refuse(status: u32, reason: string): ParseWebhookResponse {
+  const reply = new ParseWebhookResponse();
+  reply.replyStatus = status;
+  reply.error = reason;
+  return reply;
+}
+
+register(new TwilioSms());
