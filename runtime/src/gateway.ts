@@ -182,11 +182,12 @@ async function serveHttp(router: Router, metrics: GatewayMetrics, req: Req, res:
     }
     const webhook = /^\/webhooks\/([a-z0-9][a-z0-9_-]{0,63})\/?$/.exec(path);
     if (webhook) {
-      if (req.method !== "POST") {
-        reply(res, 405, "webhooks take POST\n", "text/plain");
+      // GET carries providers' subscription challenges (Meta's hub.challenge); events come as POST.
+      if (req.method !== "POST" && req.method !== "GET") {
+        reply(res, 405, "webhooks take POST (or GET for a verification challenge)\n", "text/plain");
         return;
       }
-      const body = await readBody(req, 8 * 1024 * 1024);
+      const body = req.method === "GET" ? new Uint8Array() : await readBody(req, 8 * 1024 * 1024);
       if (!body) {
         reply(res, 413, "webhook body larger than 8 MiB\n", "text/plain");
         return;
