@@ -161,10 +161,15 @@ export class Reader {
     return <i32>length;
   }
 
+  /** A string field; invalid UTF-8 is an error, as protobuf requires (and protobuf-es enforces). */
   string(): string {
     const length = this.delimited();
     if (length <= 0) return "";
     const start = this.pos;
+    if (!validUtf8(start, length)) {
+      this.fail("invalid UTF-8 in a string field");
+      return "";
+    }
     this.pos = start + <usize>length;
     return String.UTF8.decodeUnsafe(start, length);
   }
@@ -239,4 +244,42 @@ export class Reader {
     this.depth--;
     this.fail("unterminated group " + field.toString());
   }
+}
+
+/** Whether `length` bytes at `start` are well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+function validUtf8(start: usize, length: i32): bool {
+  let p = start;
+  const end = start + <usize>length;
+  while (p < end) {
+    // ASCII runs, eight bytes at a time.
+    while (p + 8 <= end && (load<u64>(p) & 0x8080808080808080) == 0) p += 8;
+    if (p >= end) break;
+    const b0 = <u32>load<u8>(p);
+    if (b0 < 0x80) {
+      p++;
+      continue;
+    }
+    let extra: usize;
+    let low: u32 = 0x80;
+    let high: u32 = 0xbf;
+    if (b0 >= 0xc2 && b0 <= 0xdf) extra = 1;
+    else if (b0 >= 0xe0 && b0 <= 0xef) {
+      extra = 2;
+      if (b0 == 0xe0) low = 0xa0; // overlong
+      else if (b0 == 0xed) high = 0x9f; // surrogates
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      extra = 3;
+      if (b0 == 0xf0) low = 0x90; // overlong
+      else if (b0 == 0xf4) high = 0x8f; // past U+10FFFF
+    } else return false;
+    if (end - p <= extra) return false;
+    const b1 = <u32>load<u8>(p + 1);
+    if (b1 < low || b1 > high) return false;
+    for (let i: usize = 2; i <= extra; i++) {
+      const b = <u32>load<u8>(p + i);
+      if (b < 0x80 || b > 0xbf) return false;
+    }
+    p += extra + 1;
+  }
+  return true;
 }
