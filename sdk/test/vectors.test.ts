@@ -98,6 +98,13 @@ describe("decoding rules", () => {
     assert.deepEqual(output(roundtrip(ScalarsSchema, concat(unknown, known, unknown))), known);
   });
 
+  test("unknown fields inside a map entry are skipped too", () => {
+    const ConfigureRequest = messageTypes[7];
+    // config entry: key "k", an unknown varint field 3, value "v".
+    const entry = Uint8Array.of(0x0a, 0x08, 0x0a, 0x01, 0x6b, 0x18, 0x01, 0x12, 0x01, 0x76);
+    assert.deepEqual(output(roundtrip(ConfigureRequest, entry)), toBinary(ConfigureRequest, create(ConfigureRequest, { config: { k: "v" } })));
+  });
+
   test("a message field that occurs twice is merged, as protobuf-es merges it", () => {
     const first = create(NestedSchema, { inner: { name: "a" }, repeated: { strings: ["x"] }, choice: { case: "scalars", value: { fInt32: 1 } } });
     const second = create(NestedSchema, { inner: { child: { name: "b" } }, repeated: { strings: ["y"] }, choice: { case: "scalars", value: { fString: "s" } } });
