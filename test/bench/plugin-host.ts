@@ -68,7 +68,7 @@ export default async function bench(): Promise<Record<string, number>> {
 
   const pool = new PluginPool({ name: "bench", size: 2, log: pino({ level: "silent" }) });
   await pool.start();
-  const spec = { name: "test-sms", version: "1.0.0", route: "bench", config: {}, capabilities: [], ioBytes: 1 << 20, memoryPages: 256 };
+  const spec = { name: "test-sms", version: "1.0.0", route: "bench", config: {}, capabilities: [], ioBytes: 1 << 20, memoryPages: 256, callTimeoutMs: 1000 };
   await pool.load({ id: "v1", module: module.module, spec });
   const poolCall = (fn: string, input: Uint8Array) => pool.call({ plugin: "v1", fn, input, tenant: "", timeoutMs: 1000, label: "bench" });
 

@@ -65,6 +65,16 @@ describe("the plugin sandbox", () => {
     assert.equal(next.action.case, "http");
   });
 
+  test("a version whose configure never returns fails to load at its deadline; the loaded version keeps serving", async () => {
+    const stuck = await compilePlugin(await buildPlugin("test-plugin", testManifest({ version: "6.6.6", limits: { callTimeoutMs: 100 } })));
+    await assert.rejects(PluginVersion.load(plugin.pool, stuck, "sandbox", config), (error: HermesError) => {
+      assert.equal(error.code, ErrorCode.PLUGIN_REJECTED);
+      assert.match(error.message, /test-sms@6\.6\.6 did not load within 2100 ms .*configure ran too long/);
+      return true;
+    });
+    assert.equal((await plugin.send("still served")).action.case, "http");
+  });
+
   test("a memory bomb is stopped at the memory ceiling; the host and the next call are fine", async () => {
     const error = await plugin.send("bomb").then(() => assert.fail("the bomb call succeeded"), (e: HermesError) => e);
     pluginFailure(/trapped: .*\(memory \d+ of 64 pages\)/, true)(error);

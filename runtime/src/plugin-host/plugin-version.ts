@@ -64,6 +64,7 @@ export class PluginVersion {
         capabilities: manifest.capabilities,
         ioBytes: limits.ioBytes,
         memoryPages: limits.memoryPages,
+        callTimeoutMs: limits.callTimeoutMs,
         configureInput: toBinary(ConfigureRequestSchema, create(ConfigureRequestSchema, { config, route })),
       },
     });

@@ -7,6 +7,8 @@ import { callStatus, progressSlots, type CallStatus, type CallTarget, type FromW
 const workerUrl = new URL("./worker/plugin-worker.mjs", import.meta.url);
 /** Heap of the worker's JavaScript side (host functions, Extism's buffers); guest memory is bounded separately. */
 const workerHeapMb = 96;
+/** Loading = instantiating (compiled code is shared) + start function + configure: the call budget and this margin. */
+const loadMarginMs = 2000;
 
 /** One call waiting in the pool or running in a worker. */
 export interface PendingCall {
@@ -39,6 +41,11 @@ export interface BatchOutcome {
   readonly requeue: readonly PendingCall[];
 }
 
+/** A load answers with its error rather than rejecting: a plugin that fails to load must not crash the actor. */
+export interface LoadOutcome {
+  readonly error?: HermesError;
+}
+
 export interface WorkerHooks {
   /** The versions a fresh worker loads before it serves calls. */
   readonly versions: () => Iterable<LoadedVersion>;
@@ -63,7 +70,7 @@ interface RunningBatch {
  * fresh one. The overrunning call fails (retryably); the batch's other calls
  * go back to the pool, so one looping plugin costs one failed call.
  */
-export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
+export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcome | void> {
   readonly #hooks: WorkerHooks;
   readonly #progress = new Int32Array(new SharedArrayBuffer(12));
   readonly #epoch = Date.now();
@@ -97,15 +104,19 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     for (const version of this.#hooks.versions()) {
       await this.#load(version).catch((reason: Error) => this.log.error({ process: this.name, plugin: version.id, err: reason }, "plugin version failed to load in a new worker"));
     }
+    if (!this.#thread) throw new Error("the worker thread was lost while loading plugins");
     this.#hooks.ready(this);
   }
 
-  protected override handleCall(request: WorkerRequest): Promise<BatchOutcome | void> | void {
+  protected override handleCall(request: WorkerRequest): Promise<BatchOutcome | LoadOutcome> | void {
     switch (request.type) {
       case "batch":
         return this.#runBatch(request.calls);
       case "load":
-        return this.#load(request.version);
+        return this.#load(request.version).then(
+          () => ({}),
+          (reason: unknown) => ({ error: HermesError.from(reason, ErrorCode.PLUGIN_REJECTED) }),
+        );
       case "unload":
         this.#post({ type: "unload", id: request.id });
         return;
@@ -117,6 +128,15 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     const thread = this.#thread;
     this.#thread = undefined;
     return thread ? thread.terminate().then(() => undefined) : Promise.resolve();
+  }
+
+  /** A brutal kill skips `terminate`: the thread must not outlive its actor. */
+  override kill(): void {
+    const thread = this.#thread;
+    this.#thread = undefined;
+    this.#fail("worker killed");
+    void thread?.terminate();
+    super.kill();
   }
 
   protected override describe(): Record<string, string> {
@@ -134,11 +154,39 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
     });
   }
 
+  /**
+   * Loads a version into the thread. Instantiating runs guest code (the
+   * module's start function, then configure), so it has a deadline too: the
+   * plugin's call budget plus a margin. Past it the thread is terminated.
+   */
   #load(version: LoadedVersion): Promise<void> {
+    const budgetMs = version.spec.callTimeoutMs + loadMarginMs;
     return new Promise<void>((resolve, reject) => {
-      this.#loads.set(version.id, { resolve, reject });
+      const timer = setTimeout(() => {
+        const label = `${version.spec.name}@${version.spec.version}`;
+        const error = new HermesError(ErrorCode.PLUGIN_REJECTED, `plugin ${label} did not load within ${budgetMs} ms (its start function or configure ran too long); the worker was terminated`, { retryable: false });
+        this.#loads.delete(version.id);
+        reject(error);
+        this.#terminateThread(error.rawMessage);
+      }, budgetMs);
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.#loads.set(version.id, { resolve: () => settle(), reject: settle });
       this.#post({ type: "load", id: version.id, module: version.module, spec: version.spec });
     });
+  }
+
+  /** Terminates the thread from the main side; the actor exits and its supervisor starts a fresh one. */
+  #terminateThread(reason: string): void {
+    const thread = this.#thread;
+    if (!thread) return;
+    this.#thread = undefined;
+    this.#fail(reason);
+    void thread.terminate();
+    this.exit(new Error(reason));
   }
 
   #post(message: ToWorker): void {
@@ -197,9 +245,7 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | void> {
       { retryable: true },
     );
     this.#abortBatch(running, error);
-    void this.#thread?.terminate();
-    this.#thread = undefined;
-    this.exit(new Error(`terminated by the watchdog: ${running.label} ${running.fn} overran ${running.timeoutMs} ms`));
+    this.#terminateThread(`terminated by the watchdog: ${running.label} ${running.fn} overran ${running.timeoutMs} ms`);
   }
 
   /** The thread died on its own (crash, heap limit): the running call is to blame, the rest run elsewhere. */

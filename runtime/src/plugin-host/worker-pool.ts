@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { Supervisor, type Process } from "../kernel/index.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
-import { PluginWorker, type LoadedVersion, type PendingCall, type WorkerHooks } from "./worker-actor.js";
+import { PluginWorker, type LoadedVersion, type BatchOutcome, type LoadOutcome, type PendingCall, type WorkerHooks } from "./worker-actor.js";
 import type { Telemetry } from "./worker-protocol.js";
 import { CallQueue } from "./call-queue.js";
 
@@ -94,11 +94,19 @@ export class PluginPool {
   /** Loads a plugin version into every worker; rejects if any live worker cannot load it. */
   async load(version: LoadedVersion): Promise<void> {
     this.#versions.set(version.id, version);
-    try {
-      await Promise.all([...this.#live].map((worker) => worker.call({ type: "load", version }, { timeoutMs: 30_000 })));
-    } catch (reason) {
+    const outcomes = await Promise.all(
+      [...this.#live].map((worker) =>
+        worker.call({ type: "load", version }, { timeoutMs: Infinity }).then(
+          (outcome) => (outcome as LoadOutcome).error,
+          // The worker exited before loading (it restarts and loads from #versions).
+          () => undefined,
+        ),
+      ),
+    );
+    const error = outcomes.find((e) => e !== undefined);
+    if (error) {
       this.unload(version.id);
-      throw reason;
+      throw error;
     }
   }
 
@@ -171,7 +179,7 @@ export class PluginPool {
       const share = Math.min(this.#maxBatch, Math.ceil(this.#queue.length / (this.#idle.size + 1)));
       const batch = this.#queue.take(share);
       worker.call({ type: "batch", calls: batch }, { timeoutMs: Infinity }).then(
-        (outcome) => this.#batchDone(worker, outcome?.requeue ?? []),
+        (outcome) => this.#batchDone(worker, (outcome as BatchOutcome).requeue),
         // The actor exited before it could take the batch: nothing of it ran.
         () => this.#batchDone(worker, batch),
       );

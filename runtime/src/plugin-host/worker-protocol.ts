@@ -13,6 +13,8 @@ export interface WorkerPluginSpec {
   readonly capabilities: readonly number[];
   readonly ioBytes: number;
   readonly memoryPages: number;
+  /** The plugin's call budget; loading an instance gets it plus a margin. */
+  readonly callTimeoutMs: number;
   /** Encoded ConfigureRequest, run on every new instance; absent for bare modules (benchmarks). */
   readonly configureInput?: Uint8Array;
 }
