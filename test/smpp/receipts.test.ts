@@ -82,11 +82,12 @@ describe("delivery receipts", () => {
     assert.equal(tracker.decide("unknown", delivered).status, MessageStatus.DELIVERED, "unknown groups pass through");
   });
 
-  test("an SMSC that gives every part the same id makes it one part", () => {
+  test("parts with the same id, or none, count once (or not at all)", () => {
     const tracker = new MultipartReceipts();
-    const group = tracker.open(2);
+    const group = tracker.open(3);
     tracker.add(group, "same");
     tracker.add(group, "same");
+    tracker.add(group, "");
     assert.equal(tracker.decide("same", { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED }).status, MessageStatus.DELIVERED);
   });
 

@@ -27,7 +27,7 @@ export class Submission {
   constructor(
     parts: number,
     readonly detail: Readonly<Record<string, string>>,
-    /** Called with each part's id as soon as it is known (receipts may follow at once). */
+    /** Called with each part's id ("" if the SMSC gave none) as soon as it is known (receipts may follow at once). */
     readonly onPartId: (id: string) => void = () => {},
   ) {
     this.ids = new Array<string | undefined>(parts).fill(undefined);
@@ -44,8 +44,9 @@ export class Submission {
     this.onPartId(id);
     if (++this.#accepted < this.ids.length) return;
     this.#settled = true;
-    const ids = [...new Set(this.ids as string[])];
-    this.#resolve({ kind: "submitted", providerMessageId: ids[0]!, extraProviderIds: ids.slice(1), detail: { ...this.detail, smpp_message_ids: ids.join(",") } });
+    // An SMSC that answers without an id leaves nothing to correlate receipts with (they become orphans).
+    const ids = [...new Set(this.ids as string[])].filter((i) => i !== "");
+    this.#resolve({ kind: "submitted", providerMessageId: ids[0] ?? "", extraProviderIds: ids.slice(1), detail: { ...this.detail, smpp_message_ids: ids.join(",") } });
   }
 
   fail(error: ErrorDetail, detail: Readonly<Record<string, string>> = {}): void {
