@@ -39,6 +39,7 @@ describe("wasm routes through a real gateway", () => {
     provider.answer = (request) => {
       if (request.url === "/send" && request.body === "reject me") return { status: 400, body: "bad number" };
       if (request.url === "/send" && request.body === "two steps") return { status: 202, body: "" };
+      if (request.url === "/send" && request.body === "slow") return { status: 200, body: `prov-${++ids}`, delayMs: 400 };
       return { status: 200, body: `prov-${++ids}` };
     };
     dir = mkdtempSync(join(tmpdir(), "hermes-wasm-route-"));
@@ -186,6 +187,20 @@ describe("wasm routes through a real gateway", () => {
     const { messages } = clients(gw.gateway.url);
     const { message } = await messages.send({ message: sms("still serving") });
     assert.ok(await waitForStatus(message!.id, MessageStatus.SUBMITTED));
+  });
+
+  test("a send in flight during a swap finishes on the version that made its request", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const from = pluginHost.routes().find((r) => r.route === "sms")!.version;
+    const seen = provider.received.length;
+    const { message: slow } = await messages.send({ message: sms("slow") });
+    await provider.waitFor(seen + 1); // its request is at the provider, which answers in 400 ms
+    const results = await pluginHost.activate("test-sms", "2.1.0", await buildPlugin("test-plugin", testManifest({ version: "2.1.0" })));
+    assert.equal(results[0]?.ok, true);
+    const { message: fresh } = await messages.send({ message: sms("fresh") });
+    const versionOf = async (id: string) => (await waitForStatus(id, MessageStatus.SUBMITTED)).find((e) => e.status === MessageStatus.SUBMITTED)!.detail.version;
+    assert.equal(await versionOf(fresh!.id), "2.1.0");
+    assert.equal(await versionOf(slow!.id), from, "handle_response went to the version that prepared the send");
   });
 
   async function waitForStatus(id: string, status: MessageStatus) {
