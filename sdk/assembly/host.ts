@@ -22,6 +22,9 @@ import {
   MetricRequest,
   SignRs256Request,
   SignRs256Response,
+  SignatureAlgorithm,
+  VerifySignatureRequest,
+  VerifySignatureResponse,
 } from "./gen/hermes/plugin/v1/host_pb";
 import { Reader, Writer } from "./proto";
 
@@ -47,6 +50,8 @@ declare function hermes_crypto_hash(ptr: usize, len: i32): i32;
 declare function hermes_crypto_hmac(ptr: usize, len: i32): i32;
 @external("extism:host/user", "hermes_crypto_sign_rs256")
 declare function hermes_crypto_sign_rs256(ptr: usize, len: i32): i32;
+@external("extism:host/user", "hermes_crypto_verify")
+declare function hermes_crypto_verify(ptr: usize, len: i32): i32;
 
 const requestBuffer = new Writer(256);
 
@@ -204,5 +209,20 @@ export namespace crypto {
       result("hermes_crypto_sign_rs256", hermes_crypto_sign_rs256(w.dataStart, w.length)),
       new SignRs256Response(),
     ).signature;
+  }
+
+  /**
+   * Whether `signature` over `data` verifies with the public key in config
+   * key `keyConfig` (PEM or base64 DER SubjectPublicKeyInfo). A malformed
+   * signature is false; a missing or unusable key throws.
+   */
+  export function verify(algorithm: SignatureAlgorithm, keyConfig: string, data: Uint8Array, signature: Uint8Array): bool {
+    const request = new VerifySignatureRequest();
+    request.algorithm = algorithm;
+    request.keyConfig = keyConfig;
+    request.data = data;
+    request.signature = signature;
+    const w = encode(request);
+    return decode("hermes_crypto_verify", result("hermes_crypto_verify", hermes_crypto_verify(w.dataStart, w.length)), new VerifySignatureResponse()).valid;
   }
 }

@@ -21,6 +21,7 @@ export const hostServiceNames = [
   "hermes_crypto_hash",
   "hermes_crypto_hmac",
   "hermes_crypto_sign_rs256",
+  "hermes_crypto_verify",
 ] as const;
 export type HostServiceName = (typeof hostServiceNames)[number];
 

@@ -25,6 +25,7 @@ export const hostFunctions = [
   "hermes_crypto_hash",
   "hermes_crypto_hmac",
   "hermes_crypto_sign_rs256",
+  "hermes_crypto_verify",
 ] as const;
 
 /** A plugin that passed the checks, compiled with its memory bounded; safe to hand to workers. */

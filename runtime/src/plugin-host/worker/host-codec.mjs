@@ -65,6 +65,11 @@ export const decode = {
     read(bytes, { 1: (r) => (m.keyConfig = r.string()), 2: (r) => (m.data = r.bytes()) });
     return m;
   },
+  verifySignature(bytes) {
+    const m = { algorithm: 0, keyConfig: "", data: empty, signature: empty };
+    read(bytes, { 1: (r) => (m.algorithm = r.int32()), 2: (r) => (m.keyConfig = r.string()), 3: (r) => (m.data = r.bytes()), 4: (r) => (m.signature = r.bytes()) });
+    return m;
+  },
 };
 
 export const encode = {
@@ -84,6 +89,10 @@ export const encode = {
   },
   clock(unixMs) {
     return new BinaryWriter().tag(1, WireType.Varint).int64(unixMs).finish();
+  },
+  /** VerifySignatureResponse. */
+  valid(valid) {
+    return valid ? new BinaryWriter().tag(1, WireType.Varint).bool(true).finish() : empty;
   },
   /** HashResponse, HmacResponse, SignRs256Response: one bytes field. */
   bytes(value) {

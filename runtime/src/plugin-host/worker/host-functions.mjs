@@ -1,12 +1,13 @@
 // The ABI v1 host functions of one plugin instance (docs/plugin-host.md):
 // fast I/O straight into the guest's linear memory, and the host services.
 // They run synchronously inside a call, on the worker thread.
-import { createHash, createHmac, createPrivateKey, sign } from "node:crypto";
+import { createHash, createHmac, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { decode, encode } from "./host-codec.mjs";
 
 const capabilityKv = 2;
 const capabilityCrypto = 3;
 const hashNames = { 1: "sha1", 2: "sha256", 3: "sha512" };
+const signatureEcdsaP256Sha256 = 1;
 const metricName = /^[a-z_]{1,64}$/;
 const maxLogMessage = 1024;
 // Bounds on what one call may hand the host to keep in the worker's heap
@@ -84,6 +85,7 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
   };
   const kvNamespace = () => `${plugin.name}\u0000${plugin.route}\u0000${state.tenant}`;
   const privateKeys = new Map();
+  const publicKeys = new Map();
 
   return {
     hermes_input_length: () => state.input.length,
@@ -153,7 +155,37 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
       }
       return encode.bytes(sign("sha256", data, key));
     }),
+    hermes_crypto_verify: service(capabilityCrypto, (request) => {
+      const { algorithm, keyConfig, data, signature } = decode.verifySignature(request);
+      if (algorithm !== signatureEcdsaP256Sha256) throw new Error(`unknown signature algorithm ${algorithm}`);
+      let key = publicKeys.get(keyConfig);
+      if (!key) {
+        key = ecPublicKey(secret(keyConfig), keyConfig);
+        publicKeys.set(keyConfig, key);
+      }
+      let valid = false;
+      try {
+        valid = verify("sha256", data, { key, dsaEncoding: "der" }, signature);
+      } catch {
+        // A signature that does not even parse is just not valid.
+      }
+      return encode.valid(valid);
+    }),
   };
+}
+
+/** A P-256 public key from PEM or base64 DER SubjectPublicKeyInfo; the error names the config key only. */
+function ecPublicKey(text, keyConfig) {
+  let key;
+  try {
+    key = text.includes("-----BEGIN") ? createPublicKey(text) : createPublicKey({ key: Buffer.from(text.trim(), "base64"), format: "der", type: "spki" });
+  } catch {
+    throw new Error(`config key "${keyConfig}" is not a public key (PEM, or base64 DER SubjectPublicKeyInfo)`);
+  }
+  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
+    throw new Error(`config key "${keyConfig}" is not a P-256 (prime256v1) EC public key`);
+  }
+  return key;
 }
 
 function truncate(text, chars) {

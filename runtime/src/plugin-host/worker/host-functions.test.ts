@@ -1,12 +1,21 @@
 // The host functions against a plain WebAssembly.Memory, as a guest would call them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { generateKeyPairSync, verify } from "node:crypto";
+import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { ConfigGetRequestSchema, ConfigGetResponseSchema, LogRequestSchema, SignRs256RequestSchema, SignRs256ResponseSchema } from "../../gen/hermes/plugin/v1/host_pb.js";
+import {
+  ConfigGetRequestSchema,
+  ConfigGetResponseSchema,
+  LogRequestSchema,
+  SignRs256RequestSchema,
+  SignRs256ResponseSchema,
+  SignatureAlgorithm,
+  VerifySignatureRequestSchema,
+  VerifySignatureResponseSchema,
+} from "../../gen/hermes/plugin/v1/host_pb.js";
 import { CallState, hostFunctions, LimitError } from "./host-functions.mjs";
 import { KvStore } from "./kv-store.mjs";
 
@@ -49,6 +58,25 @@ test("sign_rs256 signs with the PEM key named by key_config; the key never shows
   assert.doesNotMatch(bad.text, /hunter2/);
   const missing = service("hermes_crypto_sign_rs256", toBinary(SignRs256RequestSchema, create(SignRs256RequestSchema, { keyConfig: "nope", data })));
   assert.match(missing.text, /config key "nope" is not set/);
+});
+
+test("verify checks ECDSA P-256 signatures with a PEM or base64 DER public key; bad signatures are false, bad keys errors", () => {
+  const ec = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const der = ec.publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  const pemKey = ec.publicKey.export({ type: "spki", format: "pem" }).toString();
+  const { service } = guest([3], { der, pem: pemKey, rsa: publicKey.export({ type: "spki", format: "pem" }).toString(), junk: "not a key" });
+  const data = new TextEncoder().encode("1600000000{\"event\":\"delivered\"}");
+  const signature = sign("sha256", data, ec.privateKey);
+  const check = (keyConfig: string, signed: Uint8Array, sig: Uint8Array) =>
+    service("hermes_crypto_verify", toBinary(VerifySignatureRequestSchema, create(VerifySignatureRequestSchema, { algorithm: SignatureAlgorithm.ECDSA_P256_SHA256, keyConfig, data: signed, signature: sig })));
+  const valid = (r: ReturnType<typeof check>) => (assert.ok(r.ok, r.text), fromBinary(VerifySignatureResponseSchema, r.result).valid);
+  assert.equal(valid(check("der", data, signature)), true);
+  assert.equal(valid(check("pem", data, signature)), true);
+  assert.equal(valid(check("der", new TextEncoder().encode("tampered"), signature)), false);
+  assert.equal(valid(check("der", data, new Uint8Array([1, 2, 3]))), false, "a signature that does not parse is false");
+  assert.match(check("rsa", data, signature).text, /config key "rsa" is not a P-256/);
+  assert.match(check("junk", data, signature).text, /config key "junk" is not a public key/);
+  assert.match(check("missing", data, signature).text, /config key "missing" is not set/);
 });
 
 test("crypto without CAPABILITY_CRYPTO is denied; config_get needs no capability", () => {

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/plugin/v1/host.proto.
  */
 export const file_hermes_plugin_v1_host: GenFile = /*@__PURE__*/
-  fileDesc("ChtoZXJtZXMvcGx1Z2luL3YxL2hvc3QucHJvdG8SEGhlcm1lcy5wbHVnaW4udjEisQEKCkxvZ1JlcXVlc3QSKQoFbGV2ZWwYASABKA4yGi5oZXJtZXMucGx1Z2luLnYxLkxvZ0xldmVsEg8KB21lc3NhZ2UYAiABKAkSOAoGZmllbGRzGAMgAygLMiguaGVybWVzLnBsdWdpbi52MS5Mb2dSZXF1ZXN0LkZpZWxkc0VudHJ5Gi0KC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiDQoLTG9nUmVzcG9uc2UixAEKDU1ldHJpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIqCgRraW5kGAIgASgOMhwuaGVybWVzLnBsdWdpbi52MS5NZXRyaWNLaW5kEg0KBXZhbHVlGAMgASgBEjsKBmxhYmVscxgEIAMoCzIrLmhlcm1lcy5wbHVnaW4udjEuTWV0cmljUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhAKDk1ldHJpY1Jlc3BvbnNlIh8KEENvbmZpZ0dldFJlcXVlc3QSCwoDa2V5GAEgASgJIjEKEUNvbmZpZ0dldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEg0KBXZhbHVlGAIgASgJIhsKDEt2R2V0UmVxdWVzdBILCgNrZXkYASABKAkiLQoNS3ZHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBINCgV2YWx1ZRgCIAEoDCI/CgxLdlNldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgMEhMKC3R0bF9zZWNvbmRzGAMgASgNIg8KDUt2U2V0UmVzcG9uc2UiHgoPS3ZEZWxldGVSZXF1ZXN0EgsKA2tleRgBIAEoCSISChBLdkRlbGV0ZVJlc3BvbnNlIg4KDENsb2NrUmVxdWVzdCIgCg1DbG9ja1Jlc3BvbnNlEg8KB3VuaXhfbXMYASABKAMiTwoLSGFzaFJlcXVlc3QSMgoJYWxnb3JpdGhtGAEgASgOMh8uaGVybWVzLnBsdWdpbi52MS5IYXNoQWxnb3JpdGhtEgwKBGRhdGEYAiABKAwiHgoMSGFzaFJlc3BvbnNlEg4KBmRpZ2VzdBgBIAEoDCJjCgtIbWFjUmVxdWVzdBIyCglhbGdvcml0aG0YASABKA4yHy5oZXJtZXMucGx1Z2luLnYxLkhhc2hBbGdvcml0aG0SEgoKa2V5X2NvbmZpZxgCIAEoCRIMCgRkYXRhGAMgASgMIhsKDEhtYWNSZXNwb25zZRILCgNtYWMYASABKAwiNAoQU2lnblJzMjU2UmVxdWVzdBISCgprZXlfY29uZmlnGAEgASgJEgwKBGRhdGEYAiABKAwiJgoRU2lnblJzMjU2UmVzcG9uc2USEQoJc2lnbmF0dXJlGAEgASgMKncKCExvZ0xldmVsEhkKFUxPR19MRVZFTF9VTlNQRUNJRklFRBAAEhMKD0xPR19MRVZFTF9ERUJVRxABEhIKDkxPR19MRVZFTF9JTkZPEAISEgoOTE9HX0xFVkVMX1dBUk4QAxITCg9MT0dfTEVWRUxfRVJST1IQBCp0CgpNZXRyaWNLaW5kEhsKF01FVFJJQ19LSU5EX1VOU1BFQ0lGSUVEEAASFwoTTUVUUklDX0tJTkRfQ09VTlRFUhABEhUKEU1FVFJJQ19LSU5EX0dBVUdFEAISGQoVTUVUUklDX0tJTkRfSElTVE9HUkFNEAMqfgoNSGFzaEFsZ29yaXRobRIeChpIQVNIX0FMR09SSVRITV9VTlNQRUNJRklFRBAAEhcKE0hBU0hfQUxHT1JJVEhNX1NIQTEQARIZChVIQVNIX0FMR09SSVRITV9TSEEyNTYQAhIZChVIQVNIX0FMR09SSVRITV9TSEE1MTIQA2IGcHJvdG8z");
+  fileDesc("ChtoZXJtZXMvcGx1Z2luL3YxL2hvc3QucHJvdG8SEGhlcm1lcy5wbHVnaW4udjEisQEKCkxvZ1JlcXVlc3QSKQoFbGV2ZWwYASABKA4yGi5oZXJtZXMucGx1Z2luLnYxLkxvZ0xldmVsEg8KB21lc3NhZ2UYAiABKAkSOAoGZmllbGRzGAMgAygLMiguaGVybWVzLnBsdWdpbi52MS5Mb2dSZXF1ZXN0LkZpZWxkc0VudHJ5Gi0KC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiDQoLTG9nUmVzcG9uc2UixAEKDU1ldHJpY1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIqCgRraW5kGAIgASgOMhwuaGVybWVzLnBsdWdpbi52MS5NZXRyaWNLaW5kEg0KBXZhbHVlGAMgASgBEjsKBmxhYmVscxgEIAMoCzIrLmhlcm1lcy5wbHVnaW4udjEuTWV0cmljUmVxdWVzdC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhAKDk1ldHJpY1Jlc3BvbnNlIh8KEENvbmZpZ0dldFJlcXVlc3QSCwoDa2V5GAEgASgJIjEKEUNvbmZpZ0dldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEg0KBXZhbHVlGAIgASgJIhsKDEt2R2V0UmVxdWVzdBILCgNrZXkYASABKAkiLQoNS3ZHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBINCgV2YWx1ZRgCIAEoDCI/CgxLdlNldFJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgMEhMKC3R0bF9zZWNvbmRzGAMgASgNIg8KDUt2U2V0UmVzcG9uc2UiHgoPS3ZEZWxldGVSZXF1ZXN0EgsKA2tleRgBIAEoCSISChBLdkRlbGV0ZVJlc3BvbnNlIg4KDENsb2NrUmVxdWVzdCIgCg1DbG9ja1Jlc3BvbnNlEg8KB3VuaXhfbXMYASABKAMiTwoLSGFzaFJlcXVlc3QSMgoJYWxnb3JpdGhtGAEgASgOMh8uaGVybWVzLnBsdWdpbi52MS5IYXNoQWxnb3JpdGhtEgwKBGRhdGEYAiABKAwiHgoMSGFzaFJlc3BvbnNlEg4KBmRpZ2VzdBgBIAEoDCJjCgtIbWFjUmVxdWVzdBIyCglhbGdvcml0aG0YASABKA4yHy5oZXJtZXMucGx1Z2luLnYxLkhhc2hBbGdvcml0aG0SEgoKa2V5X2NvbmZpZxgCIAEoCRIMCgRkYXRhGAMgASgMIhsKDEhtYWNSZXNwb25zZRILCgNtYWMYASABKAwiNAoQU2lnblJzMjU2UmVxdWVzdBISCgprZXlfY29uZmlnGAEgASgJEgwKBGRhdGEYAiABKAwiJgoRU2lnblJzMjU2UmVzcG9uc2USEQoJc2lnbmF0dXJlGAEgASgMIoYBChZWZXJpZnlTaWduYXR1cmVSZXF1ZXN0EjcKCWFsZ29yaXRobRgBIAEoDjIkLmhlcm1lcy5wbHVnaW4udjEuU2lnbmF0dXJlQWxnb3JpdGhtEhIKCmtleV9jb25maWcYAiABKAkSDAoEZGF0YRgDIAEoDBIRCglzaWduYXR1cmUYBCABKAwiKAoXVmVyaWZ5U2lnbmF0dXJlUmVzcG9uc2USDQoFdmFsaWQYASABKAgqdwoITG9nTGV2ZWwSGQoVTE9HX0xFVkVMX1VOU1BFQ0lGSUVEEAASEwoPTE9HX0xFVkVMX0RFQlVHEAESEgoOTE9HX0xFVkVMX0lORk8QAhISCg5MT0dfTEVWRUxfV0FSThADEhMKD0xPR19MRVZFTF9FUlJPUhAEKnQKCk1ldHJpY0tpbmQSGwoXTUVUUklDX0tJTkRfVU5TUEVDSUZJRUQQABIXChNNRVRSSUNfS0lORF9DT1VOVEVSEAESFQoRTUVUUklDX0tJTkRfR0FVR0UQAhIZChVNRVRSSUNfS0lORF9ISVNUT0dSQU0QAyp+Cg1IYXNoQWxnb3JpdGhtEh4KGkhBU0hfQUxHT1JJVEhNX1VOU1BFQ0lGSUVEEAASFwoTSEFTSF9BTEdPUklUSE1fU0hBMRABEhkKFUhBU0hfQUxHT1JJVEhNX1NIQTI1NhACEhkKFUhBU0hfQUxHT1JJVEhNX1NIQTUxMhADKmQKElNpZ25hdHVyZUFsZ29yaXRobRIjCh9TSUdOQVRVUkVfQUxHT1JJVEhNX1VOU1BFQ0lGSUVEEAASKQolU0lHTkFUVVJFX0FMR09SSVRITV9FQ0RTQV9QMjU2X1NIQTI1NhABYgZwcm90bzM");
 
 /**
  * hermes_log: write to the gateway's structured log. Messages are truncated
@@ -423,6 +423,61 @@ export const SignRs256ResponseSchema: GenMessage<SignRs256Response> = /*@__PURE_
   messageDesc(file_hermes_plugin_v1_host, 19);
 
 /**
+ * VerifySignatureRequest (hermes_crypto_verify, CAPABILITY_CRYPTO) checks
+ * `signature` over `data` with the public key in config key `key_config`:
+ * PEM, or base64 of its DER SubjectPublicKeyInfo (as providers display it).
+ *
+ * @generated from message hermes.plugin.v1.VerifySignatureRequest
+ */
+export type VerifySignatureRequest = Message<"hermes.plugin.v1.VerifySignatureRequest"> & {
+  /**
+   * @generated from field: hermes.plugin.v1.SignatureAlgorithm algorithm = 1;
+   */
+  algorithm: SignatureAlgorithm;
+
+  /**
+   * @generated from field: string key_config = 2;
+   */
+  keyConfig: string;
+
+  /**
+   * @generated from field: bytes data = 3;
+   */
+  data: Uint8Array;
+
+  /**
+   * @generated from field: bytes signature = 4;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message hermes.plugin.v1.VerifySignatureRequest.
+ * Use `create(VerifySignatureRequestSchema)` to create a new message.
+ */
+export const VerifySignatureRequestSchema: GenMessage<VerifySignatureRequest> = /*@__PURE__*/
+  messageDesc(file_hermes_plugin_v1_host, 20);
+
+/**
+ * A malformed signature is not an error: it is simply not valid.
+ *
+ * @generated from message hermes.plugin.v1.VerifySignatureResponse
+ */
+export type VerifySignatureResponse = Message<"hermes.plugin.v1.VerifySignatureResponse"> & {
+  /**
+   * @generated from field: bool valid = 1;
+   */
+  valid: boolean;
+};
+
+/**
+ * Describes the message hermes.plugin.v1.VerifySignatureResponse.
+ * Use `create(VerifySignatureResponseSchema)` to create a new message.
+ */
+export const VerifySignatureResponseSchema: GenMessage<VerifySignatureResponse> = /*@__PURE__*/
+  messageDesc(file_hermes_plugin_v1_host, 21);
+
+/**
  * LogLevel orders log severities.
  *
  * @generated from enum hermes.plugin.v1.LogLevel
@@ -525,4 +580,31 @@ export enum HashAlgorithm {
  */
 export const HashAlgorithmSchema: GenEnum<HashAlgorithm> = /*@__PURE__*/
   enumDesc(file_hermes_plugin_v1_host, 2);
+
+/**
+ * SignatureAlgorithm is a public-key signature scheme the host verifies for
+ * plugins (providers that sign their webhooks with a key pair).
+ *
+ * @generated from enum hermes.plugin.v1.SignatureAlgorithm
+ */
+export enum SignatureAlgorithm {
+  /**
+   * @generated from enum value: SIGNATURE_ALGORITHM_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * ECDSA on P-256 with SHA-256, the signature DER-encoded (SendGrid's
+   * Event Webhook).
+   *
+   * @generated from enum value: SIGNATURE_ALGORITHM_ECDSA_P256_SHA256 = 1;
+   */
+  ECDSA_P256_SHA256 = 1,
+}
+
+/**
+ * Describes the enum hermes.plugin.v1.SignatureAlgorithm.
+ */
+export const SignatureAlgorithmSchema: GenEnum<SignatureAlgorithm> = /*@__PURE__*/
+  enumDesc(file_hermes_plugin_v1_host, 3);
 

@@ -28,6 +28,15 @@ export enum HashAlgorithm {
   SHA512 = 3,
 }
 
+// SignatureAlgorithm is a public-key signature scheme the host verifies for
+// plugins (providers that sign their webhooks with a key pair).
+export enum SignatureAlgorithm {
+  UNSPECIFIED = 0,
+  // ECDSA on P-256 with SHA-256, the signature DER-encoded (SendGrid's
+  // Event Webhook).
+  ECDSA_P256_SHA256 = 1,
+}
+
 // hermes_log: write to the gateway's structured log. Messages are truncated
 // to 1 KiB and rate-limited per plugin; the excess is counted, not written.
 export class LogRequest {
@@ -943,6 +952,110 @@ export class SignRs256Response {
   static decode(data: Uint8Array): SignRs256Response | null {
     const r = Reader.of(data);
     const m = new SignRs256Response().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// VerifySignatureRequest (hermes_crypto_verify, CAPABILITY_CRYPTO) checks
+// `signature` over `data` with the public key in config key `key_config`:
+// PEM, or base64 of its DER SubjectPublicKeyInfo (as providers display it).
+export class VerifySignatureRequest {
+  algorithm: SignatureAlgorithm = 0;
+  keyConfig: string = "";
+  data: Uint8Array = new Uint8Array(0);
+  signature: Uint8Array = new Uint8Array(0);
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.algorithm != 0) { w.tag(1, 0); w.int32(this.algorithm); }
+    if (this.keyConfig.length > 0) { w.tag(2, 2); w.string(this.keyConfig); }
+    if (this.data.length > 0) { w.tag(3, 2); w.bytes(this.data); }
+    if (this.signature.length > 0) { w.tag(4, 2); w.bytes(this.signature); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 0)) { this.algorithm = r.int32(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 2)) { this.keyConfig = r.string(); }
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 2)) { this.data = r.bytes(); }
+          break;
+        }
+        case 4: {
+          if (r.expect(4, wt, 2)) { this.signature = r.bytes(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): VerifySignatureRequest | null {
+    const r = Reader.of(data);
+    const m = new VerifySignatureRequest().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// A malformed signature is not an error: it is simply not valid.
+export class VerifySignatureResponse {
+  valid: bool = false;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.valid) { w.tag(1, 0); w.bool(this.valid); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 0)) { this.valid = r.bool(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): VerifySignatureResponse | null {
+    const r = Reader.of(data);
+    const m = new VerifySignatureResponse().mergeFrom(r);
     return r.error === null ? m : null;
   }
 }
