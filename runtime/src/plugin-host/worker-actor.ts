@@ -90,11 +90,12 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
 
   protected override async init(): Promise<void> {
     const workerData: WorkerData = { progress: this.#progress.buffer as SharedArrayBuffer, epoch: this.#epoch, kvPath: this.#hooks.kvPath };
-    const thread = new Worker(workerUrl, { workerData, execArgv: [], resourceLimits: { maxOldGenerationSizeMb: workerHeapMb }, stdout: true, stderr: true });
+    // No TypeScript loader: the worker is plain JavaScript. Extism imports
+    // node:wasi, whose experimental warning would print once per thread;
+    // plugins never get WASI.
+    const execArgv = ["--disable-warning=ExperimentalWarning"];
+    const thread = new Worker(workerUrl, { workerData, execArgv, resourceLimits: { maxOldGenerationSizeMb: workerHeapMb } });
     this.#thread = thread;
-    // Extism's import of node:wasi prints an experimental warning per thread; plugins never use WASI.
-    thread.stdout.resume();
-    thread.stderr.resume();
     await new Promise<void>((resolve, reject) => {
       this.#booting = { resolve, reject };
       thread.on("message", (message: FromWorker) => this.#received(message));
