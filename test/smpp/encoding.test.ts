@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import smpp from "smpp";
-import { decodeGsm7, encodeGsm7, fitsGsm7 } from "../../runtime/src/drivers/smpp/gsm7.js";
+import { decodeGsm7, encodeGsm7, encodeGsm7Text, fitsGsm7 } from "../../runtime/src/drivers/smpp/gsm7.js";
 import { chooseAlphabet, encodeText, type EncodingOptions } from "../../runtime/src/drivers/smpp/sms-encoding.js";
 
 const options: EncodingOptions = { alphabet: "gsm7", gsmDataCoding: 0, longMessage: "udh", udhReference: 8, maxParts: 255 };
@@ -22,6 +22,13 @@ describe("GSM 03.38", () => {
     assert.equal(decodeGsm7(encodeGsm7([..."Hello {world} ~ €5 ^_^ |\\"])), "Hello {world} ~ €5 ^_^ |\\");
     assert.equal(fitsGsm7("Ça coûte 5€"), false, "û is not in GSM 03.38");
     assert.ok(fitsGsm7("Äpfel für 5€ [ok]"));
+  });
+
+  test("the one-pass encoder agrees with the per-character one and refuses what is not GSM", () => {
+    for (const text of ["", "plain ascii 123", "Grüße {ok} [x] ~ | \\ ^ € \f", "ΔΦΓΛΩΠΨΣΘΞ @£$¥ èéùìò", "@".repeat(200)]) {
+      assert.deepEqual(encodeGsm7Text(text), encodeGsm7([...text]), JSON.stringify(text));
+    }
+    for (const text of ["`backtick`", "ĉ", "😀", "日本", "\u0394\u0400"]) assert.equal(encodeGsm7Text(text), undefined, text);
   });
 
   test("alphabet choice: GSM when it fits, else UCS2; latin1 when the carrier prefers it", () => {

@@ -30,6 +30,34 @@ for (let i = 0; i < basic.length; i++) if (i !== gsmEscape) encodeBasic.set(basi
 const encodeExtension = new Map(extension);
 const decodeExtension = new Map(extension.map(([char, code]) => [code, char]));
 
+// By UTF-16 code unit: the septet, 0x100 | code for the extension table, -1 for neither. Every GSM character is below 0x400 but €.
+const byCodeUnit = new Int16Array(0x400).fill(-1);
+for (const [char, code] of encodeBasic) byCodeUnit[char.charCodeAt(0)] = code;
+for (const [char, code] of encodeExtension) if (char.charCodeAt(0) < 0x400) byCodeUnit[char.charCodeAt(0)] = 0x100 | code;
+const euro = 0x20ac;
+
+/**
+ * The fast path for the common case: encodes a whole text in one pass, or
+ * returns undefined as soon as a character is not in GSM 03.38. The length
+ * of the result is the text's length in septets.
+ */
+export function encodeGsm7Text(text: string): Buffer | undefined {
+  const out = Buffer.allocUnsafe(text.length * 2);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    const value = unit < 0x400 ? byCodeUnit[unit]! : unit === euro ? 0x100 | encodeExtension.get("€")! : -1;
+    if (value < 0) return undefined;
+    if (value & 0x100) {
+      out[n++] = gsmEscape;
+      out[n++] = value & 0xff;
+    } else {
+      out[n++] = value;
+    }
+  }
+  return out.subarray(0, n);
+}
+
 /** Septets one character takes (1, or 2 from the extension table), or 0 if it is not in GSM 03.38. */
 export function gsmSeptets(char: string): 0 | 1 | 2 {
   if (encodeBasic.has(char)) return 1;

@@ -1,5 +1,5 @@
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
-import { encodeGsm7, fitsGsm7, gsmSeptets } from "./gsm7.js";
+import { encodeGsm7, encodeGsm7Text, fitsGsm7, gsmSeptets } from "./gsm7.js";
 
 /** What a carrier is sent when the text allows it; anything else goes as UCS2. */
 export type Alphabet = "gsm7" | "latin1" | "ucs2";
@@ -93,6 +93,11 @@ function udh(reference: number, bits: 8 | 16, total: number, seq: number): Buffe
  * `maxParts` parts.
  */
 export function encodeText(text: string, options: EncodingOptions, nextReference: () => number): EncodedText {
+  if (options.alphabet === "gsm7") {
+    // Most texts: GSM and short. One pass, no splitting.
+    const septets = encodeGsm7Text(text);
+    if (septets && septets.length <= singleCapacity.gsm7) return { alphabet: "gsm7", dataCoding: options.gsmDataCoding, parts: [{ shortMessage: septets, esmClass: 0, tlvs: {} }] };
+  }
   const alphabet = chooseAlphabet(text, options.alphabet);
   const dataCoding = alphabet === "gsm7" ? options.gsmDataCoding : dataCodings[alphabet];
   const chars = [...text];
