@@ -2,7 +2,7 @@
 // inside a real .wasm, checked against Node's own implementations on the
 // same inputs, Unicode and edge cases included.
 import assert from "node:assert/strict";
-import { createHash, createHmac, generateKeyPairSync, sign } from "node:crypto";
+import { createHash, createHmac, generateKeyPairSync, sign, verify } from "node:crypto";
 import { before, describe, test } from "node:test";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import {
@@ -21,8 +21,11 @@ import {
   LogRequestSchema,
   MetricKind,
   MetricRequestSchema,
+  SignatureAlgorithm,
   SignRs256RequestSchema,
   SignRs256ResponseSchema,
+  VerifySignatureRequestSchema,
+  VerifySignatureResponseSchema,
 } from "@hermes/runtime/gen/hermes/plugin/v1/host_pb";
 import { compile } from "../builder/compile.js";
 import { Guest, type GuestResult, type HostServices } from "../builder/guest.js";
@@ -33,6 +36,7 @@ const empty = new Uint8Array(0);
 const samples = ["", "a", "ab", "abc", "hello world", "héllo 世界", "😀 𝄞", "a+b=c&d/e?f#g", "~!*'();:@&=+$,/?#[]", "\u0000\t\n\"\\", "%zz%4", "x".repeat(1000)];
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
 const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
 
 const seen: Record<string, unknown[]> = { log: [], metric: [] };
 const store = new Map<string, Uint8Array>();
@@ -78,6 +82,11 @@ const services: HostServices = {
   hermes_crypto_sign_rs256: (req) => {
     const { data } = fromBinary(SignRs256RequestSchema, req);
     return toBinary(SignRs256ResponseSchema, create(SignRs256ResponseSchema, { signature: sign("sha256", data, pem) }));
+  },
+  hermes_crypto_verify: (req) => {
+    const { algorithm, keyConfig, data, signature } = fromBinary(VerifySignatureRequestSchema, req);
+    assert.deepEqual([algorithm, keyConfig], [SignatureAlgorithm.ECDSA_P256_SHA256, "publicKey"]);
+    return toBinary(VerifySignatureResponseSchema, create(VerifySignatureResponseSchema, { valid: verify("sha256", data, ec.publicKey, signature) }));
   },
 };
 
@@ -198,6 +207,14 @@ describe("host services", () => {
     assert.deepEqual([log.level, log.message, log.fields], [LogLevel.INFO, `hello ${arg}`, { k: "v" }]);
     const metric = seen.metric.at(-1) as { name: string; kind: MetricKind; value: number };
     assert.deepEqual([metric.name, metric.kind, metric.value], ["sent_total", MetricKind.COUNTER, 2]);
+  });
+
+  test("crypto.verify passes the signature and reads the verdict", () => {
+    const signature = sign("sha256", utf8.encode("payload"), ec.privateKey);
+    assert.equal(okText(16, signature), "valid");
+    const tampered = Uint8Array.from(signature);
+    tampered[tampered.length - 1] ^= 1;
+    assert.equal(okText(16, tampered), "invalid");
   });
 
   test("a failing host service fails the call with the host's text", () => {

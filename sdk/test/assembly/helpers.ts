@@ -6,7 +6,7 @@ import { base64, base64url, fromBase64, fromHex, fromUtf8, hex, utf8 } from "@he
 import { Form, formEncode, parseFormFields, percentDecode, percentEncode, urlQuery, urlWithoutQuery } from "@hermes/sdk/assembly/url";
 import { JsonParser, JsonWriter, jsonString } from "@hermes/sdk/assembly/json";
 import { configGet, crypto, kv, log, metrics, nowMs } from "@hermes/sdk/assembly/host";
-import { HashAlgorithm } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/host_pb";
+import { HashAlgorithm, SignatureAlgorithm } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/host_pb";
 
 function text(s: string): i32 {
   outputBytes(utf8(s));
@@ -112,6 +112,9 @@ export function run(): i32 {
       kv.get("denied");
       return text("unreachable");
     }
+    case 16:
+      // The argument is a signature over "payload".
+      return text(crypto.verify(SignatureAlgorithm.ECDSA_P256_SHA256, "publicKey", utf8("payload"), arg) ? "valid" : "invalid");
     default:
       return fail("unknown op " + op.toString());
   }
