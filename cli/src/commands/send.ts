@@ -32,7 +32,7 @@ export default class Send extends GatewayCommand<typeof Send> {
     "idempotency-key": Flags.string({ char: "k", description: "Retries with the same key return the first message instead of sending again." }),
     priority: Flags.integer({ min: 0, max: 9, description: "Higher is sent first within a route (0-9)." }),
     wait: Flags.boolean({ char: "w", description: "Wait until the message is delivered, failed, expired or rejected." }),
-    timeout: Flags.integer({ min: 1, default: 120, description: "Seconds --wait waits before giving up (exit 11).", dependsOn: ["wait"] }),
+    timeout: Flags.integer({ min: 1, default: 120, description: "Seconds --wait waits before giving up (exit 11)." }),
   };
 
   public async run(): Promise<unknown> {

@@ -17,5 +17,7 @@ export async function renderTable<R extends Record<string, unknown>>(rows: R[], 
     headerOptions: { bold: true, formatter: (h: string) => h },
     borderStyle: "headers-only-with-underline",
     overflow: "wrap",
+    // Wide detail columns wrap within the terminal (or 120 columns when piped).
+    maxWidth: process.stdout.columns || 120,
   });
 }
