@@ -120,6 +120,25 @@ describe("SMPP sessions against the SMSC simulator", () => {
     }
   });
 
+  test("temporary errors are resubmitted a limited number of times, then fail retryably; ESME_RMSGQFUL counts as throttling", async () => {
+    smsc.configure({ failures: [{ destination: "^447700901500$", status: 0x08 }, { destination: "^447700901501$", status: 0x14 }] });
+    const carrier = await startCarrier({ ...base(smsc.port), temporaryRetries: 2, temporaryRetryDelayMs: 5, maxThrottleRetries: 1, throttlePauseMs: 20 });
+    try {
+      const [temporary, queueFull] = await sendAll(carrier.adapter, [sms("+447700901500", "sys err"), sms("+447700901501", "queue full")]);
+      assert.equal(smsc.received.filter((r) => r.destination === "447700901500").length, 3, "first try and two resubmits");
+      assert.equal(temporary!.kind === "failed" && temporary.error.code, ErrorCode.PROVIDER_UNAVAILABLE);
+      assert.equal(temporary!.kind === "failed" && temporary.error.retryable, true);
+      assert.equal(temporary!.kind === "failed" && temporary.error.providerCode, "0x00000008");
+      assert.equal(smsc.received.filter((r) => r.destination === "447700901501").length, 2);
+      assert.equal(queueFull!.kind === "failed" && queueFull.error.code, ErrorCode.THROTTLED);
+      assert.equal(queueFull!.kind === "failed" && queueFull.error.retryAfterMs, 20);
+      assert.ok(carrier.adapter.bucket.throttles > 0);
+    } finally {
+      smsc.configure({ failures: [] });
+      await carrier.close();
+    }
+  });
+
   test("ESME_RTHROTTLED backs the token bucket off, then every message gets through", async () => {
     smsc.configure({ throttleRate: 20 });
     const carrier = await startCarrier({ ...base(smsc.port), window: 10, throttlePauseMs: 100, maxThrottleRetries: 50 });
