@@ -122,7 +122,7 @@ export default async function sdkIo(): Promise<Record<string, number>> {
   const request = toBinary(PrepareSendRequestSchema, samplePrepareSendRequest);
   const input = Uint8Array.from([messageTypes.indexOf(PrepareSendRequestSchema), ...request]);
   if (!Buffer.from(codec.call("roundtrip", input)).equals(request)) throw new Error("the guest does not re-encode the request byte for byte");
-  const codecCalls = 20_000;
+  const codecCalls = 5_000;
   const guestTimes: number[] = [];
   const esTimes: number[] = [];
   for (let round = 0; round < rounds; round++) {
