@@ -152,6 +152,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
         onClose: (error) => {
           this.#carrier.counters.connectionsLost++;
           this.#rejectControl(new HermesError(ErrorCode.CONNECTION_LOST, "connection closed"));
+          this.#drained?.(); // a stop waiting for answers will get none now
           this.exit(new HermesError(ErrorCode.CONNECTION_LOST, `connection to ${config.host}:${config.port} lost${error ? `: ${error.message}` : ""}`));
         },
       },
