@@ -22,6 +22,8 @@ export interface TemplateGateway {
   /** Waits until the message is SUBMITTED; resolves with its provider message id. */
   submitted(id: string): Promise<string>;
   terminal(id: string): Promise<DeliveryEvent[]>;
+  /** Waits until an event of the message satisfies `found`; resolves with the history up to it. */
+  until(id: string, found: (event: DeliveryEvent) => boolean): Promise<DeliveryEvent[]>;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,24 @@ export async function startTemplateGateway(options: {
       throw new Error(`message ${id} was not SUBMITTED in time`);
     },
     terminal: (id) => untilTerminal(messages, id),
+    async until(id, found) {
+      const seen: DeliveryEvent[] = [];
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 10_000);
+      try {
+        for await (const { event } of messages.watchEvents({ messageIds: [id], replay: true }, { signal: abort.signal })) {
+          if (!event) continue;
+          seen.push(event);
+          if (found(event)) return seen;
+        }
+      } catch (reason) {
+        if (!abort.signal.aborted) throw reason;
+      } finally {
+        clearTimeout(timer);
+        abort.abort();
+      }
+      throw new Error(`message ${id}: no such event in 10 s; events: ${seen.map((e) => `${e.kind}/${MessageStatus[e.status]}`).join(" -> ")}`);
+    },
     close: () => gw.close(),
   };
 }
