@@ -203,6 +203,17 @@ describe("wasm routes through a real gateway", () => {
     assert.equal(await versionOf(slow!.id), from, "handle_response went to the version that prepared the send");
   });
 
+  test("a route naming a plugin with no active version fails to start with CONFIG_INVALID", async () => {
+    // The gateway binds its plugin registry as the source (test/plugin-registry covers published plugins).
+    const route = { ...wasmRoute("unpublished", v1, providerUrl), config: { plugin: "nope", config: { api_key: "k", base_url: providerUrl }, allowHttp: true } };
+    await assert.rejects(startTestGateway({ routes: [route] }), (error: HermesError) => {
+      assert.equal(error.code, ErrorCode.CONFIG_INVALID);
+      assert.equal(error.field, "config.plugin");
+      assert.match(error.message, /plugin "nope" has no active version/);
+      return true;
+    });
+  });
+
   async function waitForStatus(id: string, status: MessageStatus) {
     const { messages } = clients(gw.gateway.url);
     for (let i = 0; i < 250; i++) {

@@ -81,6 +81,9 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
     this.#logs = new PluginLogForwarder(ctx.log);
     const bytes = await this.#initialBytes();
     const module = await this.#check(await compilePlugin(bytes, this.#host.policy));
+    if (this.#config.plugin && module.manifest.name !== this.#config.plugin) {
+      throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the active version of "${this.#config.plugin}" is a module named "${module.manifest.name}"`, { retryable: false });
+    }
     this.#pool = new PluginPool({
       name: `plugins:${ctx.route}`,
       size: this.#config.workers,
