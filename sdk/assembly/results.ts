@@ -1,7 +1,7 @@
 // Small builders for what hooks return: send results, HTTP requests, and
 // the usual mapping of a provider's HTTP status to a Hermes error.
 import { Error$, ErrorCode } from "./gen/hermes/v1/error_pb";
-import { ConfigProblem, ConfigureResponse, HttpHeader, HttpRequest, HttpResponse, SendResult } from "./gen/hermes/plugin/v1/plugin_pb";
+import { HttpHeader, HttpRequest, HttpResponse, ParseWebhookResponse, SendResult } from "./gen/hermes/plugin/v1/plugin_pb";
 import { DeliveryEvent, DeliveryEventKind, MessageStatus } from "./gen/hermes/v1/message_pb";
 import { utf8 } from "./encoding";
 
@@ -86,20 +86,6 @@ export function withBody(r: HttpRequest, contentType: string, body: string): Htt
   return withHeader(r, "Content-Type", contentType);
 }
 
-/** A configure answer listing each of `required` that `config` lacks or leaves empty. */
-export function requireConfig(config: Map<string, string>, required: Array<string>): ConfigureResponse {
-  const response = new ConfigureResponse();
-  for (let i = 0; i < required.length; i++) {
-    const name = unchecked(required[i]);
-    if (config.has(name) && config.get(name).length > 0) continue;
-    const problem = new ConfigProblem();
-    problem.field = name;
-    problem.reason = "required";
-    response.problems.push(problem);
-  }
-  return response;
-}
-
 /** A webhook event saying the message the provider knows as `providerMessageId` reached `status`. */
 export function statusEvent(providerMessageId: string, status: MessageStatus): DeliveryEvent {
   const event = new DeliveryEvent();
@@ -107,4 +93,12 @@ export function statusEvent(providerMessageId: string, status: MessageStatus): D
   event.status = status;
   event.providerMessageId = providerMessageId;
   return event;
+}
+
+/** A webhook reply refusing the callback: `status` (400 malformed, 401/403 bad signature) and why. */
+export function refuseWebhook(status: u32, reason: string): ParseWebhookResponse {
+  const reply = new ParseWebhookResponse();
+  reply.replyStatus = status;
+  reply.error = reason;
+  return reply;
 }

@@ -45,6 +45,7 @@ test("the manifest is embedded", () => {
   assert.equal(built.manifest.name, "example-sms");
   assert.deepEqual(built.manifest.capabilities, [Capability.HTTP, Capability.WEBHOOK]);
   assert.deepEqual(built.manifest.configSchema.map((f) => [f.name, f.required, f.secret]), [["apiKey", true, true], ["baseUrl", false, false]]);
+  assert.equal(built.manifest.configSchema[1].defaultValue, "https://api.example.com");
 });
 
 test("configure lists missing settings", () => {

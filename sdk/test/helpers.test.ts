@@ -119,6 +119,11 @@ describe("encodings", () => {
     for (const bad of ["a", "ab=c", "a===", "ab$d", "abc=="]) assert.equal(run(2, bad).ok, false, bad);
   });
 
+  test("constantTimeEqual compares contents and lengths", () => {
+    const cases: Array<[string, string]> = [["", "equal"], ["abc|abc", "equal"], ["abc|abd", "different"], ["abc|ab", "different"], ["|x", "different"]];
+    for (const [arg, expected] of cases) assert.equal(okText(17, arg.includes("|") ? arg : `${arg}|${arg}`), expected, arg);
+  });
+
   test("hex matches Buffer, decodes either case, refuses non-hex", () => {
     for (const b of byteSamples) {
       assert.equal(okText(3, b), Buffer.from(b).toString("hex"));

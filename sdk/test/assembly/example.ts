@@ -1,10 +1,11 @@
 // The example plugin of docs/plugin-sdk.md, compiled and driven by
 // sdk/test/example-plugin.test.ts: an SMS provider with a JSON API.
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigureRequest, ConfigureResponse, ErrorCode,
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode,
   HandleResponseRequest, HandleResponseResponse, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
-  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, failed, failedFromHttp, fromUtf8, log,
-  parseForm, parseJson, register, request, requireConfig, statusEvent, submitted, withBody, withHeader,
+  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, configField, failed, failedFromHttp,
+  fromUtf8, log, parseForm, parseJson, refuseWebhook, register, request, requireConfig, setting, statusEvent,
+  submitted, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -18,15 +19,10 @@ class ExampleSms extends Plugin {
     m.channels = [Channel.SMS];
     m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
     m.allowedHosts = ["api.example.com"];
-    const apiKey = new ConfigField();
-    apiKey.name = "apiKey";
-    apiKey.required = true;
-    apiKey.secret = true;
-    const baseUrl = new ConfigField();
-    baseUrl.name = "baseUrl";
-    baseUrl.description = "the provider's API root (its sandbox, a local mock)";
-    baseUrl.defaultValue = "https://api.example.com";
-    m.configSchema = [apiKey, baseUrl];
+    m.configSchema = [
+      configField("apiKey", "API key", true, true),
+      configField("baseUrl", "the provider's API root (its sandbox, a local mock)", false, false, "https://api.example.com"),
+    ];
     return m;
   }
 
@@ -46,8 +42,7 @@ class ExampleSms extends Plugin {
       .key("text").string(message.content !== null ? message.content!.text : "")
       .key("reference").string(message.id)
       .endObject();
-    const base = req.config.has("baseUrl") ? req.config.get("baseUrl") : "https://api.example.com";
-    const http = request("POST", base + "/v1/messages");
+    const http = request("POST", setting(req.config, "baseUrl", "https://api.example.com") + "/v1/messages");
     withHeader(http, "Authorization", "Bearer " + req.config.get("apiKey"));
     withBody(http, "application/json", body.toString());
     return new PrepareSendResponse().setHttp(http);
@@ -67,15 +62,11 @@ class ExampleSms extends Plugin {
   }
 
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
-    const reply = new ParseWebhookResponse();
     const form = parseForm(fromUtf8(req.request!.body));
-    if (!form.has("id") || !form.has("status")) {
-      reply.replyStatus = 400;
-      reply.error = "expected id and status";
-      return reply;
-    }
-    const status = form.get("status");
-    reply.events.push(statusEvent(form.get("id"), status == "delivered" ? MessageStatus.DELIVERED : MessageStatus.FAILED));
+    if (!form.has("id") || !form.has("status")) return refuseWebhook(400, "expected id and status");
+    const reply = new ParseWebhookResponse();
+    const status = form.get("status") == "delivered" ? MessageStatus.DELIVERED : MessageStatus.FAILED;
+    reply.events.push(statusEvent(form.get("id"), status));
     reply.replyStatus = 200;
     return reply;
   }

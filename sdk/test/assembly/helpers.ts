@@ -2,7 +2,7 @@
 // one-byte operation then its UTF-8 argument; output is the result, or the
 // error text with return value 1.
 import { endCall, inputBytes, outputBytes, writeError } from "@hermes/sdk/assembly/abi/io";
-import { base64, base64url, fromBase64, fromHex, fromUtf8, hex, utf8 } from "@hermes/sdk/assembly/encoding";
+import { base64, base64url, constantTimeEqual, fromBase64, fromHex, fromUtf8, hex, utf8 } from "@hermes/sdk/assembly/encoding";
 import { Form, formEncode, parseFormFields, percentDecode, percentEncode, urlQuery, urlWithoutQuery } from "@hermes/sdk/assembly/url";
 import { JsonParser, JsonWriter, jsonString } from "@hermes/sdk/assembly/json";
 import { configGet, crypto, kv, log, metrics, nowMs } from "@hermes/sdk/assembly/host";
@@ -115,6 +115,11 @@ export function run(): i32 {
     case 16:
       // The argument is a signature over "payload".
       return text(crypto.verify(SignatureAlgorithm.ECDSA_P256_SHA256, "publicKey", utf8("payload"), arg) ? "valid" : "invalid");
+    case 17: {
+      // "a|b": whether the two halves are equal.
+      const bar = s.indexOf("|");
+      return text(constantTimeEqual(utf8(s.substring(0, bar)), utf8(s.substring(bar + 1))) ? "equal" : "different");
+    }
     default:
       return fail("unknown op " + op.toString());
   }

@@ -1,0 +1,39 @@
+// Route configuration helpers: declaring settings in the manifest, reading
+// them with defaults, and reporting what is wrong with them.
+import { ConfigField, ConfigProblem, ConfigureResponse } from "./gen/hermes/plugin/v1/plugin_pb";
+
+/** A manifest entry describing one setting (`secret` ones are never logged or returned by the API). */
+export function configField(name: string, description: string, required: bool = false, secret: bool = false, defaultValue: string = ""): ConfigField {
+  const field = new ConfigField();
+  field.name = name;
+  field.description = description;
+  field.required = required;
+  field.secret = secret;
+  field.defaultValue = defaultValue;
+  return field;
+}
+
+/** The setting `name`, or `fallback` when it is unset or empty. */
+export function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
+  if (!config.has(name)) return fallback;
+  const value = config.get(name);
+  return value.length > 0 ? value : fallback;
+}
+
+/** One thing wrong with a configuration. */
+export function configProblem(field: string, reason: string): ConfigProblem {
+  const problem = new ConfigProblem();
+  problem.field = field;
+  problem.reason = reason;
+  return problem;
+}
+
+/** A configure answer listing each of `required` that `config` lacks or leaves empty. */
+export function requireConfig(config: Map<string, string>, required: Array<string>): ConfigureResponse {
+  const response = new ConfigureResponse();
+  for (let i = 0; i < required.length; i++) {
+    const name = unchecked(required[i]);
+    if (setting(config, name).length == 0) response.problems.push(configProblem(name, "required"));
+  }
+  return response;
+}
