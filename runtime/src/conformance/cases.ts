@@ -45,6 +45,12 @@ export interface SendCase {
   /** Overrides of the kit's config for this case. */
   readonly config?: Readonly<Record<string, string>>;
   readonly attempt?: number;
+  /**
+   * The tenant the case runs as, which scopes the plugin's KV store. Each
+   * case has its own by default; cases naming the same tenant share what
+   * they store (e.g. a cached OAuth token), in the order they are listed.
+   */
+  readonly tenant?: string;
   /** One recorded answer per HTTP step, in order. */
   readonly responses: readonly RecordedResponse[];
   /** Expectations of the request of each step, in order (optional). */
