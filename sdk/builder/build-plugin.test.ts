@@ -49,6 +49,8 @@ test("buildPlugin embeds the manifest describe returns, and the plugin answers c
 test("buildPlugin names what is wrong with a module that is not a plugin", async () => {
   const vectors = new URL("../test/assembly/vectors.ts", import.meta.url).pathname;
   await assert.rejects(buildPlugin({ entry: vectors, optimizeLevel: 0 }), /does not export describe, configure, .*add `export \* from "@hermes\/sdk\/exports";`/);
+  const random = new URL("../test/assembly/uses-random.ts", import.meta.url).pathname;
+  await assert.rejects(buildPlugin({ entry: random, optimizeLevel: 0 }), /uses-random\.ts imports env\.seed, which no Hermes host provides/);
   const broken = new URL("../test/assembly/broken.ts", import.meta.url).pathname;
   await assert.rejects(buildPlugin({ entry: broken, optimizeLevel: 0 }), /asc could not compile .*broken\.ts:[\s\S]*TS2322/);
 });

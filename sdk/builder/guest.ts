@@ -25,6 +25,16 @@ export const hostServiceNames = [
 ] as const;
 export type HostServiceName = (typeof hostServiceNames)[number];
 
+/** Every function a Hermes host provides, all in the `extism:host/user` module. */
+export const abiImportModule = "extism:host/user";
+export const abiImportNames: ReadonlySet<string> = new Set([
+  "hermes_input_length",
+  "hermes_input_read",
+  "hermes_output_write",
+  "hermes_result_read",
+  ...hostServiceNames,
+]);
+
 export type GuestResult =
   | { ok: true; output: Uint8Array }
   /** `trapped`: the instance trapped (its abort text, if any, is `error`). */

@@ -6,11 +6,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DescribeResponseSchema, ManifestSchema, type Manifest } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
 import { compile, type CompileOptions } from "./compile.js";
-import { Guest } from "./guest.js";
+import { abiImportModule, abiImportNames, Guest } from "./guest.js";
 import { readCustomSections, withCustomSection } from "./wasm-sections.js";
 import { wasm as engine } from "./wasm-api.js";
 
-export { Guest, hostServiceNames, type GuestResult, type HostService, type HostServices } from "./guest.js";
+export { abiImportModule, abiImportNames, Guest, hostServiceNames, type GuestResult, type HostService, type HostServices } from "./guest.js";
 export { readCustomSections, withCustomSection } from "./wasm-sections.js";
 export { sdkAscFlags } from "./compile.js";
 
@@ -39,6 +39,14 @@ export async function buildPlugin(options: BuildOptions): Promise<BuiltPlugin> {
   const missing = abiExports.filter((name) => !exported.has(name));
   if (missing.length > 0) {
     throw new Error(`${options.entry} does not export ${missing.join(", ")}: add \`export * from "@hermes/sdk/exports";\` to it`);
+  }
+  const foreign = engine.Module.imports(module).filter((i) => i.module !== abiImportModule || !abiImportNames.has(i.name));
+  if (foreign.length > 0) {
+    const names = foreign.map((i) => `${i.module}.${i.name}`).join(", ");
+    throw new Error(
+      `${options.entry} imports ${names}, which no Hermes host provides ` +
+        "(Math.random needs env.seed and Date.now env.Date.now: use nowMs() for the time)",
+    );
   }
   const guest = await Guest.load(module);
   const described = guest.call("describe");

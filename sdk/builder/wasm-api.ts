@@ -22,7 +22,11 @@ type Imports = Record<string, Record<string, unknown>>;
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: Imports): Promise<WasmInstance>;
-  readonly Module: { new (bytes: Uint8Array): WasmModule; exports(module: WasmModule): Array<{ name: string; kind: string }> };
+  readonly Module: {
+    new (bytes: Uint8Array): WasmModule;
+    exports(module: WasmModule): Array<{ name: string; kind: string }>;
+    imports(module: WasmModule): Array<{ module: string; name: string; kind: string }>;
+  };
 }
 
 export const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
