@@ -172,7 +172,8 @@ async function serveHttp(router: Router, metrics: GatewayMetrics, req: Req, res:
   const path = (req.url ?? "/").split("?")[0];
   try {
     if (req.method === "GET" && path === "/metrics") {
-      const body = await metrics.registry.metrics();
+      // Plugin metrics (hermes_metric) live on the plugin host's registry; the names never clash.
+      const body = (await metrics.registry.metrics()) + (await pluginHost.metrics.registry.metrics());
       reply(res, 200, body, metrics.registry.contentType);
       return;
     }

@@ -81,6 +81,15 @@ describe("wasm routes through a real gateway", () => {
     assert.deepEqual(events.map((e) => e.status).slice(-2), [MessageStatus.SUBMITTED, MessageStatus.DELIVERED]);
   });
 
+  test("plugin metrics are served on the gateway's /metrics with plugin and route labels", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const { message } = await messages.send({ message: sms("log") });
+    await waitForStatus(message!.id, MessageStatus.SUBMITTED);
+    const exposition = await (await fetch(`${gw.gateway.url}/metrics`)).text();
+    assert.match(exposition, /hermes_plugin_sends\{kind="test",plugin="test-sms",route="sms"\} [1-9]/);
+    assert.match(exposition, /hermes_messages_accepted_total/, "the gateway's own metrics are still there");
+  });
+
   test("a multi-step flow makes a second request and submits with the second answer", async () => {
     const { messages } = clients(gw.gateway.url);
     const { message } = await messages.send({ message: sms("two steps") });
