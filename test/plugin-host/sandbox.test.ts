@@ -138,6 +138,18 @@ describe("host services with capabilities", () => {
   });
 });
 
+describe("input limits", () => {
+  test("an input above the plugin's I/O limit fails before it reaches the worker, for good", async () => {
+    const plugin = await loaded(testManifest({ version: "1.2.0", limits: { maxIoBytes: 1000 } }));
+    try {
+      await assert.rejects(plugin.send("x".repeat(2000)), pluginFailure(/input to test-sms@1\.2\.0 prepare_send is \d+ bytes, above its 1000-byte limit/, false));
+      assert.equal((await plugin.send("small")).action.case, "http");
+    } finally {
+      await plugin.pool.stop();
+    }
+  });
+});
+
 describe("loading plugins", () => {
   const reject = (pattern: RegExp) => (error: HermesError) => {
     assert.equal(error.code, ErrorCode.PLUGIN_REJECTED);
