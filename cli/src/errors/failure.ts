@@ -67,7 +67,7 @@ const connectionHints = [
 
 const signatureHints = [
   "sign the plugin with `hermes plugin sign --key <secret key>` after its last change",
-  "make the signer's public key trusted: `hermes keys trust <public key>` (gateway) or `--trust <public key>` (verify)",
+  "make the signer's public key trusted: `hermes keys trust <public key>` (gateway) or `--key <public key>` (plugin verify)",
 ];
 
 const tokenHint = "pass --token <key>, set HERMES_TOKEN, or add \"token\" to a profile in ~/.config/hermes/config.json";

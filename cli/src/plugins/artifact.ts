@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { ExitCode } from "../errors/exit-codes.js";
+import { Failure } from "../errors/failure.js";
+
+/** A .wasm file as read from disk, checked to be a WebAssembly module. */
+export function readWasm(path: string): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(path));
+  if (bytes.length < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new Failure(ExitCode.Usage, `${path} is not a WebAssembly module (no \\0asm header)`, { reason: "not_wasm", hints: ["build one with `hermes plugin build`"] });
+  }
+  return bytes;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function kib(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** The WebAssembly JS API's module reflection; the repository's TS lib (no DOM) does not declare it. */
+interface WasmReflection {
+  compile(bytes: Uint8Array): Promise<object>;
+  readonly Module: {
+    exports(module: object): Array<{ name: string; kind: string }>;
+    imports(module: object): Array<{ module: string; name: string; kind: string }>;
+  };
+}
+
+/** What the module exports and imports, read by compiling it (nothing runs). */
+export async function moduleInterface(bytes: Uint8Array): Promise<{ exports: string[]; imports: string[] }> {
+  const api = (globalThis as unknown as { WebAssembly: WasmReflection }).WebAssembly;
+  const module = await api.compile(bytes);
+  return {
+    exports: api.Module.exports(module).map((e) => `${e.name} (${e.kind})`),
+    imports: api.Module.imports(module).map((i) => `${i.module}.${i.name}`),
+  };
+}
