@@ -1,0 +1,222 @@
+// infobip-sms: SMS through Infobip (POST /sms/2/text/advanced, "App" API key
+// auth) and its delivery reports, posted to the notifyUrl each message names.
+// Infobip does not sign notifyUrl callbacks, so the template authenticates
+// them with a secret token it puts in that URL (compared in constant time).
+import {
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
+  DeliveryEvent, DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest,
+  HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, failed, failedFromHttp, formEncode, fromUtf8, parseForm, parseJson,
+  register, request, submitted, urlQuery, utf8, withBody, withHeader,
+} from "@hermes/sdk";
+export * from "@hermes/sdk/exports";
+
+function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
+  const f = new ConfigField();
+  f.name = name;
+  f.description = description;
+  f.required = required;
+  f.secret = secret;
+  f.defaultValue = defaultValue;
+  return f;
+}
+
+function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
+  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
+}
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  let diff: u8 = 0;
+  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
+  return diff == 0;
+}
+
+/** The notifyUrl of a message: the configured URL with the callback token added to its query. */
+function notifyUrl(config: Map<string, string>): string {
+  const base = setting(config, "notify_url");
+  return base + (base.includes("?") ? "&" : "?") + "token=" + formEncode(setting(config, "webhook_token"));
+}
+
+/** Status names that blame the destination number. */
+function recipientProblem(name: string): bool {
+  return name.includes("DESTINATION") || name == "EC_UNKNOWN_SUBSCRIBER" || name == "EC_ABSENT_SUBSCRIBER_SM";
+}
+
+/** "{groupName}/{name}: {description}" of an Infobip status or error object. */
+function describe(status: JsonValue | null): string {
+  if (status === null) return "";
+  const name = status!.getString("name");
+  const description = status!.getString("description");
+  return (name !== null ? name! : "") + (description !== null ? ": " + description! : "");
+}
+
+class InfobipSms extends Plugin {
+  manifest(): Manifest {
+    const m = new Manifest();
+    m.name = "infobip-sms";
+    m.version = "1.0.0";
+    m.abiVersion = AbiVersion.V1;
+    m.description = "SMS through Infobip's /sms/2/text/advanced with delivery reports";
+    m.publisher = "hermes";
+    m.channels = [Channel.SMS];
+    m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
+    // Infobip gives every account its own base URL (xxxxx.api.infobip.com).
+    m.allowedHosts = ["*.api.infobip.com", "api.infobip.com"];
+    m.configSchema = [
+      field("base_url", "your Infobip base URL, e.g. https://xxxxx.api.infobip.com", true, false),
+      field("api_key", "Infobip API key (sent as Authorization: App <key>)", true, true),
+      field("from", "sender: a number or alphanumeric sender id", true, false),
+      field("notify_url", "this route's webhook as Infobip reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
+      field("webhook_token", "a long random secret added to notify_url; reports without it are refused", true, true),
+    ];
+    return m;
+  }
+
+  configure(req: ConfigureRequest): ConfigureResponse {
+    const response = new ConfigureResponse();
+    const required = ["base_url", "api_key", "from", "notify_url", "webhook_token"];
+    for (let i = 0; i < required.length; i++) {
+      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(problem(unchecked(required[i]), "is required"));
+    }
+    const base = setting(req.config, "base_url");
+    if (base.length > 0 && !base.startsWith("https://") && !base.startsWith("http://")) response.problems.push(problem("base_url", "must be an absolute https URL"));
+    const notify = setting(req.config, "notify_url");
+    if (notify.length > 0 && !notify.startsWith("https://") && !notify.startsWith("http://")) response.problems.push(problem("notify_url", "must be an absolute https URL"));
+    const token = setting(req.config, "webhook_token");
+    if (token.length > 0 && token.length < 16) response.problems.push(problem("webhook_token", "must be at least 16 characters"));
+    return response;
+  }
+
+  prepareSend(req: PrepareSendRequest): PrepareSendResponse {
+    const config = req.config;
+    const message = req.message;
+    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.PHONE) {
+      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Infobip SMS needs a phone number recipient"));
+    }
+    const text = message.content !== null ? message.content!.text : "";
+    if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
+    const to = message.to!.phone.startsWith("+") ? message.to!.phone.substring(1) : message.to!.phone;
+    const from = message.from !== null && message.from!.kindCase == Address_KindCase.PHONE ? message.from!.phone : setting(config, "from");
+    const body = new JsonWriter().beginObject().key("messages").beginArray().beginObject()
+      .key("destinations").beginArray().beginObject().key("to").string(to).endObject().endArray()
+      .key("from").string(from)
+      .key("text").string(text)
+      .key("notifyUrl").string(notifyUrl(config))
+      .key("notifyContentType").string("application/json")
+      .key("callbackData").string(message.id)
+      .endObject().endArray().endObject();
+    const http = request("POST", setting(config, "base_url") + "/sms/2/text/advanced");
+    withHeader(http, "Authorization", "App " + setting(config, "api_key"));
+    withHeader(http, "Accept", "application/json");
+    withBody(http, "application/json", body.toString());
+    return new PrepareSendResponse().setHttp(http);
+  }
+
+  handleResponse(req: HandleResponseRequest): HandleResponseResponse {
+    const response = req.response!;
+    const json = parseJson(fromUtf8(response.body));
+    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+      const messages = json !== null ? json!.get("messages") : null;
+      const first = messages !== null ? messages!.at(0) : null;
+      if (first === null) return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Infobip's answer lists no message"));
+      const status = first!.get("status");
+      const group = status !== null ? status!.getString("groupName") : null;
+      const name = status !== null ? status!.getString("name") : null;
+      // A 200 may still carry a per-message rejection (group 5, REJECTED).
+      if (group !== null && group == "REJECTED") {
+        const code = recipientProblem(name !== null ? name! : "") ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
+        return new HandleResponseResponse().setResult(failed(code, "Infobip rejected the message: " + describe(status), false, name !== null ? name! : "REJECTED"));
+      }
+      const id = first!.getString("messageId");
+      if (id === null || id!.length == 0) return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Infobip accepted the message without a messageId"));
+      const ok = submitted(id!);
+      if (name !== null) ok.detail.set("infobip_status", name!);
+      return new HandleResponseResponse().setResult(ok);
+    }
+    // {"requestError":{"serviceException":{"messageId":"BAD_REQUEST","text":"Bad request"}}}
+    const requestError = json !== null ? json!.get("requestError") : null;
+    const exception = requestError !== null ? requestError!.get("serviceException") : null;
+    const text = exception !== null ? exception!.getString("text") : null;
+    const result = failedFromHttp(response, text !== null ? text! : "");
+    const code = exception !== null ? exception!.getString("messageId") : null;
+    if (code !== null && result.error !== null) result.error!.providerCode = code!;
+    return new HandleResponseResponse().setResult(result);
+  }
+
+  parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
+    const hook = req.request!;
+    const query = parseForm(urlQuery(hook.url));
+    const given = query.has("token") ? query.get("token") : "";
+    if (given.length == 0) return refuse(401, "no token in the callback URL");
+    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuse(403, "the callback token does not match");
+    const json = parseJson(fromUtf8(hook.body));
+    const results = json !== null ? json!.get("results") : null;
+    if (results === null || results!.kind != 4 /* ARRAY */) return refuse(400, "a delivery report needs a results array");
+    const reply = new ParseWebhookResponse();
+    reply.replyStatus = 200;
+    for (let i = 0; i < results!.length; i++) {
+      const event = reportEvent(results!.at(i)!);
+      if (event === null) return refuse(400, "report " + i.toString() + " has no messageId or status");
+      reply.events.push(event!);
+    }
+    return reply;
+  }
+
+  health(req: HealthRequest): HealthResponse {
+    const response = new HealthResponse();
+    response.ok = setting(req.config, "api_key").length > 0 && setting(req.config, "base_url").length > 0;
+    response.detail = response.ok ? "sends through " + setting(req.config, "base_url") : "base_url and api_key are required";
+    return response;
+  }
+}
+
+/**
+ * One delivery report: status.groupName DELIVERED → DELIVERED; UNDELIVERABLE,
+ * REJECTED → FAILED; EXPIRED → EXPIRED; PENDING → progress. The error object
+ * (name, description, permanent) becomes the Hermes error.
+ */
+function reportEvent(report: JsonValue): DeliveryEvent | null {
+  const id = report.getString("messageId");
+  const status = report.get("status");
+  const group = status !== null ? status!.getString("groupName") : null;
+  if (id === null || group === null || id!.length == 0) return null;
+  const name = status!.getString("name");
+  const event = new DeliveryEvent();
+  event.providerMessageId = id!;
+  event.detail.set("infobip_status", name !== null ? name! : group!);
+  const error = report.get("error");
+  const errorName = error !== null ? error!.getString("name") : null;
+  if (group == "DELIVERED") {
+    event.kind = DeliveryEventKind.STATUS;
+    event.status = MessageStatus.DELIVERED;
+  } else if (group == "UNDELIVERABLE" || group == "REJECTED" || group == "EXPIRED") {
+    event.kind = DeliveryEventKind.STATUS;
+    const expired = group == "EXPIRED";
+    event.status = expired ? MessageStatus.EXPIRED : MessageStatus.FAILED;
+    const providerCode = errorName !== null && errorName! != "NO_ERROR" ? errorName! : (name !== null ? name! : group!);
+    const code = expired ? ErrorCode.EXPIRED : recipientProblem(providerCode) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
+    const reason = errorName !== null && errorName! != "NO_ERROR" ? describe(error) : describe(status);
+    const r: SendResult = failed(code, "Infobip: " + reason, false, providerCode);
+    event.error = r.error;
+  } else {
+    event.kind = DeliveryEventKind.PROGRESS;
+  }
+  return event;
+}
+
+function problem(name: string, reason: string): ConfigProblem {
+  const p = new ConfigProblem();
+  p.field = name;
+  p.reason = reason;
+  return p;
+}
+
+function refuse(status: u32, reason: string): ParseWebhookResponse {
+  const reply = new ParseWebhookResponse();
+  reply.replyStatus = status;
+  reply.error = reason;
+  return reply;
+}
+
+register(new InfobipSms());
