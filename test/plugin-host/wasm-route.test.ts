@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { HermesError } from "../../runtime/src/errors/hermes-error.js";
 import { pluginHost } from "../../runtime/src/plugin-host/index.js";
@@ -210,6 +211,25 @@ describe("wasm routes through a real gateway", () => {
     const versionOf = async (id: string) => (await waitForStatus(id, MessageStatus.SUBMITTED)).find((e) => e.status === MessageStatus.SUBMITTED)!.detail.version;
     assert.equal(await versionOf(fresh!.id), "2.1.0");
     assert.equal(await versionOf(slow!.id), from, "handle_response went to the version that prepared the send");
+  });
+
+  test("AdminService health shows the route's plugin version, its health check and the worker pool in the tree", async () => {
+    const { admin } = clients(gw.gateway.url);
+    const current = pluginHost.routes().find((r) => r.route === "sms")!.version;
+    let route;
+    for (let i = 0; i < 100; i++) {
+      route = (await admin.getHealth({})).routes.find((r) => r.name === "sms");
+      if (route?.detail.plugin_health === `v${current}`) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(route?.adapter, "wasm");
+    assert.equal(route?.state, RouteState.UP);
+    assert.equal(route?.detail.plugin, `test-sms@${current}`);
+    assert.equal(route?.detail.plugin_health, `v${current}`);
+    assert.equal(route?.detail.workers, "2");
+    const tree = JSON.stringify((await admin.getHealth({})).supervisionTree);
+    assert.match(tree, /plugins:sms\/worker-0/);
+    assert.match(tree, /plugins:sms\/worker-1/);
   });
 
   test("a route naming a plugin with no active version fails to start with CONFIG_INVALID", async () => {

@@ -200,6 +200,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
       this.#current = await this.#activate(module);
       this.#ctx?.log.info({ from: old.label, to: this.#current.label, sha256: module.sha256, draining: old.inFlight }, "wasm plugin swapped");
       void old.retire().then(() => this.#versions.delete(old.id));
+      void this.#refreshHealth();
     });
     this.#swapping = run.catch(() => {});
     return run;
@@ -307,11 +308,14 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   async #refreshHealth(): Promise<void> {
     const version = this.#current;
     if (!version) return;
+    version.acquire();
     try {
       const health = await version.health();
       this.#health = health.ok ? { state: RouteState.UP, detail: health.detail ? { plugin_health: health.detail } : {} } : { state: RouteState.DEGRADED, reason: `plugin health: ${health.detail || "not ok"}` };
     } catch (reason) {
       this.#health = { state: RouteState.DEGRADED, reason: `plugin health check failed: ${(reason as Error).message}` };
+    } finally {
+      version.release();
     }
   }
 
