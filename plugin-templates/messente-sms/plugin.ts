@@ -1,0 +1,215 @@
+// messente-sms: SMS through Messente's Omnimessage API (POST /v1/omnimessage,
+// HTTP Basic auth with the API username and password) and its delivery
+// reports, posted to the dlr_url each message names. Messente does not sign
+// them, so the template authenticates them with a secret token it puts in
+// that URL (compared in constant time).
+import {
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
+  DeliveryEvent, DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest,
+  HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, base64, failed, failedFromHttp, formEncode, fromUtf8, parseForm,
+  parseJson, register, request, submitted, urlQuery, utf8, withBody, withHeader,
+} from "@hermes/sdk";
+export * from "@hermes/sdk/exports";
+
+const DEFAULT_BASE_URL = "https://api.messente.com";
+
+function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
+  const f = new ConfigField();
+  f.name = name;
+  f.description = description;
+  f.required = required;
+  f.secret = secret;
+  f.defaultValue = defaultValue;
+  return f;
+}
+
+function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
+  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
+}
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
+  if (a.length != b.length) return false;
+  let diff: u8 = 0;
+  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
+  return diff == 0;
+}
+
+/** The dlr_url of a message: the configured URL with the callback token added to its query. */
+function dlrUrl(config: Map<string, string>): string {
+  const base = setting(config, "dlr_url");
+  return base + (base.includes("?") ? "&" : "?") + "token=" + formEncode(setting(config, "webhook_token"));
+}
+
+/** Messente's errors: {"errors":[{"title","detail","code","source"}]}; the first one's detail (and source), and its code. */
+function messenteError(json: JsonValue | null): string[] {
+  const errors = json !== null ? json!.get("errors") : null;
+  const first = errors !== null ? errors!.at(0) : null;
+  if (first === null) return ["", ""];
+  const detail = first!.getString("detail");
+  const title = first!.getString("title");
+  const source = first!.getString("source");
+  const code = first!.get("code");
+  let reason = detail !== null ? detail! : title !== null ? title! : "";
+  if (source !== null && source!.length > 0) reason += " (" + source! + ")";
+  return [reason, code !== null ? code!.text : ""];
+}
+
+class MessenteSms extends Plugin {
+  manifest(): Manifest {
+    const m = new Manifest();
+    m.name = "messente-sms";
+    m.version = "1.0.0";
+    m.abiVersion = AbiVersion.V1;
+    m.description = "SMS through Messente's Omnimessage API with delivery reports";
+    m.publisher = "hermes";
+    m.channels = [Channel.SMS];
+    m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
+    m.allowedHosts = ["api.messente.com"];
+    m.configSchema = [
+      field("username", "Messente API username", true, false),
+      field("password", "Messente API password", true, true),
+      field("sender", "sender name or number (registered with Messente)", true, false),
+      field("dlr_url", "this route's webhook as Messente reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
+      field("webhook_token", "a long random secret added to dlr_url; reports without it are refused", true, true),
+      field("base_url", "API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+    ];
+    return m;
+  }
+
+  configure(req: ConfigureRequest): ConfigureResponse {
+    const response = new ConfigureResponse();
+    const required = ["username", "password", "sender", "dlr_url", "webhook_token"];
+    for (let i = 0; i < required.length; i++) {
+      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(problem(unchecked(required[i]), "is required"));
+    }
+    const dlr = setting(req.config, "dlr_url");
+    if (dlr.length > 0 && !dlr.startsWith("https://") && !dlr.startsWith("http://")) response.problems.push(problem("dlr_url", "must be an absolute https URL"));
+    const token = setting(req.config, "webhook_token");
+    if (token.length > 0 && token.length < 16) response.problems.push(problem("webhook_token", "must be at least 16 characters"));
+    return response;
+  }
+
+  prepareSend(req: PrepareSendRequest): PrepareSendResponse {
+    const config = req.config;
+    const message = req.message;
+    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.PHONE) {
+      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Messente SMS needs a phone number recipient"));
+    }
+    const text = message.content !== null ? message.content!.text : "";
+    if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
+    const sender = message.from !== null && message.from!.kindCase == Address_KindCase.PHONE ? message.from!.phone : setting(config, "sender");
+    const body = new JsonWriter().beginObject()
+      .key("to").string(message.to!.phone)
+      .key("messages").beginArray().beginObject()
+      .key("channel").string("sms")
+      .key("sender").string(sender)
+      .key("text").string(text)
+      .endObject().endArray()
+      .key("dlr_url").string(dlrUrl(config))
+      .key("text_store").string("nostore")
+      .endObject();
+    const http = request("POST", setting(config, "base_url", DEFAULT_BASE_URL) + "/v1/omnimessage");
+    withHeader(http, "Authorization", "Basic " + base64(utf8(setting(config, "username") + ":" + setting(config, "password"))));
+    withHeader(http, "Accept", "application/json");
+    withBody(http, "application/json", body.toString());
+    return new PrepareSendResponse().setHttp(http);
+  }
+
+  handleResponse(req: HandleResponseRequest): HandleResponseResponse {
+    const response = req.response!;
+    const json = parseJson(fromUtf8(response.body));
+    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+      // {"messages":[{"channel":"sms","message_id":…,"sender":…}],"to":…,"omnimessage_id":…}
+      const messages = json !== null ? json!.get("messages") : null;
+      const first = messages !== null ? messages!.at(0) : null;
+      const id = first !== null ? first!.getString("message_id") : null;
+      if (id === null || id!.length == 0) return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Messente accepted the request without a message_id"));
+      const ok = submitted(id!);
+      const omnimessage = json!.getString("omnimessage_id");
+      if (omnimessage !== null) ok.detail.set("omnimessage_id", omnimessage!);
+      return new HandleResponseResponse().setResult(ok);
+    }
+    const error = messenteError(json);
+    const result = failedFromHttp(response, error[0]);
+    if (result.error !== null && error[1].length > 0) result.error!.providerCode = error[1];
+    return new HandleResponseResponse().setResult(result);
+  }
+
+  parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
+    const hook = req.request!;
+    const query = parseForm(urlQuery(hook.url));
+    const given = query.has("token") ? query.get("token") : "";
+    if (given.length == 0) return refuse(401, "no token in the callback URL");
+    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuse(403, "the callback token does not match");
+    const json = parseJson(fromUtf8(hook.body));
+    if (json === null || json!.kind != 5 /* OBJECT */) return refuse(400, "a delivery report is a JSON object");
+    const reply = new ParseWebhookResponse();
+    reply.replyStatus = 200;
+    // One report per post; a report with `statuses` (the status API's shape) carries several.
+    const statuses = json!.get("statuses");
+    const items = statuses !== null && statuses!.kind == 4 /* ARRAY */ ? statuses!.items : [json!];
+    for (let i = 0; i < items.length; i++) {
+      const event = reportEvent(unchecked(items[i]));
+      if (event === null) return refuse(400, "report " + i.toString() + " has no message_id or status");
+      reply.events.push(event!);
+    }
+    return reply;
+  }
+
+  health(req: HealthRequest): HealthResponse {
+    const response = new HealthResponse();
+    response.ok = setting(req.config, "username").length > 0 && setting(req.config, "password").length > 0;
+    response.detail = response.ok ? "sends as " + setting(req.config, "sender") : "username and password are required";
+    return response;
+  }
+}
+
+/**
+ * One delivery report: DELIVRD → DELIVERED; UNDELIV, FAILED, REJECTD, NACK,
+ * DELETED → FAILED (err as provider code, error as reason); EXPIRED →
+ * EXPIRED; SEEN → engagement; ACK, ACCEPTD, UNKNOWN → progress.
+ */
+function reportEvent(report: JsonValue): DeliveryEvent | null {
+  const id = report.getString("message_id");
+  const status = report.getString("status");
+  if (id === null || status === null || id!.length == 0) return null;
+  const event = new DeliveryEvent();
+  event.providerMessageId = id!;
+  event.detail.set("messente_status", status!);
+  const err = report.get("err");
+  const code = err !== null && !err!.isNull ? err!.text : "";
+  const reason = report.getString("error");
+  if (status == "DELIVRD") {
+    event.kind = DeliveryEventKind.STATUS;
+    event.status = MessageStatus.DELIVERED;
+  } else if (status == "UNDELIV" || status == "FAILED" || status == "REJECTD" || status == "NACK" || status == "DELETED" || status == "EXPIRED") {
+    event.kind = DeliveryEventKind.STATUS;
+    const expired = status == "EXPIRED";
+    event.status = expired ? MessageStatus.EXPIRED : MessageStatus.FAILED;
+    const text = "Messente reported " + status! + (reason !== null && reason!.length > 0 ? ": " + reason! : "");
+    const r: SendResult = failed(expired ? ErrorCode.EXPIRED : ErrorCode.PROVIDER_REJECTED, text, false, code.length > 0 ? code : status!);
+    event.error = r.error;
+  } else if (status == "SEEN") {
+    event.kind = DeliveryEventKind.ENGAGEMENT;
+  } else {
+    event.kind = DeliveryEventKind.PROGRESS;
+  }
+  return event;
+}
+
+function problem(name: string, reason: string): ConfigProblem {
+  const p = new ConfigProblem();
+  p.field = name;
+  p.reason = reason;
+  return p;
+}
+
+function refuse(status: u32, reason: string): ParseWebhookResponse {
+  const reply = new ParseWebhookResponse();
+  reply.replyStatus = status;
+  reply.error = reason;
+  return reply;
+}
+
+register(new MessenteSms());
