@@ -99,6 +99,18 @@ describe("wasm routes through a real gateway", () => {
     assert.ok(provider.received.some((r) => r.url === "/confirm"), "the plugin's second request reached the provider");
   });
 
+  test("a plugin that keeps asking for requests is stopped at the step limit, for good", async () => {
+    const { messages } = clients(gw.gateway.url);
+    const before = provider.received.length;
+    const { message } = await messages.send({ message: sms("endless") });
+    const last = (await untilTerminal(messages, message!.id)).at(-1)!;
+    assert.equal(last.status, MessageStatus.FAILED);
+    assert.equal(last.error?.code, ErrorCode.PLUGIN_FAILURE);
+    assert.match(last.error?.message ?? "", /asked for more than 5 HTTP requests for one send/);
+    assert.equal(last.error?.retryable, false);
+    assert.equal(provider.received.length - before, 5);
+  });
+
   test("a provider refusal fails the message with the plugin's error, not retried", async () => {
     const { messages } = clients(gw.gateway.url);
     const { message } = await messages.send({ message: sms("reject me") });

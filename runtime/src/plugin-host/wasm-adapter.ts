@@ -225,7 +225,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
       // No answer: the send may succeed later; the plugin has nothing to interpret.
       if (response.transportError) return failed(new HermesError(response.transportError.code, response.transportError.message, { retryable: true }));
       const handled = await version.handleResponse({ message, config, request, response, state, attempt, step }, message.tenant);
-      action = handled.action.case === "http" ? { case: "http", value: handled.action.value } : handled.action;
+      action = handled.action;
       state = handled.state;
     }
   }

@@ -117,7 +117,7 @@ export class PluginPool {
 
   /** Runs one plugin export; rejects with a HermesError (PLUGIN_FAILURE) when the call fails. */
   call(request: PluginCallRequest): Promise<Uint8Array> {
-    if (this.#stopped) return Promise.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} is stopped`, { retryable: true }));
+    if (this.#stopped) return Promise.reject(this.#stoppedError());
     return new Promise<Uint8Array>((resolve, reject) => {
       const { plugin, fn, input, tenant, timeoutMs, label } = request;
       this.#queue.push({ plugin, fn, input, tenant, timeoutMs, label, resolve, reject });
@@ -128,9 +128,14 @@ export class PluginPool {
   /** Fails what is still queued (retryably) and stops the workers it owns. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const call of this.#queue.drain()) call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} stopped`, { retryable: true }));
+    for (const call of this.#queue.drain()) call.reject(this.#stoppedError());
     await this.#root?.stop("shutdown");
     if (this.#ownsKv) for (const suffix of ["", "-wal", "-shm"]) rmSync(this.#kvPath + suffix, { force: true });
+  }
+
+  /** Calls the pool can no longer run may succeed on a later attempt (a restarted route). */
+  #stoppedError(): HermesError {
+    return new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} is stopped`, { retryable: true });
   }
 
   #startSupervisor(): Promise<Supervisor> {
@@ -189,7 +194,7 @@ export class PluginPool {
   #batchDone(worker: PluginWorker, requeue: readonly PendingCall[]): void {
     if (requeue.length > 0) this.#queue.unshift(requeue);
     if (this.#live.has(worker) && worker.alive) this.#idle.add(worker);
-    if (this.#stopped) for (const call of this.#queue.drain()) call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} stopped`, { retryable: true }));
+    if (this.#stopped) for (const call of this.#queue.drain()) call.reject(this.#stoppedError());
     this.#scheduleFlush();
   }
 }
