@@ -5,6 +5,9 @@ import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { buildTemplate, templateFixtures, type BuiltTemplate } from "./support/templates.js";
 import { Channel, MessageStatus, startTemplateGateway, type TemplateGateway } from "./support/template-gateway.js";
 import { GenericMock } from "./generic-mock.js";
+import { clients, startTestGateway } from "../support/gateway-harness.js";
+import { untilTerminal } from "../support/wait.js";
+import type { HermesError } from "../../runtime/src/errors/hermes-error.js";
 
 describe("rest-generic template", () => {
   let built: BuiltTemplate;
@@ -62,6 +65,45 @@ describe("rest-generic template", () => {
       assert.equal(forged.status, 401);
       const { message } = await gateway.messages.getMessage({ id });
       assert.equal(message?.status, MessageStatus.SUBMITTED);
+    });
+  });
+
+  describe("the provider host must be allowed: manifest or the route's allowHosts", () => {
+    const mock = new GenericMock("k", "s");
+    let base = "";
+    before(async () => {
+      base = await mock.start();
+    });
+    after(() => mock.close());
+    const route = (extra: Record<string, unknown>) => ({
+      name: "generic",
+      channel: "sms",
+      adapter: "wasm",
+      config: { file: built.file, allowHttp: true, config: { url: `${base}/v1/messages`, auth_value: "Bearer k" }, ...extra },
+      retry: { maxAttempts: 1 },
+    });
+
+    test("without allowHosts a request to the mock is denied and nothing reaches it", async () => {
+      const gw = await startTestGateway({ routes: [route({})] });
+      try {
+        const { messages } = clients(gw.gateway.url);
+        const { message } = await messages.send({ message: { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15550003333" } }, content: { text: "x" } } });
+        const last = (await untilTerminal(messages, message!.id)).at(-1)!;
+        assert.equal(last.status, MessageStatus.FAILED);
+        assert.equal(last.error?.code, ErrorCode.PLUGIN_DENIED);
+        assert.match(last.error?.message ?? "", /127\.0\.0\.1, which its manifest's allowed_hosts \(api\.example\.com\)/);
+        assert.equal(mock.sink.received.length, 0);
+      } finally {
+        await gw.close();
+      }
+    });
+
+    test("allowHosts must list host names", async () => {
+      await assert.rejects(startTestGateway({ routes: [route({ allowHosts: ["http://127.0.0.1"] })] }), (error: HermesError) => {
+        assert.equal(error.code, ErrorCode.CONFIG_INVALID);
+        assert.equal(error.field, "config.allowHosts");
+        return true;
+      });
     });
   });
 });
