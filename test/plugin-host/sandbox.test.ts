@@ -1,9 +1,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { pino } from "pino";
-import { Capability, ManifestSchema, type AbiVersion } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
+import { Capability, ManifestSchema, PrepareSendRequestSchema, type AbiVersion } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
 import { Channel, MessageSchema } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { HermesError } from "../../runtime/src/errors/hermes-error.js";
@@ -11,6 +13,7 @@ import { compilePlugin, readManifest } from "../../runtime/src/plugin-host/plugi
 import { defaultPolicy } from "../../runtime/src/plugin-host/policy.js";
 import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
 import { PluginVersion } from "../../runtime/src/plugin-host/plugin-version.js";
+import { PluginWorker, type PendingCall } from "../../runtime/src/plugin-host/worker-actor.js";
 import type { Telemetry } from "../../runtime/src/plugin-host/worker-protocol.js";
 import { buildPlugin, testManifest } from "./fixtures/build.js";
 
@@ -135,6 +138,28 @@ describe("host services with capabilities", () => {
     const r = await plugin.send("crypto");
     const expected = createHmac("sha256", config.api_key).update("abc").digest("hex");
     assert.equal((r.action.value as { outcome: { value: string } }).outcome.value, `mac:${expected}`);
+  });
+});
+
+describe("a worker that dies mid-batch", () => {
+  test("the running call fails retryably; the batch's other calls stay unsettled, for the pool to run elsewhere", async () => {
+    const module = await compilePlugin(await buildPlugin("test-plugin", testManifest({ version: "1.3.0", limits: { callTimeoutMs: 5000 } })));
+    const spec = { name: "test-sms", version: "1.3.0", route: "r", config, capabilities: [], ioBytes: 1 << 20, memoryPages: 64, callTimeoutMs: 5000 };
+    const worker = await new PluginWorker("dying", { versions: () => [{ id: "v", module: module.module, spec }], kvPath: join(tmpdir(), "hermes-dying-kv.db"), telemetry: () => {}, ready: () => {} }).start();
+    const input = (text: string) => toBinary(PrepareSendRequestSchema, create(PrepareSendRequestSchema, { message: { content: { text } }, config }));
+    const settled: string[] = [];
+    const call = (text: string): PendingCall => ({
+      plugin: "v", fn: "prepare_send", input: input(text), tenant: "", timeoutMs: 5000, label: "test-sms@1.3.0", settled: false,
+      resolve: () => settled.push(`${text}: ok`),
+      reject: (error: HermesError) => settled.push(`${text}: ${error.retryable ? "retryable" : "final"} ${error.message}`),
+    });
+    const outcome = worker.call({ type: "batch", calls: [call("fine"), call("loop"), call("after")] }, { timeoutMs: Infinity });
+    await new Promise((r) => setTimeout(r, 100));
+    worker.kill(); // as a supervisor's brutal_kill does
+    await assert.rejects(outcome, "the batch call ends with the actor");
+    assert.deepEqual(settled.length, 1, settled.join("\n"));
+    assert.match(settled[0]!, /^loop: retryable .*worker killed during test-sms@1\.3\.0 prepare_send/);
+    assert.equal(worker.alive, false);
   });
 });
 

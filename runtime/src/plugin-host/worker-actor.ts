@@ -22,6 +22,8 @@ export interface PendingCall {
   readonly label: string;
   readonly resolve: (output: Uint8Array) => void;
   readonly reject: (error: HermesError) => void;
+  /** Set by the worker actor once it resolved or rejected the call: a batch handed back after its worker died re-runs only the rest. */
+  settled: boolean;
 }
 
 /** A loaded plugin version, as workers (re)load it. */
@@ -276,7 +278,7 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     this.#batch = undefined;
     clearTimeout(this.#watchdog);
     if (!batch) return;
-    culprit?.reject(error);
+    if (culprit) settle(culprit, undefined, error);
     batch.settle({ requeue: batch.calls.filter((c) => c !== culprit) });
   }
 
@@ -321,8 +323,14 @@ function settleAll(batch: RunningBatch, results: PackedResults): void {
   batch.calls.forEach((call, i) => {
     const bytes = data.subarray(bounds[i], bounds[i + 1]);
     const kind = callStatus[status[i]!] ?? "error";
-    if (kind === "ok") return call.resolve(bytes);
+    if (kind === "ok") return settle(call, bytes);
     const what = kind === "error" ? "failed: " : kind === "limit" ? "broke a limit: " : "";
-    call.reject(new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${call.label} ${call.fn} ${what}${decoder.decode(bytes)}`, { retryable: retryable.has(kind) }));
+    settle(call, undefined, new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${call.label} ${call.fn} ${what}${decoder.decode(bytes)}`, { retryable: retryable.has(kind) }));
   });
+}
+
+function settle(call: PendingCall, output: Uint8Array | undefined, error?: HermesError): void {
+  call.settled = true;
+  if (error) call.reject(error);
+  else call.resolve(output!);
 }

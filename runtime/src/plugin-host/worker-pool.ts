@@ -29,7 +29,7 @@ export interface SupervisorParent {
   startChild(spec: { id: string; type: "supervisor"; start: () => Promise<Process> }): Promise<Process>;
 }
 
-export type PluginCallRequest = Omit<PendingCall, "resolve" | "reject">;
+export type PluginCallRequest = Omit<PendingCall, "resolve" | "reject" | "settled">;
 
 /**
  * A supervised pool of plugin worker threads. Calls queue here and go to
@@ -120,7 +120,8 @@ export class PluginPool {
     if (this.#stopped) return Promise.reject(this.#stoppedError());
     return new Promise<Uint8Array>((resolve, reject) => {
       const { plugin, fn, input, tenant, timeoutMs, label } = request;
-      this.#queue.push({ plugin, fn, input, tenant, timeoutMs, label, resolve, reject });
+      const call = { plugin, fn, input, tenant, timeoutMs, label, settled: false, resolve, reject };
+      this.#queue.push(call);
       this.#scheduleFlush();
     });
   }
@@ -192,7 +193,8 @@ export class PluginPool {
   }
 
   #batchDone(worker: PluginWorker, requeue: readonly PendingCall[]): void {
-    if (requeue.length > 0) this.#queue.unshift(requeue);
+    const again = requeue.filter((call) => !call.settled);
+    if (again.length > 0) this.#queue.unshift(again);
     if (this.#live.has(worker) && worker.alive) this.#idle.add(worker);
     if (this.#stopped) for (const call of this.#queue.drain()) call.reject(this.#stoppedError());
     this.#scheduleFlush();
