@@ -197,7 +197,7 @@ describe("loading plugins", () => {
     await assert.rejects(compilePlugin(await buildPlugin("test-plugin", testManifest({ abiVersion: 7 as AbiVersion }))), reject(/abi_version 7 is not supported/));
   });
 
-  test("a module importing WASI is rejected: plugins do no I/O of their own", async () => {
+  test("a module importing WASI or Extism's HTTP is rejected: plugins do no I/O of their own", async () => {
     // (module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1))
     const wasi = new Uint8Array([
       0, 97, 115, 109, 1, 0, 0, 0,
@@ -208,7 +208,16 @@ describe("loading plugins", () => {
     ]);
     const manifest = toBinary(ManifestSchema, create(ManifestSchema, testManifest()));
     const { appendCustomSection } = await import("../../runtime/src/plugin-host/wasm-binary.js");
-    await assert.rejects(compilePlugin(appendCustomSection(wasi, "hermes.manifest", manifest)), reject(/wasi_snapshot_preview1.*WASI is denied/));
+    await assert.rejects(compilePlugin(appendCustomSection(wasi, "hermes.manifest", manifest)), reject(/wasi_snapshot_preview1.*plugins do no I\/O of their own/));
+    // Extism's own HTTP: (import "extism:host/env" "http_request" (func (param i64 i64) (result i64)))
+    const http = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0,
+      1, 7, 1, 0x60, 2, 0x7e, 0x7e, 1, 0x7e,
+      2, 32, 1, 15, ...new TextEncoder().encode("extism:host/env"), 12, ...new TextEncoder().encode("http_request"), 0, 0,
+      5, 3, 1, 0, 1,
+      7, 10, 1, 6, ...new TextEncoder().encode("memory"), 2, 0,
+    ]);
+    await assert.rejects(compilePlugin(appendCustomSection(http, "hermes.manifest", manifest)), reject(/"extism:host\/env"\."http_request".*the host performs it/));
   });
 
   test("the manifest's memory ceiling is capped by the host policy", async () => {

@@ -81,12 +81,14 @@ export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defa
 }
 
 function checkImport(namespace: string, name: string, kind: string): void {
+  const extismHttp = namespace === "extism:host/env" && name.startsWith("http_");
   const allowed =
     (namespace === userNamespace && (hostFunctions as readonly string[]).includes(name)) ||
-    namespace === "extism:host/env" ||
+    (namespace === "extism:host/env" && !extismHttp) ||
     (namespace === "env" && name === "abort");
   if (!allowed || kind !== "function") {
-    const hint = namespace.startsWith("wasi") ? " (WASI is denied: plugins do no I/O of their own)" : "";
+    const hint =
+      namespace.startsWith("wasi") || extismHttp ? " (plugins do no I/O of their own: prepare_send returns the HTTP request and the host performs it)" : "";
     throw rejected(`imports ${kind} "${namespace}"."${name}", which the sandbox does not provide${hint}`);
   }
 }
