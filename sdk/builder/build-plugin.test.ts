@@ -9,7 +9,7 @@ import {
   PrepareSendRequestSchema,
   PrepareSendResponseSchema,
 } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
-import { buildPlugin, Guest, manifestSectionName, readCustomSections, readManifest, withCustomSection } from "./index.js";
+import { buildPlugin, Guest, readManifest } from "./index.js";
 
 const entry = new URL("../test/assembly/hello.ts", import.meta.url).pathname;
 
@@ -51,15 +51,14 @@ test("buildPlugin names what is wrong with a module that is not a plugin", async
   await assert.rejects(buildPlugin({ entry: vectors, optimizeLevel: 0 }), /does not export describe, configure, .*add `export \* from "@hermes\/sdk\/exports";`/);
   const random = new URL("../test/assembly/uses-random.ts", import.meta.url).pathname;
   await assert.rejects(buildPlugin({ entry: random, optimizeLevel: 0 }), /uses-random\.ts imports env\.seed, which no Hermes host provides/);
+  const badManifest = new URL("../test/assembly/bad-manifest.ts", import.meta.url).pathname;
+  await assert.rejects(buildPlugin({ entry: badManifest, optimizeLevel: 0 }), /bad-manifest\.ts: \[plugin_rejected\] plugin rejected: manifest name "Not A Name" is not \[a-z0-9-\]\{1,64\}/);
   const broken = new URL("../test/assembly/broken.ts", import.meta.url).pathname;
   await assert.rejects(buildPlugin({ entry: broken, optimizeLevel: 0 }), /asc could not compile .*broken\.ts:[\s\S]*TS2322/);
 });
 
-test("withCustomSection replaces the section instead of adding a second", () => {
+test("readManifest refuses a module without a manifest, or bytes that are no module", () => {
   const module = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
-  const once = withCustomSection(module, manifestSectionName, Uint8Array.of(1, 2));
-  const twice = withCustomSection(once, manifestSectionName, Uint8Array.of(3));
-  assert.deepEqual(readCustomSections(twice, manifestSectionName), [Uint8Array.of(3)]);
-  assert.equal(readManifest(module), undefined);
-  assert.throws(() => readManifest(Uint8Array.of(1, 2, 3)), /not a WebAssembly module/);
+  assert.throws(() => readManifest(module), /no "hermes\.manifest" custom section/);
+  assert.throws(() => readManifest(Uint8Array.of(1, 2, 3)), /plugin rejected/);
 });

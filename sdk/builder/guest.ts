@@ -2,6 +2,7 @@
 // services over plain WebAssembly, without Extism. The build uses it to ask a
 // freshly compiled plugin for its manifest; tests use it to drive plugins.
 // The gateway's real host is runtime/src/plugin-host.
+import { hostFunctions, userNamespace } from "@hermes/runtime/plugin-host/plugin-module";
 import { isWasmModule, wasm, type WasmExports, type WasmMemory, type WasmModule } from "./wasm-api.js";
 
 /** A host service: takes the encoded request, returns the encoded response or throws (the guest sees the error text). */
@@ -10,30 +11,13 @@ export type HostService = (request: Uint8Array) => Uint8Array;
 /** Host services by import name (`hermes_log`, `hermes_kv_get`, …); missing ones fail with a clear text. */
 export type HostServices = Partial<Record<HostServiceName, HostService>>;
 
-export const hostServiceNames = [
-  "hermes_log",
-  "hermes_metric",
-  "hermes_config_get",
-  "hermes_kv_get",
-  "hermes_kv_set",
-  "hermes_kv_delete",
-  "hermes_clock",
-  "hermes_crypto_hash",
-  "hermes_crypto_hmac",
-  "hermes_crypto_sign_rs256",
-  "hermes_crypto_verify",
-] as const;
-export type HostServiceName = (typeof hostServiceNames)[number];
+const fastIo = ["hermes_input_length", "hermes_input_read", "hermes_output_write", "hermes_result_read"] as const;
 
-/** Every function a Hermes host provides, all in the `extism:host/user` module. */
-export const abiImportModule = "extism:host/user";
-export const abiImportNames: ReadonlySet<string> = new Set([
-  "hermes_input_length",
-  "hermes_input_read",
-  "hermes_output_write",
-  "hermes_result_read",
-  ...hostServiceNames,
-]);
+/** Host service names (`hermes_log`, `hermes_kv_get`, …): the host's list without the fast I/O functions. */
+export type HostServiceName = Exclude<(typeof hostFunctions)[number], (typeof fastIo)[number]>;
+export const hostServiceNames: readonly HostServiceName[] = hostFunctions.filter(
+  (name): name is HostServiceName => !(fastIo as readonly string[]).includes(name),
+);
 
 export type GuestResult =
   | { ok: true; output: Uint8Array }
@@ -79,7 +63,7 @@ export class Guest {
         }
       };
     }
-    const instance = await wasm.instantiate(module, { "extism:host/user": user });
+    const instance = await wasm.instantiate(module, { [userNamespace]: user });
     memory = instance.exports.memory as WasmMemory;
     return new Guest(instance.exports, call);
   }
