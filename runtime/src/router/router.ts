@@ -185,7 +185,9 @@ export class Router {
       return;
     }
     const error = outcome.error;
-    if (error.code === ErrorCode.CONNECTION_LOST) metrics.duplicateRisk.inc({ route: route.name });
+    // The provider may have taken a send whose answer never came back.
+    const mayHaveBeenSent = error.code === ErrorCode.CONNECTION_LOST || error.code === ErrorCode.TIMEOUT || outcome.detail?.duplicate_risk === "true";
+    if (mayHaveBeenSent) metrics.duplicateRisk.inc({ route: route.name });
     const expired = message.expiresAt !== undefined && timestampDate(message.expiresAt).getTime() <= Date.now();
     if (error.retryable && attempt < route.retry.maxAttempts && !expired) {
       const delay = Math.max(error.retryAfterMs, backoff(route, attempt));

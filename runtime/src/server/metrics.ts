@@ -12,7 +12,7 @@ export class GatewayMetrics {
   readonly finished = new Counter({ name: "hermes_messages_finished_total", help: "Messages that reached a terminal status", labelNames: ["route", "status"], registers: [this.registry] });
   readonly reports = new Counter({ name: "hermes_provider_reports_total", help: "Provider reports received (receipts, webhooks, inbound)", labelNames: ["route", "kind"], registers: [this.registry] });
   readonly orphanReports = new Counter({ name: "hermes_orphan_reports_total", help: "Provider reports no message could be found for", labelNames: ["route"], registers: [this.registry] });
-  readonly duplicateRisk = new Counter({ name: "hermes_duplicate_risk_total", help: "Retries of messages that may already have been delivered (connection lost in flight)", labelNames: ["route"], registers: [this.registry] });
+  readonly duplicateRisk = new Counter({ name: "hermes_duplicate_risk_total", help: "Retries of messages that may already have been delivered (connection lost or answer timed out in flight)", labelNames: ["route"], registers: [this.registry] });
   readonly rpcDuration = new Histogram({
     name: "hermes_rpc_duration_seconds",
     help: "RPC handling time",
