@@ -3,7 +3,7 @@
 //   (2 workers, 1024 calls in flight, batched, deadline-guarded) against Extism foreground mode on the main
 //   thread (fast, but no timeout is possible), and against Extism worker mode
 //   with `timeoutMs` (the library's own way to get a deadline);
-// - a 1 KiB echo through the ABI's fast I/O (host copies into guest memory)
+// - a 1 KiB and a 16 KiB echo through the ABI's fast I/O (host copies into guest memory)
 //   against the same echo written with @extism/as-pdk (Extism's input/output
 //   functions), both called with Extism's `plugin.call` on the main thread.
 // Each side runs three times, interleaved; the median counts.
@@ -17,6 +17,7 @@ const poolCalls = 200_000;
 const foregroundCalls = 200_000;
 const workerModeCalls = 2_000;
 const echoCalls = 50_000;
+const bigEchoCalls = 10_000;
 const rounds = 3;
 /** Calls in flight against the pool at once. */
 const callers = 1024;
@@ -64,7 +65,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export default async function bench(): Promise<Record<string, number>> {
   const module = await compilePlugin(await buildPlugin("test-plugin", testManifest({ limits: { callTimeoutMs: 1000 } })));
-  const pdkEcho = await compileAssembly("pdk-echo");
+  const pdkEchoWasm = await compileAssembly("pdk-echo");
 
   const pool = new PluginPool({ name: "bench", size: 2, log: pino({ level: "silent" }) });
   await pool.start();
@@ -75,13 +76,38 @@ export default async function bench(): Promise<Record<string, number>> {
   const foreground = await hermesPluginOnMainThread(module.module, false);
   const workerMode = await hermesPluginOnMainThread(module.module, true);
   let pdkMemory: { buffer: ArrayBuffer } | undefined;
-  const pdk = await createPlugin({ wasm: [{ data: pdkEcho }] }, { useWasi: false, functions: { env: { abort: () => { throw new Error("abort"); } } }, logLevel: "silent" as never });
+  const pdk = await createPlugin({ wasm: [{ data: pdkEchoWasm }] }, { useWasi: false, functions: { env: { abort: () => { throw new Error("abort"); } } }, logLevel: "silent" as never });
   pdkMemory = (await pdk.getInstance()).exports.memory as unknown as { buffer: ArrayBuffer };
   void pdkMemory;
 
   const empty = new Uint8Array(0);
   const kib = new Uint8Array(1024).map((_, i) => i & 0xff);
-  const results = { pool: [] as number[], foreground: [] as number[], workerMode: [] as number[], poolEcho: [] as number[], fastIoEcho: [] as number[], pdkEcho: [] as number[] };
+  const kib16 = new Uint8Array(16 * 1024).map((_, i) => i & 0xff);
+  const results = {
+    pool: [] as number[],
+    foreground: [] as number[],
+    workerMode: [] as number[],
+    poolEcho: [] as number[],
+    fastIoEcho: [] as number[],
+    pdkEcho: [] as number[],
+    fastIoEcho16: [] as number[],
+    pdkEcho16: [] as number[],
+  };
+  const fastIoEcho = (input: Uint8Array<ArrayBuffer>, calls: number) =>
+    perSecond(calls, async () => {
+      for (let i = 0; i < calls; i++) {
+        foreground.state.input = input;
+        await foreground.plugin.call("echo");
+        if (foreground.state.output.length !== input.length) throw new Error("fast I/O echo lost bytes");
+      }
+    });
+  const pdkEcho = (input: Uint8Array<ArrayBuffer>, calls: number) =>
+    perSecond(calls, async () => {
+      for (let i = 0; i < calls; i++) {
+        const out = await pdk.call("echo", input);
+        if (out?.bytes().length !== input.length) throw new Error("as-pdk echo lost bytes");
+      }
+    });
   for (let round = 0; round < rounds; round++) {
     results.pool.push(await perSecond(poolCalls, () => concurrently(poolCalls, callers, () => poolCall("noop", empty))));
     results.foreground.push(
@@ -95,23 +121,10 @@ export default async function bench(): Promise<Record<string, number>> {
       }),
     );
     results.poolEcho.push(await perSecond(echoCalls, () => concurrently(echoCalls, callers, () => poolCall("echo", kib))));
-    results.fastIoEcho.push(
-      await perSecond(echoCalls, async () => {
-        for (let i = 0; i < echoCalls; i++) {
-          foreground.state.input = kib;
-          await foreground.plugin.call("echo");
-          if (foreground.state.output.length !== kib.length) throw new Error("fast I/O echo lost bytes");
-        }
-      }),
-    );
-    results.pdkEcho.push(
-      await perSecond(echoCalls, async () => {
-        for (let i = 0; i < echoCalls; i++) {
-          const out = await pdk.call("echo", kib);
-          if (out?.bytes().length !== kib.length) throw new Error("as-pdk echo lost bytes");
-        }
-      }),
-    );
+    results.fastIoEcho.push(await fastIoEcho(kib, echoCalls));
+    results.pdkEcho.push(await pdkEcho(kib, echoCalls));
+    results.fastIoEcho16.push(await fastIoEcho(kib16, bigEchoCalls));
+    results.pdkEcho16.push(await pdkEcho(kib16, bigEchoCalls));
   }
   await pool.stop();
   await Promise.all([foreground.plugin.close(), workerMode.plugin.close(), pdk.close()]);
@@ -127,5 +140,8 @@ export default async function bench(): Promise<Record<string, number>> {
     fast_io_echo_1k_calls_per_s: m.fastIoEcho,
     as_pdk_echo_1k_calls_per_s: m.pdkEcho,
     fast_io_vs_as_pdk_echo_1k_ratio: m.fastIoEcho / m.pdkEcho,
+    fast_io_echo_16k_calls_per_s: m.fastIoEcho16,
+    as_pdk_echo_16k_calls_per_s: m.pdkEcho16,
+    fast_io_vs_as_pdk_echo_16k_ratio: m.fastIoEcho16 / m.pdkEcho16,
   };
 }

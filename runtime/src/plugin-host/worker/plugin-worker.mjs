@@ -79,7 +79,7 @@ async function instantiate(slot) {
   const instance = { exports: wasm.exports, state, memory };
   if (slot.spec.configureInput) {
     const result = invoke(instance, "configure", slot.spec.configureInput, "");
-    if (result.kind !== "ok") throw new Error(`configure failed in a new instance: ${new TextDecoder().decode(result.bytes)}`);
+    if (result.kind !== "ok") throw new Error(`configure failed in a new instance: ${decoder.decode(result.bytes)}`);
   }
   return instance;
 }
