@@ -162,6 +162,9 @@ export function vectors(): Array<{ name: string; type: number; message: Message 
       { action: { case: "result", value: { outcome: { case: "error", value: { code: ErrorCode.INVALID_ARGUMENT, field: "message.to" } }, detail: { a: "b" } } } },
     ],
     [PrepareSendResponseSchema, "oneof set to an empty message", { action: { case: "result", value: {} } }],
+    // Lengths of two and three varint bytes at several nesting levels (the writer shifts bodies it underestimated).
+    [PrepareSendResponseSchema, "100 KB body", { action: { case: "http", value: { ...httpRequest, body: new Uint8Array(100_000).map((_, i) => i & 0xff) } } }],
+    [PrepareSendRequestSchema, "20 000-character text", { message: { id: "m-1", to: { kind: { case: "phone", value: "+1" } }, content: { text: "é😀".repeat(6_667), subject: "s" } }, attempt: 1 }],
     [
       HandleResponseRequestSchema,
       "response and transport error",
