@@ -104,7 +104,8 @@ export function hex(bytes: Uint8Array): string {
   return String.UTF16.decodeUnsafe(out.dataStart, out.length << 1);
 }
 
-function nibble(c: i32): i32 {
+/** The value of one hex digit (either case), or -1. */
+export function hexDigit(c: i32): i32 {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
@@ -116,8 +117,8 @@ export function fromHex(text: string): Uint8Array | null {
   if (text.length & 1) return null;
   const out = new Uint8Array(text.length >> 1);
   for (let i = 0; i < out.length; i++) {
-    const hi = nibble(text.charCodeAt(i << 1));
-    const lo = nibble(text.charCodeAt((i << 1) + 1));
+    const hi = hexDigit(text.charCodeAt(i << 1));
+    const lo = hexDigit(text.charCodeAt((i << 1) + 1));
     if (hi < 0 || lo < 0) return null;
     unchecked((out[i] = <u8>((hi << 4) | lo)));
   }

@@ -2,6 +2,7 @@
 // Strings are escaped and unescaped exactly, \u escapes included (surrogate
 // pairs join into one code point); numbers keep their source text, so 64-bit
 // ids survive. Parsing never traps: malformed input gives null and an error.
+import { hexDigit } from "./encoding";
 
 export enum JsonKind {
   NULL = 0,
@@ -328,8 +329,7 @@ export class JsonParser {
     }
     let unit = 0;
     for (let i = 0; i < 4; i++) {
-      const c = this.text.charCodeAt(this.pos + i);
-      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      const d = hexDigit(this.text.charCodeAt(this.pos + i));
       if (d < 0) {
         this.fail("invalid \\u escape");
         return -1;

@@ -1,6 +1,6 @@
 // URL and form (application/x-www-form-urlencoded) helpers, byte-exact with
 // WHATWG URLSearchParams and RFC 3986 percent-encoding over UTF-8.
-import { fromUtf8, utf8 } from "./encoding";
+import { fromUtf8, hexDigit, utf8 } from "./encoding";
 
 const HEX_UPPER = "0123456789ABCDEF";
 
@@ -16,15 +16,10 @@ function formSafe(b: u8): bool {
 
 function escape(text: string, form: bool): string {
   const bytes = utf8(text);
-  let out = new Array<u16>(0);
   let plain = true;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = unchecked(bytes[i]);
-    if (form ? formSafe(b) : unreserved(b)) continue;
-    plain = false;
-    break;
-  }
+  for (let i = 0; i < bytes.length && plain; i++) plain = form ? formSafe(unchecked(bytes[i])) : unreserved(unchecked(bytes[i]));
   if (plain) return text;
+  const out = new Array<u16>();
   for (let i = 0; i < bytes.length; i++) {
     const b = unchecked(bytes[i]);
     if (form ? formSafe(b) : unreserved(b)) out.push(b);
@@ -48,13 +43,6 @@ export function formEncode(text: string): string {
   return escape(text, true);
 }
 
-function hexValue(c: i32): i32 {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /**
  * Decodes %XX escapes (and "+" as a space when `plusIsSpace`); a "%" not
  * followed by two hex digits stays as it is, as URLSearchParams does.
@@ -67,8 +55,8 @@ export function percentDecode(text: string, plusIsSpace: bool = false): string {
   for (let i = 0; i < bytes.length; i++) {
     const b = unchecked(bytes[i]);
     if (b == 0x25 && i + 2 < bytes.length) {
-      const hi = hexValue(unchecked(bytes[i + 1]));
-      const lo = hexValue(unchecked(bytes[i + 2]));
+      const hi = hexDigit(unchecked(bytes[i + 1]));
+      const lo = hexDigit(unchecked(bytes[i + 2]));
       if (hi >= 0 && lo >= 0) {
         unchecked((out[o++] = <u8>((hi << 4) | lo)));
         i += 2;
