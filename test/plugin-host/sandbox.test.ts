@@ -154,7 +154,7 @@ describe("a worker that dies mid-batch", () => {
       reject: (error: HermesError) => settled.push(`${text}: ${error.retryable ? "retryable" : "final"} ${error.message}`),
     });
     const outcome = worker.call({ type: "batch", calls: [call("fine"), call("loop"), call("after")] }, { timeoutMs: Infinity });
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300)); // "fine" has run, "loop" is spinning
     worker.kill(); // as a supervisor's brutal_kill does
     await assert.rejects(outcome, "the batch call ends with the actor");
     assert.deepEqual(settled.length, 1, settled.join("\n"));
