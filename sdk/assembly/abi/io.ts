@@ -12,20 +12,17 @@ declare function hermes_input_read(dst: usize): void;
 @external("extism:host/user", "hermes_output_write")
 declare function hermes_output_write(src: usize, len: i32): void;
 
-/** A reader over this call's input, copied into a fresh buffer. */
-export function readInput(): Reader {
-  const length = hermes_input_length();
-  const buffer = new ArrayBuffer(length);
-  if (length > 0) hermes_input_read(changetype<usize>(buffer));
-  return new Reader(changetype<usize>(buffer), length, buffer);
-}
-
 /** This call's input as bytes (for exports that take raw input rather than a message). */
 export function inputBytes(): Uint8Array {
   const length = hermes_input_length();
   const bytes = new Uint8Array(length);
   if (length > 0) hermes_input_read(bytes.dataStart);
   return bytes;
+}
+
+/** A reader over this call's input. */
+export function readInput(): Reader {
+  return Reader.of(inputBytes());
 }
 
 /** Hands `bytes` to the host as this call's output. */
