@@ -6,10 +6,11 @@
 // requests: prepare_send asks for the token (when none is cached) and
 // handle_response then asks for the send.
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
-  ErrorCode, Form, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse, HttpRequest, JsonValue,
-  JsonWriter, Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64url, crypto, failed,
-  failedFromHttp, fromUtf8, kv, nowMs, parseJson, register, request, submitted, utf8, withBody, withHeader,
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, Form,
+  HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse, HttpRequest, JsonValue, JsonWriter,
+  Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64url, configField,
+  configProblem, crypto, failed, failedFromHttp, fromUtf8, kv, nowMs, parseJson, register, request, setting,
+  submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -25,20 +26,6 @@ const STATE_TOKEN = "token";
 const STATE_SEND = "send";
 /** A send made with a cached token: a 401 means it was revoked, and earns one fresh token. */
 const STATE_SEND_CACHED = "send-cached";
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
 
 /** The signed service-account assertion (RFC 7523) for the token endpoint. */
 function assertion(config: Map<string, string>): string {
@@ -150,27 +137,27 @@ class FcmPush extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.KV, Capability.CRYPTO];
     m.allowedHosts = ["fcm.googleapis.com", "oauth2.googleapis.com"];
     m.configSchema = [
-      field("project_id", "Firebase project id (project_id of the service account JSON)", true, false),
-      field("client_email", "service account email (client_email)", true, false),
-      field("private_key", "service account private key, PEM (private_key); the host signs with it, the plugin never sees it", true, true),
-      field("private_key_id", "private_key_id, sent as the JWT kid", false, false),
-      field("token_uri", "OAuth2 token endpoint (token_uri)", false, false, DEFAULT_TOKEN_URI),
-      field("base_url", "FCM API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+      configField("project_id", "Firebase project id (project_id of the service account JSON)", true, false),
+      configField("client_email", "service account email (client_email)", true, false),
+      configField("private_key", "service account private key, PEM (private_key); the host signs with it, the plugin never sees it", true, true),
+      configField("private_key_id", "private_key_id, sent as the JWT kid", false, false),
+      configField("token_uri", "OAuth2 token endpoint (token_uri)", false, false, DEFAULT_TOKEN_URI),
+      configField("base_url", "FCM API base URL (a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = new ConfigureResponse();
-    if (setting(req.config, "project_id").length == 0) response.problems.push(problem("project_id", "is required"));
+    if (setting(req.config, "project_id").length == 0) response.problems.push(configProblem("project_id", "is required"));
     const email = setting(req.config, "client_email");
-    if (email.length == 0) response.problems.push(problem("client_email", "is required"));
-    else if (!email.includes("@")) response.problems.push(problem("client_email", "must be the service account's email"));
+    if (email.length == 0) response.problems.push(configProblem("client_email", "is required"));
+    else if (!email.includes("@")) response.problems.push(configProblem("client_email", "must be the service account's email"));
     const key = setting(req.config, "private_key");
-    if (key.length == 0) response.problems.push(problem("private_key", "is required"));
-    else if (!key.includes("-----BEGIN") || !key.includes("PRIVATE KEY-----")) response.problems.push(problem("private_key", "must be the PEM private key of the service account"));
+    if (key.length == 0) response.problems.push(configProblem("private_key", "is required"));
+    else if (!key.includes("-----BEGIN") || !key.includes("PRIVATE KEY-----")) response.problems.push(configProblem("private_key", "must be the PEM private key of the service account"));
     const tokenUri = setting(req.config, "token_uri", DEFAULT_TOKEN_URI);
-    if (!tokenUri.startsWith("https://") && !tokenUri.startsWith("http://")) response.problems.push(problem("token_uri", "must be an absolute http(s) URL"));
+    if (!tokenUri.startsWith("https://") && !tokenUri.startsWith("http://")) response.problems.push(configProblem("token_uri", "must be an absolute http(s) URL"));
     return response;
   }
 
@@ -238,13 +225,6 @@ class FcmPush extends Plugin {
     response.detail = response.ok ? "project " + setting(req.config, "project_id") : "project_id and client_email are required";
     return response;
   }
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
 }
 
 register(new FcmPush());

@@ -3,34 +3,14 @@
 // Infobip does not sign notifyUrl callbacks, so the template authenticates
 // them with a secret token it puts in that URL (compared in constant time).
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
-  DeliveryEvent, DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest,
-  HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, failed, failedFromHttp, formEncode, fromUtf8, parseForm, parseJson,
-  register, request, submitted, urlQuery, utf8, withBody, withHeader,
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
+  DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
+  JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem, constantTimeEqual, failed,
+  failedFromHttp, formEncode, fromUtf8, parseForm, parseJson, refuseWebhook, register, request, setting, submitted,
+  urlQuery, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
-  if (a.length != b.length) return false;
-  let diff: u8 = 0;
-  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
-  return diff == 0;
-}
 
 /** The notifyUrl of a message: the configured URL with the callback token added to its query. */
 function notifyUrl(config: Map<string, string>): string {
@@ -44,7 +24,7 @@ function recipientProblem(name: string): bool {
 }
 
 /** "{groupName}/{name}: {description}" of an Infobip status or error object. */
-function describe(status: JsonValue | null): string {
+function statusText(status: JsonValue | null): string {
   if (status === null) return "";
   const name = status!.getString("name");
   const description = status!.getString("description");
@@ -64,11 +44,11 @@ class InfobipSms extends Plugin {
     // Infobip gives every account its own base URL (xxxxx.api.infobip.com).
     m.allowedHosts = ["*.api.infobip.com", "api.infobip.com"];
     m.configSchema = [
-      field("base_url", "your Infobip base URL, e.g. https://xxxxx.api.infobip.com", true, false),
-      field("api_key", "Infobip API key (sent as Authorization: App <key>)", true, true),
-      field("from", "sender: a number or alphanumeric sender id", true, false),
-      field("notify_url", "this route's webhook as Infobip reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
-      field("webhook_token", "a long random secret added to notify_url; reports without it are refused", true, true),
+      configField("base_url", "your Infobip base URL, e.g. https://xxxxx.api.infobip.com", true, false),
+      configField("api_key", "Infobip API key (sent as Authorization: App <key>)", true, true),
+      configField("from", "sender: a number or alphanumeric sender id", true, false),
+      configField("notify_url", "this route's webhook as Infobip reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
+      configField("webhook_token", "a long random secret added to notify_url; reports without it are refused", true, true),
     ];
     return m;
   }
@@ -77,14 +57,14 @@ class InfobipSms extends Plugin {
     const response = new ConfigureResponse();
     const required = ["base_url", "api_key", "from", "notify_url", "webhook_token"];
     for (let i = 0; i < required.length; i++) {
-      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(problem(unchecked(required[i]), "is required"));
+      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(configProblem(unchecked(required[i]), "is required"));
     }
     const base = setting(req.config, "base_url");
-    if (base.length > 0 && !base.startsWith("https://") && !base.startsWith("http://")) response.problems.push(problem("base_url", "must be an absolute https URL"));
+    if (base.length > 0 && !base.startsWith("https://") && !base.startsWith("http://")) response.problems.push(configProblem("base_url", "must be an absolute https URL"));
     const notify = setting(req.config, "notify_url");
-    if (notify.length > 0 && !notify.startsWith("https://") && !notify.startsWith("http://")) response.problems.push(problem("notify_url", "must be an absolute https URL"));
+    if (notify.length > 0 && !notify.startsWith("https://") && !notify.startsWith("http://")) response.problems.push(configProblem("notify_url", "must be an absolute https URL"));
     const token = setting(req.config, "webhook_token");
-    if (token.length > 0 && token.length < 16) response.problems.push(problem("webhook_token", "must be at least 16 characters"));
+    if (token.length > 0 && token.length < 16) response.problems.push(configProblem("webhook_token", "must be at least 16 characters"));
     return response;
   }
 
@@ -126,7 +106,7 @@ class InfobipSms extends Plugin {
       // A 200 may still carry a per-message rejection (group 5, REJECTED).
       if (group !== null && group == "REJECTED") {
         const code = recipientProblem(name !== null ? name! : "") ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
-        return new HandleResponseResponse().setResult(failed(code, "Infobip rejected the message: " + describe(status), false, name !== null ? name! : "REJECTED"));
+        return new HandleResponseResponse().setResult(failed(code, "Infobip rejected the message: " + statusText(status), false, name !== null ? name! : "REJECTED"));
       }
       const id = first!.getString("messageId");
       if (id === null || id!.length == 0) return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Infobip accepted the message without a messageId"));
@@ -148,16 +128,16 @@ class InfobipSms extends Plugin {
     const hook = req.request!;
     const query = parseForm(urlQuery(hook.url));
     const given = query.has("token") ? query.get("token") : "";
-    if (given.length == 0) return refuse(401, "no token in the callback URL");
-    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuse(403, "the callback token does not match");
+    if (given.length == 0) return refuseWebhook(401, "no token in the callback URL");
+    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuseWebhook(403, "the callback token does not match");
     const json = parseJson(fromUtf8(hook.body));
     const results = json !== null ? json!.get("results") : null;
-    if (results === null || results!.kind != 4 /* ARRAY */) return refuse(400, "a delivery report needs a results array");
+    if (results === null || results!.kind != 4 /* ARRAY */) return refuseWebhook(400, "a delivery report needs a results array");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     for (let i = 0; i < results!.length; i++) {
       const event = reportEvent(results!.at(i)!);
-      if (event === null) return refuse(400, "report " + i.toString() + " has no messageId or status");
+      if (event === null) return refuseWebhook(400, "report " + i.toString() + " has no messageId or status");
       reply.events.push(event!);
     }
     return reply;
@@ -196,27 +176,13 @@ function reportEvent(report: JsonValue): DeliveryEvent | null {
     event.status = expired ? MessageStatus.EXPIRED : MessageStatus.FAILED;
     const providerCode = errorName !== null && errorName! != "NO_ERROR" ? errorName! : (name !== null ? name! : group!);
     const code = expired ? ErrorCode.EXPIRED : recipientProblem(providerCode) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
-    const reason = errorName !== null && errorName! != "NO_ERROR" ? describe(error) : describe(status);
+    const reason = errorName !== null && errorName! != "NO_ERROR" ? statusText(error) : statusText(status);
     const r: SendResult = failed(code, "Infobip: " + reason, false, providerCode);
     event.error = r.error;
   } else {
     event.kind = DeliveryEventKind.PROGRESS;
   }
   return event;
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
-}
-
-function refuse(status: u32, reason: string): ParseWebhookResponse {
-  const reply = new ParseWebhookResponse();
-  reply.replyStatus = status;
-  reply.error = reason;
-  return reply;
 }
 
 register(new InfobipSms());

@@ -4,36 +4,16 @@
 // them, so the template authenticates them with a secret token it puts in
 // that URL (compared in constant time).
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
-  DeliveryEvent, DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest,
-  HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, base64, failed, failedFromHttp, formEncode, fromUtf8, parseForm,
-  parseJson, register, request, submitted, urlQuery, utf8, withBody, withHeader,
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
+  DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
+  JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, base64, configField, configProblem, constantTimeEqual, failed,
+  failedFromHttp, formEncode, fromUtf8, parseForm, parseJson, refuseWebhook, register, request, setting, submitted,
+  urlQuery, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 const DEFAULT_BASE_URL = "https://api.messente.com";
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
-  if (a.length != b.length) return false;
-  let diff: u8 = 0;
-  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
-  return diff == 0;
-}
 
 /** The dlr_url of a message: the configured URL with the callback token added to its query. */
 function dlrUrl(config: Map<string, string>): string {
@@ -67,12 +47,12 @@ class MessenteSms extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
     m.allowedHosts = ["api.messente.com"];
     m.configSchema = [
-      field("username", "Messente API username", true, false),
-      field("password", "Messente API password", true, true),
-      field("sender", "sender name or number (registered with Messente)", true, false),
-      field("dlr_url", "this route's webhook as Messente reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
-      field("webhook_token", "a long random secret added to dlr_url; reports without it are refused", true, true),
-      field("base_url", "API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+      configField("username", "Messente API username", true, false),
+      configField("password", "Messente API password", true, true),
+      configField("sender", "sender name or number (registered with Messente)", true, false),
+      configField("dlr_url", "this route's webhook as Messente reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
+      configField("webhook_token", "a long random secret added to dlr_url; reports without it are refused", true, true),
+      configField("base_url", "API base URL (a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
   }
@@ -81,12 +61,12 @@ class MessenteSms extends Plugin {
     const response = new ConfigureResponse();
     const required = ["username", "password", "sender", "dlr_url", "webhook_token"];
     for (let i = 0; i < required.length; i++) {
-      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(problem(unchecked(required[i]), "is required"));
+      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(configProblem(unchecked(required[i]), "is required"));
     }
     const dlr = setting(req.config, "dlr_url");
-    if (dlr.length > 0 && !dlr.startsWith("https://") && !dlr.startsWith("http://")) response.problems.push(problem("dlr_url", "must be an absolute https URL"));
+    if (dlr.length > 0 && !dlr.startsWith("https://") && !dlr.startsWith("http://")) response.problems.push(configProblem("dlr_url", "must be an absolute https URL"));
     const token = setting(req.config, "webhook_token");
-    if (token.length > 0 && token.length < 16) response.problems.push(problem("webhook_token", "must be at least 16 characters"));
+    if (token.length > 0 && token.length < 16) response.problems.push(configProblem("webhook_token", "must be at least 16 characters"));
     return response;
   }
 
@@ -140,10 +120,10 @@ class MessenteSms extends Plugin {
     const hook = req.request!;
     const query = parseForm(urlQuery(hook.url));
     const given = query.has("token") ? query.get("token") : "";
-    if (given.length == 0) return refuse(401, "no token in the callback URL");
-    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuse(403, "the callback token does not match");
+    if (given.length == 0) return refuseWebhook(401, "no token in the callback URL");
+    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuseWebhook(403, "the callback token does not match");
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null || json!.kind != 5 /* OBJECT */) return refuse(400, "a delivery report is a JSON object");
+    if (json === null || json!.kind != 5 /* OBJECT */) return refuseWebhook(400, "a delivery report is a JSON object");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     // One report per post; a report with `statuses` (the status API's shape) carries several.
@@ -151,7 +131,7 @@ class MessenteSms extends Plugin {
     const items = statuses !== null && statuses!.kind == 4 /* ARRAY */ ? statuses!.items : [json!];
     for (let i = 0; i < items.length; i++) {
       const event = reportEvent(unchecked(items[i]));
-      if (event === null) return refuse(400, "report " + i.toString() + " has no message_id or status");
+      if (event === null) return refuseWebhook(400, "report " + i.toString() + " has no message_id or status");
       reply.events.push(event!);
     }
     return reply;
@@ -196,20 +176,6 @@ function reportEvent(report: JsonValue): DeliveryEvent | null {
     event.kind = DeliveryEventKind.PROGRESS;
   }
   return event;
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
-}
-
-function refuse(status: u32, reason: string): ParseWebhookResponse {
-  const reply = new ParseWebhookResponse();
-  reply.replyStatus = status;
-  reply.error = reason;
-  return reply;
 }
 
 register(new MessenteSms());

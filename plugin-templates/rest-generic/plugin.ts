@@ -4,31 +4,17 @@
 // Edit ALLOWED_HOSTS (and the plugin name) when you copy this template: the
 // host refuses requests to any other host.
 import {
-  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest,
-  ConfigureResponse, ErrorCode, HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest,
-  HealthResponse, JsonValue, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, crypto, failed, failedFromHttp, formEncode, fromHex, fromUtf8, header,
-  jsonString, parseJson, register, request, statusEvent, submitted, withBody, withHeader,
+  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode,
+  HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonValue, Manifest,
+  MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse,
+  configField, configProblem, constantTimeEqual, crypto, failed, failedFromHttp, formEncode, fromHex, fromUtf8,
+  header, jsonString, parseJson, refuseWebhook, register, request, setting, statusEvent, submitted, withBody,
+  withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 const PLUGIN_NAME = "rest-generic";
 const ALLOWED_HOSTS: Array<string> = ["api.example.com"];
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-/** A config value, or `fallback` when unset or empty. */
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
 
 /** The address as text, whatever its kind. */
 function addressText(address: Address | null): string {
@@ -84,14 +70,6 @@ function listed(list: string, value: string): bool {
   return false;
 }
 
-/** Compares in time independent of where the inputs differ (signatures). */
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
-  if (a.length != b.length) return false;
-  let diff: u8 = 0;
-  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
-  return diff == 0;
-}
-
 class RestGeneric extends Plugin {
   manifest(): Manifest {
     const m = new Manifest();
@@ -103,21 +81,21 @@ class RestGeneric extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ALLOWED_HOSTS;
     m.configSchema = [
-      field("url", "the provider's send endpoint, an absolute https URL", true, false, ""),
-      field("method", "HTTP method of the send request", false, false, "POST"),
-      field("auth_header", "the header carrying the credential", false, false, "Authorization"),
-      field("auth_value", "the credential, e.g. \"Bearer <key>\" (empty: no auth header)", false, true, ""),
-      field("content_type", "Content-Type of the send request body", false, false, "application/json"),
-      field("body_template", "the request body; {{to}} {{from}} {{text}} {{subject}} {{id}} are replaced, escaped for the content type", false, false,
+      configField("url", "the provider's send endpoint, an absolute https URL", true, false, ""),
+      configField("method", "HTTP method of the send request", false, false, "POST"),
+      configField("auth_header", "the header carrying the credential", false, false, "Authorization"),
+      configField("auth_value", "the credential, e.g. \"Bearer <key>\" (empty: no auth header)", false, true, ""),
+      configField("content_type", "Content-Type of the send request body", false, false, "application/json"),
+      configField("body_template", "the request body; {{to}} {{from}} {{text}} {{subject}} {{id}} are replaced, escaped for the content type", false, false,
         "{\"to\":\"{{to}}\",\"text\":\"{{text}}\",\"reference\":\"{{id}}\"}"),
-      field("id_path", "dotted JSON path of the provider's message id in a 2xx answer", false, false, "id"),
-      field("error_path", "dotted JSON path of the provider's reason in an error answer", false, false, "error"),
-      field("webhook_secret", "HMAC-SHA256 key of delivery webhooks (unset: webhooks are refused)", false, true, ""),
-      field("webhook_signature_header", "header carrying the hex HMAC-SHA256 of the webhook body", false, false, "X-Signature"),
-      field("webhook_id_path", "dotted JSON path of the message id in a webhook", false, false, "id"),
-      field("webhook_status_path", "dotted JSON path of the status in a webhook", false, false, "status"),
-      field("delivered_statuses", "comma-separated webhook statuses meaning delivered", false, false, "delivered"),
-      field("failed_statuses", "comma-separated webhook statuses meaning failed", false, false, "failed,undelivered,rejected,expired"),
+      configField("id_path", "dotted JSON path of the provider's message id in a 2xx answer", false, false, "id"),
+      configField("error_path", "dotted JSON path of the provider's reason in an error answer", false, false, "error"),
+      configField("webhook_secret", "HMAC-SHA256 key of delivery webhooks (unset: webhooks are refused)", false, true, ""),
+      configField("webhook_signature_header", "header carrying the hex HMAC-SHA256 of the webhook body", false, false, "X-Signature"),
+      configField("webhook_id_path", "dotted JSON path of the message id in a webhook", false, false, "id"),
+      configField("webhook_status_path", "dotted JSON path of the status in a webhook", false, false, "status"),
+      configField("delivered_statuses", "comma-separated webhook statuses meaning delivered", false, false, "delivered"),
+      configField("failed_statuses", "comma-separated webhook statuses meaning failed", false, false, "failed,undelivered,rejected,expired"),
     ];
     return m;
   }
@@ -125,10 +103,10 @@ class RestGeneric extends Plugin {
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = new ConfigureResponse();
     const url = setting(req.config, "url");
-    if (url.length == 0) response.problems.push(problem("url", "is required"));
-    else if (!url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(problem("url", "must be an absolute http(s) URL"));
+    if (url.length == 0) response.problems.push(configProblem("url", "is required"));
+    else if (!url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(configProblem("url", "must be an absolute http(s) URL"));
     const method = setting(req.config, "method", "POST");
-    if (method != "POST" && method != "PUT" && method != "PATCH") response.problems.push(problem("method", "must be POST, PUT or PATCH"));
+    if (method != "POST" && method != "PUT" && method != "PATCH") response.problems.push(configProblem("method", "must be POST, PUT or PATCH"));
     return response;
   }
 
@@ -169,14 +147,14 @@ class RestGeneric extends Plugin {
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const config = req.config;
     const hook = req.request!;
-    if (setting(config, "webhook_secret").length == 0) return refuse(403, "webhooks are refused: webhook_secret is not configured");
+    if (setting(config, "webhook_secret").length == 0) return refuseWebhook(403, "webhooks are refused: webhook_secret is not configured");
     const signature = header(hook.headers, setting(config, "webhook_signature_header", "X-Signature"));
     const given = signature !== null ? fromHex(signature.trim().toLowerCase()) : null;
-    if (given === null) return refuse(401, "missing or malformed signature header");
+    if (given === null) return refuseWebhook(401, "missing or malformed signature header");
     const expected = crypto.hmac(HashAlgorithm.SHA256, "webhook_secret", hook.body);
-    if (!constantTimeEqual(given, expected)) return refuse(401, "bad signature");
+    if (!constantTimeEqual(given, expected)) return refuseWebhook(401, "bad signature");
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null) return refuse(400, "the body is not JSON");
+    if (json === null) return refuseWebhook(400, "the body is not JSON");
     // One event or an array of them.
     const items = json.kind == 4 /* ARRAY */ ? json.items : [json];
     const reply = new ParseWebhookResponse();
@@ -185,7 +163,7 @@ class RestGeneric extends Plugin {
       const item = unchecked(items[i]);
       const id = textAt(item, setting(config, "webhook_id_path", "id"));
       const status = textAt(item, setting(config, "webhook_status_path", "status"));
-      if (id.length == 0 || status.length == 0) return refuse(400, "event " + i.toString() + " has no id or status");
+      if (id.length == 0 || status.length == 0) return refuseWebhook(400, "event " + i.toString() + " has no id or status");
       if (listed(setting(config, "delivered_statuses", "delivered"), status)) {
         reply.events.push(withDetail(statusEvent(id, MessageStatus.DELIVERED), status));
       } else if (listed(setting(config, "failed_statuses", "failed,undelivered,rejected,expired"), status)) {
@@ -205,20 +183,6 @@ class RestGeneric extends Plugin {
     response.detail = response.ok ? "sends to " + setting(req.config, "url") : "url is not configured";
     return response;
   }
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
-}
-
-function refuse(status: u32, reason: string): ParseWebhookResponse {
-  const reply = new ParseWebhookResponse();
-  reply.replyStatus = status;
-  reply.error = reason;
-  return reply;
 }
 
 function withDetail<T>(event: T, providerStatus: string): T {

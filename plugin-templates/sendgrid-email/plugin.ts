@@ -4,32 +4,18 @@
 // (X-Twilio-Email-Event-Webhook-Signature over timestamp + raw body) by the
 // host's hermes_crypto_verify.
 import {
-  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest,
-  ConfigureResponse, DeliveryEvent, DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse,
-  HealthRequest, HealthResponse, JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
-  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, base64,
-  crypto, failed, failedFromHttp, fromBase64, fromUtf8, header, parseJson, register, request, submitted, utf8,
-  withBody, withHeader,
+  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
+  DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
+  JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, base64, configField, configProblem,
+  crypto, failed, failedFromHttp, fromBase64, fromUtf8, header, parseJson, refuseWebhook, register, request, setting,
+  submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 const DEFAULT_BASE_URL = "https://api.sendgrid.com";
 const SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature";
 const TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp";
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
 
 /** Writes {"email": …, "name": …} for "Ann <ann@example.com>" or a bare address. */
 function writeMailbox(w: JsonWriter, mailbox: string, fallbackName: string = ""): void {
@@ -78,23 +64,23 @@ class SendGridEmail extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ["api.sendgrid.com"];
     m.configSchema = [
-      field("api_key", "SendGrid API key with Mail Send permission (SG.…)", true, true),
-      field("from_email", "default sender: a verified Sender Identity, \"Name <address>\" or an address", true, false),
-      field("webhook_public_key", "the Event Webhook's verification key (base64 as SendGrid shows it, or PEM); unset: webhooks are refused", false, false),
-      field("base_url", "API base URL (e.g. https://api.eu.sendgrid.com, or a test double)", false, false, DEFAULT_BASE_URL),
+      configField("api_key", "SendGrid API key with Mail Send permission (SG.…)", true, true),
+      configField("from_email", "default sender: a verified Sender Identity, \"Name <address>\" or an address", true, false),
+      configField("webhook_public_key", "the Event Webhook's verification key (base64 as SendGrid shows it, or PEM); unset: webhooks are refused", false, false),
+      configField("base_url", "API base URL (e.g. https://api.eu.sendgrid.com, or a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = new ConfigureResponse();
-    if (setting(req.config, "api_key").length == 0) response.problems.push(problem("api_key", "is required"));
+    if (setting(req.config, "api_key").length == 0) response.problems.push(configProblem("api_key", "is required"));
     const from = setting(req.config, "from_email");
-    if (from.length == 0) response.problems.push(problem("from_email", "is required"));
-    else if (!from.includes("@")) response.problems.push(problem("from_email", "must be an email address"));
+    if (from.length == 0) response.problems.push(configProblem("from_email", "is required"));
+    else if (!from.includes("@")) response.problems.push(configProblem("from_email", "must be an email address"));
     const key = setting(req.config, "webhook_public_key");
     if (key.length > 0 && !key.includes("-----BEGIN") && fromBase64(key.trim()) === null) {
-      response.problems.push(problem("webhook_public_key", "must be the base64 verification key SendGrid shows, or a PEM public key"));
+      response.problems.push(configProblem("webhook_public_key", "must be the base64 verification key SendGrid shows, or a PEM public key"));
     }
     return response;
   }
@@ -171,21 +157,21 @@ class SendGridEmail extends Plugin {
 
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const hook = req.request!;
-    if (setting(req.config, "webhook_public_key").length == 0) return refuse(403, "webhooks are refused: webhook_public_key is not configured");
+    if (setting(req.config, "webhook_public_key").length == 0) return refuseWebhook(403, "webhooks are refused: webhook_public_key is not configured");
     const signature = header(hook.headers, SIGNATURE_HEADER);
     const timestamp = header(hook.headers, TIMESTAMP_HEADER);
-    if (signature === null || timestamp === null) return refuse(401, "missing " + SIGNATURE_HEADER + " or " + TIMESTAMP_HEADER);
+    if (signature === null || timestamp === null) return refuseWebhook(401, "missing " + SIGNATURE_HEADER + " or " + TIMESTAMP_HEADER);
     const der = fromBase64(signature!.trim());
-    if (der === null) return refuse(401, SIGNATURE_HEADER + " is not base64");
+    if (der === null) return refuseWebhook(401, SIGNATURE_HEADER + " is not base64");
     // SendGrid signs the timestamp header followed by the raw body.
     const signed = utf8(timestamp!);
     const payload = new Uint8Array(signed.length + hook.body.length);
     payload.set(signed, 0);
     payload.set(hook.body, signed.length);
-    if (!crypto.verify(SignatureAlgorithm.ECDSA_P256_SHA256, "webhook_public_key", payload, der!)) return refuse(403, "the Event Webhook signature does not verify");
+    if (!crypto.verify(SignatureAlgorithm.ECDSA_P256_SHA256, "webhook_public_key", payload, der!)) return refuseWebhook(403, "the Event Webhook signature does not verify");
 
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null || json.kind != JsonKind.ARRAY) return refuse(400, "the Event Webhook body is not a JSON array");
+    if (json === null || json.kind != JsonKind.ARRAY) return refuseWebhook(400, "the Event Webhook body is not a JSON array");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     for (let i = 0; i < json.length; i++) {
@@ -255,20 +241,6 @@ function eventOf(item: JsonValue): DeliveryEvent | null {
 
 function result(r: SendResult): PrepareSendResponse {
   return new PrepareSendResponse().setResult(r);
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
-}
-
-function refuse(status: u32, reason: string): ParseWebhookResponse {
-  const reply = new ParseWebhookResponse();
-  reply.replyStatus = status;
-  reply.error = reason;
-  return reply;
 }
 
 register(new SendGridEmail());

@@ -3,29 +3,16 @@
 // Basic auth with the Account SID and Auth Token), and Twilio's status
 // callbacks, verified with X-Twilio-Signature before they count.
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
-  DeliveryEvent, DeliveryEventKind, ErrorCode, Form, FormField, HandleResponseRequest, HandleResponseResponse,
-  HashAlgorithm, HealthRequest, HealthResponse, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse,
-  Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64, crypto, failed, failedFromHttp, fromBase64,
-  fromUtf8, header, parseFormFields, parseJson, register, request, submitted, utf8, withBody, withHeader,
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
+  DeliveryEventKind, ErrorCode, Form, FormField, HandleResponseRequest, HandleResponseResponse, HashAlgorithm,
+  HealthRequest, HealthResponse, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, base64, configField, configProblem, constantTimeEqual, crypto,
+  failed, failedFromHttp, fromBase64, fromUtf8, header, parseFormFields, parseJson, refuseWebhook, register, request,
+  setting, submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 const DEFAULT_BASE_URL = "https://api.twilio.com";
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
 
 /** Twilio error codes that mean the recipient, not the request, is wrong. */
 function recipientError(code: string): bool {
@@ -40,13 +27,6 @@ function compareFields(a: FormField, b: FormField): i32 {
   return a.value < b.value ? -1 : 1;
 }
 
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
-  if (a.length != b.length) return false;
-  let diff: u8 = 0;
-  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
-  return diff == 0;
-}
-
 class TwilioSms extends Plugin {
   manifest(): Manifest {
     const m = new Manifest();
@@ -59,12 +39,12 @@ class TwilioSms extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ["api.twilio.com"];
     m.configSchema = [
-      field("account_sid", "Twilio Account SID (AC…)", true, false),
-      field("auth_token", "Twilio Auth Token: Basic auth password and the key of X-Twilio-Signature", true, true),
-      field("from", "sender: a Twilio number in E.164 or an alphanumeric sender id (unless messaging_service_sid is set)", false, false),
-      field("messaging_service_sid", "Messaging Service SID (MG…), instead of from", false, false),
-      field("status_callback_url", "this route's webhook URL as Twilio reaches it, e.g. https://hermes.example.com/webhooks/<route>; also what signatures are checked against when the gateway has no publicUrl", false, false),
-      field("base_url", "API base URL (a Twilio edge, or a test double)", false, false, DEFAULT_BASE_URL),
+      configField("account_sid", "Twilio Account SID (AC…)", true, false),
+      configField("auth_token", "Twilio Auth Token: Basic auth password and the key of X-Twilio-Signature", true, true),
+      configField("from", "sender: a Twilio number in E.164 or an alphanumeric sender id (unless messaging_service_sid is set)", false, false),
+      configField("messaging_service_sid", "Messaging Service SID (MG…), instead of from", false, false),
+      configField("status_callback_url", "this route's webhook URL as Twilio reaches it, e.g. https://hermes.example.com/webhooks/<route>; also what signatures are checked against when the gateway has no publicUrl", false, false),
+      configField("base_url", "API base URL (a Twilio edge, or a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
   }
@@ -72,15 +52,15 @@ class TwilioSms extends Plugin {
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = new ConfigureResponse();
     const sid = setting(req.config, "account_sid");
-    if (sid.length == 0) response.problems.push(problem("account_sid", "is required"));
-    else if (!sid.startsWith("AC") || sid.length != 34) response.problems.push(problem("account_sid", "must be AC followed by 32 hex characters"));
-    if (setting(req.config, "auth_token").length == 0) response.problems.push(problem("auth_token", "is required"));
+    if (sid.length == 0) response.problems.push(configProblem("account_sid", "is required"));
+    else if (!sid.startsWith("AC") || sid.length != 34) response.problems.push(configProblem("account_sid", "must be AC followed by 32 hex characters"));
+    if (setting(req.config, "auth_token").length == 0) response.problems.push(configProblem("auth_token", "is required"));
     if (setting(req.config, "from").length == 0 && setting(req.config, "messaging_service_sid").length == 0) {
-      response.problems.push(problem("from", "is required unless messaging_service_sid is set"));
+      response.problems.push(configProblem("from", "is required unless messaging_service_sid is set"));
     }
     const callback = setting(req.config, "status_callback_url");
     if (callback.length > 0 && !callback.startsWith("https://") && !callback.startsWith("http://")) {
-      response.problems.push(problem("status_callback_url", "must be an absolute http(s) URL"));
+      response.problems.push(configProblem("status_callback_url", "must be an absolute http(s) URL"));
     }
     return response;
   }
@@ -136,11 +116,11 @@ class TwilioSms extends Plugin {
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const hook = req.request!;
     const signature = header(hook.headers, "X-Twilio-Signature");
-    if (signature === null || signature.length == 0) return refuse(401, "no X-Twilio-Signature header");
+    if (signature === null || signature.length == 0) return refuseWebhook(401, "no X-Twilio-Signature header");
     const given = fromBase64(signature);
-    if (given === null) return refuse(401, "X-Twilio-Signature is not base64");
+    if (given === null) return refuseWebhook(401, "X-Twilio-Signature is not base64");
     const url = hook.publicUrl.length > 0 ? hook.publicUrl : setting(req.config, "status_callback_url");
-    if (url.length == 0) return refuse(403, "cannot verify X-Twilio-Signature: set the route's publicUrl or status_callback_url");
+    if (url.length == 0) return refuseWebhook(403, "cannot verify X-Twilio-Signature: set the route's publicUrl or status_callback_url");
     const fields = parseFormFields(fromUtf8(hook.body));
     const sorted = fields.slice(0);
     sorted.sort(compareFields);
@@ -151,7 +131,7 @@ class TwilioSms extends Plugin {
       signed.push(unchecked(sorted[i]).value);
     }
     const expected = crypto.hmac(HashAlgorithm.SHA1, "auth_token", utf8(signed.join("")));
-    if (!constantTimeEqual(given!, expected)) return refuse(403, "X-Twilio-Signature does not match");
+    if (!constantTimeEqual(given!, expected)) return refuseWebhook(403, "X-Twilio-Signature does not match");
 
     let messageSid = "";
     let status = "";
@@ -162,7 +142,7 @@ class TwilioSms extends Plugin {
       else if (f.name == "MessageStatus") status = f.value;
       else if (f.name == "ErrorCode") errorCode = f.value;
     }
-    if (messageSid.length == 0 || status.length == 0) return refuse(400, "a status callback needs MessageSid and MessageStatus");
+    if (messageSid.length == 0 || status.length == 0) return refuseWebhook(400, "a status callback needs MessageSid and MessageStatus");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     reply.events.push(statusEvent(messageSid, status, errorCode));
@@ -202,20 +182,6 @@ function statusEvent(messageSid: string, status: string, errorCode: string): Del
     event.kind = DeliveryEventKind.PROGRESS;
   }
   return event;
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
-}
-
-function refuse(status: u32, reason: string): ParseWebhookResponse {
-  const reply = new ParseWebhookResponse();
-  reply.replyStatus = status;
-  reply.error = reason;
-  return reply;
 }
 
 register(new TwilioSms());

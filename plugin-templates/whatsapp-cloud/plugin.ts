@@ -3,37 +3,17 @@
 // status webhooks verified with X-Hub-Signature-256 (HMAC-SHA256 of the raw
 // body, keyed by the app secret), and the GET subscription challenge.
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigField, ConfigProblem, ConfigureRequest, ConfigureResponse,
-  DeliveryEvent, DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HashAlgorithm,
-  HealthRequest, HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
-  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, crypto, failed, fromHex, fromUtf8,
-  header, parseForm, parseJson, register, request, retryAfterMs, submitted, urlQuery, utf8, withBody, withHeader,
+  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
+  DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest,
+  HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem, constantTimeEqual, crypto, failed,
+  fromHex, fromUtf8, header, parseForm, parseJson, refuseWebhook, register, request, retryAfterMs, setting,
+  submitted, urlQuery, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 const DEFAULT_BASE_URL = "https://graph.facebook.com";
 const DEFAULT_API_VERSION = "v21.0";
-
-function field(name: string, description: string, required: bool, secret: bool, defaultValue: string = ""): ConfigField {
-  const f = new ConfigField();
-  f.name = name;
-  f.description = description;
-  f.required = required;
-  f.secret = secret;
-  f.defaultValue = defaultValue;
-  return f;
-}
-
-function setting(config: Map<string, string>, name: string, fallback: string = ""): string {
-  return config.has(name) && config.get(name).length > 0 ? config.get(name) : fallback;
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
-  if (a.length != b.length) return false;
-  let diff: u8 = 0;
-  for (let i = 0; i < a.length; i++) diff |= unchecked(a[i]) ^ unchecked(b[i]);
-  return diff == 0;
-}
 
 function isDigits(text: string): bool {
   if (text.length == 0) return false;
@@ -100,25 +80,25 @@ class WhatsAppCloud extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ["graph.facebook.com"];
     m.configSchema = [
-      field("access_token", "a system user access token with whatsapp_business_messaging", true, true),
-      field("phone_number_id", "the sending WhatsApp phone number id", true, false),
-      field("app_secret", "the Meta app secret: the key of X-Hub-Signature-256 on webhooks", true, true),
-      field("verify_token", "the Verify Token set in the app's webhook settings (GET challenge)", false, true),
-      field("api_version", "Graph API version", false, false, DEFAULT_API_VERSION),
-      field("base_url", "Graph API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+      configField("access_token", "a system user access token with whatsapp_business_messaging", true, true),
+      configField("phone_number_id", "the sending WhatsApp phone number id", true, false),
+      configField("app_secret", "the Meta app secret: the key of X-Hub-Signature-256 on webhooks", true, true),
+      configField("verify_token", "the Verify Token set in the app's webhook settings (GET challenge)", false, true),
+      configField("api_version", "Graph API version", false, false, DEFAULT_API_VERSION),
+      configField("base_url", "Graph API base URL (a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = new ConfigureResponse();
-    if (setting(req.config, "access_token").length == 0) response.problems.push(problem("access_token", "is required"));
+    if (setting(req.config, "access_token").length == 0) response.problems.push(configProblem("access_token", "is required"));
     const id = setting(req.config, "phone_number_id");
-    if (id.length == 0) response.problems.push(problem("phone_number_id", "is required"));
-    else if (!isDigits(id)) response.problems.push(problem("phone_number_id", "must be the numeric phone number id, not the phone number"));
-    if (setting(req.config, "app_secret").length == 0) response.problems.push(problem("app_secret", "is required: webhooks cannot be verified without it"));
+    if (id.length == 0) response.problems.push(configProblem("phone_number_id", "is required"));
+    else if (!isDigits(id)) response.problems.push(configProblem("phone_number_id", "must be the numeric phone number id, not the phone number"));
+    if (setting(req.config, "app_secret").length == 0) response.problems.push(configProblem("app_secret", "is required: webhooks cannot be verified without it"));
     const version = setting(req.config, "api_version", DEFAULT_API_VERSION);
-    if (!version.startsWith("v") || version.length < 2) response.problems.push(problem("api_version", "must look like v21.0"));
+    if (!version.startsWith("v") || version.length < 2) response.problems.push(configProblem("api_version", "must look like v21.0"));
     return response;
   }
 
@@ -201,12 +181,12 @@ class WhatsAppCloud extends Plugin {
     const hook = req.request!;
     if (hook.method == "GET") return this.challenge(req);
     const signature = header(hook.headers, "X-Hub-Signature-256");
-    if (signature === null || !signature.startsWith("sha256=")) return refuse(401, "no X-Hub-Signature-256 header");
+    if (signature === null || !signature.startsWith("sha256=")) return refuseWebhook(401, "no X-Hub-Signature-256 header");
     const given = fromHex(signature.substring(7).toLowerCase());
-    if (given === null) return refuse(401, "X-Hub-Signature-256 is not hex");
-    if (!constantTimeEqual(given!, crypto.hmac(HashAlgorithm.SHA256, "app_secret", hook.body))) return refuse(403, "X-Hub-Signature-256 does not match");
+    if (given === null) return refuseWebhook(401, "X-Hub-Signature-256 is not hex");
+    if (!constantTimeEqual(given!, crypto.hmac(HashAlgorithm.SHA256, "app_secret", hook.body))) return refuseWebhook(403, "X-Hub-Signature-256 does not match");
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null || json.getString("object") != "whatsapp_business_account") return refuse(400, "not a whatsapp_business_account notification");
+    if (json === null || json.getString("object") != "whatsapp_business_account") return refuseWebhook(400, "not a whatsapp_business_account notification");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     const entries = json.get("entry");
@@ -218,7 +198,7 @@ class WhatsAppCloud extends Plugin {
         // Inbound messages (value.messages) are not this template's business: acknowledged, not recorded.
         for (let s = 0; statuses !== null && s < statuses.length; s++) {
           const event = statusEvent(statuses.at(s)!);
-          if (event === null) return refuse(400, "a status without id or status");
+          if (event === null) return refuseWebhook(400, "a status without id or status");
           reply.events.push(event!);
         }
       }
@@ -230,10 +210,10 @@ class WhatsAppCloud extends Plugin {
   challenge(req: ParseWebhookRequest): ParseWebhookResponse {
     const query = parseForm(urlQuery(req.request!.url));
     const expected = setting(req.config, "verify_token");
-    if (expected.length == 0) return refuse(403, "verify_token is not configured");
-    if (!query.has("hub.mode") || query.get("hub.mode") != "subscribe" || !query.has("hub.challenge")) return refuse(400, "expected hub.mode=subscribe and hub.challenge");
+    if (expected.length == 0) return refuseWebhook(403, "verify_token is not configured");
+    if (!query.has("hub.mode") || query.get("hub.mode") != "subscribe" || !query.has("hub.challenge")) return refuseWebhook(400, "expected hub.mode=subscribe and hub.challenge");
     const token = query.has("hub.verify_token") ? query.get("hub.verify_token") : "";
-    if (!constantTimeEqual(utf8(token), utf8(expected))) return refuse(403, "hub.verify_token does not match");
+    if (!constantTimeEqual(utf8(token), utf8(expected))) return refuseWebhook(403, "hub.verify_token does not match");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     reply.replyBody = utf8(query.get("hub.challenge"));
@@ -289,20 +269,6 @@ function statusEvent(status: JsonValue): DeliveryEvent | null {
 
 function result(r: SendResult): PrepareSendResponse {
   return new PrepareSendResponse().setResult(r);
-}
-
-function problem(name: string, reason: string): ConfigProblem {
-  const p = new ConfigProblem();
-  p.field = name;
-  p.reason = reason;
-  return p;
-}
-
-function refuse(status: u32, reason: string): ParseWebhookResponse {
-  const reply = new ParseWebhookResponse();
-  reply.replyStatus = status;
-  reply.error = reason;
-  return reply;
 }
 
 register(new WhatsAppCloud());

@@ -3,7 +3,7 @@
 // file and run), then every build is signed with a fresh Ed25519 key and
 // checked, as a publisher would ship it.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,17 +45,70 @@ function cacheKey(name: string): string {
   return hash.digest("hex").slice(0, 24);
 }
 
+function cachePath(name: string): string {
+  return join(cacheDir, `${name}-${cacheKey(name)}.wasm`);
+}
+
+const lockDir = join(cacheDir, "build.lock");
+/** A lock older than this belongs to a process that died while building. */
+const staleLockMs = 5 * 60_000;
+
+/**
+ * The compiled template. On a cache miss one test process takes the build
+ * lock and builds every template whose cache entry is missing, so the
+ * compiler (seconds to load) loads once per run and builds do not fight for
+ * the CPU; the other processes wait for their file to appear.
+ */
 async function compiled(name: string): Promise<Uint8Array> {
-  const cached = join(cacheDir, `${name}-${cacheKey(name)}.wasm`);
-  if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
+  for (;;) {
+    const cached = cachePath(name);
+    if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
+    if (takeLock()) {
+      try {
+        await buildIntoCache(name);
+        // Another template that does not compile is its own test's failure to report, not this one's.
+        for (const other of templateNames().filter((t) => t !== name && !existsSync(cachePath(t)))) await buildIntoCache(other).catch(() => {});
+      } finally {
+        rmSync(lockDir, { recursive: true, force: true });
+      }
+      continue;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function takeLock(): boolean {
+  mkdirSync(cacheDir, { recursive: true });
+  try {
+    mkdirSync(lockDir);
+    return true;
+  } catch {
+    try {
+      if (Date.now() - statSync(lockDir).mtimeMs > staleLockMs) rmSync(lockDir, { recursive: true, force: true });
+    } catch {
+      // released meanwhile
+    }
+    return false;
+  }
+}
+
+async function buildIntoCache(name: string): Promise<void> {
   // The compiler takes seconds to load: only on a cache miss.
   const { buildPlugin } = await import("@hermes/sdk/build");
   const { wasm } = await buildPlugin({ entry: join(templatesDir, name, "plugin.ts"), optimizeLevel: testOptimizeLevel });
-  mkdirSync(cacheDir, { recursive: true });
+  const cached = cachePath(name);
   const temp = `${cached}.${process.pid}.tmp`;
   writeFileSync(temp, wasm);
   renameSync(temp, cached);
-  return wasm;
+  // Older builds of this template are dead weight.
+  for (const file of readdirSync(cacheDir)) {
+    if (file.startsWith(`${name}-`) && file.endsWith(".wasm") && join(cacheDir, file) !== cached) rmSync(join(cacheDir, file), { force: true });
+  }
+}
+
+/** Every template folder (one with a plugin.ts). */
+export function templateNames(): string[] {
+  return readdirSync(templatesDir).filter((name) => existsSync(join(templatesDir, name, "plugin.ts"))).sort();
 }
 
 /** Builds (or takes from the cache) plugin-templates/<name>, signs it and verifies the signature. */
