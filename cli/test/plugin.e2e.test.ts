@@ -162,6 +162,8 @@ describe("a gateway without PluginService", () => {
       res.writeHead(404);
       res.end();
     });
+    const sessions = new Set<http2.ServerHttp2Session>();
+    server.on("session", (session) => sessions.add(session));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const dir = mkdtempSync(join(tmpdir(), "hermes-cli-old-"));
     try {
@@ -173,6 +175,7 @@ describe("a gateway without PluginService", () => {
       assert.match(stderr, /does not implement hermes\.v1\.PluginService\/PublishPlugin/);
       assert.match(stderr, /upgrade the gateway/);
     } finally {
+      for (const session of sessions) session.destroy();
       server.close();
       rmSync(dir, { recursive: true, force: true });
     }
