@@ -5,7 +5,7 @@
 import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
-  JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
   PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem, constantTimeEqual, failed,
   failedFromHttp, formEncode, fromUtf8, parseForm, parseJson, refuseWebhook, register, request, setting, submitted,
   urlQuery, utf8, withBody, withHeader,
@@ -132,7 +132,7 @@ class InfobipSms extends Plugin {
     if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuseWebhook(403, "the callback token does not match");
     const json = parseJson(fromUtf8(hook.body));
     const results = json !== null ? json!.get("results") : null;
-    if (results === null || results!.kind != 4 /* ARRAY */) return refuseWebhook(400, "a delivery report needs a results array");
+    if (results === null || results!.kind != JsonKind.ARRAY) return refuseWebhook(400, "a delivery report needs a results array");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     for (let i = 0; i < results!.length; i++) {

@@ -6,7 +6,7 @@
 import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
-  JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
+  JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
   PrepareSendRequest, PrepareSendResponse, SendResult, base64, configField, configProblem, constantTimeEqual, failed,
   failedFromHttp, formEncode, fromUtf8, parseForm, parseJson, refuseWebhook, register, request, setting, submitted,
   urlQuery, utf8, withBody, withHeader,
@@ -123,12 +123,12 @@ class MessenteSms extends Plugin {
     if (given.length == 0) return refuseWebhook(401, "no token in the callback URL");
     if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuseWebhook(403, "the callback token does not match");
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null || json!.kind != 5 /* OBJECT */) return refuseWebhook(400, "a delivery report is a JSON object");
+    if (json === null || json!.kind != JsonKind.OBJECT) return refuseWebhook(400, "a delivery report is a JSON object");
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     // One report per post; a report with `statuses` (the status API's shape) carries several.
     const statuses = json!.get("statuses");
-    const items = statuses !== null && statuses!.kind == 4 /* ARRAY */ ? statuses!.items : [json!];
+    const items = statuses !== null && statuses!.kind == JsonKind.ARRAY ? statuses!.items : [json!];
     for (let i = 0; i < items.length; i++) {
       const event = reportEvent(unchecked(items[i]));
       if (event === null) return refuseWebhook(400, "report " + i.toString() + " has no message_id or status");

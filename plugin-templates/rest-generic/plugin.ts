@@ -5,11 +5,11 @@
 // host refuses requests to any other host.
 import {
   AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode,
-  HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonValue, Manifest,
-  MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse,
-  configField, configProblem, constantTimeEqual, crypto, failed, failedFromHttp, formEncode, fromHex, fromUtf8,
-  header, jsonString, parseJson, refuseWebhook, register, request, setting, statusEvent, submitted, withBody,
-  withHeader,
+  HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonKind, JsonValue,
+  Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest,
+  PrepareSendResponse, configField, configProblem, constantTimeEqual, crypto, failed, failedFromHttp, formEncode,
+  fromHex, fromUtf8, header, jsonString, parseJson, refuseWebhook, register, request, setting, statusEvent,
+  submitted, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -39,15 +39,24 @@ function escapeFor(contentType: string, value: string): string {
   return value;
 }
 
+/** Whether `part` is an array index (digits only, at most 9 of them). */
+function isIndex(part: string): bool {
+  if (part.length == 0 || part.length > 9) return false;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Follows a dotted path ("data.messages.0.id") through objects and arrays. */
 function jsonAt(root: JsonValue, path: string): JsonValue | null {
   let node: JsonValue | null = root;
   const parts = path.split(".");
   for (let i = 0; i < parts.length && node !== null; i++) {
     const part = unchecked(parts[i]);
-    if (node.kind == 4 /* ARRAY */) {
-      const index = I32.parseInt(part);
-      node = isNaN(index) ? null : node.at(<i32>index);
+    if (node.kind == JsonKind.ARRAY) {
+      node = isIndex(part) ? node.at(I32.parseInt(part)) : null;
     } else {
       node = node.get(part);
     }
@@ -59,7 +68,7 @@ function jsonAt(root: JsonValue, path: string): JsonValue | null {
 function textAt(root: JsonValue | null, path: string): string {
   if (root === null || path.length == 0) return "";
   const node = jsonAt(root, path);
-  return node !== null && (node.kind == 3 /* STRING */ || node.kind == 2 /* NUMBER */) ? node.text : "";
+  return node !== null && (node.kind == JsonKind.STRING || node.kind == JsonKind.NUMBER) ? node.text : "";
 }
 
 /** Whether `value` is one of the comma-separated `list` (case-insensitive). */
@@ -156,7 +165,7 @@ class RestGeneric extends Plugin {
     const json = parseJson(fromUtf8(hook.body));
     if (json === null) return refuseWebhook(400, "the body is not JSON");
     // One event or an array of them.
-    const items = json.kind == 4 /* ARRAY */ ? json.items : [json];
+    const items = json.kind == JsonKind.ARRAY ? json.items : [json];
     const reply = new ParseWebhookResponse();
     reply.replyStatus = 200;
     for (let i = 0; i < items.length; i++) {

@@ -5,10 +5,10 @@
 import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest,
-  HealthResponse, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem, constantTimeEqual, crypto, failed,
-  fromHex, fromUtf8, header, parseForm, parseJson, refuseWebhook, register, request, retryAfterMs, setting,
-  submitted, urlQuery, utf8, withBody, withHeader,
+  HealthResponse, JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
+  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem,
+  constantTimeEqual, crypto, failed, fromHex, fromUtf8, header, parseForm, parseJson, refuseWebhook, register,
+  request, retryAfterMs, setting, submitted, urlQuery, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -171,7 +171,7 @@ class WhatsAppCloud extends Plugin {
       return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "WhatsApp accepted the request but returned no message id"));
     }
     const error = json !== null ? json.get("error") : null;
-    if (response.transportError === null && error !== null && error.kind == 5 /* OBJECT */) {
+    if (response.transportError === null && error !== null && error.kind == JsonKind.OBJECT) {
       return new HandleResponseResponse().setResult(graphError(error, response.status, retryAfterMs(response.headers)));
     }
     return new HandleResponseResponse().setResult(graphError(new JsonValue(), response.status, retryAfterMs(response.headers)));
