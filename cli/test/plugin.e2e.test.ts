@@ -55,15 +55,27 @@ describe("plugin pipeline through the CLI", () => {
     const built = await json("plugin", "build", plugin, "--optimize", "0");
     wasm = built.file;
     assert.equal(built.manifest.name, "acme-rest");
-    assert.equal(built.manifest.version, "1.0.0");
     assert.equal(wasm, join(plugin, "dist", "acme-rest.wasm"));
   });
 
-  test("test runs the conformance kit on the build with the template's fixtures", async () => {
-    const { stdout, exitCode, stderr } = await hermes("plugin", "test", plugin, "--wasm", wasm);
+  test("test runs the conformance kit with the template's fixtures, then the plugin's own tests", async () => {
+    const own = join(plugin, "test", "own.test.ts");
+    writeFileSync(own, `import test from "node:test";\nimport assert from "node:assert/strict";\ntest("a plugin test", () => assert.equal(1 + 1, 2));\n`);
+    const { stdout, exitCode, stderr } = await hermes("plugin", "test", plugin, "--wasm", wasm, "--json");
     assert.equal(exitCode, 0, stdout + stderr);
-    assert.match(stdout, /✔ manifest: the host accepts the module/);
-    assert.match(stdout, /conformance: \d+ passed, 0 failed/);
+    const report = JSON.parse(stdout);
+    assert.ok(report.conformance.some((c: { name: string; ok: boolean }) => c.name === "manifest: the host accepts the module" && c.ok));
+    assert.ok(report.conformance.every((c: { ok: boolean }) => c.ok));
+    assert.deepEqual(report.ownTests, { files: [own], ok: true });
+
+    writeFileSync(own, `import test from "node:test";\nimport assert from "node:assert/strict";\ntest("a failing plugin test", () => assert.equal(1 + 1, 3));\n`);
+    const failing = await hermes("plugin", "test", plugin, "--wasm", wasm, "--json");
+    assert.equal(failing.exitCode, ExitCode.Error);
+    const failed = JSON.parse(failing.stdout);
+    assert.equal(failed.ok, false);
+    assert.equal(failed.ownTests.ok, false);
+    assert.ok(failed.conformance.every((c: { ok: boolean }) => c.ok), "only the plugin's own test failed");
+    rmSync(own);
   });
 
   test("inspect reads the manifest, exports and signatures without running the plugin", async () => {
@@ -120,13 +132,16 @@ describe("plugin pipeline through the CLI", () => {
 
     const v1 = await json("plugin", "publish", wasm, "--activate", ...server);
     assert.equal(v1.name, "acme-rest");
-    assert.equal(v1.version, "1.0.0");
     assert.equal(v1.active, true);
 
-    // Version 1.1.0: bump the manifest, rebuild, sign with HERMES_SIGNING_KEY as CI would.
+    // The next version: bump the manifest, rebuild, sign with HERMES_SIGNING_KEY as CI would.
+    const [major, minor, patch] = v1.version.split(".").map(Number);
+    const next = `${major}.${minor}.${patch + 1}`;
     const source = join(plugin, "plugin.ts");
-    writeFileSync(source, readFileSync(source, "utf8").replace('m.version = "1.0.0"', 'm.version = "1.1.0"'));
-    const v2file = join(dir, "acme-rest-1.1.0.wasm");
+    const text = readFileSync(source, "utf8");
+    assert.ok(text.includes(`"${v1.version}"`), "the template states its version as a string literal");
+    writeFileSync(source, text.replace(`"${v1.version}"`, `"${next}"`));
+    const v2file = join(dir, `acme-rest-${next}.wasm`);
     await json("plugin", "build", plugin, "--optimize", "0", "--out", v2file);
     process.env.HERMES_SIGNING_KEY = readFileSync(secretKeyFile, "utf8");
     try {
@@ -135,18 +150,18 @@ describe("plugin pipeline through the CLI", () => {
       delete process.env.HERMES_SIGNING_KEY;
     }
     const v2 = await json("plugin", "publish", v2file, ...server);
-    assert.equal(v2.version, "1.1.0");
+    assert.equal(v2.version, next);
     assert.equal(v2.active ?? false, false);
 
     const listed = await json("plugin", "list", "acme-rest", ...server);
     const active = () => listed.plugins.filter((p: { active?: boolean }) => p.active).map((p: { version: string }) => p.version);
-    assert.deepEqual(active(), ["1.0.0"]);
+    assert.deepEqual(active(), [v1.version]);
 
-    const activated = await json("plugin", "activate", "acme-rest@1.1.0", ...server);
-    assert.equal(activated.plugin.version, "1.1.0");
-    assert.equal(activated.previousVersion, "1.0.0");
+    const activated = await json("plugin", "activate", `acme-rest@${next}`, ...server);
+    assert.equal(activated.plugin.version, next);
+    assert.equal(activated.previousVersion, v1.version);
     const rolledBack = await json("plugin", "rollback", "acme-rest", ...server);
-    assert.equal(rolledBack.version, "1.0.0");
+    assert.equal(rolledBack.version, v1.version);
     assert.equal(rolledBack.active, true);
 
     const missing = await hermes("plugin", "activate", "acme-rest@9.9.9", ...server);

@@ -44,7 +44,11 @@ export default class PluginTest extends HermesCommand<typeof PluginTest> {
     const tests = ownTests(project);
     let ownOk = true;
     if (tests.length > 0) {
-      const run = spawnSync(process.execPath, ["--import", "tsx", "--test", ...tests], { cwd: project.dir, stdio: this.jsonEnabled() ? "pipe" : "inherit", encoding: "utf8" });
+      // A runner of its own even when hermes itself runs under node:test (which marks its children with NODE_TEST_CONTEXT).
+      const env = { ...process.env };
+      delete env.NODE_TEST_CONTEXT;
+      // tsx as this CLI resolves it: the plugin's folder need not have it installed.
+      const run = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), "--test", ...tests], { cwd: project.dir, env, stdio: this.jsonEnabled() ? "pipe" : "inherit", encoding: "utf8" });
       ownOk = run.status === 0;
       this.log(`plugin tests: ${ownOk ? "passed" : "failed"} (${tests.length} file${tests.length === 1 ? "" : "s"})`);
     }
