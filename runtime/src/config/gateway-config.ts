@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
+import { configReaders } from "./config-readers.js";
+
+const { object, array, string, boolean, integer } = configReaders(invalid);
 
 /** An API key's permissions: send messages, read them, administer the gateway. */
 export type Scope = "send" | "read" | "admin";
@@ -194,38 +197,6 @@ function parseApiKeysEnv(value: string): ApiKeyConfig[] {
 
 function invalid(at: string, reason: string): HermesError {
   return new HermesError(ErrorCode.CONFIG_INVALID, `${at} ${reason}`, { field: at });
-}
-
-function object(value: unknown, at: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(at, "must be an object");
-  return value as Record<string, unknown>;
-}
-
-function array(value: unknown, at: string): unknown[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid(at, "must be an array");
-  return value;
-}
-
-function string(value: unknown, at: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw invalid(at, "must be a string");
-  return value;
-}
-
-function boolean(value: unknown, at: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "boolean") throw invalid(at, "must be true or false");
-  return value;
-}
-
-function integer(value: unknown, at: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(at, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
 }
 
 function oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {

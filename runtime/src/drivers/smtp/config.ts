@@ -1,4 +1,7 @@
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
+import { configReaders } from "../../config/config-readers.js";
+
+const { object, string, boolean, integer } = configReaders(invalid);
 
 /** How Hermes hands messages to KumoMTA. */
 export type Injection = "smtp" | "http";
@@ -147,30 +150,6 @@ function headerName(value: unknown, at: string): string | undefined {
 
 function invalid(at: string, reason: string): HermesError {
   return new HermesError(ErrorCode.CONFIG_INVALID, `smtp route config.${at} ${reason}`, { field: `config.${at}` });
-}
-
-function object(value: unknown, at: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(at, "must be an object");
-  return value as Record<string, unknown>;
-}
-
-function string(value: unknown, at: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw invalid(at, "must be a string");
-  return value;
-}
-
-function boolean(value: unknown, at: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "boolean") throw invalid(at, "must be true or false");
-  return value;
-}
-
-function integer(value: unknown, at: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw invalid(at, `must be an integer from ${min} to ${max}`);
-  return value;
 }
 
 function oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {
