@@ -1,69 +1,50 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { conformanceTest } from "../../runtime/src/conformance/index.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { buildTemplate, templateFixtures, type BuiltTemplate } from "./support/templates.js";
-import { Channel, MessageStatus, startTemplateGateway, type TemplateGateway } from "./support/template-gateway.js";
+import { gatewayToMock, templateSuite } from "./support/template-suite.js";
+import { Channel, MessageStatus } from "./support/template-gateway.js";
 import { GenericMock } from "./generic-mock.js";
 import { clients, startTestGateway } from "../support/gateway-harness.js";
 import { untilTerminal } from "../support/wait.js";
 import type { HermesError } from "../../runtime/src/errors/hermes-error.js";
 
 describe("rest-generic template", () => {
-  let built: BuiltTemplate;
-  before(async () => {
-    built = await buildTemplate("rest-generic");
-  });
-  after(() => built?.cleanup());
-
-  conformanceTest("rest-generic against its recorded fixtures", async () => {
-    const { config, ...cases } = templateFixtures("rest-generic");
-    return { wasm: built.wasm, options: { config, cases } };
-  });
+  const built = templateSuite("rest-generic", "rest-generic against its recorded fixtures");
 
   describe("end to end through a gateway and a mock provider", () => {
     const mock = new GenericMock("e2e-key", "e2e-secret");
-    let gateway: TemplateGateway;
-    before(async () => {
-      const base = await mock.start();
-      gateway = await startTemplateGateway({
-        template: built,
-        route: "generic",
-        channel: "sms",
-        config: { url: `${base}/v1/messages`, auth_value: "Bearer e2e-key", webhook_secret: "e2e-secret" },
-      });
-    });
-    after(async () => {
-      await gateway?.close();
-      await mock.close();
+    const gateway = gatewayToMock(built, mock, {
+      name: "generic",
+      channel: "sms",
+      config: (base) => ({ url: `${base}/v1/messages`, auth_value: "Bearer e2e-key", webhook_secret: "e2e-secret" }),
     });
 
     test("send → provider request → SUBMITTED → signed report → DELIVERED", async () => {
-      const id = await gateway.send({ channel: Channel.SMS, to: { kind: { case: "phone", value: "+15550001111" } }, content: { text: "hi {there}" } });
-      const providerId = await gateway.submitted(id);
+      const id = await gateway().send({ channel: Channel.SMS, to: { kind: { case: "phone", value: "+15550001111" } }, content: { text: "hi {there}" } });
+      const providerId = await gateway().submitted(id);
       const request = mock.sink.received.at(-1)!;
       assert.deepEqual(JSON.parse(request.body), { to: "+15550001111", text: "hi {there}", reference: id });
-      const reply = await mock.report(gateway.webhookUrl, providerId, "delivered");
+      const reply = await mock.report(gateway().webhookUrl, providerId, "delivered");
       assert.equal(reply.status, 200);
-      const events = await gateway.terminal(id);
+      const events = await gateway().terminal(id);
       assert.deepEqual(events.map((e) => e.status).slice(-2), [MessageStatus.SUBMITTED, MessageStatus.DELIVERED]);
     });
 
     test("a provider refusal fails the message once, with the provider's reason", async () => {
-      const id = await gateway.send({ channel: Channel.SMS, to: { kind: { case: "phone", value: GenericMock.unreachable } }, content: { text: "x" } });
-      const last = (await gateway.terminal(id)).at(-1)!;
+      const id = await gateway().send({ channel: Channel.SMS, to: { kind: { case: "phone", value: GenericMock.unreachable } }, content: { text: "x" } });
+      const last = (await gateway().terminal(id)).at(-1)!;
       assert.equal(last.status, MessageStatus.FAILED);
       assert.equal(last.error?.code, ErrorCode.PROVIDER_REJECTED);
       assert.match(last.error?.message ?? "", /invalid destination \+15550000000/);
-      assert.equal((await gateway.messages.getMessage({ id })).message?.attempts, 1, "a permanent failure is not retried");
+      assert.equal((await gateway().messages.getMessage({ id })).message?.attempts, 1, "a permanent failure is not retried");
     });
 
     test("a report with a forged signature is refused and changes nothing", async () => {
-      const id = await gateway.send({ channel: Channel.SMS, to: { kind: { case: "phone", value: "+15550002222" } }, content: { text: "y" } });
-      const providerId = await gateway.submitted(id);
-      const forged = await fetch(gateway.webhookUrl, { method: "POST", headers: { "x-signature": "00".repeat(32) }, body: JSON.stringify({ id: providerId, status: "delivered" }) });
+      const id = await gateway().send({ channel: Channel.SMS, to: { kind: { case: "phone", value: "+15550002222" } }, content: { text: "y" } });
+      const providerId = await gateway().submitted(id);
+      const forged = await fetch(gateway().webhookUrl, { method: "POST", headers: { "x-signature": "00".repeat(32) }, body: JSON.stringify({ id: providerId, status: "delivered" }) });
       assert.equal(forged.status, 401);
-      const { message } = await gateway.messages.getMessage({ id });
+      const { message } = await gateway().messages.getMessage({ id });
       assert.equal(message?.status, MessageStatus.SUBMITTED);
     });
   });
@@ -79,7 +60,7 @@ describe("rest-generic template", () => {
       name: "generic",
       channel: "sms",
       adapter: "wasm",
-      config: { file: built.file, allowHttp: true, config: { url: `${base}/v1/messages`, auth_value: "Bearer k" }, ...extra },
+      config: { file: built().file, allowHttp: true, config: { url: `${base}/v1/messages`, auth_value: "Bearer k" }, ...extra },
       retry: { maxAttempts: 1 },
     });
 

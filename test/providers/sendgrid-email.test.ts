@@ -1,91 +1,72 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { conformanceTest } from "../../runtime/src/conformance/index.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { DeliveryEventKind } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { buildTemplate, templateFixtures, type BuiltTemplate } from "./support/templates.js";
-import { Channel, MessageStatus, startTemplateGateway, type TemplateGateway } from "./support/template-gateway.js";
+import { gatewayToMock, templateSuite } from "./support/template-suite.js";
+import { Channel, MessageStatus } from "./support/template-gateway.js";
 import { SendGridMock } from "./sendgrid-mock.js";
 
 const email = (to: string, subject: string) => ({ channel: Channel.EMAIL, to: { kind: { case: "email" as const, value: to } }, content: { subject, text: `${subject} (text)` } });
 
 describe("sendgrid-email template", () => {
-  let built: BuiltTemplate;
-  before(async () => {
-    built = await buildTemplate("sendgrid-email");
-  });
-  after(() => built?.cleanup());
-
-  conformanceTest("sendgrid-email against SendGrid's documented answers and events", async () => {
-    const { config, ...cases } = templateFixtures("sendgrid-email");
-    return { wasm: built.wasm, options: { config, cases } };
-  });
+  const built = templateSuite("sendgrid-email", "sendgrid-email against SendGrid's documented answers and events");
 
   describe("end to end through a gateway and a SendGrid mock", () => {
     const mock = new SendGridMock("SG.e2e");
-    let gateway: TemplateGateway;
-    before(async () => {
-      const base = await mock.start();
-      gateway = await startTemplateGateway({
-        template: built,
-        route: "sendgrid",
-        channel: "email",
-        config: { api_key: "SG.e2e", from_email: "Shop <shop@example.com>", webhook_public_key: mock.verificationKey, base_url: base },
-      });
-    });
-    after(async () => {
-      await gateway?.close();
-      await mock.close();
+    const gateway = gatewayToMock(built, mock, {
+      name: "sendgrid",
+      channel: "email",
+      config: (base) => ({ api_key: "SG.e2e", from_email: "Shop <shop@example.com>", webhook_public_key: mock.verificationKey, base_url: base }),
     });
 
     test("send → /v3/mail/send → SUBMITTED (X-Message-Id) → signed events → DELIVERED", async () => {
-      const id = await gateway.send(email("ann@example.com", "Receipt"));
-      const messageId = await gateway.submitted(id);
+      const id = await gateway().send(email("ann@example.com", "Receipt"));
+      const messageId = await gateway().submitted(id);
       const mail = JSON.parse(mock.sink.received.at(-1)!.body);
       assert.equal(mail.subject, "Receipt");
       assert.deepEqual(mail.personalizations[0].custom_args, { hermes_message_id: id });
-      const reply = await mock.events(gateway.webhookUrl, messageId, ["processed", "delivered", "open"]);
+      const reply = await mock.events(gateway().webhookUrl, messageId, ["processed", "delivered", "open"]);
       assert.equal(reply.status, 200);
-      const events = await gateway.terminal(id);
+      const events = await gateway().terminal(id);
       assert.equal(events.at(-1)?.status, MessageStatus.DELIVERED);
     });
 
     test("a bounce fails the message as INVALID_RECIPIENT with the SMTP status", async () => {
-      const id = await gateway.send(email("gone@example.com", "Hello"));
-      const messageId = await gateway.submitted(id);
-      assert.equal((await mock.events(gateway.webhookUrl, messageId, ["processed", "bounce"])).status, 200);
-      const last = (await gateway.terminal(id)).at(-1)!;
+      const id = await gateway().send(email("gone@example.com", "Hello"));
+      const messageId = await gateway().submitted(id);
+      assert.equal((await mock.events(gateway().webhookUrl, messageId, ["processed", "bounce"])).status, 200);
+      const last = (await gateway().terminal(id)).at(-1)!;
       assert.equal(last.status, MessageStatus.FAILED);
       assert.equal(last.error?.code, ErrorCode.INVALID_RECIPIENT);
       assert.equal(last.error?.providerCode, "5.1.1");
     });
 
     test("a spam report after delivery is recorded as a complaint", async () => {
-      const id = await gateway.send(email("ann@example.com", "Newsletter"));
-      const messageId = await gateway.submitted(id);
-      await mock.events(gateway.webhookUrl, messageId, ["delivered"]);
-      await gateway.terminal(id);
-      assert.equal((await mock.events(gateway.webhookUrl, messageId, ["spamreport"])).status, 200);
-      const events = await gateway.until(id, (e) => e.kind === DeliveryEventKind.COMPLAINT);
+      const id = await gateway().send(email("ann@example.com", "Newsletter"));
+      const messageId = await gateway().submitted(id);
+      await mock.events(gateway().webhookUrl, messageId, ["delivered"]);
+      await gateway().terminal(id);
+      assert.equal((await mock.events(gateway().webhookUrl, messageId, ["spamreport"])).status, 200);
+      const events = await gateway().until(id, (e) => e.kind === DeliveryEventKind.COMPLAINT);
       assert.equal(events.at(-1)?.detail.sendgrid_event, "spamreport");
-      assert.equal((await gateway.messages.getMessage({ id })).message?.status, MessageStatus.DELIVERED, "a complaint does not change the status");
+      assert.equal((await gateway().messages.getMessage({ id })).message?.status, MessageStatus.DELIVERED, "a complaint does not change the status");
     });
 
     test("SendGrid's 400 fails the message permanently with its field and reason", async () => {
-      const id = await gateway.send(email(SendGridMock.invalidAddress, "x"));
-      const last = (await gateway.terminal(id)).at(-1)!;
+      const id = await gateway().send(email(SendGridMock.invalidAddress, "x"));
+      const last = (await gateway().terminal(id)).at(-1)!;
       assert.equal(last.status, MessageStatus.FAILED);
       assert.match(last.error?.message ?? "", /personalizations\.0\.to\.0\.email: Does not contain a valid address/);
-      assert.equal((await gateway.messages.getMessage({ id })).message?.attempts, 1);
+      assert.equal((await gateway().messages.getMessage({ id })).message?.attempts, 1);
     });
 
     test("events signed by another key are refused and change nothing", async () => {
-      const id = await gateway.send(email("ann@example.com", "Forged"));
-      const messageId = await gateway.submitted(id);
+      const id = await gateway().send(email("ann@example.com", "Forged"));
+      const messageId = await gateway().submitted(id);
       const forger = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
-      assert.equal((await mock.events(gateway.webhookUrl, messageId, ["delivered"], forger)).status, 403);
-      assert.equal((await gateway.messages.getMessage({ id })).message?.status, MessageStatus.SUBMITTED);
+      assert.equal((await mock.events(gateway().webhookUrl, messageId, ["delivered"], forger)).status, 403);
+      assert.equal((await gateway().messages.getMessage({ id })).message?.status, MessageStatus.SUBMITTED);
     });
   });
 });
