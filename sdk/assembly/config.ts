@@ -37,3 +37,10 @@ export function requireConfig(config: Map<string, string>, required: Array<strin
   }
   return response;
 }
+
+/** Adds a problem to `response` when the setting `name` is set but is not an absolute http(s) URL; returns `response`. */
+export function checkHttpUrl(response: ConfigureResponse, config: Map<string, string>, name: string, fallback: string = ""): ConfigureResponse {
+  const url = setting(config, name, fallback);
+  if (url.length > 0 && !url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(configProblem(name, "must be an absolute http(s) URL"));
+  return response;
+}

@@ -25,19 +25,25 @@ export function failed(code: ErrorCode, message: string, retryable: bool = false
  * A failed result for a provider's non-2xx answer (or a transport error):
  * 401/403 PROVIDER_AUTH, 408 TIMEOUT, 429 THROTTLED (retryable, honouring
  * Retry-After in seconds), 5xx PROVIDER_UNAVAILABLE (retryable), other 4xx
- * PROVIDER_REJECTED. `message` says what the provider said, if known.
+ * PROVIDER_REJECTED. `message` says what the provider said, if known;
+ * `providerCode` is the provider's own error code (default: the status).
  */
-export function failedFromHttp(response: HttpResponse, message: string = ""): SendResult {
+export function failedFromHttp(response: HttpResponse, message: string = "", providerCode: string = ""): SendResult {
   const transport = response.transportError;
   if (transport !== null) return new SendResult().setError(transport);
   const status = response.status;
   const text = message.length > 0 ? message : "provider answered HTTP " + status.toString();
-  const code = status.toString();
+  const code = providerCode.length > 0 ? providerCode : status.toString();
   if (status == 401 || status == 403) return failed(ErrorCode.PROVIDER_AUTH, text, false, code);
   if (status == 408) return failed(ErrorCode.TIMEOUT, text, true, code);
   if (status == 429) return failed(ErrorCode.THROTTLED, text, true, code, retryAfterMs(response.headers));
   if (status >= 500) return failed(ErrorCode.PROVIDER_UNAVAILABLE, text, true, code, retryAfterMs(response.headers));
   return failed(ErrorCode.PROVIDER_REJECTED, text, false, code);
+}
+
+/** Whether the provider answered, with a 2xx status. */
+export function isSuccess(response: HttpResponse): bool {
+  return response.transportError === null && response.status >= 200 && response.status < 300;
 }
 
 /** Retry-After (delta-seconds) in milliseconds; 0 when absent or an HTTP date. */
@@ -93,6 +99,32 @@ export function statusEvent(providerMessageId: string, status: MessageStatus): D
   event.status = status;
   event.providerMessageId = providerMessageId;
   return event;
+}
+
+/**
+ * A webhook event saying the message ended `status` (FAILED unless given,
+ * e.g. EXPIRED) with a Hermes error. Never retryable: a provider's report
+ * of a failed delivery is final for that message.
+ */
+export function failedEvent(providerMessageId: string, code: ErrorCode, message: string, providerCode: string, status: MessageStatus = MessageStatus.FAILED): DeliveryEvent {
+  const event = statusEvent(providerMessageId, status);
+  event.error = failed(code, message, false, providerCode).error;
+  return event;
+}
+
+/** A webhook event of `kind` (progress, engagement, complaint) that changes no status. */
+export function noticeEvent(providerMessageId: string, kind: DeliveryEventKind): DeliveryEvent {
+  const event = new DeliveryEvent();
+  event.kind = kind;
+  event.providerMessageId = providerMessageId;
+  return event;
+}
+
+/** A webhook reply accepting the callback (200); push the events it carries onto `events`. */
+export function acceptWebhook(): ParseWebhookResponse {
+  const reply = new ParseWebhookResponse();
+  reply.replyStatus = 200;
+  return reply;
 }
 
 /** A webhook reply refusing the callback: `status` (400 malformed, 401/403 bad signature) and why. */

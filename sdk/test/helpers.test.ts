@@ -27,6 +27,8 @@ import {
   VerifySignatureRequestSchema,
   VerifySignatureResponseSchema,
 } from "@hermes/runtime/gen/hermes/plugin/v1/host_pb";
+import { ErrorCode } from "@hermes/runtime/gen/hermes/v1/error_pb";
+import { DeliveryEventKind, MessageStatus } from "@hermes/runtime/gen/hermes/v1/message_pb";
 import { compile } from "../builder/compile.js";
 import { Guest, type GuestResult, type HostServices } from "../builder/guest.js";
 
@@ -229,5 +231,41 @@ describe("host services", () => {
       assert.equal(result.trapped, true);
       assert.match(result.error, /^hermes_kv_get failed: capability CAPABILITY_KV is not declared/);
     }
+  });
+});
+
+describe("provider plumbing", () => {
+  test("callbackUrl adds the token to the query; refuseCallbackToken accepts only that token", () => {
+    for (const token of ["e2e-token-0123456789abcdef", "a&b=c d+é✓"]) {
+      const [withQuery, bare, right, missing, wrong] = okText(18, token).split("\n");
+      assert.equal(new URL(withQuery).searchParams.get("a"), "1");
+      assert.equal(new URL(withQuery).searchParams.get("token"), token);
+      assert.equal(new URL(bare).searchParams.get("token"), token);
+      assert.equal(right, "accepted");
+      assert.equal(missing, "401 no token in the callback URL");
+      assert.equal(wrong, "403 the callback token does not match");
+    }
+  });
+
+  test("checkHttpUrl and checkCallbackToken name what is wrong, and only that", () => {
+    assert.deepEqual(okText(19, "url=https://x\ntoken=0123456789abcdef").split("\n"), ["other: must be an absolute http(s) URL"]);
+    assert.deepEqual(okText(19, "url=api.example.com\nother=http://ok\ntoken=short").split("\n"), [
+      "url: must be an absolute http(s) URL",
+      "token: must be at least 16 characters",
+    ]);
+  });
+
+  test("isSuccess, failedFromHttp with a provider code, failedEvent, noticeEvent, acceptWebhook", () => {
+    const lines = okText(20, "").split("\n");
+    assert.deepEqual(lines, [
+      "ok not ok not ok",
+      `${ErrorCode.THROTTLED} slow down E429 retryable 7000`,
+      `${ErrorCode.PROVIDER_REJECTED} provider answered HTTP 400 400 final 0`,
+      `${ErrorCode.TIMEOUT} no answer  retryable 0`,
+      `p-1 ${DeliveryEventKind.STATUS} ${MessageStatus.FAILED} ${ErrorCode.INVALID_RECIPIENT} no such number 21211 final 0`,
+      `p-2 ${DeliveryEventKind.STATUS} ${MessageStatus.EXPIRED} ${ErrorCode.EXPIRED} too late EXPIRED final 0`,
+      `p-3 ${DeliveryEventKind.ENGAGEMENT} ${MessageStatus.UNSPECIFIED} no error`,
+      "200 0 []",
+    ]);
   });
 });

@@ -7,6 +7,12 @@ import { Form, formEncode, parseFormFields, percentDecode, percentEncode, urlQue
 import { JsonParser, JsonWriter, jsonString } from "@hermes/sdk/assembly/json";
 import { configGet, crypto, kv, log, metrics, nowMs } from "@hermes/sdk/assembly/host";
 import { HashAlgorithm, SignatureAlgorithm } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/host_pb";
+import { ConfigureResponse, HttpHeader, HttpResponse, ParseWebhookResponse } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/plugin_pb";
+import { DeliveryEvent, DeliveryEventKind, MessageStatus } from "@hermes/sdk/assembly/gen/hermes/v1/message_pb";
+import { Error$, ErrorCode } from "@hermes/sdk/assembly/gen/hermes/v1/error_pb";
+import { callbackUrl, checkCallbackToken, refuseCallbackToken } from "@hermes/sdk/assembly/callback";
+import { checkHttpUrl } from "@hermes/sdk/assembly/config";
+import { acceptWebhook, failedEvent, failedFromHttp, isSuccess, noticeEvent } from "@hermes/sdk/assembly/results";
 
 function text(s: string): i32 {
   outputBytes(utf8(s));
@@ -16,6 +22,31 @@ function text(s: string): i32 {
 function bytes(b: Uint8Array): i32 {
   outputBytes(b);
   return endCall(0);
+}
+
+function refusal(reply: ParseWebhookResponse | null): string {
+  return reply === null ? "accepted" : reply.replyStatus.toString() + " " + reply.error;
+}
+
+function errorText(error: Error$ | null): string {
+  if (error === null) return "no error";
+  return error.code.toString() + " " + error.message + " " + error.providerCode + " " + (error.retryable ? "retryable" : "final") + " " + error.retryAfterMs.toString();
+}
+
+function eventText(event: DeliveryEvent): string {
+  return event.providerMessageId + " " + event.kind.toString() + " " + event.status.toString() + " " + errorText(event.error);
+}
+
+function httpResponse(status: u32, retryAfter: string): HttpResponse {
+  const response = new HttpResponse();
+  response.status = status;
+  if (retryAfter.length > 0) {
+    const h = new HttpHeader();
+    h.name = "Retry-After";
+    h.value = retryAfter;
+    response.headers.push(h);
+  }
+  return response;
 }
 
 function fail(message: string): i32 {
@@ -119,6 +150,51 @@ export function run(): i32 {
       // "a|b": whether the two halves are equal.
       const bar = s.indexOf("|");
       return text(constantTimeEqual(utf8(s.substring(0, bar)), utf8(s.substring(bar + 1))) ? "equal" : "different");
+    }
+    case 18: {
+      // The argument is a token: the callback URL carrying it, then how three webhooks fare against it.
+      const url = callbackUrl("https://hermes.example.com/webhooks/r?a=1", s);
+      return text([
+        url,
+        callbackUrl("https://hermes.example.com/webhooks/r", s),
+        refusal(refuseCallbackToken(url, s)),
+        refusal(refuseCallbackToken("/webhooks/r?a=1", s)),
+        refusal(refuseCallbackToken(callbackUrl("/webhooks/r", s + "x"), s)),
+      ].join("\n"));
+    }
+    case 19: {
+      // Configure checks: each argument line is name=value; the problems found.
+      const config = new Map<string, string>();
+      const lines = s.split("\n");
+      for (let i = 0; i < lines.length; i++) {
+        const eq = lines[i].indexOf("=");
+        if (eq > 0) config.set(lines[i].substring(0, eq), lines[i].substring(eq + 1));
+      }
+      const response = checkCallbackToken(checkHttpUrl(checkHttpUrl(new ConfigureResponse(), config, "url"), config, "other", "ftp://fallback"), config, "token");
+      const parts = new Array<string>();
+      for (let i = 0; i < response.problems.length; i++) parts.push(response.problems[i].field + ": " + response.problems[i].reason);
+      return text(parts.join("\n"));
+    }
+    case 20: {
+      // Provider answers and webhook events, one line each.
+      const transport = new HttpResponse();
+      const lost = new Error$();
+      lost.code = ErrorCode.TIMEOUT;
+      lost.message = "no answer";
+      lost.retryable = true;
+      transport.transportError = lost;
+      const ok = httpResponse(202, "");
+      const accepted = acceptWebhook();
+      return text([
+        (isSuccess(ok) ? "ok" : "not ok") + " " + (isSuccess(httpResponse(300, "")) ? "ok" : "not ok") + " " + (isSuccess(transport) ? "ok" : "not ok"),
+        errorText(failedFromHttp(httpResponse(429, "7"), "slow down", "E429").error),
+        errorText(failedFromHttp(httpResponse(400, ""), "", "").error),
+        errorText(failedFromHttp(transport, "ignored", "ignored").error),
+        eventText(failedEvent("p-1", ErrorCode.INVALID_RECIPIENT, "no such number", "21211")),
+        eventText(failedEvent("p-2", ErrorCode.EXPIRED, "too late", "EXPIRED", MessageStatus.EXPIRED)),
+        eventText(noticeEvent("p-3", DeliveryEventKind.ENGAGEMENT)),
+        accepted.replyStatus.toString() + " " + accepted.events.length.toString() + " [" + accepted.error + "]",
+      ].join("\n"));
     }
     default:
       return fail("unknown op " + op.toString());
