@@ -6,17 +6,11 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem, constantTimeEqual, failed,
-  failedFromHttp, formEncode, fromUtf8, parseForm, parseJson, refuseWebhook, register, request, setting, submitted,
-  urlQuery, utf8, withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, callbackUrl, checkCallbackToken, checkHttpUrl, configField,
+  failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson, refuseCallbackToken,
+  refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
-
-/** The notifyUrl of a message: the configured URL with the callback token added to its query. */
-function notifyUrl(config: Map<string, string>): string {
-  const base = setting(config, "notify_url");
-  return base + (base.includes("?") ? "&" : "?") + "token=" + formEncode(setting(config, "webhook_token"));
-}
 
 /** Status names that blame the destination number. */
 function recipientProblem(name: string): bool {
@@ -54,18 +48,10 @@ class InfobipSms extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
-    const required = ["base_url", "api_key", "from", "notify_url", "webhook_token"];
-    for (let i = 0; i < required.length; i++) {
-      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(configProblem(unchecked(required[i]), "is required"));
-    }
-    const base = setting(req.config, "base_url");
-    if (base.length > 0 && !base.startsWith("https://") && !base.startsWith("http://")) response.problems.push(configProblem("base_url", "must be an absolute https URL"));
-    const notify = setting(req.config, "notify_url");
-    if (notify.length > 0 && !notify.startsWith("https://") && !notify.startsWith("http://")) response.problems.push(configProblem("notify_url", "must be an absolute https URL"));
-    const token = setting(req.config, "webhook_token");
-    if (token.length > 0 && token.length < 16) response.problems.push(configProblem("webhook_token", "must be at least 16 characters"));
-    return response;
+    const response = requireConfig(req.config, ["base_url", "api_key", "from", "notify_url", "webhook_token"]);
+    checkHttpUrl(response, req.config, "base_url");
+    checkHttpUrl(response, req.config, "notify_url");
+    return checkCallbackToken(response, req.config, "webhook_token");
   }
 
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
@@ -82,7 +68,7 @@ class InfobipSms extends Plugin {
       .key("destinations").beginArray().beginObject().key("to").string(to).endObject().endArray()
       .key("from").string(from)
       .key("text").string(text)
-      .key("notifyUrl").string(notifyUrl(config))
+      .key("notifyUrl").string(callbackUrl(setting(config, "notify_url"), setting(config, "webhook_token")))
       .key("notifyContentType").string("application/json")
       .key("callbackData").string(message.id)
       .endObject().endArray().endObject();
@@ -96,7 +82,7 @@ class InfobipSms extends Plugin {
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
     const json = parseJson(fromUtf8(response.body));
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       const messages = json !== null ? json!.get("messages") : null;
       const first = messages !== null ? messages!.at(0) : null;
       if (first === null) return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Infobip's answer lists no message"));
@@ -118,23 +104,18 @@ class InfobipSms extends Plugin {
     const requestError = json !== null ? json!.get("requestError") : null;
     const exception = requestError !== null ? requestError!.get("serviceException") : null;
     const text = exception !== null ? exception!.getString("text") : null;
-    const result = failedFromHttp(response, text !== null ? text! : "");
     const code = exception !== null ? exception!.getString("messageId") : null;
-    if (code !== null && result.error !== null) result.error!.providerCode = code!;
-    return new HandleResponseResponse().setResult(result);
+    return new HandleResponseResponse().setResult(failedFromHttp(response, text !== null ? text! : "", code !== null ? code! : ""));
   }
 
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const hook = req.request!;
-    const query = parseForm(urlQuery(hook.url));
-    const given = query.has("token") ? query.get("token") : "";
-    if (given.length == 0) return refuseWebhook(401, "no token in the callback URL");
-    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuseWebhook(403, "the callback token does not match");
+    const refused = refuseCallbackToken(hook.url, setting(req.config, "webhook_token"));
+    if (refused !== null) return refused;
     const json = parseJson(fromUtf8(hook.body));
     const results = json !== null ? json!.get("results") : null;
     if (results === null || results!.kind != JsonKind.ARRAY) return refuseWebhook(400, "a delivery report needs a results array");
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
+    const reply = acceptWebhook();
     for (let i = 0; i < results!.length; i++) {
       const event = reportEvent(results!.at(i)!);
       if (event === null) return refuseWebhook(400, "report " + i.toString() + " has no messageId or status");
@@ -162,26 +143,21 @@ function reportEvent(report: JsonValue): DeliveryEvent | null {
   const group = status !== null ? status!.getString("groupName") : null;
   if (id === null || group === null || id!.length == 0) return null;
   const name = status!.getString("name");
-  const event = new DeliveryEvent();
-  event.providerMessageId = id!;
-  event.detail.set("infobip_status", name !== null ? name! : group!);
   const error = report.get("error");
   const errorName = error !== null ? error!.getString("name") : null;
+  let event: DeliveryEvent;
   if (group == "DELIVERED") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.DELIVERED;
+    event = statusEvent(id!, MessageStatus.DELIVERED);
   } else if (group == "UNDELIVERABLE" || group == "REJECTED" || group == "EXPIRED") {
-    event.kind = DeliveryEventKind.STATUS;
     const expired = group == "EXPIRED";
-    event.status = expired ? MessageStatus.EXPIRED : MessageStatus.FAILED;
     const providerCode = errorName !== null && errorName! != "NO_ERROR" ? errorName! : (name !== null ? name! : group!);
     const code = expired ? ErrorCode.EXPIRED : recipientProblem(providerCode) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
     const reason = errorName !== null && errorName! != "NO_ERROR" ? statusText(error) : statusText(status);
-    const r: SendResult = failed(code, "Infobip: " + reason, false, providerCode);
-    event.error = r.error;
+    event = failedEvent(id!, code, "Infobip: " + reason, providerCode, expired ? MessageStatus.EXPIRED : MessageStatus.FAILED);
   } else {
-    event.kind = DeliveryEventKind.PROGRESS;
+    event = noticeEvent(id!, DeliveryEventKind.PROGRESS);
   }
+  event.detail.set("infobip_status", name !== null ? name! : group!);
   return event;
 }
 

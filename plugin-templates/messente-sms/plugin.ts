@@ -7,19 +7,14 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, base64, configField, configProblem, constantTimeEqual, failed,
-  failedFromHttp, formEncode, fromUtf8, parseForm, parseJson, refuseWebhook, register, request, setting, submitted,
-  urlQuery, utf8, withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, base64, callbackUrl, checkCallbackToken, checkHttpUrl,
+  configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
+  refuseCallbackToken, refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, utf8,
+  withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 const DEFAULT_BASE_URL = "https://api.messente.com";
-
-/** The dlr_url of a message: the configured URL with the callback token added to its query. */
-function dlrUrl(config: Map<string, string>): string {
-  const base = setting(config, "dlr_url");
-  return base + (base.includes("?") ? "&" : "?") + "token=" + formEncode(setting(config, "webhook_token"));
-}
 
 /** Messente's errors: {"errors":[{"title","detail","code","source"}]}; the first one's detail (and source), and its code. */
 function messenteError(json: JsonValue | null): string[] {
@@ -58,16 +53,9 @@ class MessenteSms extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
-    const required = ["username", "password", "sender", "dlr_url", "webhook_token"];
-    for (let i = 0; i < required.length; i++) {
-      if (setting(req.config, unchecked(required[i])).length == 0) response.problems.push(configProblem(unchecked(required[i]), "is required"));
-    }
-    const dlr = setting(req.config, "dlr_url");
-    if (dlr.length > 0 && !dlr.startsWith("https://") && !dlr.startsWith("http://")) response.problems.push(configProblem("dlr_url", "must be an absolute https URL"));
-    const token = setting(req.config, "webhook_token");
-    if (token.length > 0 && token.length < 16) response.problems.push(configProblem("webhook_token", "must be at least 16 characters"));
-    return response;
+    const response = requireConfig(req.config, ["username", "password", "sender", "dlr_url", "webhook_token"]);
+    checkHttpUrl(response, req.config, "dlr_url");
+    return checkCallbackToken(response, req.config, "webhook_token");
   }
 
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
@@ -86,7 +74,7 @@ class MessenteSms extends Plugin {
       .key("sender").string(sender)
       .key("text").string(text)
       .endObject().endArray()
-      .key("dlr_url").string(dlrUrl(config))
+      .key("dlr_url").string(callbackUrl(setting(config, "dlr_url"), setting(config, "webhook_token")))
       .key("text_store").string("nostore")
       .endObject();
     const http = request("POST", setting(config, "base_url", DEFAULT_BASE_URL) + "/v1/omnimessage");
@@ -99,7 +87,7 @@ class MessenteSms extends Plugin {
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
     const json = parseJson(fromUtf8(response.body));
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       // {"messages":[{"channel":"sms","message_id":…,"sender":…}],"to":…,"omnimessage_id":…}
       const messages = json !== null ? json!.get("messages") : null;
       const first = messages !== null ? messages!.at(0) : null;
@@ -111,21 +99,16 @@ class MessenteSms extends Plugin {
       return new HandleResponseResponse().setResult(ok);
     }
     const error = messenteError(json);
-    const result = failedFromHttp(response, error[0]);
-    if (result.error !== null && error[1].length > 0) result.error!.providerCode = error[1];
-    return new HandleResponseResponse().setResult(result);
+    return new HandleResponseResponse().setResult(failedFromHttp(response, error[0], error[1]));
   }
 
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const hook = req.request!;
-    const query = parseForm(urlQuery(hook.url));
-    const given = query.has("token") ? query.get("token") : "";
-    if (given.length == 0) return refuseWebhook(401, "no token in the callback URL");
-    if (!constantTimeEqual(utf8(given), utf8(setting(req.config, "webhook_token")))) return refuseWebhook(403, "the callback token does not match");
+    const refused = refuseCallbackToken(hook.url, setting(req.config, "webhook_token"));
+    if (refused !== null) return refused;
     const json = parseJson(fromUtf8(hook.body));
     if (json === null || json!.kind != JsonKind.OBJECT) return refuseWebhook(400, "a delivery report is a JSON object");
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
+    const reply = acceptWebhook();
     // One report per post; a report with `statuses` (the status API's shape) carries several.
     const statuses = json!.get("statuses");
     const items = statuses !== null && statuses!.kind == JsonKind.ARRAY ? statuses!.items : [json!];
@@ -154,27 +137,22 @@ function reportEvent(report: JsonValue): DeliveryEvent | null {
   const id = report.getString("message_id");
   const status = report.getString("status");
   if (id === null || status === null || id!.length == 0) return null;
-  const event = new DeliveryEvent();
-  event.providerMessageId = id!;
-  event.detail.set("messente_status", status!);
   const err = report.get("err");
   const code = err !== null && !err!.isNull ? err!.text : "";
   const reason = report.getString("error");
+  let event: DeliveryEvent;
   if (status == "DELIVRD") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.DELIVERED;
+    event = statusEvent(id!, MessageStatus.DELIVERED);
   } else if (status == "UNDELIV" || status == "FAILED" || status == "REJECTD" || status == "NACK" || status == "DELETED" || status == "EXPIRED") {
-    event.kind = DeliveryEventKind.STATUS;
     const expired = status == "EXPIRED";
-    event.status = expired ? MessageStatus.EXPIRED : MessageStatus.FAILED;
     const text = "Messente reported " + status! + (reason !== null && reason!.length > 0 ? ": " + reason! : "");
-    const r: SendResult = failed(expired ? ErrorCode.EXPIRED : ErrorCode.PROVIDER_REJECTED, text, false, code.length > 0 ? code : status!);
-    event.error = r.error;
+    event = failedEvent(id!, expired ? ErrorCode.EXPIRED : ErrorCode.PROVIDER_REJECTED, text, code.length > 0 ? code : status!, expired ? MessageStatus.EXPIRED : MessageStatus.FAILED);
   } else if (status == "SEEN") {
-    event.kind = DeliveryEventKind.ENGAGEMENT;
+    event = noticeEvent(id!, DeliveryEventKind.ENGAGEMENT);
   } else {
-    event.kind = DeliveryEventKind.PROGRESS;
+    event = noticeEvent(id!, DeliveryEventKind.PROGRESS);
   }
+  event.detail.set("messente_status", status!);
   return event;
 }
 
