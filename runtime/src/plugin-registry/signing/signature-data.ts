@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from "./leb128.js";
+import { ByteReader, ByteWriter } from "../../wasm/leb128.js";
 import { SignatureError } from "./signature-error.js";
 
 /**

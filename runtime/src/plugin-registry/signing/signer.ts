@@ -12,7 +12,8 @@ import {
   type SignatureData,
   type SignedHashes,
 } from "./signature-data.js";
-import { customSectionId, encodeSection, headerLength, parseModule, type WasmSection } from "./wasm-module.js";
+import { customSectionId, encodeSection, headerLength, type WasmSection } from "../../wasm/module-sections.js";
+import { parseModule } from "./wasm-module.js";
 import { SignatureError } from "./signature-error.js";
 
 export interface SignOptions {

@@ -4,6 +4,8 @@
  * readers accept at most 5 bytes (32-bit values), like wasmsign2's `get32`.
  */
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 export class ByteReader {
   #offset: number;
 
@@ -51,6 +53,11 @@ export class ByteReader {
   /** A length-prefixed byte string (wasmsign2's `get_slice`). */
   slice(what: string): Uint8Array {
     return this.take(this.u32(`length of ${what}`), what);
+  }
+
+  /** A length-prefixed UTF-8 string, as names are in the binary format; bad UTF-8 throws. */
+  name(what: string): string {
+    return utf8.decode(this.slice(what));
   }
 }
 
