@@ -102,6 +102,9 @@ describe("plugin pipeline through the CLI", () => {
     assert.equal(unsigned.exitCode, ExitCode.PluginRejected);
     assert.match(unsigned.stderr, /not signed/);
 
+    const wrongKey = await hermes("plugin", "sign", wasm, "--key", generated.publicKeyFile);
+    assert.equal(wrongKey.exitCode, ExitCode.Usage, "a public key given as the signing key is a usage error");
+    assert.match(wrongKey.stderr, /not an Ed25519 secret key/);
     const signed = await json("plugin", "sign", wasm, "--key", secretKeyFile);
     assert.equal(signed.keyId, generated.keyId);
     const verified = await json("plugin", "verify", wasm, "--key", generated.publicKeyFile);

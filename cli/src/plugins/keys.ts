@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { PublicKey, SecretKey } from "@hermes/runtime/plugin-registry/index";
+import { PublicKey, SecretKey, SignatureError } from "@hermes/runtime/plugin-registry/index";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 
@@ -10,7 +10,7 @@ import { Failure } from "../errors/failure.js";
  * 32 bytes (as `hermes keys generate` prints it).
  */
 export function readPublicKey(value: string): PublicKey {
-  if (existsSync(value) && statSync(value).isFile()) return PublicKey.from(readFileSync(value));
+  if (existsSync(value) && statSync(value).isFile()) return asKey(value, () => PublicKey.from(readFileSync(value)));
   const raw = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(value) ? Buffer.from(value, "base64") : undefined;
   if (value.includes("-----BEGIN")) return PublicKey.from(value);
   if (!raw || raw.length !== 32) {
@@ -28,10 +28,10 @@ export function readTrustedKeys(path: string): PublicKey[] {
     return readdirSync(path)
       .filter((f) => f.endsWith(".pub") || f.endsWith(".pem"))
       .sort()
-      .map((f) => PublicKey.from(readFileSync(join(path, f))));
+      .map((f) => asKey(join(path, f), () => PublicKey.from(readFileSync(join(path, f)))));
   }
   const text = readFileSync(path, "utf8");
-  if (text.includes("-----BEGIN")) return [PublicKey.from(text)];
+  if (text.includes("-----BEGIN")) return [asKey(path, () => PublicKey.from(text))];
   return text
     .split("\n")
     .map((line) => line.replace(/#.*/, "").trim())
@@ -41,13 +41,23 @@ export function readTrustedKeys(path: string): PublicKey[] {
 
 /** The signing key: a file (wasmsign2 raw, PEM, DER), or the key itself in HERMES_SIGNING_KEY (PEM), as CI secrets are. */
 export function readSecretKey(path: string | undefined, env: NodeJS.ProcessEnv = process.env): SecretKey {
-  if (path !== undefined) return SecretKey.from(readFileSync(path));
-  if (env.HERMES_SIGNING_KEY) return SecretKey.from(env.HERMES_SIGNING_KEY);
+  if (path !== undefined) return asKey(path, () => SecretKey.from(readFileSync(path)));
+  if (env.HERMES_SIGNING_KEY) return asKey("HERMES_SIGNING_KEY", () => SecretKey.from(env.HERMES_SIGNING_KEY!));
   throw new Failure(ExitCode.Usage, "no signing key: pass --key <secret key file> or set HERMES_SIGNING_KEY to the key (PEM)", {
     reason: "usage",
     field: "key",
     hints: ["create one with `hermes keys generate`"],
   });
+}
+
+/** A key that does not parse is a usage error (exit 2) naming where it came from, not a signature failure. */
+function asKey<K>(source: string, read: () => K): K {
+  try {
+    return read();
+  } catch (reason) {
+    if (!(reason instanceof SignatureError)) throw reason;
+    throw new Failure(ExitCode.Usage, `${source}: ${reason.message}`, { reason: "bad_key", hints: ["`hermes keys generate` writes keys in a format every command reads"] });
+  }
 }
 
 /** How the CLI prints a public key: base64 of the raw 32 bytes (short enough to paste). */
