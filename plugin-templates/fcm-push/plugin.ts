@@ -9,8 +9,8 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, Form,
   HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse, HttpRequest, JsonValue, JsonWriter,
   Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64url, configField,
-  configProblem, crypto, failed, failedFromHttp, fromUtf8, kv, nowMs, parseJson, register, request, setting,
-  submitted, utf8, withBody, withHeader,
+  checkHttpUrl, configProblem, crypto, failed, failedFromHttp, fromUtf8, isSuccess, kv, nowMs, parseJson, register,
+  request, requireConfig, setting, submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -121,10 +121,6 @@ function sendFailure(response: JsonValue | null, base: SendResult): SendResult {
   return base;
 }
 
-function textOf(bytes: Uint8Array): string {
-  return bytes.length == 0 ? "" : String.UTF8.decodeUnsafe(bytes.dataStart, bytes.length);
-}
-
 class FcmPush extends Plugin {
   manifest(): Manifest {
     const m = new Manifest();
@@ -148,17 +144,12 @@ class FcmPush extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
-    if (setting(req.config, "project_id").length == 0) response.problems.push(configProblem("project_id", "is required"));
+    const response = requireConfig(req.config, ["project_id", "client_email", "private_key"]);
     const email = setting(req.config, "client_email");
-    if (email.length == 0) response.problems.push(configProblem("client_email", "is required"));
-    else if (!email.includes("@")) response.problems.push(configProblem("client_email", "must be the service account's email"));
+    if (email.length > 0 && !email.includes("@")) response.problems.push(configProblem("client_email", "must be the service account's email"));
     const key = setting(req.config, "private_key");
-    if (key.length == 0) response.problems.push(configProblem("private_key", "is required"));
-    else if (!key.includes("-----BEGIN") || !key.includes("PRIVATE KEY-----")) response.problems.push(configProblem("private_key", "must be the PEM private key of the service account"));
-    const tokenUri = setting(req.config, "token_uri", DEFAULT_TOKEN_URI);
-    if (!tokenUri.startsWith("https://") && !tokenUri.startsWith("http://")) response.problems.push(configProblem("token_uri", "must be an absolute http(s) URL"));
-    return response;
+    if (key.length > 0 && (!key.includes("-----BEGIN") || !key.includes("PRIVATE KEY-----"))) response.problems.push(configProblem("private_key", "must be the PEM private key of the service account"));
+    return checkHttpUrl(response, req.config, "token_uri", DEFAULT_TOKEN_URI);
   }
 
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
@@ -180,8 +171,8 @@ class FcmPush extends Plugin {
 
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
-    const state = textOf(req.state);
-    const ok = response.transportError === null && response.status >= 200 && response.status < 300;
+    const state = fromUtf8(req.state);
+    const ok = isSuccess(response);
     const json = parseJson(fromUtf8(response.body));
     if (state == STATE_TOKEN) {
       const token = ok && json !== null ? json!.getString("access_token") : null;

@@ -7,9 +7,9 @@ import {
   AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode,
   HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonKind, JsonValue,
   Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest,
-  PrepareSendResponse, configField, configProblem, constantTimeEqual, crypto, failed, failedFromHttp, formEncode,
-  fromHex, fromUtf8, header, jsonString, parseJson, refuseWebhook, register, request, setting, statusEvent,
-  submitted, withBody, withHeader,
+  PrepareSendResponse, acceptWebhook, checkHttpUrl, configField, configProblem, constantTimeEqual, crypto, failed,
+  failedEvent, failedFromHttp, formEncode, fromHex, fromUtf8, header, isSuccess, jsonString, parseJson,
+  refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -110,10 +110,7 @@ class RestGeneric extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
-    const url = setting(req.config, "url");
-    if (url.length == 0) response.problems.push(configProblem("url", "is required"));
-    else if (!url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(configProblem("url", "must be an absolute http(s) URL"));
+    const response = checkHttpUrl(requireConfig(req.config, ["url"]), req.config, "url");
     const method = setting(req.config, "method", "POST");
     if (method != "POST" && method != "PUT" && method != "PATCH") response.problems.push(configProblem("method", "must be POST, PUT or PATCH"));
     return response;
@@ -144,7 +141,7 @@ class RestGeneric extends Plugin {
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
     const json = parseJson(fromUtf8(response.body));
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       const id = textAt(json, setting(req.config, "id_path", "id"));
       if (id.length > 0) return new HandleResponseResponse().setResult(submitted(id));
       // Accepted, but without an id no delivery report can be matched: say so rather than guess.
@@ -166,8 +163,7 @@ class RestGeneric extends Plugin {
     if (json === null) return refuseWebhook(400, "the body is not JSON");
     // One event or an array of them.
     const items = json.kind == JsonKind.ARRAY ? json.items : [json];
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
+    const reply = acceptWebhook();
     for (let i = 0; i < items.length; i++) {
       const item = unchecked(items[i]);
       const id = textAt(item, setting(config, "webhook_id_path", "id"));
@@ -176,10 +172,7 @@ class RestGeneric extends Plugin {
       if (listed(setting(config, "delivered_statuses", "delivered"), status)) {
         reply.events.push(withDetail(statusEvent(id, MessageStatus.DELIVERED), status));
       } else if (listed(setting(config, "failed_statuses", "failed,undelivered,rejected,expired"), status)) {
-        const event = withDetail(statusEvent(id, MessageStatus.FAILED), status);
-        const error = failed(ErrorCode.PROVIDER_REJECTED, "the provider reported " + status).error;
-        event.error = error;
-        reply.events.push(event);
+        reply.events.push(withDetail(failedEvent(id, ErrorCode.PROVIDER_REJECTED, "the provider reported " + status, ""), status));
       }
       // Other statuses (queued, sent...) are progress the gateway already knows from the send.
     }

@@ -7,9 +7,10 @@ import {
   AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, base64, configField, configProblem,
-  crypto, failed, failedFromHttp, fromBase64, fromUtf8, header, parseJson, refuseWebhook, register, request, setting,
-  submitted, utf8, withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, acceptWebhook, base64, configField,
+  configProblem, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess, noticeEvent,
+  parseJson, refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, utf8, withBody,
+  withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -73,11 +74,9 @@ class SendGridEmail extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
-    if (setting(req.config, "api_key").length == 0) response.problems.push(configProblem("api_key", "is required"));
+    const response = requireConfig(req.config, ["api_key", "from_email"]);
     const from = setting(req.config, "from_email");
-    if (from.length == 0) response.problems.push(configProblem("from_email", "is required"));
-    else if (!from.includes("@")) response.problems.push(configProblem("from_email", "must be an email address"));
+    if (from.length > 0 && !from.includes("@")) response.problems.push(configProblem("from_email", "must be an email address"));
     const key = setting(req.config, "webhook_public_key");
     if (key.length > 0 && !key.includes("-----BEGIN") && fromBase64(key.trim()) === null) {
       response.problems.push(configProblem("webhook_public_key", "must be the base64 verification key SendGrid shows, or a PEM public key"));
@@ -146,7 +145,7 @@ class SendGridEmail extends Plugin {
 
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       const id = header(response.headers, "X-Message-Id");
       if (id !== null && id!.length > 0) return new HandleResponseResponse().setResult(submitted(id!));
       return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "SendGrid accepted the message without an X-Message-Id: its events could not be matched"));
@@ -172,8 +171,7 @@ class SendGridEmail extends Plugin {
 
     const json = parseJson(fromUtf8(hook.body));
     if (json === null || json.kind != JsonKind.ARRAY) return refuseWebhook(400, "the Event Webhook body is not a JSON array");
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
+    const reply = acceptWebhook();
     for (let i = 0; i < json.length; i++) {
       const event = eventOf(json.at(i)!);
       if (event !== null) reply.events.push(event!);
@@ -201,41 +199,37 @@ function eventOf(item: JsonValue): DeliveryEvent | null {
   const name = item.getString("event");
   if (sgId === null || name === null || sgId!.length == 0) return null;
   const dot = sgId!.indexOf(".");
-  const event = new DeliveryEvent();
-  event.providerMessageId = dot > 0 ? sgId!.substring(0, dot) : sgId!;
-  event.detail.set("sendgrid_event", name!);
-  const email = item.getString("email");
-  if (email !== null) event.detail.set("email", email!);
+  const id = dot > 0 ? sgId!.substring(0, dot) : sgId!;
   const reason = item.getString("reason");
   const response = item.getString("response");
+  let event: DeliveryEvent;
   if (name == "delivered") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.DELIVERED;
+    event = statusEvent(id, MessageStatus.DELIVERED);
     if (response !== null) event.detail.set("smtp_response", response!);
   } else if (name == "bounce" || name == "dropped") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.FAILED;
     const status = item.getString("status");
-    const type = item.getString("type"); // "bounce" or "blocked"
-    if (type !== null) event.detail.set("bounce_type", type!);
     const classification = item.getString("bounce_classification");
-    if (classification !== null) event.detail.set("bounce_classification", classification!);
     const text = reason !== null ? reason! : "SendGrid reported " + name!;
     const invalid = classification !== null && classification == "Invalid Address";
-    const r: SendResult = failed(invalid ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED, text, false, status !== null ? status! : name!);
-    event.error = r.error;
+    event = failedEvent(id, invalid ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED, text, status !== null ? status! : name!);
+    const type = item.getString("type"); // "bounce" or "blocked"
+    if (type !== null) event.detail.set("bounce_type", type!);
+    if (classification !== null) event.detail.set("bounce_classification", classification!);
   } else if (name == "spamreport") {
-    event.kind = DeliveryEventKind.COMPLAINT;
+    event = noticeEvent(id, DeliveryEventKind.COMPLAINT);
   } else if (name == "open" || name == "click" || name == "unsubscribe" || name == "group_unsubscribe" || name == "group_resubscribe") {
-    event.kind = DeliveryEventKind.ENGAGEMENT;
+    event = noticeEvent(id, DeliveryEventKind.ENGAGEMENT);
     const url = item.getString("url");
     if (url !== null) event.detail.set("url", url!);
   } else {
-    event.kind = DeliveryEventKind.PROGRESS;
+    event = noticeEvent(id, DeliveryEventKind.PROGRESS);
     if (response !== null) event.detail.set("smtp_response", response!);
     const attempt = item.get("attempt");
     if (attempt !== null) event.detail.set("attempt", attempt!.text);
   }
+  event.detail.set("sendgrid_event", name!);
+  const email = item.getString("email");
+  if (email !== null) event.detail.set("email", email!);
   return event;
 }
 

@@ -6,9 +6,10 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, Form, FormField, HandleResponseRequest, HandleResponseResponse, HashAlgorithm,
   HealthRequest, HealthResponse, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, base64, configField, configProblem, constantTimeEqual, crypto,
-  failed, failedFromHttp, fromBase64, fromUtf8, header, parseFormFields, parseJson, refuseWebhook, register, request,
-  setting, submitted, utf8, withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, base64, checkHttpUrl, configField, configProblem,
+  constantTimeEqual, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess,
+  noticeEvent, parseFormFields, parseJson, refuseWebhook, register, request, requireConfig, setting, statusEvent,
+  submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -50,19 +51,13 @@ class TwilioSms extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
+    const response = requireConfig(req.config, ["account_sid", "auth_token"]);
     const sid = setting(req.config, "account_sid");
-    if (sid.length == 0) response.problems.push(configProblem("account_sid", "is required"));
-    else if (!sid.startsWith("AC") || sid.length != 34) response.problems.push(configProblem("account_sid", "must be AC followed by 32 hex characters"));
-    if (setting(req.config, "auth_token").length == 0) response.problems.push(configProblem("auth_token", "is required"));
+    if (sid.length > 0 && (!sid.startsWith("AC") || sid.length != 34)) response.problems.push(configProblem("account_sid", "must be AC followed by 32 hex characters"));
     if (setting(req.config, "from").length == 0 && setting(req.config, "messaging_service_sid").length == 0) {
       response.problems.push(configProblem("from", "is required unless messaging_service_sid is set"));
     }
-    const callback = setting(req.config, "status_callback_url");
-    if (callback.length > 0 && !callback.startsWith("https://") && !callback.startsWith("http://")) {
-      response.problems.push(configProblem("status_callback_url", "must be an absolute http(s) URL"));
-    }
-    return response;
+    return checkHttpUrl(response, req.config, "status_callback_url");
   }
 
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
@@ -91,7 +86,7 @@ class TwilioSms extends Plugin {
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
     const json = parseJson(fromUtf8(response.body));
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       const sid = json !== null ? json.getString("sid") : null;
       if (sid !== null && sid.length > 0) {
         const result = submitted(sid);
@@ -104,12 +99,8 @@ class TwilioSms extends Plugin {
     // Twilio errors: {"code": 21211, "message": "...", "more_info": "...", "status": 400}.
     const message = json !== null ? json.getString("message") : null;
     const code = json !== null && json.get("code") !== null ? json.get("code")!.text : "";
-    const result = failedFromHttp(response, message !== null ? message : "");
-    const error = result.error;
-    if (error !== null && code.length > 0) {
-      error.providerCode = code;
-      if (recipientError(code)) error.code = ErrorCode.INVALID_RECIPIENT;
-    }
+    const result = failedFromHttp(response, message !== null ? message : "", code);
+    if (result.error !== null && recipientError(code)) result.error!.code = ErrorCode.INVALID_RECIPIENT;
     return new HandleResponseResponse().setResult(result);
   }
 
@@ -143,9 +134,8 @@ class TwilioSms extends Plugin {
       else if (f.name == "ErrorCode") errorCode = f.value;
     }
     if (messageSid.length == 0 || status.length == 0) return refuseWebhook(400, "a status callback needs MessageSid and MessageStatus");
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
-    reply.events.push(statusEvent(messageSid, status, errorCode));
+    const reply = acceptWebhook();
+    reply.events.push(callbackEvent(messageSid, status, errorCode));
     return reply;
   }
 
@@ -163,24 +153,18 @@ class TwilioSms extends Plugin {
  * are FAILED with Twilio's ErrorCode; the rest (accepted, queued, sending,
  * sent…) is progress the gateway records without a status change.
  */
-function statusEvent(messageSid: string, status: string, errorCode: string): DeliveryEvent {
-  const event = new DeliveryEvent();
-  event.providerMessageId = messageSid;
+function callbackEvent(messageSid: string, status: string, errorCode: string): DeliveryEvent {
+  let event: DeliveryEvent;
+  if (status == "delivered" || status == "read") {
+    event = statusEvent(messageSid, MessageStatus.DELIVERED);
+  } else if (status == "undelivered" || status == "failed" || status == "canceled") {
+    event = failedEvent(messageSid, recipientError(errorCode) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED,
+      "Twilio reported the message " + status + (errorCode.length > 0 ? " (error " + errorCode + ")" : ""), errorCode.length > 0 ? errorCode : status);
+  } else {
+    event = noticeEvent(messageSid, DeliveryEventKind.PROGRESS);
+  }
   event.detail.set("twilio_status", status);
   if (errorCode.length > 0) event.detail.set("twilio_error_code", errorCode);
-  if (status == "delivered" || status == "read") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.DELIVERED;
-  } else if (status == "undelivered" || status == "failed" || status == "canceled") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.FAILED;
-    const code = errorCode.length > 0 ? errorCode : status;
-    const result: SendResult = failed(recipientError(errorCode) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED,
-      "Twilio reported the message " + status + (errorCode.length > 0 ? " (error " + errorCode + ")" : ""), false, code);
-    event.error = result.error;
-  } else {
-    event.kind = DeliveryEventKind.PROGRESS;
-  }
   return event;
 }
 

@@ -6,9 +6,10 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest,
   HealthResponse, JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
-  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, configField, configProblem,
-  constantTimeEqual, crypto, failed, fromHex, fromUtf8, header, parseForm, parseJson, refuseWebhook, register,
-  request, retryAfterMs, setting, submitted, urlQuery, utf8, withBody, withHeader,
+  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, acceptWebhook, configField,
+  configProblem, constantTimeEqual, crypto, failed, failedEvent, fromHex, fromUtf8, header, isSuccess, noticeEvent,
+  parseForm, parseJson, refuseWebhook, register, request, requireConfig, retryAfterMs, setting, statusEvent,
+  submitted, urlQuery, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -91,11 +92,9 @@ class WhatsAppCloud extends Plugin {
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = new ConfigureResponse();
-    if (setting(req.config, "access_token").length == 0) response.problems.push(configProblem("access_token", "is required"));
+    const response = requireConfig(req.config, ["access_token", "phone_number_id"]);
     const id = setting(req.config, "phone_number_id");
-    if (id.length == 0) response.problems.push(configProblem("phone_number_id", "is required"));
-    else if (!isDigits(id)) response.problems.push(configProblem("phone_number_id", "must be the numeric phone number id, not the phone number"));
+    if (id.length > 0 && !isDigits(id)) response.problems.push(configProblem("phone_number_id", "must be the numeric phone number id, not the phone number"));
     if (setting(req.config, "app_secret").length == 0) response.problems.push(configProblem("app_secret", "is required: webhooks cannot be verified without it"));
     const version = setting(req.config, "api_version", DEFAULT_API_VERSION);
     if (!version.startsWith("v") || version.length < 2) response.problems.push(configProblem("api_version", "must look like v21.0"));
@@ -158,7 +157,7 @@ class WhatsAppCloud extends Plugin {
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
     const json = parseJson(fromUtf8(response.body));
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       const messages = json !== null ? json.get("messages") : null;
       const first = messages !== null ? messages.at(0) : null;
       const id = first !== null ? first.getString("id") : null;
@@ -187,8 +186,7 @@ class WhatsAppCloud extends Plugin {
     if (!constantTimeEqual(given!, crypto.hmac(HashAlgorithm.SHA256, "app_secret", hook.body))) return refuseWebhook(403, "X-Hub-Signature-256 does not match");
     const json = parseJson(fromUtf8(hook.body));
     if (json === null || json.getString("object") != "whatsapp_business_account") return refuseWebhook(400, "not a whatsapp_business_account notification");
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
+    const reply = acceptWebhook();
     const entries = json.get("entry");
     for (let e = 0; entries !== null && e < entries.length; e++) {
       const changes = entries.at(e)!.get("changes");
@@ -197,7 +195,7 @@ class WhatsAppCloud extends Plugin {
         const statuses = value !== null ? value.get("statuses") : null;
         // Inbound messages (value.messages) are not this template's business: acknowledged, not recorded.
         for (let s = 0; statuses !== null && s < statuses.length; s++) {
-          const event = statusEvent(statuses.at(s)!);
+          const event = reportEvent(statuses.at(s)!);
           if (event === null) return refuseWebhook(400, "a status without id or status");
           reply.events.push(event!);
         }
@@ -214,8 +212,7 @@ class WhatsAppCloud extends Plugin {
     if (!query.has("hub.mode") || query.get("hub.mode") != "subscribe" || !query.has("hub.challenge")) return refuseWebhook(400, "expected hub.mode=subscribe and hub.challenge");
     const token = query.has("hub.verify_token") ? query.get("hub.verify_token") : "";
     if (!constantTimeEqual(utf8(token), utf8(expected))) return refuseWebhook(403, "hub.verify_token does not match");
-    const reply = new ParseWebhookResponse();
-    reply.replyStatus = 200;
+    const reply = acceptWebhook();
     reply.replyBody = utf8(query.get("hub.challenge"));
     reply.replyContentType = "text/plain";
     return reply;
@@ -233,37 +230,30 @@ class WhatsAppCloud extends Plugin {
  * One entry of value.statuses: delivered → DELIVERED; failed → FAILED with
  * errors[0]; read → an engagement (it follows delivered); sent → progress.
  */
-function statusEvent(status: JsonValue): DeliveryEvent | null {
+function reportEvent(status: JsonValue): DeliveryEvent | null {
   const id = status.getString("id");
   const state = status.getString("status");
   if (id === null || state === null || id!.length == 0) return null;
-  const event = new DeliveryEvent();
-  event.providerMessageId = id!;
+  let event: DeliveryEvent;
+  if (state == "delivered") {
+    event = statusEvent(id!, MessageStatus.DELIVERED);
+  } else if (state == "failed") {
+    const errors = status.get("errors");
+    const first = errors !== null ? errors.at(0) : null;
+    const error = graphError(first !== null ? first! : new JsonValue(), 200, 0).error!;
+    // Without a message the Graph error says only its code; the status error's title says more.
+    const title = first !== null ? first!.getString("title") : null;
+    const message = title !== null && error.message.startsWith("WhatsApp error") ? title! : error.message;
+    // A failed delivery is final for this message (failedEvent: never retryable), whatever graphError says of a send.
+    event = failedEvent(id!, error.code, message, error.providerCode);
+  } else if (state == "read") {
+    event = noticeEvent(id!, DeliveryEventKind.ENGAGEMENT);
+  } else {
+    event = noticeEvent(id!, DeliveryEventKind.PROGRESS);
+  }
   event.detail.set("whatsapp_status", state!);
   const recipient = status.getString("recipient_id");
   if (recipient !== null) event.detail.set("recipient_id", recipient!);
-  if (state == "delivered") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.DELIVERED;
-  } else if (state == "failed") {
-    event.kind = DeliveryEventKind.STATUS;
-    event.status = MessageStatus.FAILED;
-    const errors = status.get("errors");
-    const first = errors !== null ? errors.at(0) : null;
-    event.error = graphError(first !== null ? first! : new JsonValue(), 200, 0).error;
-    const error = event.error!;
-    // A failed delivery is final for this message: the send is over, nothing to retry.
-    error.retryable = false;
-    error.retryAfterMs = 0;
-    if (first !== null) {
-      const title = first!.getString("title");
-      if (title !== null && error.message.startsWith("WhatsApp error")) error.message = title!;
-    }
-  } else if (state == "read") {
-    event.kind = DeliveryEventKind.ENGAGEMENT;
-  } else {
-    event.kind = DeliveryEventKind.PROGRESS;
-  }
   return event;
 }
 
