@@ -22,17 +22,17 @@ export default class Send extends GatewayCommand<typeof Send> {
   static override enableJsonFlag = true;
   static override flags = {
     channel: Flags.option({ char: "c", options: channelNames, description: "Channel to send on." })(),
-    to: Flags.string({ char: "t", description: "Recipient: phone (sms), mailbox (email), device token (push), chat id (chat) or URL (webhook)." }),
-    from: Flags.string({ description: "Sender, in the channel's address form; else the route's default sender." }),
-    body: Flags.string({ char: "b", description: "Text body (SMS text, email text part, push body); @file reads a file." }),
-    subject: Flags.string({ char: "s", description: "Subject (email) or title (push)." }),
-    html: Flags.string({ description: "HTML body (email); @file reads a file." }),
-    file: Flags.string({ char: "f", description: "A hermes.v1.Message as JSON; \"-\" reads stdin." }),
-    metadata: Flags.string({ char: "m", multiple: true, description: "key=value echoed on every event (repeatable)." }),
-    "idempotency-key": Flags.string({ char: "k", description: "Retries with the same key return the first message instead of sending again." }),
-    priority: Flags.integer({ min: 0, max: 9, description: "Higher is sent first within a route (0-9)." }),
+    to: Flags.string({ char: "t", helpValue: "<recipient>", description: "Recipient: phone (sms), mailbox (email), device token (push), chat id (chat) or URL (webhook)." }),
+    from: Flags.string({ helpValue: "<sender>", description: "Sender, in the channel's address form; else the route's default sender." }),
+    body: Flags.string({ char: "b", helpValue: "<text|@file>", description: "Text body (SMS text, email text part, push body); @file reads a file." }),
+    subject: Flags.string({ char: "s", helpValue: "<text>", description: "Subject (email) or title (push)." }),
+    html: Flags.string({ helpValue: "<html|@file>", description: "HTML body (email); @file reads a file." }),
+    file: Flags.string({ char: "f", helpValue: "<file|->", description: "A hermes.v1.Message as JSON; \"-\" reads stdin." }),
+    metadata: Flags.string({ char: "m", multiple: true, helpValue: "<key=value>", description: "key=value echoed on every event (repeatable)." }),
+    "idempotency-key": Flags.string({ char: "k", helpValue: "<key>", description: "Retries with the same key return the first message instead of sending again." }),
+    priority: Flags.integer({ min: 0, max: 9, helpValue: "<0-9>", description: "Higher is sent first within a route (0-9)." }),
     wait: Flags.boolean({ char: "w", description: "Wait until the message is delivered, failed, expired or rejected." }),
-    timeout: Flags.integer({ min: 1, default: 120, description: "Seconds --wait waits before giving up (exit 11)." }),
+    timeout: Flags.integer({ min: 1, default: 120, helpValue: "<seconds>", description: "Seconds --wait waits before giving up (exit 11)." }),
   };
 
   public async run(): Promise<unknown> {

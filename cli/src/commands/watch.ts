@@ -21,11 +21,11 @@ export default class Watch extends GatewayCommand<typeof Watch> {
   static override enableJsonFlag = true;
   static override flags = {
     channel: Flags.option({ options: channelNames, multiple: true, description: "Only events of this channel (repeatable)." })(),
-    message: Flags.string({ multiple: true, description: "Only events of this message id (repeatable)." }),
+    message: Flags.string({ multiple: true, helpValue: "<id>", description: "Only events of this message id (repeatable)." }),
     status: Flags.option({ options: statusNames, multiple: true, description: "Only events that leave the message in this status (repeatable)." })(),
     since: Flags.string({ description: "Replay stored events after this sequence first (0 replays all history).", helpValue: "<sequence>" }),
-    count: Flags.integer({ char: "n", min: 1, description: "Stop after this many events." }),
-    timeout: Flags.integer({ min: 1, description: "Stop after this many seconds." }),
+    count: Flags.integer({ char: "n", min: 1, helpValue: "<n>", description: "Stop after this many events." }),
+    timeout: Flags.integer({ min: 1, helpValue: "<seconds>", description: "Stop after this many seconds." }),
   };
 
   public async run(): Promise<unknown> {
