@@ -10,7 +10,7 @@ import { compilePlugin, hostFunctions, manifestSection, userNamespace } from "@h
 import { appendCustomSection } from "@hermes/runtime/plugin-host/wasm-binary";
 import { compile, type CompileOptions } from "./compile.js";
 import { Guest } from "./guest.js";
-import { wasm as engine } from "./wasm-api.js";
+import { wasm as engine } from "@hermes/runtime/wasm/wasm-api";
 
 export { Guest, hostServiceNames, type GuestResult, type HostService, type HostServiceName, type HostServices } from "./guest.js";
 export { sdkAscFlags } from "./compile.js";

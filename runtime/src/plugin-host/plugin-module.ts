@@ -4,7 +4,7 @@ import { AbiVersion, Capability, ManifestSchema, type Manifest } from "../gen/he
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { defaultPolicy, effectiveLimits, type EffectiveLimits, type HostPolicy } from "./policy.js";
 import { boundMemory, customSections, WasmFormatError } from "./wasm-binary.js";
-import { wasm, type WasmModule } from "./wasm-api.js";
+import { wasm, type WasmModule } from "../wasm/wasm-api.js";
 
 export const manifestSection = "hermes.manifest";
 

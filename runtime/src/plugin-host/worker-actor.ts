@@ -1,4 +1,4 @@
-import type { WasmModule } from "./wasm-api.js";
+import type { WasmModule } from "../wasm/wasm-api.js";
 import { Worker } from "node:worker_threads";
 import { Actor, type ExitReason } from "../kernel/index.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";

@@ -1,4 +1,4 @@
-import type { WasmModule } from "./wasm-api.js";
+import type { WasmModule } from "../wasm/wasm-api.js";
 
 // The messages between the main thread and a plugin worker thread
 // (worker/plugin-worker.mjs, plain JavaScript: keep the two in step).

@@ -1,10 +1,18 @@
-// The few WebAssembly JS APIs the SDK's build and test host use, typed here
-// because the repository's TypeScript lib (ES2023, no DOM) declares no
-// `WebAssembly` global.
+/**
+ * The few WebAssembly JS APIs the host, the registry and the SDK's build use,
+ * typed here because the project's `lib` (ES2023, no DOM) declares no
+ * `WebAssembly` global.
+ */
 
-/** A compiled module. */
+/** A compiled module; structured-cloneable to worker threads. */
 export interface WasmModule {
   readonly [Symbol.toStringTag]: string;
+}
+
+export interface WasmDescriptor {
+  readonly module?: string;
+  readonly name: string;
+  readonly kind: "function" | "table" | "memory" | "global" | "tag";
 }
 
 export interface WasmMemory {
@@ -21,11 +29,10 @@ type Imports = Record<string, Record<string, unknown>>;
 
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: Imports): Promise<WasmInstance>;
+  instantiate(module: WasmModule, imports?: Imports): Promise<WasmInstance>;
   readonly Module: {
-    new (bytes: Uint8Array): WasmModule;
-    exports(module: WasmModule): Array<{ name: string; kind: string }>;
-    imports(module: WasmModule): Array<{ module: string; name: string; kind: string }>;
+    imports(module: WasmModule): Array<Required<WasmDescriptor>>;
+    exports(module: WasmModule): WasmDescriptor[];
   };
 }
 
