@@ -28,7 +28,7 @@ describe("hermes commands: arguments and errors", () => {
   test("--help lists the commands with their summaries", async () => {
     const { stdout, exitCode } = await hermes("--help");
     assert.equal(exitCode, 0);
-    for (const command of ["send", "status", "watch", "health", "serve", "dev"]) assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, "m"), command);
+    for (const command of ["send", "status", "watch", "health", "serve", "dev", "config"]) assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, "m"), command);
   });
 
   test("send without a recipient is a usage error (exit 2) that says what to pass", async () => {
@@ -65,6 +65,23 @@ describe("hermes commands: arguments and errors", () => {
     const usage = await hermes("send", "--channel", "sms", "--json");
     assert.equal(usage.exitCode, ExitCode.Usage);
     assert.equal(JSON.parse(usage.stdout).error.field, "to");
+  });
+
+  test("config shows the resolved connection and where each part came from, token masked", async () => {
+    process.env.HERMES_TOKEN = "a-long-secret-token";
+    try {
+      const shown = JSON.parse((await hermes("config", "--server", "https://hermes.example.com", "--json")).stdout);
+      assert.equal(shown.server, "https://hermes.example.com");
+      assert.equal(shown.serverSource, "--server");
+      assert.equal(shown.tokenSource, "HERMES_TOKEN");
+      assert.equal(shown.token, "a-lo…en");
+      assert.doesNotMatch(JSON.stringify(shown), /secret/);
+    } finally {
+      delete process.env.HERMES_TOKEN;
+    }
+    const human = await hermes("config");
+    assert.match(human.stdout, /^server\s+http:\/\/127\.0\.0\.1:8080\s+\(default\)/m);
+    assert.match(human.stdout, /^token\s+herm…ey\s+\(the dev default \(loopback only\)\)/m);
   });
 
   test("serve without a config file refuses and points at hermes dev", async () => {
