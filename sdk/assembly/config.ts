@@ -1,6 +1,6 @@
 // Route configuration helpers: declaring settings in the manifest, reading
 // them with defaults, and reporting what is wrong with them.
-import { ConfigField, ConfigProblem, ConfigureResponse } from "./gen/hermes/plugin/v1/plugin_pb";
+import { ConfigField, ConfigProblem, ConfigureResponse, HealthResponse } from "./gen/hermes/plugin/v1/plugin_pb";
 
 /** A manifest entry describing one setting (`secret` ones are never logged or returned by the API). */
 export function configField(name: string, description: string, required: bool = false, secret: bool = false, defaultValue: string = ""): ConfigField {
@@ -42,5 +42,16 @@ export function requireConfig(config: Map<string, string>, required: Array<strin
 export function checkHttpUrl(response: ConfigureResponse, config: Map<string, string>, name: string, fallback: string = ""): ConfigureResponse {
   const url = setting(config, name, fallback);
   if (url.length > 0 && !url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(configProblem(name, "must be an absolute http(s) URL"));
+  return response;
+}
+
+/** Healthy with `detail` when every one of `required` is set; otherwise not, saying which are required. */
+export function requireHealth(config: Map<string, string>, required: Array<string>, detail: string): HealthResponse {
+  const response = new HealthResponse();
+  response.ok = true;
+  for (let i = 0; i < required.length; i++) {
+    if (setting(config, unchecked(required[i])).length == 0) response.ok = false;
+  }
+  response.detail = response.ok ? detail : required.join(" and ") + (required.length == 1 ? " is required" : " are required");
   return response;
 }

@@ -255,6 +255,12 @@ describe("provider plumbing", () => {
     ]);
   });
 
+  test("requireHealth is ok with every required setting, and names them when one is missing", () => {
+    assert.deepEqual(okText(21, "url=https://x\nkey=k").split("\n"), ["ok sends to https://x", "ok all set"]);
+    assert.deepEqual(okText(21, "url=https://x").split("\n"), ["ok sends to https://x", "not ok url and key are required"]);
+    assert.deepEqual(okText(21, "key=k").split("\n"), ["not ok url is required", "not ok url and key are required"]);
+  });
+
   test("isSuccess, failedFromHttp with a provider code, failedEvent, noticeEvent, acceptWebhook", () => {
     const lines = okText(20, "").split("\n");
     assert.deepEqual(lines, [

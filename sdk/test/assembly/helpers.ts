@@ -11,7 +11,7 @@ import { ConfigureResponse, HttpHeader, HttpResponse, ParseWebhookResponse } fro
 import { DeliveryEvent, DeliveryEventKind, MessageStatus } from "@hermes/sdk/assembly/gen/hermes/v1/message_pb";
 import { Error$, ErrorCode } from "@hermes/sdk/assembly/gen/hermes/v1/error_pb";
 import { callbackUrl, checkCallbackToken, refuseCallbackToken } from "@hermes/sdk/assembly/callback";
-import { checkHttpUrl } from "@hermes/sdk/assembly/config";
+import { checkHttpUrl, requireHealth, setting } from "@hermes/sdk/assembly/config";
 import { acceptWebhook, failedEvent, failedFromHttp, isSuccess, noticeEvent } from "@hermes/sdk/assembly/results";
 
 function text(s: string): i32 {
@@ -47,6 +47,17 @@ function httpResponse(status: u32, retryAfter: string): HttpResponse {
     response.headers.push(h);
   }
   return response;
+}
+
+/** A config from lines of name=value. */
+function configOf(s: string): Map<string, string> {
+  const config = new Map<string, string>();
+  const lines = s.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const eq = lines[i].indexOf("=");
+    if (eq > 0) config.set(lines[i].substring(0, eq), lines[i].substring(eq + 1));
+  }
+  return config;
 }
 
 function fail(message: string): i32 {
@@ -163,13 +174,8 @@ export function run(): i32 {
       ].join("\n"));
     }
     case 19: {
-      // Configure checks: each argument line is name=value; the problems found.
-      const config = new Map<string, string>();
-      const lines = s.split("\n");
-      for (let i = 0; i < lines.length; i++) {
-        const eq = lines[i].indexOf("=");
-        if (eq > 0) config.set(lines[i].substring(0, eq), lines[i].substring(eq + 1));
-      }
+      // Configure checks on the config of the argument; the problems found.
+      const config = configOf(s);
       const response = checkCallbackToken(checkHttpUrl(checkHttpUrl(new ConfigureResponse(), config, "url"), config, "other", "ftp://fallback"), config, "token");
       const parts = new Array<string>();
       for (let i = 0; i < response.problems.length; i++) parts.push(response.problems[i].field + ": " + response.problems[i].reason);
@@ -195,6 +201,13 @@ export function run(): i32 {
         eventText(noticeEvent("p-3", DeliveryEventKind.ENGAGEMENT)),
         accepted.replyStatus.toString() + " " + accepted.events.length.toString() + " [" + accepted.error + "]",
       ].join("\n"));
+    }
+    case 21: {
+      // Health on the config of the argument: with one required setting, then two.
+      const config = configOf(s);
+      const one = requireHealth(config, ["url"], "sends to " + setting(config, "url"));
+      const two = requireHealth(config, ["url", "key"], "all set");
+      return text((one.ok ? "ok " : "not ok ") + one.detail + "\n" + (two.ok ? "ok " : "not ok ") + two.detail);
     }
     default:
       return fail("unknown op " + op.toString());
