@@ -8,9 +8,9 @@
 import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, Form,
   HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse, HttpRequest, JsonValue, JsonWriter,
-  Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64url, configField,
-  checkHttpUrl, configProblem, crypto, failed, failedFromHttp, fromUtf8, isSuccess, kv, nowMs, parseJson, register,
-  request, requireConfig, setting, submitted, utf8, withBody, withHeader,
+  Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64url, checkHttpUrl,
+  configField, configProblem, crypto, failed, failedFromHttp, fromUtf8, isSuccess, kv, nowMs, parseJson, register,
+  request, requireConfig, requireHealth, setting, submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -211,10 +211,7 @@ class FcmPush extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "project_id").length > 0 && setting(req.config, "client_email").length > 0;
-    response.detail = response.ok ? "project " + setting(req.config, "project_id") : "project_id and client_email are required";
-    return response;
+    return requireHealth(req.config, ["project_id", "client_email"], "project " + setting(req.config, "project_id"));
   }
 }
 

@@ -6,9 +6,10 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, acceptWebhook, callbackUrl, checkCallbackToken, checkHttpUrl, configField,
-  failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson, refuseCallbackToken,
-  refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, callbackUrl, checkCallbackToken, checkHttpUrl,
+  configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
+  refuseCallbackToken, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
+  submitted, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -125,10 +126,7 @@ class InfobipSms extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "api_key").length > 0 && setting(req.config, "base_url").length > 0;
-    response.detail = response.ok ? "sends through " + setting(req.config, "base_url") : "base_url and api_key are required";
-    return response;
+    return requireHealth(req.config, ["base_url", "api_key"], "sends through " + setting(req.config, "base_url"));
   }
 }
 

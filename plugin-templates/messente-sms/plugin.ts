@@ -9,8 +9,8 @@ import {
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
   PrepareSendRequest, PrepareSendResponse, acceptWebhook, base64, callbackUrl, checkCallbackToken, checkHttpUrl,
   configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
-  refuseCallbackToken, refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, utf8,
-  withBody, withHeader,
+  refuseCallbackToken, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
+  submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -121,10 +121,7 @@ class MessenteSms extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "username").length > 0 && setting(req.config, "password").length > 0;
-    response.detail = response.ok ? "sends as " + setting(req.config, "sender") : "username and password are required";
-    return response;
+    return requireHealth(req.config, ["username", "password"], "sends as " + setting(req.config, "sender"));
   }
 }
 

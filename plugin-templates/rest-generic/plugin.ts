@@ -9,7 +9,8 @@ import {
   Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest,
   PrepareSendResponse, acceptWebhook, checkHttpUrl, configField, configProblem, constantTimeEqual, crypto, failed,
   failedEvent, failedFromHttp, formEncode, fromHex, fromUtf8, header, isSuccess, jsonString, parseJson,
-  refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, withBody, withHeader,
+  refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent, submitted, withBody,
+  withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -180,10 +181,7 @@ class RestGeneric extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "url").length > 0;
-    response.detail = response.ok ? "sends to " + setting(req.config, "url") : "url is not configured";
-    return response;
+    return requireHealth(req.config, ["url"], "sends to " + setting(req.config, "url"));
   }
 }
 

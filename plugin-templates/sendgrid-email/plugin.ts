@@ -9,8 +9,8 @@ import {
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
   PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, acceptWebhook, base64, configField,
   configProblem, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess, noticeEvent,
-  parseJson, refuseWebhook, register, request, requireConfig, setting, statusEvent, submitted, utf8, withBody,
-  withHeader,
+  parseJson, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent, submitted, utf8,
+  withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -180,10 +180,7 @@ class SendGridEmail extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "api_key").length > 0;
-    response.detail = response.ok ? "sends as " + setting(req.config, "from_email") : "api_key is required";
-    return response;
+    return requireHealth(req.config, ["api_key"], "sends as " + setting(req.config, "from_email"));
   }
 }
 

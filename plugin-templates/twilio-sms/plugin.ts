@@ -8,8 +8,8 @@ import {
   HealthRequest, HealthResponse, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
   PrepareSendRequest, PrepareSendResponse, acceptWebhook, base64, checkHttpUrl, configField, configProblem,
   constantTimeEqual, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess,
-  noticeEvent, parseFormFields, parseJson, refuseWebhook, register, request, requireConfig, setting, statusEvent,
-  submitted, utf8, withBody, withHeader,
+  noticeEvent, parseFormFields, parseJson, refuseWebhook, register, request, requireConfig, requireHealth, setting,
+  statusEvent, submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -140,10 +140,7 @@ class TwilioSms extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "account_sid").length > 0 && setting(req.config, "auth_token").length > 0;
-    response.detail = response.ok ? "account " + setting(req.config, "account_sid") : "account_sid and auth_token are required";
-    return response;
+    return requireHealth(req.config, ["account_sid", "auth_token"], "account " + setting(req.config, "account_sid"));
   }
 }
 

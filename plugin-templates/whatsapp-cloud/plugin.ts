@@ -8,8 +8,8 @@ import {
   HealthResponse, JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
   ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, acceptWebhook, configField,
   configProblem, constantTimeEqual, crypto, failed, failedEvent, fromHex, fromUtf8, header, isSuccess, noticeEvent,
-  parseForm, parseJson, refuseWebhook, register, request, requireConfig, retryAfterMs, setting, statusEvent,
-  submitted, urlQuery, utf8, withBody, withHeader,
+  parseForm, parseJson, refuseWebhook, register, request, requireConfig, requireHealth, retryAfterMs, setting,
+  statusEvent, submitted, urlQuery, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -219,10 +219,7 @@ class WhatsAppCloud extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    const response = new HealthResponse();
-    response.ok = setting(req.config, "access_token").length > 0 && setting(req.config, "phone_number_id").length > 0;
-    response.detail = response.ok ? "phone number id " + setting(req.config, "phone_number_id") : "access_token and phone_number_id are required";
-    return response;
+    return requireHealth(req.config, ["access_token", "phone_number_id"], "phone number id " + setting(req.config, "phone_number_id"));
   }
 }
 
