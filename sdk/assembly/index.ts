@@ -6,6 +6,7 @@ export * from "./gen/hermes/v1/message_pb";
 export * from "./gen/hermes/v1/error_pb";
 export { Timestamp } from "./gen/google/protobuf/timestamp_pb";
 export { log, metrics, configGet, nowMs, kv, crypto } from "./host";
+export { addressOf, addressText } from "./address";
 export { checkHttpUrl, configField, configProblem, requireConfig, requireHealth, setting } from "./config";
 export { MIN_CALLBACK_TOKEN_LENGTH, callbackUrl, checkCallbackToken, refuseCallbackToken } from "./callback";
 export { acceptWebhook, failed, failedEvent, failedFromHttp, header, isSuccess, noticeEvent, refuseWebhook, request, retryAfterMs, statusEvent, submitted, withBody, withHeader } from "./results";

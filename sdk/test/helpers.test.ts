@@ -261,6 +261,10 @@ describe("provider plumbing", () => {
     assert.deepEqual(okText(21, "key=k").split("\n"), ["not ok url is required", "not ok url and key are required"]);
   });
 
+  test("addressOf gives the address only when it is of the kind asked for", () => {
+    assert.equal(okText(22, "+447700900123"), "+447700900123|+447700900123||+447700900123||+447700900123|");
+  });
+
   test("isSuccess, failedFromHttp with a provider code, failedEvent, noticeEvent, acceptWebhook", () => {
     const lines = okText(20, "").split("\n");
     assert.deepEqual(lines, [

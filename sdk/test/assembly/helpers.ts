@@ -8,7 +8,8 @@ import { JsonParser, JsonWriter, jsonString } from "@hermes/sdk/assembly/json";
 import { configGet, crypto, kv, log, metrics, nowMs } from "@hermes/sdk/assembly/host";
 import { HashAlgorithm, SignatureAlgorithm } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/host_pb";
 import { ConfigureResponse, HttpHeader, HttpResponse, ParseWebhookResponse } from "@hermes/sdk/assembly/gen/hermes/plugin/v1/plugin_pb";
-import { DeliveryEvent, DeliveryEventKind, MessageStatus } from "@hermes/sdk/assembly/gen/hermes/v1/message_pb";
+import { Address, Address_KindCase, DeliveryEvent, DeliveryEventKind, MessageStatus } from "@hermes/sdk/assembly/gen/hermes/v1/message_pb";
+import { addressOf, addressText } from "@hermes/sdk/assembly/address";
 import { Error$, ErrorCode } from "@hermes/sdk/assembly/gen/hermes/v1/error_pb";
 import { callbackUrl, checkCallbackToken, refuseCallbackToken } from "@hermes/sdk/assembly/callback";
 import { checkHttpUrl, requireHealth, setting } from "@hermes/sdk/assembly/config";
@@ -208,6 +209,16 @@ export function run(): i32 {
       const one = requireHealth(config, ["url"], "sends to " + setting(config, "url"));
       const two = requireHealth(config, ["url", "key"], "all set");
       return text((one.ok ? "ok " : "not ok ") + one.detail + "\n" + (two.ok ? "ok " : "not ok ") + two.detail);
+    }
+    case 22: {
+      // The argument as a phone, then as an email: what addressText and addressOf make of each.
+      const phone = new Address().setPhone(s);
+      const email = new Address().setEmail(s);
+      return text([
+        addressText(phone), addressText(email), addressText(null),
+        addressOf(phone, Address_KindCase.PHONE), addressOf(phone, Address_KindCase.EMAIL),
+        addressOf(email, Address_KindCase.EMAIL), addressOf(null, Address_KindCase.PHONE),
+      ].join("|"));
     }
     default:
       return fail("unknown op " + op.toString());
