@@ -8,9 +8,9 @@
 import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, Form,
   HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse, HttpRequest, JsonValue, JsonWriter,
-  Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, base64url, checkHttpUrl,
-  configField, configProblem, crypto, failed, failedFromHttp, fromUtf8, isSuccess, kv, nowMs, parseJson, register,
-  request, requireConfig, requireHealth, setting, submitted, utf8, withBody, withHeader,
+  Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, addressOf, base64url,
+  checkHttpUrl, configField, configProblem, crypto, failed, failedFromHttp, fromUtf8, isSuccess, kv, nowMs,
+  parseJson, register, request, requireConfig, requireHealth, setting, submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -154,7 +154,7 @@ class FcmPush extends Plugin {
 
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const message = req.message;
-    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.DEVICE_TOKEN || message.to!.deviceToken.length == 0) {
+    if (message === null || addressOf(message.to, Address_KindCase.DEVICE_TOKEN).length == 0) {
       return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "FCM needs a device token recipient"));
     }
     const cached = kv.getString(TOKEN_KEY);

@@ -6,7 +6,7 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, acceptWebhook, callbackUrl, checkCallbackToken, checkHttpUrl,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, addressOf, callbackUrl, checkCallbackToken, checkHttpUrl,
   configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
   refuseCallbackToken, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
   submitted, withBody, withHeader,
@@ -58,13 +58,13 @@ class InfobipSms extends Plugin {
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const config = req.config;
     const message = req.message;
-    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.PHONE) {
-      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Infobip SMS needs a phone number recipient"));
-    }
+    const phone = message !== null ? addressOf(message.to, Address_KindCase.PHONE) : "";
+    if (message === null || phone.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Infobip SMS needs a phone number recipient"));
     const text = message.content !== null ? message.content!.text : "";
     if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
-    const to = message.to!.phone.startsWith("+") ? message.to!.phone.substring(1) : message.to!.phone;
-    const from = message.from !== null && message.from!.kindCase == Address_KindCase.PHONE ? message.from!.phone : setting(config, "from");
+    const to = phone.startsWith("+") ? phone.substring(1) : phone;
+    const sender = addressOf(message.from, Address_KindCase.PHONE);
+    const from = sender.length > 0 ? sender : setting(config, "from");
     const body = new JsonWriter().beginObject().key("messages").beginArray().beginObject()
       .key("destinations").beginArray().beginObject().key("to").string(to).endObject().endArray()
       .key("from").string(from)

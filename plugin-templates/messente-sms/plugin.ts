@@ -7,8 +7,8 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, acceptWebhook, base64, callbackUrl, checkCallbackToken, checkHttpUrl,
-  configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, addressOf, base64, callbackUrl, checkCallbackToken,
+  checkHttpUrl, configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
   refuseCallbackToken, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
   submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
@@ -61,14 +61,14 @@ class MessenteSms extends Plugin {
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const config = req.config;
     const message = req.message;
-    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.PHONE) {
-      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Messente SMS needs a phone number recipient"));
-    }
+    const to = message !== null ? addressOf(message.to, Address_KindCase.PHONE) : "";
+    if (message === null || to.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Messente SMS needs a phone number recipient"));
     const text = message.content !== null ? message.content!.text : "";
     if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
-    const sender = message.from !== null && message.from!.kindCase == Address_KindCase.PHONE ? message.from!.phone : setting(config, "sender");
+    const own = addressOf(message.from, Address_KindCase.PHONE);
+    const sender = own.length > 0 ? own : setting(config, "sender");
     const body = new JsonWriter().beginObject()
-      .key("to").string(message.to!.phone)
+      .key("to").string(to)
       .key("messages").beginArray().beginObject()
       .key("channel").string("sms")
       .key("sender").string(sender)

@@ -4,10 +4,10 @@
 // Edit ALLOWED_HOSTS (and the plugin name) when you copy this template: the
 // host refuses requests to any other host.
 import {
-  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode,
-  HandleResponseRequest, HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonKind, JsonValue,
-  Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest,
-  PrepareSendResponse, acceptWebhook, checkHttpUrl, configField, configProblem, constantTimeEqual, crypto, failed,
+  AbiVersion, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, HandleResponseRequest,
+  HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonKind, JsonValue, Manifest,
+  MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse,
+  acceptWebhook, addressText, checkHttpUrl, configField, configProblem, constantTimeEqual, crypto, failed,
   failedEvent, failedFromHttp, formEncode, fromHex, fromUtf8, header, isSuccess, jsonString, parseJson,
   refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent, submitted, withBody,
   withHeader,
@@ -16,19 +16,6 @@ export * from "@hermes/sdk/exports";
 
 const PLUGIN_NAME = "rest-generic";
 const ALLOWED_HOSTS: Array<string> = ["api.example.com"];
-
-/** The address as text, whatever its kind. */
-function addressText(address: Address | null): string {
-  if (address === null) return "";
-  switch (address.kindCase) {
-    case Address_KindCase.PHONE: return address.phone;
-    case Address_KindCase.EMAIL: return address.email;
-    case Address_KindCase.DEVICE_TOKEN: return address.deviceToken;
-    case Address_KindCase.CHAT_ID: return address.chatId;
-    case Address_KindCase.URL: return address.url;
-    default: return "";
-  }
-}
 
 /** `value` escaped for the body's content type, so a placeholder never breaks the body's syntax. */
 function escapeFor(contentType: string, value: string): string {

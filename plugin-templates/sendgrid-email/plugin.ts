@@ -7,10 +7,10 @@ import {
   AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
   JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, acceptWebhook, base64, configField,
-  configProblem, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess, noticeEvent,
-  parseJson, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent, submitted, utf8,
-  withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, acceptWebhook, addressOf, base64,
+  configField, configProblem, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess,
+  noticeEvent, parseJson, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
+  submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -32,10 +32,6 @@ function writeMailbox(w: JsonWriter, mailbox: string, fallbackName: string = "")
   w.beginObject().key("email").string(email);
   if (name.length > 0) w.key("name").string(name);
   w.endObject();
-}
-
-function emailOf(address: Address | null): string {
-  return address !== null && address.kindCase == Address_KindCase.EMAIL ? address.email : "";
 }
 
 /** SendGrid's errors: {"errors":[{"message": …, "field": …}]} joined into one reason. */
@@ -87,7 +83,7 @@ class SendGridEmail extends Plugin {
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const config = req.config;
     const message = req.message;
-    if (message === null || emailOf(message.to).length == 0) return result(failed(ErrorCode.INVALID_RECIPIENT, "SendGrid needs an email recipient"));
+    if (message === null || addressOf(message.to, Address_KindCase.EMAIL).length == 0) return result(failed(ErrorCode.INVALID_RECIPIENT, "SendGrid needs an email recipient"));
     const content = message.content;
     if (content === null) return result(failed(ErrorCode.INVALID_ARGUMENT, "the message has no content"));
     const template = content!.template;
@@ -98,7 +94,7 @@ class SendGridEmail extends Plugin {
     const w = new JsonWriter().beginObject();
     w.key("personalizations").beginArray().beginObject();
     w.key("to").beginArray();
-    writeMailbox(w, emailOf(message.to));
+    writeMailbox(w, addressOf(message.to, Address_KindCase.EMAIL));
     w.endArray();
     // Comes back on every Event Webhook event for this message.
     w.key("custom_args").beginObject().key("hermes_message_id").string(message.id).endObject();
@@ -111,7 +107,7 @@ class SendGridEmail extends Plugin {
     }
     w.endObject().endArray();
     w.key("from");
-    const from = emailOf(message.from);
+    const from = addressOf(message.from, Address_KindCase.EMAIL);
     writeMailbox(w, from.length > 0 ? from : setting(config, "from_email"));
     if (content!.subject.length > 0) w.key("subject").string(content!.subject);
     if (templated) {

@@ -6,10 +6,10 @@ import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
   DeliveryEventKind, ErrorCode, Form, FormField, HandleResponseRequest, HandleResponseResponse, HashAlgorithm,
   HealthRequest, HealthResponse, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, acceptWebhook, base64, checkHttpUrl, configField, configProblem,
-  constantTimeEqual, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess,
-  noticeEvent, parseFormFields, parseJson, refuseWebhook, register, request, requireConfig, requireHealth, setting,
-  statusEvent, submitted, utf8, withBody, withHeader,
+  PrepareSendRequest, PrepareSendResponse, acceptWebhook, addressOf, base64, checkHttpUrl, configField,
+  configProblem, constantTimeEqual, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header,
+  isSuccess, noticeEvent, parseFormFields, parseJson, refuseWebhook, register, request, requireConfig,
+  requireHealth, setting, statusEvent, submitted, utf8, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -63,14 +63,14 @@ class TwilioSms extends Plugin {
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const config = req.config;
     const message = req.message;
-    if (message === null || message.to === null || message.to!.kindCase != Address_KindCase.PHONE) {
-      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Twilio SMS needs a phone number recipient"));
-    }
+    const to = message !== null ? addressOf(message.to, Address_KindCase.PHONE) : "";
+    if (message === null || to.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Twilio SMS needs a phone number recipient"));
     const text = message.content !== null ? message.content!.text : "";
     if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
     const sid = setting(config, "account_sid");
-    const form = new Form().add("To", message.to!.phone);
-    const from = message.from !== null && message.from!.kindCase == Address_KindCase.PHONE ? message.from!.phone : setting(config, "from");
+    const form = new Form().add("To", to);
+    const sender = addressOf(message.from, Address_KindCase.PHONE);
+    const from = sender.length > 0 ? sender : setting(config, "from");
     if (from.length > 0) form.add("From", from);
     else form.add("MessagingServiceSid", setting(config, "messaging_service_sid"));
     form.add("Body", text);
