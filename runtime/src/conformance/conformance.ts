@@ -11,12 +11,8 @@ import {
   Capability,
   ConfigureRequestSchema,
   ConfigureResponseSchema,
-  DescribeRequestSchema,
-  DescribeResponseSchema,
   HandleResponseRequestSchema,
   HandleResponseResponseSchema,
-  HealthRequestSchema,
-  HealthResponseSchema,
   ManifestSchema,
   ParseWebhookRequestSchema,
   ParseWebhookResponseSchema,
@@ -86,13 +82,13 @@ export async function runConformance(wasm: Uint8Array, options: ConformanceOptio
     const plugin = new PluginUnderTest(version, run);
     checkManifest(run, module.manifest);
     await run.step("manifest: describe agrees with the embedded manifest", async () => {
-      const described = (await plugin.call("describe", DescribeRequestSchema, {}, DescribeResponseSchema)).manifest;
+      const described = (await plugin.typed((version) => version.describe())).manifest;
       const same = described !== undefined && Buffer.from(toBinary(ManifestSchema, described)).equals(toBinary(ManifestSchema, module.manifest));
       return same ? "" : "describe returned a different manifest than the hermes.manifest section";
     });
     await checkConfigure(run, plugin, module.manifest, config, options.cases);
     await run.step("health: ok with the working config", async () => {
-      const health = await plugin.call("health", HealthRequestSchema, { config }, HealthResponseSchema);
+      const health = await plugin.typed((version) => version.health());
       return health.ok ? "" : `health says not ok: ${health.detail}`;
     });
     for (const [index, send] of (options.cases?.sends ?? []).entries()) await checkSend(run, plugin, module, config, send, index, options);
@@ -158,21 +154,22 @@ class ConformanceRun {
 class PluginUnderTest {
   constructor(readonly version: PluginVersion, readonly run: ConformanceRun) {}
 
-  async raw(fn: string, input: Uint8Array, tenant = defaultTenant): Promise<Uint8Array> {
-    const started = performance.now();
-    try {
-      return await this.version.pool.call({ plugin: this.version.id, fn, input, tenant, timeoutMs: this.version.module.limits.callTimeoutMs, label: this.version.label });
-    } finally {
-      this.run.slowestCallMs = Math.max(this.run.slowestCallMs, performance.now() - started);
-    }
+  raw(fn: string, input: Uint8Array, tenant = defaultTenant): Promise<Uint8Array> {
+    return this.typed((version) => version.callRaw(fn, input, tenant));
   }
 
-  async call<I extends DescMessage, O extends DescMessage>(fn: string, inSchema: I, input: MessageInitShape<I>, outSchema: O): Promise<MessageShape<O>> {
-    const output = await this.raw(fn, toBinary(inSchema, create(inSchema, input)));
+  /** Through the host's own typed layer: the same encoding, I/O limit and ABI check as a gateway route. */
+  call<I extends DescMessage, O extends DescMessage>(fn: string, inSchema: I, input: MessageInitShape<I>, outSchema: O): Promise<MessageShape<O>> {
+    return this.typed((version) => version.call(fn, inSchema, input, outSchema, defaultTenant));
+  }
+
+  /** A call on the loaded version, timed for the report's slowest call. */
+  async typed<T>(call: (version: PluginVersion) => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
-      return fromBinary(outSchema, output);
-    } catch (reason) {
-      throw new Error(`${fn} output is not a ${outSchema.typeName}: ${(reason as Error).message}`);
+      return await call(this.version);
+    } finally {
+      this.run.slowestCallMs = Math.max(this.run.slowestCallMs, performance.now() - started);
     }
   }
 

@@ -80,27 +80,27 @@ export class PluginVersion {
   }
 
   describe(): Promise<DescribeResponse> {
-    return this.#call("describe", DescribeRequestSchema, {}, DescribeResponseSchema);
+    return this.call("describe", DescribeRequestSchema, {}, DescribeResponseSchema);
   }
 
   configure(): Promise<ConfigureResponse> {
-    return this.#call("configure", ConfigureRequestSchema, { config: this.config, route: this.route }, ConfigureResponseSchema);
+    return this.call("configure", ConfigureRequestSchema, { config: this.config, route: this.route }, ConfigureResponseSchema);
   }
 
   prepareSend(request: MessageInitShape<typeof PrepareSendRequestSchema>, tenant: string): Promise<PrepareSendResponse> {
-    return this.#call("prepare_send", PrepareSendRequestSchema, request, PrepareSendResponseSchema, tenant);
+    return this.call("prepare_send", PrepareSendRequestSchema, request, PrepareSendResponseSchema, tenant);
   }
 
   handleResponse(request: MessageInitShape<typeof HandleResponseRequestSchema>, tenant: string): Promise<HandleResponseResponse> {
-    return this.#call("handle_response", HandleResponseRequestSchema, request, HandleResponseResponseSchema, tenant);
+    return this.call("handle_response", HandleResponseRequestSchema, request, HandleResponseResponseSchema, tenant);
   }
 
   parseWebhook(request: MessageInitShape<typeof ParseWebhookRequestSchema>): Promise<ParseWebhookResponse> {
-    return this.#call("parse_webhook", ParseWebhookRequestSchema, request, ParseWebhookResponseSchema);
+    return this.call("parse_webhook", ParseWebhookRequestSchema, request, ParseWebhookResponseSchema);
   }
 
   health(): Promise<HealthResponse> {
-    return this.#call("health", HealthRequestSchema, { config: this.config }, HealthResponseSchema);
+    return this.call("health", HealthRequestSchema, { config: this.config }, HealthResponseSchema);
   }
 
   acquire(): void {
@@ -122,12 +122,17 @@ export class PluginVersion {
     });
   }
 
-  async #call<I extends DescMessage, O extends DescMessage>(fn: string, inSchema: I, input: MessageInitShape<I>, outSchema: O, tenant = ""): Promise<MessageShape<O>> {
+  /**
+   * The typed layer every ABI export goes through: encodes the request,
+   * refuses one above the plugin's I/O limit, calls, and decodes the response
+   * (an undecodable one is the plugin breaking the ABI).
+   */
+  async call<I extends DescMessage, O extends DescMessage>(fn: string, inSchema: I, input: MessageInitShape<I>, outSchema: O, tenant = ""): Promise<MessageShape<O>> {
     const bytes = toBinary(inSchema, create(inSchema, input));
     if (bytes.length > this.module.limits.ioBytes) {
       throw new HermesError(ErrorCode.PLUGIN_FAILURE, `input to ${this.label} ${fn} is ${bytes.length} bytes, above its ${this.module.limits.ioBytes}-byte limit`, { retryable: false });
     }
-    const output = await this.pool.call({ plugin: this.id, fn, input: bytes, tenant, timeoutMs: this.module.limits.callTimeoutMs, label: this.label });
+    const output = await this.callRaw(fn, bytes, tenant);
     try {
       return fromBinary(outSchema, output);
     } catch (reason) {
@@ -135,5 +140,10 @@ export class PluginVersion {
         retryable: false,
       });
     }
+  }
+
+  /** One call of export `fn` with already-encoded input, in this version's pool, under its time limit. */
+  callRaw(fn: string, input: Uint8Array, tenant = ""): Promise<Uint8Array> {
+    return this.pool.call({ plugin: this.id, fn, input, tenant, timeoutMs: this.module.limits.callTimeoutMs, label: this.label });
   }
 }
