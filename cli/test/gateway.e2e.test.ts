@@ -100,6 +100,13 @@ describe("hermes against a real gateway", () => {
     assert.match(stderr, /hermes status \S+/);
   });
 
+  test("a message no route serves is rejected at once: exit 8 even without --wait", async () => {
+    const { exitCode, stdout, stderr } = await hermes("send", ...as(), "-c", "push", "--to", "device-token-1", "-s", "title", "-b", "x");
+    assert.equal(exitCode, ExitCode.Undelivered);
+    assert.match(stdout, /^\S+\s+rejected/m);
+    assert.match(stderr, /\[no_route\] no route serves PUSH/);
+  });
+
   test("an invalid recipient is refused by the gateway: exit 5 naming the field", async () => {
     const { exitCode, stderr } = await hermes("send", ...as(), "-c", "sms", "--to", "not-a-number", "-b", "x");
     assert.equal(exitCode, ExitCode.Rejected);

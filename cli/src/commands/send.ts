@@ -60,7 +60,8 @@ export default class Send extends GatewayCommand<typeof Send> {
       events = result.events;
       if (!this.jsonEnabled()) this.log(outcomeLine(final));
     }
-    const undelivered = flags.wait && final.status !== MessageStatus.DELIVERED;
+    // Without --wait only a message already refused for good counts as undelivered.
+    const undelivered = final.status !== MessageStatus.DELIVERED && (flags.wait || isTerminal(final.status));
     if (this.jsonEnabled()) {
       this.logJson({ message: toJson(MessageSchema, final), duplicate: sent.duplicate, ...(events ? { events: events.map((e) => toJson(DeliveryEventSchema, e)) } : {}) });
       if (undelivered) this.exit(ExitCode.Undelivered);

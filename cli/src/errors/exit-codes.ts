@@ -20,7 +20,7 @@ export enum ExitCode {
   NotFound = 6,
   /** The gateway does not implement the call (an older gateway build). */
   Unsupported = 7,
-  /** `send --wait`: the message ended FAILED, EXPIRED or REJECTED. */
+  /** `send`: the message ended FAILED, EXPIRED or REJECTED (at once, or with --wait). */
   Undelivered = 8,
   /** `health`: a route is DEGRADED or DOWN. */
   Unhealthy = 9,
