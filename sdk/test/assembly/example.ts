@@ -3,9 +3,9 @@
 import {
   AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode,
   HandleResponseRequest, HandleResponseResponse, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest,
-  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, configField, failed, failedFromHttp,
-  fromUtf8, log, parseForm, parseJson, refuseWebhook, register, request, requireConfig, setting, statusEvent,
-  submitted, withBody, withHeader,
+  ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse, acceptWebhook, configField, failed,
+  failedFromHttp, fromUtf8, isSuccess, log, parseForm, parseJson, refuseWebhook, register, request, requireConfig,
+  setting, statusEvent, submitted, withBody, withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -51,7 +51,7 @@ class ExampleSms extends Plugin {
   handleResponse(req: HandleResponseRequest): HandleResponseResponse {
     const response = req.response!;
     const json = parseJson(fromUtf8(response.body));
-    if (response.transportError === null && response.status >= 200 && response.status < 300) {
+    if (isSuccess(response)) {
       const id = json !== null ? json.getString("id") : null;
       if (id !== null) return new HandleResponseResponse().setResult(submitted(id));
       return new HandleResponseResponse().setResult(failed(ErrorCode.INTERNAL, "the provider's answer has no id"));
@@ -64,10 +64,9 @@ class ExampleSms extends Plugin {
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const form = parseForm(fromUtf8(req.request!.body));
     if (!form.has("id") || !form.has("status")) return refuseWebhook(400, "expected id and status");
-    const reply = new ParseWebhookResponse();
+    const reply = acceptWebhook();
     const status = form.get("status") == "delivered" ? MessageStatus.DELIVERED : MessageStatus.FAILED;
     reply.events.push(statusEvent(form.get("id"), status));
-    reply.replyStatus = 200;
     return reply;
   }
 }
