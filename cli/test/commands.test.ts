@@ -25,6 +25,13 @@ describe("hermes commands: arguments and errors", () => {
     assert.deepEqual(JSON.parse(JSON.stringify(plugin.manifest.commands)), committed.commands);
   });
 
+  test("docs/cli.md documents every exit code", () => {
+    const docs = readFileSync(join(cliRoot, "..", "docs", "cli.md"), "utf8");
+    for (const code of Object.values(ExitCode).filter((v): v is number => typeof v === "number")) {
+      assert.match(docs, new RegExp(`^\\| ${code} \\| \\S`, "m"), `exit code ${code} (${ExitCode[code]})`);
+    }
+  });
+
   test("--help lists the commands with their summaries", async () => {
     const { stdout, exitCode } = await hermes("--help");
     assert.equal(exitCode, 0);

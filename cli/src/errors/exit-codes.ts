@@ -30,18 +30,3 @@ export enum ExitCode {
   Timeout = 11,
 }
 
-/** One line per code, for help texts and docs. */
-export const exitCodeSummary: Readonly<Record<ExitCode, string>> = {
-  [ExitCode.Ok]: "success",
-  [ExitCode.Error]: "unexpected error (internal gateway error, failing plugin tests)",
-  [ExitCode.Usage]: "bad flags, arguments or input files",
-  [ExitCode.Unavailable]: "gateway unreachable or overloaded (retry later)",
-  [ExitCode.Auth]: "missing or unknown token, or a scope is missing",
-  [ExitCode.Rejected]: "the gateway refused the request as invalid",
-  [ExitCode.NotFound]: "no such message, plugin or version",
-  [ExitCode.Unsupported]: "the gateway does not implement this call",
-  [ExitCode.Undelivered]: "send --wait: the message failed, expired or was rejected",
-  [ExitCode.Unhealthy]: "health: a route is degraded or down",
-  [ExitCode.PluginRejected]: "signature missing, invalid or untrusted",
-  [ExitCode.Timeout]: "a wait ran out of time",
-};

@@ -170,7 +170,7 @@ function fromHermesError(error: HermesError): Failure {
 }
 
 /** `FailedPrecondition` → `failed_precondition`. */
-export function snake(name: string): string {
+function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c, i: number) => (i ? "_" : "") + c.toLowerCase());
 }
 
