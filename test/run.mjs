@@ -65,14 +65,21 @@ function diffTrees(committed, fresh, label) {
   return drift;
 }
 
-/** Compares the contracts with the previous commit, when it has contracts. */
+/**
+ * Compares the contracts with the previous main: the ref in
+ * HERMES_BREAKING_AGAINST when CI names it (e.g. the commit a push starts
+ * from), else the previous commit, when it has contracts.
+ */
 function checkBreaking() {
-  const previous = spawnSync("git", ["rev-parse", "--verify", "--quiet", "HEAD~1:proto"], { cwd: root });
+  const against = process.env.HERMES_BREAKING_AGAINST || "HEAD~1";
+  const previous = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${against}:proto`], { cwd: root });
   if (previous.status !== 0) {
-    process.stdout.write("\n▶ buf breaking: skipped (the previous commit has no contracts)\n");
+    process.stdout.write(`\n▶ buf breaking: skipped (${against} has no contracts)\n`);
     return;
   }
-  step("buf breaking against the previous commit", bin("buf"), ["breaking", "--against", ".git#ref=HEAD~1"]);
+  // buf clones the ref, which needs a full commit id, not HEAD~1 or a short id.
+  const commit = spawnSync("git", ["rev-parse", `${against}^{commit}`], { cwd: root, encoding: "utf8" }).stdout.trim();
+  step(`buf breaking against ${against}`, bin("buf"), ["breaking", "--against", `.git#ref=${commit}`]);
 }
 
 function testFiles() {
