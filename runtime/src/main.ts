@@ -2,12 +2,18 @@
 // by HERMES_CONFIG (or ./hermes.config.json when present).
 import { existsSync } from "node:fs";
 import { loadConfig } from "./config/gateway-config.js";
+import { Channel } from "./gen/hermes/v1/message_pb.js";
 import { devApiKey, startDevEnvironment } from "./dev/dev-environment.js";
 
 const configPath = process.env.HERMES_CONFIG ?? (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
 const env = await startDevEnvironment(loadConfig(configPath));
 const { gateway } = env;
 const key = env.usingDevKey ? devApiKey : "<your API key>";
+// An SMS reaches the local SMSC simulator and comes back DELIVERED with no
+// network; a webhook example needs an endpoint the reader has.
+const example = gateway.router.routes.some((r) => r.config.channel === Channel.SMS)
+  ? '{"message":{"channel":"CHANNEL_SMS","to":{"phone":"+447700900123"},"from":{"phone":"Hermes"},"content":{"text":"hello"}}}'
+  : '{"message":{"channel":"CHANNEL_WEBHOOK","to":{"url":"https://example.com/hook"},"content":{"text":"hello"}}}';
 
 process.stdout.write(`
 Hermes gateway ${configPath ? `(config ${configPath})` : "(embedded defaults)"} listening on ${gateway.url}
@@ -15,7 +21,7 @@ ${env.usingDevKey ? `  dev API key: ${devApiKey} (tenant "dev"; add apiKeys to a
 Send a message (Connect over HTTP/1.1 JSON):
   curl -s ${gateway.url}/hermes.v1.MessageService/Send \\
     -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\
-    -d '{"message":{"channel":"CHANNEL_WEBHOOK","to":{"url":"https://example.com/hook"},"content":{"text":"hello"}}}'
+    -d '${example}'
 Follow it:  curl -s ${gateway.url}/hermes.v1.MessageService/GetMessage -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"id":"<id>"}'
 Metrics:    curl -s ${gateway.url}/metrics
 `);
