@@ -94,10 +94,8 @@ export function withBody(r: HttpRequest, contentType: string, body: string): Htt
 
 /** A webhook event saying the message the provider knows as `providerMessageId` reached `status`. */
 export function statusEvent(providerMessageId: string, status: MessageStatus): DeliveryEvent {
-  const event = new DeliveryEvent();
-  event.kind = DeliveryEventKind.STATUS;
+  const event = noticeEvent(providerMessageId, DeliveryEventKind.STATUS);
   event.status = status;
-  event.providerMessageId = providerMessageId;
   return event;
 }
 
@@ -112,7 +110,7 @@ export function failedEvent(providerMessageId: string, code: ErrorCode, message:
   return event;
 }
 
-/** A webhook event of `kind` (progress, engagement, complaint) that changes no status. */
+/** A webhook event of `kind` with no status of its own: progress, engagement, complaint (statusEvent adds one). */
 export function noticeEvent(providerMessageId: string, kind: DeliveryEventKind): DeliveryEvent {
   const event = new DeliveryEvent();
   event.kind = kind;
