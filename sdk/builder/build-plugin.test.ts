@@ -52,7 +52,7 @@ test("buildPlugin names what is wrong with a module that is not a plugin", async
   const random = new URL("../test/assembly/uses-random.ts", import.meta.url).pathname;
   await assert.rejects(buildPlugin({ entry: random, optimizeLevel: 0 }), /uses-random\.ts imports env\.seed, which no Hermes host provides/);
   const badManifest = new URL("../test/assembly/bad-manifest.ts", import.meta.url).pathname;
-  await assert.rejects(buildPlugin({ entry: badManifest, optimizeLevel: 0 }), /bad-manifest\.ts: \[plugin_rejected\] plugin rejected: manifest name "Not A Name" is not \[a-z0-9-\]\{1,64\}/);
+  await assert.rejects(buildPlugin({ entry: badManifest, optimizeLevel: 0 }), /bad-manifest\.ts: \[plugin_rejected\] plugin rejected: manifest name "Not A Name" must match \[a-z0-9-\]\{1,64\}/);
   const broken = new URL("../test/assembly/broken.ts", import.meta.url).pathname;
   await assert.rejects(buildPlugin({ entry: broken, optimizeLevel: 0 }), /asc could not compile .*broken\.ts:[\s\S]*TS2322/);
 });

@@ -5,6 +5,7 @@ import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { defaultPolicy, effectiveLimits, type EffectiveLimits, type HostPolicy } from "./policy.js";
 import { boundMemory, customSections, WasmFormatError } from "./wasm-binary.js";
 import { wasm, type WasmModule } from "../wasm/wasm-api.js";
+import { isSemver } from "./semver.js";
 
 export const manifestSection = "hermes.manifest";
 
@@ -45,12 +46,13 @@ export interface PluginModule {
  */
 export function readManifest(bytes: Uint8Array): Manifest {
   const found = reject(() => customSections(bytes, manifestSection));
-  if (found.length !== 1) throw rejected(found.length === 0 ? `no "${manifestSection}" custom section` : `${found.length} "${manifestSection}" sections`);
+  if (found.length === 0) throw rejected(`the module has no "${manifestSection}" custom section: build it with the Hermes SDK, which embeds the manifest`);
+  if (found.length > 1) throw rejected(`the module has ${found.length} "${manifestSection}" custom sections; exactly one is allowed`);
   let manifest: Manifest;
   try {
     manifest = fromBinary(ManifestSchema, found[0]!);
   } catch (reason) {
-    throw rejected(`the manifest does not decode: ${(reason as Error).message}`);
+    throw rejected(`the "${manifestSection}" section is not a binary hermes.plugin.v1.Manifest: ${(reason as Error).message}`);
   }
   checkManifest(manifest);
   return manifest;
@@ -97,9 +99,11 @@ const namePattern = /^[a-z0-9-]{1,64}$/;
 const hostPattern = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
 
 function checkManifest(manifest: Manifest): void {
-  if (!namePattern.test(manifest.name)) throw rejected(`manifest name "${manifest.name}" is not [a-z0-9-]{1,64}`);
-  if (!manifest.version) throw rejected("manifest has no version");
-  if (manifest.abiVersion !== AbiVersion.V1) throw rejected(`manifest abi_version ${manifest.abiVersion} is not supported (this host speaks ABI v1)`);
+  if (!namePattern.test(manifest.name)) throw rejected(`manifest name ${JSON.stringify(manifest.name)} must match [a-z0-9-]{1,64}`);
+  if (!isSemver(manifest.version)) throw rejected(`manifest version ${JSON.stringify(manifest.version)} of ${manifest.name} is not a semantic version (e.g. 1.4.0)`);
+  if (manifest.abiVersion !== AbiVersion.V1) {
+    throw rejected(`${manifest.name}@${manifest.version} targets ABI ${AbiVersion[manifest.abiVersion] ?? manifest.abiVersion}; this host runs ABI V1 plugins`);
+  }
   for (const host of manifest.allowedHosts) {
     if (!hostPattern.test(host)) throw rejected(`allowed host "${host}" is not a host name or *.domain pattern`);
   }

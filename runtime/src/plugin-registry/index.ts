@@ -14,5 +14,6 @@ export {
   type ActivePlugin,
 } from "./plugin-registry.js";
 export type { PluginActivation, PluginActivationListener } from "./activation.js";
-export { readManifest, manifestSectionName, compareSemver, isSemver } from "./manifest.js";
+export { readManifest, manifestSection as manifestSectionName } from "../plugin-host/plugin-module.js";
+export { compareSemver, isSemver } from "../plugin-host/semver.js";
 export { bindPluginHost, type SwappingHost, type RouteSwapResult } from "./host-binding.js";
