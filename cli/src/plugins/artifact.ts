@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { wasm } from "@hermes/runtime/wasm/wasm-api";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 
@@ -20,21 +21,11 @@ export function kib(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
-/** The WebAssembly JS API's module reflection; the repository's TS lib (no DOM) does not declare it. */
-interface WasmReflection {
-  compile(bytes: Uint8Array): Promise<object>;
-  readonly Module: {
-    exports(module: object): Array<{ name: string; kind: string }>;
-    imports(module: object): Array<{ module: string; name: string; kind: string }>;
-  };
-}
-
 /** What the module exports and imports, read by compiling it (nothing runs). */
 export async function moduleInterface(bytes: Uint8Array): Promise<{ exports: string[]; imports: string[] }> {
-  const api = (globalThis as unknown as { WebAssembly: WasmReflection }).WebAssembly;
-  const module = await api.compile(bytes);
+  const module = await wasm.compile(bytes);
   return {
-    exports: api.Module.exports(module).map((e) => `${e.name} (${e.kind})`),
-    imports: api.Module.imports(module).map((i) => `${i.module}.${i.name}`),
+    exports: wasm.Module.exports(module).map((e) => `${e.name} (${e.kind})`),
+    imports: wasm.Module.imports(module).map((i) => `${i.module}.${i.name}`),
   };
 }
