@@ -55,6 +55,17 @@ describe("the plugin sandbox", () => {
     assert.deepEqual(toBinary(ManifestSchema, described.manifest!), toBinary(ManifestSchema, section));
   });
 
+  test("a plugin flooding hermes_log gets 100 records per call, the rest refused; the call completes and the pool keeps serving", async () => {
+    const before = plugin.telemetry.flatMap((t) => t.logs).length;
+    const flooded = await plugin.send("flood", "m-flood");
+    assert.equal(flooded.action.case, "http");
+    assert.equal(new TextDecoder().decode(flooded.action.value.body), "flood refused 1900");
+    const lines = plugin.telemetry.flatMap((t) => t.logs).slice(before).filter((l) => l.message === "flooding m-flood");
+    assert.equal(lines.length, 100, "the host keeps at most 100 log records of one call");
+    const next = await plugin.send("fine after the flood", "m-next");
+    assert.equal(next.action.case, "http");
+  });
+
   test("a call that loops forever is stopped at its deadline, fails retryably, and the pool serves the next call", async () => {
     const started = Date.now();
     const [looping, before, after] = await Promise.allSettled([plugin.send("loop"), plugin.send("fine before"), plugin.send("fine after")]);

@@ -38,6 +38,25 @@ export interface PluginModule {
   /** SHA-256 of the bytes as published (before the host bounded memory), hex. */
   readonly sha256: string;
   readonly exports: ReadonlySet<string>;
+  /** How calls pass input and output: the ABI's fast I/O, or Extism's kernel (a generic PDK plugin). */
+  readonly io: PluginIo;
+}
+
+/**
+ * "hermes": the guest imports hermes_input_read/hermes_output_write and the
+ * host calls its exports directly. "extism": a plain Extism PDK plugin (e.g.
+ * @extism/as-pdk) that reads its input and sets its output through
+ * `extism:host/env`; the host runs its calls through Extism's plugin.call.
+ */
+export type PluginIo = "hermes" | "extism";
+
+const fastIo = ["hermes_input_read", "hermes_output_write"];
+const extismIo = ["input_length", "input_load_u8", "input_load_u64", "output_set"];
+
+/** Tells the I/O convention from the imports: without the ABI's fast I/O but with Extism's input/output, it is a generic plugin. */
+export function pluginIo(imports: readonly { module: string; name: string }[]): PluginIo {
+  const uses = (namespace: string, names: readonly string[]) => imports.some((i) => i.module === namespace && names.includes(i.name));
+  return !uses(userNamespace, fastIo) && uses("extism:host/env", extismIo) ? "extism" : "hermes";
 }
 
 /**
@@ -74,12 +93,13 @@ export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defa
   } catch (reason) {
     throw rejected(`invalid WebAssembly: ${(reason as Error).message}`);
   }
-  for (const { module: namespace, name, kind } of wasm.Module.imports(module)) checkImport(namespace, name, kind);
+  const imports = wasm.Module.imports(module);
+  for (const { module: namespace, name, kind } of imports) checkImport(namespace, name, kind);
   const exports = new Set(wasm.Module.exports(module).map((e) => e.name));
   if (!wasm.Module.exports(module).some((e) => e.name === "memory" && e.kind === "memory")) {
     throw rejected('the module does not export its linear memory as "memory"');
   }
-  return { manifest, limits, module, sha256: createHash("sha256").update(bytes).digest("hex"), exports };
+  return { manifest, limits, module, sha256: createHash("sha256").update(bytes).digest("hex"), exports, io: pluginIo(imports) };
 }
 
 function checkImport(namespace: string, name: string, kind: string): void {

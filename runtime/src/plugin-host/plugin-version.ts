@@ -66,6 +66,7 @@ export class PluginVersion {
         memoryPages: limits.memoryPages,
         callTimeoutMs: limits.callTimeoutMs,
         configureInput: toBinary(ConfigureRequestSchema, create(ConfigureRequestSchema, { config, route })),
+        io: module.io,
       },
     });
     return version;

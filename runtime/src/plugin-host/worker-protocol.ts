@@ -17,6 +17,8 @@ export interface WorkerPluginSpec {
   readonly callTimeoutMs: number;
   /** Encoded ConfigureRequest, run on every new instance; absent for bare modules (benchmarks). */
   readonly configureInput?: Uint8Array;
+  /** "extism": a generic Extism PDK plugin, called through plugin.call (plugin-module.ts PluginIo); default "hermes". */
+  readonly io?: "hermes" | "extism";
 }
 
 export interface WorkerData {

@@ -76,9 +76,9 @@ async function instantiate(slot) {
   );
   const wasm = await plugin.getInstance();
   memory = wasm.exports.memory;
-  const instance = { exports: wasm.exports, state, memory };
+  const instance = { exports: wasm.exports, state, memory, plugin, generic: slot.spec.io === "extism", ioBytes: slot.spec.ioBytes };
   if (slot.spec.configureInput) {
-    const result = invoke(instance, "configure", slot.spec.configureInput, "");
+    const result = await invoke(instance, "configure", slot.spec.configureInput, "");
     if (result.kind !== "ok") throw new Error(`configure failed in a new instance: ${decoder.decode(result.bytes)}`);
   }
   return instance;
@@ -103,6 +103,7 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
     let result;
     if (slot && !slot.instance) result = await instantiate(slot).then((instance) => void (slot.instance = instance), (reason) => failure("trap", `cannot instantiate: ${errorText(reason)}`));
     result ??= runCall(slot, target, data.subarray(bounds[i], bounds[i + 1]));
+    if (result instanceof Promise) result = await result;
     codes[i] = status[result.kind];
     outputs[i] = result.bytes;
     Atomics.store(progress, 2, seq);
@@ -124,31 +125,60 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
 const encoder = new TextEncoder();
 const failure = (kind, text) => ({ kind, bytes: encoder.encode(text) });
 
+/** The call's result; a promise only for a generic plugin (Extism's plugin.call is async). */
 function runCall(slot, target, input) {
   if (!slot) return failure("unloaded", `plugin version ${target.plugin} is not loaded in this worker`);
   const instance = slot.instance;
   try {
-    return invoke(instance, target.fn, input, target.tenant);
+    const result = invoke(instance, target.fn, input, target.tenant);
+    return result instanceof Promise ? result.catch((reason) => trapped(slot, instance, reason)) : result;
   } catch (reason) {
-    slot.instance = undefined;
-    if (reason instanceof LimitError) return failure("limit", reason.message);
-    // A guest that runs out of memory traps inside its allocator: saying how
-    // full its memory was tells that apart from other traps.
-    const pages = instance.memory.buffer.byteLength / pageBytes;
-    // The SDK's abort handler writes the reason as the output before trapping.
-    const said = instance.state.output?.length ? `: ${decoder.decode(instance.state.output.subarray(0, 1024))}` : "";
-    return failure("trap", `trapped: ${errorText(reason)}${said} (memory ${pages} of ${slot.spec.memoryPages} pages)`);
+    return trapped(slot, instance, reason);
   }
+}
+
+function trapped(slot, instance, reason) {
+  slot.instance = undefined;
+  if (reason instanceof LimitError) return failure("limit", reason.message);
+  // A guest that runs out of memory traps inside its allocator: saying how
+  // full its memory was tells that apart from other traps.
+  const pages = instance.memory.buffer.byteLength / pageBytes;
+  // The SDK's abort handler writes the reason as the output before trapping.
+  const said = instance.state.output?.length ? `: ${decoder.decode(instance.state.output.subarray(0, 1024))}` : "";
+  return failure("trap", `trapped: ${errorText(reason)}${said} (memory ${pages} of ${slot.spec.memoryPages} pages)`);
 }
 
 function invoke(instance, fn, input, tenant) {
   const exported = instance.exports[fn];
   if (typeof exported !== "function") return failure("missing", `the plugin does not export "${fn}"`);
   instance.state.begin(input, tenant);
+  if (instance.generic) return invokeGeneric(instance, fn, input);
   const rc = exported();
   const output = instance.state.output ?? new Uint8Array(0);
   if (rc !== undefined && rc !== 0) return output.length ? { kind: "error", bytes: output } : failure("error", `${fn} returned ${rc}`);
   return { kind: "ok", bytes: output };
+}
+
+/** Extism's prefix on an error the guest set with error_set (a plugin error, not a trap). */
+const pluginError = "Plugin-originated error: ";
+
+/**
+ * A call into a generic Extism PDK plugin: input and output go through
+ * Extism's kernel. Extism ignores the export's return code, so a plugin
+ * reports an error with error_set (as-pdk: Host.setError or a thrown abort).
+ */
+async function invokeGeneric(instance, fn, input) {
+  let output;
+  try {
+    output = await instance.plugin.call(fn, input);
+  } catch (reason) {
+    if (reason instanceof Error && reason.message.startsWith(pluginError)) return failure("error", reason.message.slice(pluginError.length));
+    throw reason;
+  }
+  // hermes_output_write, if the plugin also uses it, takes precedence (ABI v1).
+  const bytes = instance.state.output ?? output?.bytes() ?? new Uint8Array(0);
+  if (bytes.length > instance.ioBytes) throw new LimitError(`output of ${bytes.length} bytes exceeds the ${instance.ioBytes}-byte limit`);
+  return { kind: "ok", bytes };
 }
 
 /** AssemblyScript's abort(message, file, line, column): strings are UTF-16 with their byte length at ptr - 4. */
