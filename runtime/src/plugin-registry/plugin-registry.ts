@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { pino, type Logger } from "pino";
 import { ManifestSchema, type Manifest } from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { readManifest } from "../plugin-host/plugin-module.js";
@@ -11,6 +12,7 @@ import { parseModule } from "./signing/wasm-module.js";
 import { wasmEngine } from "./wasm-engine.js";
 
 export const defaultMaxArtifactBytes = 16 * 1024 * 1024;
+export const unsignedWarning = "unsigned plugins are accepted (plugins.allowUnsigned): development only";
 
 export interface PluginRegistryOptions {
   /** The SQLite database file (the gateway's store.path); ":memory:" for tests. */
@@ -18,8 +20,10 @@ export interface PluginRegistryOptions {
   readonly synchronous?: "FULL" | "NORMAL";
   /** Largest artifact accepted; default 16 MiB. */
   readonly maxArtifactBytes?: number;
-  /** Accept artifacts with no signature at all (development only). */
+  /** Accept artifacts with no signature at all (development only; warned about at start and on each unsigned publish). */
   readonly allowUnsigned?: boolean;
+  /** Where those warnings go; default: a pino logger on stderr, so they are never silent. */
+  readonly log?: Logger;
   /**
    * Checks a publish must also pass, after the registry's own: the gateway
    * passes the plugin host's sandbox checks (imports, exported memory,
@@ -82,6 +86,7 @@ export class PluginRegistry {
   readonly maxArtifactBytes: number;
   readonly #db: RegistryDb;
   readonly #allowUnsigned: boolean;
+  readonly #log: Logger | undefined;
   readonly #validate: PluginRegistryOptions["validate"];
   readonly #now: () => number;
   readonly #listeners = new Set<PluginActivationListener>();
@@ -90,6 +95,10 @@ export class PluginRegistry {
   constructor(options: PluginRegistryOptions) {
     this.maxArtifactBytes = options.maxArtifactBytes ?? defaultMaxArtifactBytes;
     this.#allowUnsigned = options.allowUnsigned ?? false;
+    if (this.#allowUnsigned) {
+      this.#log = options.log ?? pino({ name: "hermes-plugin-registry" }, pino.destination(2));
+      this.#log.warn({ allowUnsigned: true }, unsignedWarning);
+    }
     this.#validate = options.validate;
     this.#now = options.now ?? Date.now;
     this.#db = new RegistryDb(options.path, options.synchronous);
@@ -169,6 +178,7 @@ export class PluginRegistry {
         { name, version, sha256, signed_by: JSON.stringify(signedBy), manifest: Buffer.from(toBinary(ManifestSchema, manifest)), published_at: this.#now() },
         artifact,
       );
+      if (signedBy.length === 0) this.#log?.warn({ plugin: name, version, sha256 }, `published ${name}@${version} unsigned: ${unsignedWarning}`);
       return { plugin: this.#info(this.#db.version(name, version)!), created: true };
     });
     if (!options.activate) return result;
