@@ -59,7 +59,7 @@ describe("the plugin sandbox", () => {
     const before = plugin.telemetry.flatMap((t) => t.logs).length;
     const flooded = await plugin.send("flood", "m-flood");
     assert.equal(flooded.action.case, "http");
-    assert.equal(new TextDecoder().decode(flooded.action.value.body), "flood refused 1900");
+    assert.equal(new TextDecoder().decode(flooded.action.value.body), "flood refused 19900");
     const lines = plugin.telemetry.flatMap((t) => t.logs).slice(before).filter((l) => l.message === "flooding m-flood");
     assert.equal(lines.length, 100, "the host keeps at most 100 log records of one call");
     const next = await plugin.send("fine after the flood", "m-next");

@@ -17,6 +17,7 @@ const maxFields = 32;
 const maxFieldChars = 256;
 const utf8 = new TextEncoder();
 const empty = new Uint8Array(0);
+const tooManyRecords = utf8.encode(`more than ${maxRecordsPerCall} log and metric records in one call; dropped`);
 
 /** A limit the plugin broke: its call fails for good (retrying cannot help). */
 export class LimitError extends Error {
@@ -80,8 +81,15 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
     if (value === undefined || value === "") throw new Error(`config key "${keyConfig}" is not set`);
     return value;
   };
-  const record = () => {
-    if (++state.records > maxRecordsPerCall) throw new Error(`more than ${maxRecordsPerCall} log and metric records in one call; dropped`);
+  /**
+   * Counts a log or metric record; past the per-call bound the host service
+   * is refused before anything is decoded, with a prepared error text and no
+   * throw: a plugin logging in a loop costs the host next to nothing.
+   */
+  const recorded = (run) => (context, ptr, len) => {
+    if (++state.records <= maxRecordsPerCall) return run(context, ptr, len);
+    state.result = tooManyRecords;
+    return -tooManyRecords.length;
   };
   const kvNamespace = () => `${plugin.name}\u0000${plugin.route}\u0000${state.tenant}`;
   const privateKeys = new Map();
@@ -98,14 +106,12 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
       view(dst, state.result.length).set(state.result);
       state.result = empty;
     },
-    hermes_log: service(undefined, (request) => {
-      record();
+    hermes_log: recorded(service(undefined, (request) => {
       const { level, message, fields } = decode.log(request);
       telemetry.log(plugin, level, truncate(message, maxLogMessage), bounded(fields));
       return encode.empty();
-    }),
-    hermes_metric: service(undefined, (request) => {
-      record();
+    })),
+    hermes_metric: recorded(service(undefined, (request) => {
       const metric = decode.metric(request);
       if (Object.keys(metric.labels).length > maxFields) throw new Error(`metric ${metric.name}: more than ${maxFields} labels`);
       if (!metricName.test(metric.name)) throw new Error(`metric name "${metric.name}" is not [a-z_]{1,64}`);
@@ -113,7 +119,7 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
       if (!Number.isFinite(metric.value)) throw new Error(`metric ${metric.name}: value is not finite`);
       telemetry.metric(plugin, metric);
       return encode.empty();
-    }),
+    })),
     hermes_config_get: service(undefined, (request) => {
       const { key } = decode.key(request);
       const value = plugin.config[key];
