@@ -62,6 +62,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     synchronous: config.store.synchronous,
     maxArtifactBytes: config.plugins.maxArtifactBytes,
     allowUnsigned: config.plugins.allowUnsigned,
+    log: log.child({ component: "plugin-registry" }),
     // Refuse at publish what the host's sandbox would refuse at activation.
     validate: async (artifact) => void (await compilePlugin(artifact, pluginHost.policy)),
   });
