@@ -189,5 +189,6 @@ describe("gateway API", () => {
     const metrics = await (await fetch(`${gw.gateway.url}/metrics`)).text();
     assert.match(metrics, /hermes_messages_accepted_total\{channel="WEBHOOK",tenant="acme"\} \d+/);
     assert.match(metrics, /hermes_rpc_duration_seconds_bucket/);
+    assert.match(metrics, /hermes_messages_finished_total\{route="hooks",status="DELIVERED"\} [1-9]/, "finished messages are counted on their route");
   });
 });

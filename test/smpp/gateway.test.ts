@@ -63,6 +63,8 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
     assert.equal(submit.sourceTon, 5, "an alphanumeric sender goes as TON 5");
     assert.equal(submit.sourceAddr, "Hermes");
     assert.equal(events.at(-1)!.detail.smpp_stat, "DELIVRD");
+    const metrics = await (await fetch(`${gw.gateway.url}/metrics`)).text();
+    assert.match(metrics, /hermes_messages_finished_total\{route="carrier",status="DELIVERED"\} [1-9]/, "a receipt's DELIVERED is counted on the route");
   });
 
   test("receipts carried only in TLVs correlate too", async () => {
