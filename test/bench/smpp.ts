@@ -116,8 +116,9 @@ async function carrier(port: number, synchronous: "FULL" | "NORMAL", n: number):
     const batches = Array.from({ length: Math.ceil(n / 500) }, (_, b) => Array.from({ length: Math.min(500, n - b * 500) }, (_, i) => sms(b * 500 + i)));
     const started = performance.now();
     const accepted = Promise.all(batches.map((batch) => gw.gateway.router.accept("acme", batch)));
-    let stored = false; // until every batch is stored, a zero count means nothing
-    void accepted.then(() => (stored = true), () => {});
+    let stored = false; // until every batch is stored (or refused), a zero count means nothing
+    const settled = () => (stored = true);
+    void accepted.then(settled, settled);
     let submittedAt = 0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 5));
