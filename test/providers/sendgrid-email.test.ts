@@ -5,7 +5,7 @@ import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { DeliveryEventKind } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
-import { SendGridMock } from "./sendgrid-mock.js";
+import { SendGridMock } from "../../runtime/src/simulators/providers/sendgrid-mock.js";
 
 const email = (to: string, subject: string) => ({ channel: Channel.EMAIL, to: { kind: { case: "email" as const, value: to } }, content: { subject, text: `${subject} (text)` } });
 

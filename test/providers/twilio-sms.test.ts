@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
-import { TwilioMock } from "./twilio-mock.js";
+import { TwilioMock } from "../../runtime/src/simulators/providers/twilio-mock.js";
 
 const sms = (to: string, text: string) => ({ channel: Channel.SMS, to: { kind: { case: "phone" as const, value: to } }, content: { text } });
 

@@ -4,11 +4,22 @@ import { startGateway, type Gateway } from "../gateway.js";
 import type { Logger } from "pino";
 import { startKumoDevService, type KumoDevService } from "../simulators/kumomta/dev-service.js";
 import { startSmscDevService } from "../simulators/smsc/dev-service.js";
+import { devProviderTemplate, startProviderDevService, type DevProviderName, type ProviderDevService } from "../simulators/providers/dev-service.js";
+import { devPluginFile, type CompilePlugin } from "./dev-plugins.js";
 
 /** The API key a development gateway accepts; never use it outside loopback. */
 export const devApiKey = "hermes-dev-key";
 
 const devKey: ApiKeyConfig = { key: devApiKey, tenant: "dev", scopes: ["send", "read", "admin"], name: "dev" };
+
+/**
+ * The tenant the provider routes serve, and its key: the dev key's tenant
+ * keeps the SMPP and KumoMTA routes as its default, and this one reaches
+ * the providers on the same channels, picked by the key a client sends.
+ */
+export const devProvidersTenant = "dev-providers";
+export const devProvidersApiKey = "hermes-dev-providers-key";
+const devProvidersKey: ApiKeyConfig = { key: devProvidersApiKey, tenant: devProvidersTenant, scopes: ["send", "read", "admin"], name: "dev-providers" };
 
 const devRetry = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 10_000 };
 
@@ -19,11 +30,24 @@ export interface DevService {
   close(): Promise<void>;
 }
 
+export interface DevOptions {
+  /** Provider mocks to start, each with a `wasm` route running its plugin template for tenant dev-providers. */
+  readonly providers?: {
+    readonly names: readonly DevProviderName[];
+    /** Builds a template on a cache miss (the SDK's buildPlugin). */
+    readonly compile: CompilePlugin;
+    /** Where built templates are kept between starts. */
+    readonly cacheDir: string;
+  };
+}
+
 export interface DevEnvironment {
   readonly gateway: Gateway;
   readonly services: readonly DevService[];
   /** Whether the dev key was added because the config had none. */
   readonly usingDevKey: boolean;
+  /** The provider routes started, in order (their tenant is devProvidersTenant). */
+  readonly providerRoutes: readonly RouteConfig[];
   close(): Promise<void>;
 }
 
@@ -31,12 +55,17 @@ export interface DevEnvironment {
  * The gateway on embedded defaults: SQLite, a dev API key when the config has
  * none, and, when the config has no routes, a webhook route plus whatever
  * local simulators stand in for carriers. `npm start` and `hermes dev` run it.
+ * With `providers`, provider mocks and their routes too (`hermes dev --providers`).
  */
-export async function startDevEnvironment(config: GatewayConfig, logger?: Logger): Promise<DevEnvironment> {
+export async function startDevEnvironment(config: GatewayConfig, logger?: Logger, options: DevOptions = {}): Promise<DevEnvironment> {
   const usingDevKey = config.apiKeys.length === 0;
   const services: DevService[] = [];
   const routes: RouteConfig[] = [...config.routes];
   let kumomta: KumoDevService | undefined;
+  const providers: ProviderDevService[] = [];
+  const stopServices = async () => {
+    for (const service of services.reverse()) await service.close();
+  };
   if (routes.length === 0) {
     routes.push({ name: "webhook", channel: Channel.WEBHOOK, adapter: "webhook", tenants: ["*"], config: {}, retry: devRetry, validitySeconds: 3600 });
     kumomta = await startKumoDevService(devRetry);
@@ -46,21 +75,34 @@ export async function startDevEnvironment(config: GatewayConfig, logger?: Logger
     services.push(smsc);
     routes.push(smsc.route);
   }
-  const gateway = await startGateway({
-    config: { ...config, apiKeys: usingDevKey ? [devKey] : config.apiKeys, routes },
-    logger,
-  }).catch(async (reason) => {
-    for (const service of services.reverse()) await service.close();
+  try {
+    for (const name of options.providers?.names ?? []) {
+      const { compile, cacheDir } = options.providers!;
+      const file = await devPluginFile(devProviderTemplate(name), compile, cacheDir);
+      const provider = await startProviderDevService(name, file, [devProvidersTenant], devRetry);
+      services.push(provider);
+      providers.push(provider);
+      routes.push(provider.route);
+    }
+  } catch (reason) {
+    await stopServices();
+    throw reason;
+  }
+  const apiKeys = usingDevKey ? (providers.length > 0 ? [devKey, devProvidersKey] : [devKey]) : config.apiKeys;
+  const gateway = await startGateway({ config: { ...config, apiKeys, routes }, logger }).catch(async (reason) => {
+    await stopServices();
     throw reason;
   });
   await kumomta?.connect(gateway.url);
+  for (const provider of providers) provider.connect(gateway.url);
   return {
     gateway,
     services,
     usingDevKey,
+    providerRoutes: providers.map((p) => p.route),
     async close() {
       await gateway.close();
-      for (const service of services.reverse()) await service.close();
+      await stopServices();
     },
   };
 }

@@ -3,8 +3,13 @@
 // {"errors":[…]}; events are posted as a JSON array signed with ECDSA P-256
 // (X-Twilio-Email-Event-Webhook-Signature over timestamp + body), with the
 // mock's own key pair whose public half the route is configured with.
+// Tests post the events; `hermes dev --providers` lets the mock post them
+// itself (autoDeliver), as SendGrid would.
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
-import { HttpSink } from "../support/http-sink.js";
+import { HttpSink } from "./http-sink.js";
+
+/** How long after a send autoDeliver reports on it: long enough for the gateway to have recorded the send. */
+const autoDeliverDelayMs = 300;
 
 export class SendGridMock {
   /** An address SendGrid refuses as invalid. */
@@ -13,6 +18,8 @@ export class SendGridMock {
   readonly #privateKey: KeyObject;
   /** The verification key as SendGrid's settings page shows it (base64 DER SPKI). */
   readonly verificationKey: string;
+  /** Where events go by themselves once autoDeliver is on. */
+  #deliverTo: string | undefined;
 
   constructor(readonly apiKey: string) {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
@@ -25,7 +32,9 @@ export class SendGridMock {
       const to = mail.personalizations?.[0]?.to?.[0]?.email;
       if (!to || to === SendGridMock.invalidAddress) return { status: 400, body: errors("Does not contain a valid address.", "personalizations.0.to.0.email") };
       if (!mail.from?.email) return { status: 400, body: errors("The from object must be provided for every email send.", "from") };
-      return { status: 202, headers: { "x-message-id": randomBytes(16).toString("base64url").slice(0, 22) }, body: "" };
+      const messageId = randomBytes(16).toString("base64url").slice(0, 22);
+      if (this.#deliverTo) this.#deliverLater(this.#deliverTo, messageId);
+      return { status: 202, headers: { "x-message-id": messageId }, body: "" };
     };
   }
 
@@ -35,6 +44,23 @@ export class SendGridMock {
 
   close(): Promise<void> {
     return this.sink.close();
+  }
+
+  /**
+   * From now on each accepted mail gets its "processed" and "delivered"
+   * events by themselves, posted to `webhookUrl` (the route's webhook on the
+   * gateway) a moment after the send.
+   */
+  autoDeliver(webhookUrl: string): void {
+    this.#deliverTo = webhookUrl;
+  }
+
+  #deliverLater(webhookUrl: string, messageId: string): void {
+    setTimeout(() => {
+      this.events(webhookUrl, messageId, ["processed", "delivered"]).catch(() => {
+        // The gateway stopped meanwhile: nobody is left to tell.
+      });
+    }, autoDeliverDelayMs);
   }
 
   /** Posts signed events (one per name) for the message SendGrid knows as `messageId`. */

@@ -3,8 +3,13 @@
 // HTTP Basic auth) → 201 with the message resource, or Twilio's error JSON;
 // status callbacks are form posts to the StatusCallback URL, signed with
 // X-Twilio-Signature (HMAC-SHA1 over the URL and the sorted parameters).
+// Tests drive the callbacks; `hermes dev --providers` lets the mock send
+// them itself (autoDeliver), as Twilio would.
 import { createHmac } from "node:crypto";
-import { HttpSink } from "../support/http-sink.js";
+import { HttpSink } from "./http-sink.js";
+
+/** How long after a send autoDeliver reports on it: long enough for the gateway to have recorded the send. */
+const autoDeliverDelayMs = 300;
 
 export class TwilioMock {
   /** A number Twilio refuses with 21211. */
@@ -13,6 +18,8 @@ export class TwilioMock {
   /** StatusCallback of each message sid, as the send asked. */
   readonly callbacks = new Map<string, string>();
   #count = 0;
+  /** Where callbacks go by themselves once autoDeliver is on. */
+  #deliverTo: string | undefined;
 
   constructor(readonly accountSid: string, readonly authToken: string) {
     this.sink.answer = (request) => {
@@ -26,6 +33,7 @@ export class TwilioMock {
       const sid = `SM${String(++this.#count).padStart(32, "0")}`;
       const callback = form.get("StatusCallback");
       if (callback) this.callbacks.set(sid, callback);
+      if (callback && this.#deliverTo) this.#deliverLater(this.#deliverTo, sid);
       return {
         status: 201,
         headers: { "content-type": "application/json" },
@@ -40,6 +48,25 @@ export class TwilioMock {
 
   close(): Promise<void> {
     return this.sink.close();
+  }
+
+  /**
+   * From now on each accepted message gets its "sent" then "delivered"
+   * callback by itself, posted to `deliverTo` (the route's webhook on the
+   * gateway's loopback address) a moment after the send.
+   */
+  autoDeliver(deliverTo: string): void {
+    this.#deliverTo = deliverTo;
+  }
+
+  #deliverLater(deliverTo: string, sid: string): void {
+    setTimeout(async () => {
+      try {
+        for (const status of ["sent", "delivered"]) await this.statusCallback(deliverTo, sid, status);
+      } catch {
+        // The gateway stopped meanwhile: nobody is left to tell.
+      }
+    }, autoDeliverDelayMs);
   }
 
   /**
