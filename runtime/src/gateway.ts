@@ -75,7 +75,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   router = new Router({ config, store, bus, metrics, log });
   const root = await Supervisor.start({ name: "hermes", strategy: "one_for_one", intensity: 10, period: 60_000, logger: log });
-  root.onExit?.((reason: unknown) => log.fatal({ reason }, "the root supervisor exited; the gateway cannot recover by itself"));
+  let closing = false;
+  root.onExit?.((reason: unknown) => {
+    if (!closing) log.fatal({ reason }, "the root supervisor exited; the gateway cannot recover by itself");
+  });
 
   try {
     for (const route of config.routes) {
@@ -94,6 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log.info({ route: route.name, adapter: adapter.type }, "route started");
     }
   } catch (reason) {
+    closing = true;
     await root.stop("shutdown");
     unbindPlugins();
     plugins.close();
@@ -130,6 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     plugins,
     async close() {
+      closing = true;
       await server.close();
       router!.stop();
       for (const route of [...router!.routes].reverse()) await route.adapter.stop().catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
