@@ -52,11 +52,6 @@ export class RouteSupervisor {
     }
   }
 
-  /** The running children, for adapters that look their actors up by id. */
-  child(id: string): Process | undefined {
-    return this.#supervisor().whichChildren().find((c) => c.id === id)?.process;
-  }
-
   #supervisor(): Supervisor {
     if (!this.#current) throw new Error(`${this.name} is not running`);
     return this.#current;
