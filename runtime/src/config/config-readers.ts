@@ -38,5 +38,10 @@ export function configReaders(invalid: InvalidConfig) {
       }
       return value;
     },
+    oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {
+      if (value === undefined) return undefined;
+      if (!allowed.includes(value as T)) throw invalid(at, `must be one of ${allowed.join(", ")}`);
+      return value as T;
+    },
   };
 }

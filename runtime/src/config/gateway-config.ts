@@ -3,7 +3,7 @@ import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
 
-const { object, array, string, boolean, integer } = configReaders(invalid);
+const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
 /** An API key's permissions: send messages, read them, administer the gateway. */
 export type Scope = "send" | "read" | "admin";
@@ -197,10 +197,4 @@ function parseApiKeysEnv(value: string): ApiKeyConfig[] {
 
 function invalid(at: string, reason: string): HermesError {
   return new HermesError(ErrorCode.CONFIG_INVALID, `${at} ${reason}`, { field: at });
-}
-
-function oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw invalid(at, `must be one of ${allowed.join(", ")}`);
-  return value as T;
 }

@@ -1,7 +1,7 @@
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import { configReaders } from "../../config/config-readers.js";
 
-const { object, string, boolean, integer } = configReaders(invalid);
+const { object, string, boolean, integer, oneOf } = configReaders(invalid);
 
 /** How Hermes hands messages to KumoMTA. */
 export type Injection = "smtp" | "http";
@@ -150,10 +150,4 @@ function headerName(value: unknown, at: string): string | undefined {
 
 function invalid(at: string, reason: string): HermesError {
   return new HermesError(ErrorCode.CONFIG_INVALID, `smtp route config.${at} ${reason}`, { field: `config.${at}` });
-}
-
-function oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw invalid(at, `must be one of ${allowed.join(", ")}`);
-  return value as T;
 }
