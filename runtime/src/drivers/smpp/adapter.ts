@@ -12,7 +12,7 @@ import { concatenationOf, InboundParts } from "./inbound-parts.js";
 import { MultipartReceipts } from "./multipart-receipts.js";
 import { meaningOf, normalizeId, parseReceipt, receiptDetail } from "./receipts.js";
 import { SmppSession, type Carrier, type CarrierCounters, type SessionRole } from "./session.js";
-import { encodeText } from "./sms-encoding.js";
+import { encodeText, textOf } from "./sms-encoding.js";
 import { Submission, type PartJob } from "./submission.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -334,12 +334,4 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     if (!this.#ctx) throw new Error("the SMPP adapter has not been started");
     return this.#ctx;
   }
-}
-
-/** The text of a short_message or message_payload as the codec decoded it (by data_coding). */
-function textOf(value: unknown): string {
-  const message = typeof value === "object" && value !== null && !Buffer.isBuffer(value) ? (value as { message?: unknown }).message : value;
-  if (typeof message === "string") return message;
-  if (Buffer.isBuffer(message)) return message.toString("latin1");
-  return "";
 }

@@ -128,3 +128,11 @@ export function encodeText(text: string, options: EncodingOptions, nextReference
   });
   return { alphabet, dataCoding, parts };
 }
+
+/** The text of a short_message or message_payload as the codec decoded it (by data_coding). */
+export function textOf(value: unknown): string {
+  const message = typeof value === "object" && value !== null && !Buffer.isBuffer(value) ? (value as { message?: unknown }).message : value;
+  if (typeof message === "string") return message;
+  if (Buffer.isBuffer(message)) return message.toString("latin1");
+  return "";
+}

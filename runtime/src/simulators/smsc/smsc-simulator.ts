@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import smpp, { type PDU, type Session } from "smpp";
-import { encodeText } from "../../drivers/smpp/sms-encoding.js";
+import { encodeText, textOf } from "../../drivers/smpp/sms-encoding.js";
 
 /** A destination pattern and the command_status its submits get. */
 export interface AddressedFailure {
@@ -346,7 +346,6 @@ export class SmscSimulator {
   #record(systemId: string, pdu: PDU, id: number, status: number): ReceivedSubmit {
     const payload = pdu.message_payload !== undefined;
     const body = (payload ? pdu.message_payload : pdu.short_message) as { message?: unknown; udh?: Buffer[] } | undefined;
-    const message = body?.message;
     const udh = body?.udh && body.udh.length > 0 ? udhBytes(body.udh) : undefined;
     return {
       id: String(id),
@@ -358,7 +357,7 @@ export class SmscSimulator {
       destTon: Number(pdu.dest_addr_ton ?? 0),
       dataCoding: Number(pdu.data_coding ?? 0),
       esmClass: Number(pdu.esm_class ?? 0),
-      text: typeof message === "string" ? message : Buffer.isBuffer(message) ? message.toString("latin1") : "",
+      text: textOf(body),
       udh,
       sar: pdu.sar_msg_ref_num === undefined ? undefined : { ref: Number(pdu.sar_msg_ref_num), total: Number(pdu.sar_total_segments), seq: Number(pdu.sar_segment_seqnum) },
       payload,
