@@ -53,9 +53,6 @@ export interface KumoFeedbackReport {
   readonly [key: string]: unknown;
 }
 
-/** The record types KumoMTA writes (RecordType); others are accepted as progress. */
-export const recordTypes = ["Reception", "Delivery", "Bounce", "TransientFailure", "Expiration", "AdminBounce", "OOB", "Feedback", "Rejection", "AdminRebind", "Delay"] as const;
-
 /** One record of a log hook body: parsed, or why it is not a record. */
 export type ParsedRecord = { readonly ok: true; readonly record: KumoLogRecord } | { readonly ok: false; readonly index: number; readonly reason: string };
 
