@@ -1,12 +1,13 @@
 import { Flags } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
 import { DeliveryEventSchema, MessageSchema, MessageStatus, type DeliveryEvent, type Message } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import { isTerminal } from "@hermes/runtime/store/message-store";
 import { GatewayCommand } from "../gateway-command.js";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 import { buildMessage } from "../messages/build-message.js";
 import { waitForTerminal } from "../messages/wait.js";
-import { channelNames, describeError, isTerminal, statusName } from "../output/names.js";
+import { channelNames, describeError, statusName } from "../output/names.js";
 import { coloredStatus } from "../output/message-view.js";
 
 export default class Send extends GatewayCommand<typeof Send> {

@@ -1,6 +1,6 @@
 import { Channel, MessageStatus, DeliveryEventKind } from "@hermes/runtime/gen/hermes/v1/message_pb";
 import { ErrorCode, type Error as ErrorDetail } from "@hermes/runtime/gen/hermes/v1/error_pb";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 /** Channels by the name the CLI accepts and prints (`sms`, `email`…). */
 export const channelNames = ["sms", "email", "push", "chat", "webhook"] as const;
@@ -30,11 +30,6 @@ export function eventKindName(kind: DeliveryEventKind): string {
   return DeliveryEventKind[kind]?.toLowerCase() ?? String(kind);
 }
 
-/** DELIVERED, FAILED, EXPIRED and REJECTED never change. */
-export function isTerminal(status: MessageStatus): boolean {
-  return status === MessageStatus.DELIVERED || status === MessageStatus.FAILED || status === MessageStatus.EXPIRED || status === MessageStatus.REJECTED;
-}
-
 /** `[provider_rejected] unknown subscriber (provider 0x0B, retryable)`. */
 export function describeError(error: ErrorDetail): string {
   const extras = [error.field && `field ${error.field}`, error.providerCode && `provider ${error.providerCode}`, error.retryable && "retryable"].filter(Boolean);
@@ -42,8 +37,7 @@ export function describeError(error: ErrorDetail): string {
 }
 
 export function isoTime(time: Timestamp | undefined): string {
-  if (!time) return "";
-  return new Date(Number(time.seconds) * 1000 + Math.floor(time.nanos / 1e6)).toISOString();
+  return time ? timestampDate(time).toISOString() : "";
 }
 
 /** `1h 2m 3s` */
