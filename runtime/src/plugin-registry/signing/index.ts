@@ -2,5 +2,5 @@ export { generateKeyPair, PublicKey, SecretKey, ed25519PublicKeyPrefix, ed25519S
 export { sign, verify, readSignatures, stripSignature, type SignOptions, type VerifiedSignature } from "./signer.js";
 export { SignatureError, type SignatureFailure } from "./signature-error.js";
 export { signatureSectionName, type SignatureData, type SignedHashes, type SignatureForHashes } from "./signature-data.js";
-export { customSections, parseModule, type ParsedModule } from "./wasm-module.js";
+export { parseModule, type ParsedModule } from "./wasm-module.js";
 export type { WasmSection } from "../../wasm/module-sections.js";

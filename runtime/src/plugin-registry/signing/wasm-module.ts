@@ -1,4 +1,4 @@
-import { customSectionId, customSectionsNamed, headerLength, splitSections, type WasmSection } from "../../wasm/module-sections.js";
+import { headerLength, splitSections, type WasmSection } from "../../wasm/module-sections.js";
 import { SignatureError } from "./signature-error.js";
 
 /** "\0asm" version 1: a core module. */
@@ -31,11 +31,6 @@ export function parseModule(wasm: Uint8Array): ParsedModule {
   } catch (reason) {
     throw new SignatureError("malformed", `not a well-formed WebAssembly module: ${(reason as Error).message}`, { cause: reason });
   }
-}
-
-/** The data of every custom section with this name, in module order. */
-export function customSections(wasm: Uint8Array, name: string): Uint8Array[] {
-  return customSectionsNamed(parseModule(wasm).sections, name);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
