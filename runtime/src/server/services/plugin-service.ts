@@ -68,7 +68,7 @@ function required(value: string, field: string): void {
   if (!value) throw new HermesError(ErrorCode.INVALID_ARGUMENT, `${field} is required`, { field });
 }
 
-export function toPluginVersion(plugin: PluginVersionInfo): PluginVersion {
+function toPluginVersion(plugin: PluginVersionInfo): PluginVersion {
   return create(PluginVersionSchema, {
     name: plugin.name,
     version: plugin.version,
@@ -81,7 +81,7 @@ export function toPluginVersion(plugin: PluginVersionInfo): PluginVersion {
   });
 }
 
-export function toTrustedKey(key: TrustedKeyInfo): TrustedKey {
+function toTrustedKey(key: TrustedKeyInfo): TrustedKey {
   return create(TrustedKeySchema, {
     id: key.id,
     publicKey: key.publicKey.raw,
