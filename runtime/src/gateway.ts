@@ -79,6 +79,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   root.onExit?.((reason: unknown) => {
     if (!closing) log.fatal({ reason }, "the root supervisor exited; the gateway cannot recover by itself");
   });
+  /** Stops the tree, then what it ran on: the last step of close() and of a failed start. */
+  const stopTree = async () => {
+    closing = true;
+    await root.stop("shutdown");
+    unbindPlugins();
+    plugins.close();
+    store.close();
+  };
 
   try {
     for (const route of config.routes) {
@@ -97,11 +105,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       log.info({ route: route.name, adapter: adapter.type }, "route started");
     }
   } catch (reason) {
-    closing = true;
-    await root.stop("shutdown");
-    unbindPlugins();
-    plugins.close();
-    store.close();
+    await stopTree();
     throw reason;
   }
 
@@ -134,14 +138,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     plugins,
     async close() {
+      // Already while the routes stop: their children ending is not the root failing.
       closing = true;
       await server.close();
       router!.stop();
       for (const route of [...router!.routes].reverse()) await route.adapter.stop().catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
-      await root.stop("shutdown");
-      unbindPlugins();
-      plugins.close();
-      store.close();
+      await stopTree();
     },
   };
 }
