@@ -12,7 +12,7 @@ import {
   verify,
   type SignatureFailure,
 } from "../../runtime/src/plugin-registry/index.js";
-import { wasmEngine } from "../../runtime/src/plugin-registry/wasm-engine.js";
+import { wasm } from "../../runtime/src/wasm/wasm-api.js";
 import { customSection, wasmModule } from "./support/wasm-fixtures.js";
 
 /** RFC 8032 §7.1 test 1: a fixed key makes the signed bytes a known answer. */
@@ -56,7 +56,7 @@ describe("wasmsign2-compatible signing", () => {
     const result = verify(signed, [publicKey]);
     assert.deepEqual(result.signers.map((k) => k.id), [publicKey.id]);
     assert.equal(result.contentHash, createHash("sha256").update(module.subarray(8)).digest("hex"));
-    const instance = await wasmEngine.instantiate(await wasmEngine.compile(signed));
+    const instance = await wasm.instantiate(await wasm.compile(signed));
     assert.equal((instance.exports.describe as () => number)(), 0);
   });
 
@@ -147,7 +147,7 @@ describe("wasmsign2-compatible signing", () => {
     // Re-encode the type section's size (5 bytes) as a padded 2-byte LEB128: still valid wasm.
     assert.equal(module[8], 0x01);
     const padded = Uint8Array.from([...module.subarray(0, 9), module[9] | 0x80, 0x00, ...module.subarray(10)]);
-    await wasmEngine.compile(padded);
+    await wasm.compile(padded);
     const signed = sign(padded, secretKey);
     assert.deepEqual(stripSignature(signed), module, "sections are re-encoded with minimal sizes");
     assert.deepEqual(verify(signed, [publicKey]).signers, [publicKey]);

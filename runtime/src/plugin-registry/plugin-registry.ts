@@ -9,7 +9,7 @@ import { RegistryDb, type TrustedKeyRow, type VersionRow } from "./registry-db.j
 import type { PluginActivation, PluginActivationListener } from "./activation.js";
 import { PublicKey, SignatureError, verify } from "./signing/index.js";
 import { parseModule } from "./signing/wasm-module.js";
-import { wasmEngine } from "./wasm-engine.js";
+import { wasm } from "../wasm/wasm-api.js";
 
 export const defaultMaxArtifactBytes = 16 * 1024 * 1024;
 export const unsignedWarning = "unsigned plugins are accepted (plugins.allowUnsigned): development only";
@@ -148,7 +148,7 @@ export class PluginRegistry {
     }
     const signedBy = this.#verifySignature(artifact);
     try {
-      await wasmEngine.compile(artifact);
+      await wasm.compile(artifact);
     } catch (reason) {
       throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the module does not compile: ${(reason as Error).message}`, { field: "artifact", cause: reason });
     }
