@@ -3,6 +3,7 @@
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import type { AdapterFactory } from "../router/adapter.js";
 import { WasmAdapter } from "./wasm-adapter.js";
+import { hostPattern, namePattern } from "./plugin-module.js";
 
 export { WasmAdapter, type WasmAdapterConfig } from "./wasm-adapter.js";
 export { PluginHost, pluginHost, type ActivationResult, type PluginSource, type SwappableRoute } from "./plugin-host.js";
@@ -19,7 +20,7 @@ export const createWasmAdapter: AdapterFactory = (raw) => {
   const { plugin, file, config = {}, concurrency = 32, workers = 2, allowHttp = false, allowHosts = [], publicUrl, kvPath } = raw as Record<string, unknown>;
   const invalid = (field: string, message: string) => new HermesError(ErrorCode.CONFIG_INVALID, message, { field: `config.${field}` });
   if ((plugin === undefined) === (file === undefined)) throw invalid("plugin", "a wasm route names exactly one of plugin (a published plugin) or file (a .wasm path)");
-  if (plugin !== undefined && (typeof plugin !== "string" || !/^[a-z0-9-]{1,64}$/.test(plugin))) throw invalid("plugin", "plugin must be a plugin name ([a-z0-9-]{1,64})");
+  if (plugin !== undefined && (typeof plugin !== "string" || !namePattern.test(plugin))) throw invalid("plugin", "plugin must be a plugin name ([a-z0-9-]{1,64})");
   if (file !== undefined && (typeof file !== "string" || !file)) throw invalid("file", "file must be a path to a .wasm file");
   if (typeof config !== "object" || config === null || Array.isArray(config)) throw invalid("config", "config must be an object of provider settings");
   const values: Record<string, string> = {};
@@ -32,7 +33,7 @@ export const createWasmAdapter: AdapterFactory = (raw) => {
     return value as number;
   };
   if (typeof allowHttp !== "boolean") throw invalid("allowHttp", "allowHttp must be true or false");
-  if (!Array.isArray(allowHosts) || !allowHosts.every((h) => typeof h === "string" && /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(h))) {
+  if (!Array.isArray(allowHosts) || !allowHosts.every((h) => typeof h === "string" && hostPattern.test(h))) {
     throw invalid("allowHosts", "allowHosts must be a list of host names or *.domain patterns");
   }
   if (publicUrl !== undefined && (typeof publicUrl !== "string" || !/^https?:\/\//.test(publicUrl))) throw invalid("publicUrl", "publicUrl must be an http(s) URL");

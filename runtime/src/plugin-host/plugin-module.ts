@@ -95,8 +95,9 @@ export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defa
   }
   const imports = wasm.Module.imports(module);
   for (const { module: namespace, name, kind } of imports) checkImport(namespace, name, kind);
-  const exports = new Set(wasm.Module.exports(module).map((e) => e.name));
-  if (!wasm.Module.exports(module).some((e) => e.name === "memory" && e.kind === "memory")) {
+  const declared = wasm.Module.exports(module);
+  const exports = new Set(declared.map((e) => e.name));
+  if (!declared.some((e) => e.name === "memory" && e.kind === "memory")) {
     throw rejected('the module does not export its linear memory as "memory"');
   }
   return { manifest, limits, module, sha256: createHash("sha256").update(bytes).digest("hex"), exports, io: pluginIo(imports) };
@@ -115,8 +116,10 @@ function checkImport(namespace: string, name: string, kind: string): void {
   }
 }
 
-const namePattern = /^[a-z0-9-]{1,64}$/;
-const hostPattern = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+/** A plugin name, as manifests carry it and `plugin:` routes name it. */
+export const namePattern = /^[a-z0-9-]{1,64}$/;
+/** A host name or *.domain pattern, as manifests' allowed_hosts and routes' allowHosts list them. */
+export const hostPattern = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
 
 function checkManifest(manifest: Manifest): void {
   if (!namePattern.test(manifest.name)) throw rejected(`manifest name ${JSON.stringify(manifest.name)} must match [a-z0-9-]{1,64}`);
