@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { readBody } from "../../server/read-body.js";
 import { planFor, type Mix } from "./outcomes.js";
 import type { Spool } from "./spool.js";
 
@@ -34,10 +35,11 @@ export function createHttpApi(spool: Spool, options: HttpApiOptions, counters: (
     if (path !== "/api/inject/v1") return send(res, 404, "text/plain", "Not Found\n");
     if (req.method !== "POST") return send(res, 405, "text/plain", "Method Not Allowed\n");
     if (!authorized(req)) return send(res, 401, "text/plain", "Unauthorized\n");
-    const body = await readAll(req);
+    // No size limit: the stand-in takes whatever a test sends, so readBody always returns the body.
+    const body = (await readBody(req, Number.POSITIVE_INFINITY))!;
     let request: Record<string, unknown>;
     try {
-      request = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
+      request = JSON.parse(Buffer.from(body).toString("utf8")) as Record<string, unknown>;
     } catch (reason) {
       return send(res, 400, "text/plain", `Failed to parse the request body as JSON: ${(reason as Error).message}\n`);
     }
@@ -109,12 +111,6 @@ async function compose(request: Record<string, unknown>, recipient: InjectRecipi
     attachments,
   });
   return composer.compile().build();
-}
-
-async function readAll(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
