@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Channel } from "../../gen/hermes/v1/message_pb.js";
 import type { RouteConfig } from "../../config/gateway-config.js";
+import type { ProviderMock } from "./provider-mock.js";
 import { SendGridMock } from "./sendgrid-mock.js";
 import { TwilioMock } from "./twilio-mock.js";
 
@@ -16,12 +17,6 @@ export interface ProviderDevService {
   /** Lets the mock post its status webhooks to the gateway, once it listens. */
   connect(gatewayUrl: string): void;
   close(): Promise<void>;
-}
-
-interface ProviderMock {
-  start(): Promise<string>;
-  close(): Promise<void>;
-  autoDeliver(webhookUrl: string): void;
 }
 
 interface DevProvider {

@@ -6,22 +6,17 @@
 // Tests post the events; `hermes dev --providers` lets the mock post them
 // itself (autoDeliver), as SendGrid would.
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
-import { HttpSink } from "./http-sink.js";
+import { ProviderMock } from "./provider-mock.js";
 
-/** How long after a send autoDeliver reports on it: long enough for the gateway to have recorded the send. */
-const autoDeliverDelayMs = 300;
-
-export class SendGridMock {
+export class SendGridMock extends ProviderMock {
   /** An address SendGrid refuses as invalid. */
   static readonly invalidAddress = "nobody@invalid.example";
-  readonly sink = new HttpSink();
   readonly #privateKey: KeyObject;
   /** The verification key as SendGrid's settings page shows it (base64 DER SPKI). */
   readonly verificationKey: string;
-  /** Where events go by themselves once autoDeliver is on. */
-  #deliverTo: string | undefined;
 
   constructor(readonly apiKey: string) {
+    super();
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     this.#privateKey = privateKey;
     this.verificationKey = publicKey.export({ type: "spki", format: "der" }).toString("base64");
@@ -33,34 +28,14 @@ export class SendGridMock {
       if (!to || to === SendGridMock.invalidAddress) return { status: 400, body: errors("Does not contain a valid address.", "personalizations.0.to.0.email") };
       if (!mail.from?.email) return { status: 400, body: errors("The from object must be provided for every email send.", "from") };
       const messageId = randomBytes(16).toString("base64url").slice(0, 22);
-      if (this.#deliverTo) this.#deliverLater(this.#deliverTo, messageId);
+      this.deliverLater(messageId);
       return { status: 202, headers: { "x-message-id": messageId }, body: "" };
     };
   }
 
-  start(): Promise<string> {
-    return this.sink.start();
-  }
-
-  close(): Promise<void> {
-    return this.sink.close();
-  }
-
-  /**
-   * From now on each accepted mail gets its "processed" and "delivered"
-   * events by themselves, posted to `webhookUrl` (the route's webhook on the
-   * gateway) a moment after the send.
-   */
-  autoDeliver(webhookUrl: string): void {
-    this.#deliverTo = webhookUrl;
-  }
-
-  #deliverLater(webhookUrl: string, messageId: string): void {
-    setTimeout(() => {
-      this.events(webhookUrl, messageId, ["processed", "delivered"]).catch(() => {
-        // The gateway stopped meanwhile: nobody is left to tell.
-      });
-    }, autoDeliverDelayMs);
+  /** The "processed" and "delivered" events, as SendGrid posts them. */
+  protected override reportDelivered(webhookUrl: string, messageId: string): Promise<Response> {
+    return this.events(webhookUrl, messageId, ["processed", "delivered"]);
   }
 
   /** Posts signed events (one per name) for the message SendGrid knows as `messageId`. */

@@ -6,22 +6,17 @@
 // Tests drive the callbacks; `hermes dev --providers` lets the mock send
 // them itself (autoDeliver), as Twilio would.
 import { createHmac } from "node:crypto";
-import { HttpSink } from "./http-sink.js";
+import { ProviderMock } from "./provider-mock.js";
 
-/** How long after a send autoDeliver reports on it: long enough for the gateway to have recorded the send. */
-const autoDeliverDelayMs = 300;
-
-export class TwilioMock {
+export class TwilioMock extends ProviderMock {
   /** A number Twilio refuses with 21211. */
   static readonly invalidNumber = "+15005550001";
-  readonly sink = new HttpSink();
   /** StatusCallback of each message sid, as the send asked. */
   readonly callbacks = new Map<string, string>();
   #count = 0;
-  /** Where callbacks go by themselves once autoDeliver is on. */
-  #deliverTo: string | undefined;
 
   constructor(readonly accountSid: string, readonly authToken: string) {
+    super();
     this.sink.answer = (request) => {
       const path = `/2010-04-01/Accounts/${this.accountSid}/Messages.json`;
       if (request.method !== "POST" || request.url !== path) return { status: 404, body: error(20404, "The requested resource was not found", 404) };
@@ -33,7 +28,7 @@ export class TwilioMock {
       const sid = `SM${String(++this.#count).padStart(32, "0")}`;
       const callback = form.get("StatusCallback");
       if (callback) this.callbacks.set(sid, callback);
-      if (callback && this.#deliverTo) this.#deliverLater(this.#deliverTo, sid);
+      if (callback) this.deliverLater(sid);
       return {
         status: 201,
         headers: { "content-type": "application/json" },
@@ -42,31 +37,9 @@ export class TwilioMock {
     };
   }
 
-  start(): Promise<string> {
-    return this.sink.start();
-  }
-
-  close(): Promise<void> {
-    return this.sink.close();
-  }
-
-  /**
-   * From now on each accepted message gets its "sent" then "delivered"
-   * callback by itself, posted to `deliverTo` (the route's webhook on the
-   * gateway's loopback address) a moment after the send.
-   */
-  autoDeliver(deliverTo: string): void {
-    this.#deliverTo = deliverTo;
-  }
-
-  #deliverLater(deliverTo: string, sid: string): void {
-    setTimeout(async () => {
-      try {
-        for (const status of ["sent", "delivered"]) await this.statusCallback(deliverTo, sid, status);
-      } catch {
-        // The gateway stopped meanwhile: nobody is left to tell.
-      }
-    }, autoDeliverDelayMs);
+  /** The "sent" then "delivered" callbacks, as Twilio posts them. */
+  protected override async reportDelivered(deliverTo: string, sid: string): Promise<void> {
+    for (const status of ["sent", "delivered"]) await this.statusCallback(deliverTo, sid, status);
   }
 
   /**
