@@ -224,7 +224,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
       this.#release(1);
       return;
     }
-    const cls = status === commandStatus.ok ? "permanent" : statusClass(status);
+    const cls = statusClass(status);
     if (cls === "throttled") {
       this.#carrier.counters.throttled++;
       this.#carrier.bucket.throttle();
@@ -238,7 +238,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
       this.sendAfter(config.temporaryRetryDelayMs, { type: "retry", job });
       return;
     }
-    job.submission.fail(submitError(status, cls !== "permanent", cls === "throttled" ? config.throttlePauseMs : 0), { smpp_command: pdu.command });
+    job.submission.fail(submitError(status, config.throttlePauseMs), { smpp_command: pdu.command });
     this.#release(1);
   }
 

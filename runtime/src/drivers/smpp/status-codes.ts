@@ -44,13 +44,13 @@ export function statusText(status: number): string {
   return names[status] ? `${hex} ${names[status]}` : hex;
 }
 
-/** The error a submit_sm answered with `status` fails its message with. */
-export function submitError(status: number, retryable: boolean, retryAfterMs = 0): ErrorDetail {
+/** The error a submit_sm answered with `status` fails its message with; a throttled one says to retry after `throttlePauseMs`. */
+export function submitError(status: number, throttlePauseMs: number): ErrorDetail {
   const providerCode = `0x${status.toString(16).padStart(8, "0")}`;
   const message = `SMSC answered submit_sm with ${statusText(status)}`;
   const cls = statusClass(status);
-  if (cls === "throttled") return errorDetail(ErrorCode.THROTTLED, message, { providerCode, retryAfterMs, retryable: true });
-  if (retryable) return errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, message, { providerCode, retryable: true });
+  if (cls === "throttled") return errorDetail(ErrorCode.THROTTLED, message, { providerCode, retryAfterMs: throttlePauseMs, retryable: true });
+  if (cls === "temporary") return errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, message, { providerCode, retryable: true });
   const code = [0x0b, 0x50, 0x51].includes(status) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
   return errorDetail(code, message, { providerCode, retryable: false });
 }
