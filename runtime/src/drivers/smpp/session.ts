@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Actor, type ExitReason } from "../../kernel/index.js";
 import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
@@ -405,8 +406,4 @@ export class SmppSession extends Actor<never, never, never, Info> {
       window: String(this.#carrier.config.window),
     };
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
