@@ -22,7 +22,7 @@ import {
   type Manifest,
 } from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { Channel, MessageSchema, type Message } from "../gen/hermes/v1/message_pb.js";
-import { compilePlugin, type PluginModule } from "../plugin-host/plugin-module.js";
+import { compilePlugin, configWithDefaults, type PluginModule } from "../plugin-host/plugin-module.js";
 import { defaultPolicy, type HostPolicy } from "../plugin-host/policy.js";
 import { hostAllowed } from "../plugin-host/plugin-http.js";
 import { PluginPool } from "../plugin-host/worker-pool.js";
@@ -77,7 +77,7 @@ export async function runConformance(wasm: Uint8Array, options: ConformanceOptio
   const pool = new PluginPool({ name: "conformance", size: 1, log: pino({ level: "silent" }) });
   await pool.start();
   try {
-    const config = withDefaults(options.config, module.manifest);
+    const config = configWithDefaults(options.config, module.manifest);
     const version = await PluginVersion.load(pool, module, route, config);
     const plugin = new PluginUnderTest(version, run);
     checkManifest(run, module.manifest);
@@ -349,10 +349,4 @@ async function checkSoak(run: ConformanceRun, plugin: PluginUnderTest, module: P
     for (let i = 0; i < count; i++) await plugin.raw("prepare_send", input, "soak");
     return "";
   });
-}
-
-function withDefaults(config: Readonly<Record<string, string>>, manifest: Manifest): Record<string, string> {
-  const merged: Record<string, string> = {};
-  for (const field of manifest.configSchema) if (field.defaultValue) merged[field.name] = field.defaultValue;
-  return { ...merged, ...config };
 }

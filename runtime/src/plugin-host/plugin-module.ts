@@ -103,6 +103,13 @@ export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defa
   return { manifest, limits, module, sha256: createHash("sha256").update(bytes).digest("hex"), exports, io: pluginIo(imports) };
 }
 
+/** A route's plugin config with the manifest's config_schema defaults filled in where the route sets nothing. */
+export function configWithDefaults(config: Readonly<Record<string, string>>, manifest: Manifest): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const field of manifest.configSchema) if (field.defaultValue) merged[field.name] = field.defaultValue;
+  return { ...merged, ...config };
+}
+
 function checkImport(namespace: string, name: string, kind: string): void {
   const extismHttp = namespace === "extism:host/env" && name.startsWith("http_");
   const allowed =

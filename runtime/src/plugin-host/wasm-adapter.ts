@@ -6,7 +6,7 @@ import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import { Capability, type HttpRequest, type SendResult } from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError, type ErrorDetail } from "../errors/hermes-error.js";
 import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome, WebhookReply, WebhookRequest } from "../router/adapter.js";
-import { compilePlugin, type PluginModule } from "./plugin-module.js";
+import { compilePlugin, configWithDefaults, type PluginModule } from "./plugin-module.js";
 import { PluginVersion } from "./plugin-version.js";
 import { performRequest } from "./plugin-http.js";
 import { PluginLogForwarder } from "./plugin-telemetry.js";
@@ -274,7 +274,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
    * problem (schema or plugin) fails with CONFIG_INVALID naming the field.
    */
   async #activate(module: PluginModule): Promise<PluginVersion> {
-    const config = withDefaults(this.#config.config, module);
+    const config = configWithDefaults(this.#config.config, module.manifest);
     const schemaProblems = module.manifest.configSchema.filter((f) => f.required && !config[f.name]).map((f) => ({ field: f.name, reason: "is required" }));
     if (schemaProblems.length) throw configInvalid(module, schemaProblems);
     const version = await PluginVersion.load(this.#pool!, module, this.#ctx!.route, config);
@@ -337,12 +337,6 @@ function outcomeOf(result: SendResult): SendOutcome {
 
 function failed(error: HermesError): SendOutcome {
   return { kind: "failed", error: error.toDetail() };
-}
-
-function withDefaults(config: Readonly<Record<string, string>>, module: PluginModule): Record<string, string> {
-  const merged: Record<string, string> = {};
-  for (const field of module.manifest.configSchema) if (field.defaultValue) merged[field.name] = field.defaultValue;
-  return { ...merged, ...config };
 }
 
 function configInvalid(module: PluginModule, problems: ReadonlyArray<{ field: string; reason: string }>): HermesError {
