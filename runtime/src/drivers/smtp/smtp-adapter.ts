@@ -108,12 +108,17 @@ export class SmtpAdapter implements ChannelAdapter {
     });
   }
 
+  /** The session, while it is alive and verified: the only state in which it takes sends. */
+  get #connectedSession(): KumoSmtpSession | undefined {
+    const session = this.#session;
+    return session?.alive && session.verified ? session : undefined;
+  }
+
   demand(): number {
     if (this.#http) return this.#config.http!.concurrency - this.#inFlight;
-    const session = this.#session;
     // Two slots per connection: one message on the wire and the next one ready in the pool's queue, so a
     // connection never idles between messages; nothing waits inside the driver beyond that.
-    return session?.alive && session.verified ? Math.max(0, 2 * this.#config.smtp.maxConnections - this.#inFlight) : 0;
+    return this.#connectedSession ? Math.max(0, 2 * this.#config.smtp.maxConnections - this.#inFlight) : 0;
   }
 
   async send(message: Message, _attempt: number): Promise<SendOutcome> {
@@ -154,8 +159,8 @@ export class SmtpAdapter implements ChannelAdapter {
   }
 
   #sendSmtp(mail: OutgoingMail): Promise<SendOutcome> {
-    const session = this.#session;
-    if (!session?.alive || !session.verified) {
+    const session = this.#connectedSession;
+    if (!session) {
       return Promise.resolve({
         kind: "failed",
         error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `not connected to KumoMTA${this.#downReason ? `: ${this.#downReason}` : ""}`),
@@ -192,7 +197,7 @@ export class SmtpAdapter implements ChannelAdapter {
       return { state: RouteState.UP, detail: { injection: "http" } };
     }
     const detail = { injection: "smtp", kumomta: `${this.#config.smtp.host}:${this.#config.smtp.port}`, in_flight: String(this.#inFlight) };
-    if (this.#session?.alive && this.#session.verified) return { state: RouteState.UP, detail };
+    if (this.#connectedSession) return { state: RouteState.UP, detail };
     if (this.#downReason) return { state: RouteState.DOWN, reason: this.#downReason, detail };
     return { state: RouteState.DEGRADED, reason: "connecting to KumoMTA", detail };
   }
