@@ -38,15 +38,20 @@ export function statusClass(status: number): StatusClass {
   return temporary.has(status) ? "temporary" : "permanent";
 }
 
+/** "0x0000000b": a command_status as error.provider_code carries it for a submit. */
+function statusHex(status: number): string {
+  return `0x${status.toString(16).padStart(8, "0")}`;
+}
+
 /** "0x0000000b ESME_RINVDSTADR": the SMSC's code as it goes into error.provider_code. */
 export function statusText(status: number): string {
-  const hex = `0x${status.toString(16).padStart(8, "0")}`;
+  const hex = statusHex(status);
   return names[status] ? `${hex} ${names[status]}` : hex;
 }
 
 /** The error a submit_sm answered with `status` fails its message with; a throttled one says to retry after `throttlePauseMs`. */
 export function submitError(status: number, throttlePauseMs: number): ErrorDetail {
-  const providerCode = `0x${status.toString(16).padStart(8, "0")}`;
+  const providerCode = statusHex(status);
   const message = `SMSC answered submit_sm with ${statusText(status)}`;
   const cls = statusClass(status);
   if (cls === "throttled") return errorDetail(ErrorCode.THROTTLED, message, { providerCode, retryAfterMs: throttlePauseMs, retryable: true });
