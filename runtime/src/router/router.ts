@@ -13,7 +13,7 @@ import {
 import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../errors/hermes-error.js";
 import type { GatewayConfig, RouteConfig } from "../config/gateway-config.js";
-import type { AcceptResult, MessageStore, Transition } from "../store/message-store.js";
+import { isTerminal, type AcceptResult, type MessageStore, type Transition } from "../store/message-store.js";
 import { newMessageId } from "../store/ids.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { GatewayMetrics } from "../server/metrics.js";
@@ -215,7 +215,7 @@ export class Router {
     const event = await this.#options.store.transition(id, change);
     if (event) {
       this.#options.bus.publish(event);
-      if (event.kind === DeliveryEventKind.STATUS && event.status >= MessageStatus.DELIVERED) {
+      if (event.kind === DeliveryEventKind.STATUS && isTerminal(event.status)) {
         this.#options.metrics.finished.inc({ route, status: MessageStatus[event.status] });
       }
     }
