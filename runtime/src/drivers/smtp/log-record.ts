@@ -130,8 +130,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** "5.1.1", when the response has an enhanced code. */
+export function formatEnhancedCode(response: KumoResponse): string | undefined {
+  const e = response.enhanced_code;
+  return e ? `${e.class}.${e.subject}.${e.detail}` : undefined;
+}
+
 /** "550 5.1.1" style: the code and, when present, the enhanced code. */
 export function formatResponseCode(response: KumoResponse): string {
-  const e = response.enhanced_code;
-  return e ? `${response.code} ${e.class}.${e.subject}.${e.detail}` : String(response.code);
+  const enhanced = formatEnhancedCode(response);
+  return enhanced ? `${response.code} ${enhanced}` : String(response.code);
 }

@@ -2,7 +2,7 @@ import { DeliveryEventKind, MessageStatus } from "../../gen/hermes/v1/message_pb
 import { ErrorCode, errorDetail } from "../../errors/hermes-error.js";
 import type { ProviderReport } from "../../router/adapter.js";
 import { bounceTypeOf } from "./bounce-classes.js";
-import { formatResponseCode, type KumoLogRecord } from "./log-record.js";
+import { formatEnhancedCode, formatResponseCode, type KumoLogRecord } from "./log-record.js";
 
 /** Where a record's Hermes message id may be found. */
 export interface CorrelationFields {
@@ -131,7 +131,7 @@ function detailOf(record: KumoLogRecord, recordKey: string): Record<string, stri
   };
   const optional: Record<string, string | null | undefined> = {
     site: record.site,
-    smtp_enhanced_code: response.enhanced_code ? `${response.enhanced_code.class}.${response.enhanced_code.subject}.${response.enhanced_code.detail}` : undefined,
+    smtp_enhanced_code: formatEnhancedCode(response),
     smtp_response: response.content.slice(0, 512),
     smtp_command: response.command,
     egress_pool: record.egress_pool,
