@@ -32,13 +32,18 @@ function sourceHash(template: string): string {
   return hash.digest("hex").slice(0, 24);
 }
 
+/** Where the build of plugin-templates/<template>'s current sources lives in `cacheDir` (whether or not it is built yet). */
+export function devPluginPath(template: string, cacheDir: string): string {
+  return join(cacheDir, `${template}-${sourceHash(template)}.wasm`);
+}
+
 /**
  * The path of plugin-templates/<template> built into `cacheDir`, compiling it
  * only when no build of its current sources is there. Older builds of the
  * template are removed.
  */
 export async function devPluginFile(template: string, compile: CompilePlugin, cacheDir: string): Promise<string> {
-  const file = join(cacheDir, `${template}-${sourceHash(template)}.wasm`);
+  const file = devPluginPath(template, cacheDir);
   if (existsSync(file)) return file;
   const wasm = await compile(join(templatesDir, template, "plugin.ts"));
   mkdirSync(cacheDir, { recursive: true });

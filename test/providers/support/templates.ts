@@ -2,22 +2,22 @@
 // content (cached under node_modules/.cache/hermes-test, shared by every test
 // file and run), then every build is signed with a fresh Ed25519 key and
 // checked, as a publisher would ship it.
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { devPluginFile, devPluginPath, templatesDir } from "../../../runtime/src/dev/dev-plugins.js";
 import { generateKeyPair, sign, verify, type PublicKey } from "../../../runtime/src/plugin-registry/index.js";
 import type { ConformanceFixtures } from "../../../runtime/src/conformance/index.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-export const templatesDir = join(root, "plugin-templates");
-const cacheDir = join(root, "node_modules", ".cache", "hermes-test", "templates");
 /**
  * -O2 rather than the shipping -O3: on a 2-core machine -O3 costs ~12 s per
  * template against ~3 s, and optimisation does not change what the plugin does.
  */
 const testOptimizeLevel = 2;
+/** Builds are keyed by their sources; the level names the directory, so changing it rebuilds. */
+const cacheDir = join(root, "node_modules", ".cache", "hermes-test", `templates-O${testOptimizeLevel}`);
 
 export interface BuiltTemplate {
   /** The signed module. */
@@ -27,26 +27,6 @@ export interface BuiltTemplate {
   readonly publicKey: PublicKey;
   /** Removes the signed file's directory. */
   cleanup(): void;
-}
-
-function sourcesOf(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".ts") && !f.includes("node_modules") && !f.startsWith("test"))
-    .sort()
-    .map((f) => join(dir, f));
-}
-
-/** A content key over the template's sources and the SDK's (runtime and build code). */
-function cacheKey(name: string): string {
-  const hash = createHash("sha256").update(String(testOptimizeLevel));
-  for (const file of [...sourcesOf(join(templatesDir, name)), ...sourcesOf(join(root, "sdk", "assembly")), ...sourcesOf(join(root, "sdk", "builder"))]) {
-    hash.update(file.slice(root.length)).update(readFileSync(file));
-  }
-  return hash.digest("hex").slice(0, 24);
-}
-
-function cachePath(name: string): string {
-  return join(cacheDir, `${name}-${cacheKey(name)}.wasm`);
 }
 
 const lockDir = join(cacheDir, "build.lock");
@@ -61,13 +41,13 @@ const staleLockMs = 5 * 60_000;
  */
 async function compiled(name: string): Promise<Uint8Array> {
   for (;;) {
-    const cached = cachePath(name);
+    const cached = devPluginPath(name, cacheDir);
     if (existsSync(cached)) return new Uint8Array(readFileSync(cached));
     if (takeLock()) {
       try {
         await buildIntoCache(name);
         // Another template that does not compile is its own test's failure to report, not this one's.
-        for (const other of templateNames().filter((t) => t !== name && !existsSync(cachePath(t)))) await buildIntoCache(other).catch(() => {});
+        for (const other of templateNames().filter((t) => t !== name && !existsSync(devPluginPath(t, cacheDir)))) await buildIntoCache(other).catch(() => {});
       } finally {
         rmSync(lockDir, { recursive: true, force: true });
       }
@@ -93,17 +73,11 @@ function takeLock(): boolean {
 }
 
 async function buildIntoCache(name: string): Promise<void> {
-  // The compiler takes seconds to load: only on a cache miss.
-  const { buildPlugin } = await import("@hermes/sdk/build");
-  const { wasm } = await buildPlugin({ entry: join(templatesDir, name, "plugin.ts"), optimizeLevel: testOptimizeLevel });
-  const cached = cachePath(name);
-  const temp = `${cached}.${process.pid}.tmp`;
-  writeFileSync(temp, wasm);
-  renameSync(temp, cached);
-  // Older builds of this template are dead weight.
-  for (const file of readdirSync(cacheDir)) {
-    if (file.startsWith(`${name}-`) && file.endsWith(".wasm") && join(cacheDir, file) !== cached) rmSync(join(cacheDir, file), { force: true });
-  }
+  await devPluginFile(name, async (entry) => {
+    // The compiler takes seconds to load: only on a cache miss.
+    const { buildPlugin } = await import("@hermes/sdk/build");
+    return (await buildPlugin({ entry, optimizeLevel: testOptimizeLevel })).wasm;
+  }, cacheDir);
 }
 
 /** Every template folder (one with a plugin.ts). */
