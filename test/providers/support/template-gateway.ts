@@ -4,7 +4,7 @@
 import { Channel, MessageSchema, MessageStatus, type DeliveryEvent } from "../../../runtime/src/gen/hermes/v1/message_pb.js";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { clients, startTestGateway, type TestGateway } from "../../support/gateway-harness.js";
-import { untilTerminal } from "../../support/wait.js";
+import { untilEvent, untilTerminal } from "../../support/wait.js";
 import type { BuiltTemplate } from "./templates.js";
 
 /** What the provider signs webhooks for: the gateway as the internet sees it. */
@@ -65,24 +65,7 @@ export async function startTemplateGateway(options: {
       throw new Error(`message ${id} was not SUBMITTED in time`);
     },
     terminal: (id) => untilTerminal(messages, id),
-    async until(id, found) {
-      const seen: DeliveryEvent[] = [];
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), 10_000);
-      try {
-        for await (const { event } of messages.watchEvents({ messageIds: [id], replay: true }, { signal: abort.signal })) {
-          if (!event) continue;
-          seen.push(event);
-          if (found(event)) return seen;
-        }
-      } catch (reason) {
-        if (!abort.signal.aborted) throw reason;
-      } finally {
-        clearTimeout(timer);
-        abort.abort();
-      }
-      throw new Error(`message ${id}: no such event in 10 s; events: ${seen.map((e) => `${e.kind}/${MessageStatus[e.status]}`).join(" -> ")}`);
-    },
+    until: (id, found) => untilEvent(messages, id, found, "such event"),
     close: () => gw.close(),
   };
 }
