@@ -21,6 +21,7 @@ export class RouteSupervisor {
       id: route_.name,
       type: "supervisor",
       restart: "permanent",
+      shutdown: 10_000,
       start: async () =>
         (route_.#current = await Supervisor.start({
           name: route_.name,
