@@ -33,9 +33,14 @@ export function newSpoolId(): string {
   return randomBytes(16).toString("hex");
 }
 
+/** The recipient's domain, lower case, as KumoMTA keys queues and sites by it. */
+function domainOf(recipient: string): string {
+  return recipient.slice(recipient.lastIndexOf("@") + 1).toLowerCase();
+}
+
 /** KumoMTA's queue name: campaign and tenant from the message meta, then the recipient domain. */
 export function queueNameOf(recipient: string, tenant: string | undefined, campaign: string | undefined): string {
-  const domain = recipient.slice(recipient.lastIndexOf("@") + 1).toLowerCase();
+  const domain = domainOf(recipient);
   if (campaign && tenant) return `${campaign}:${tenant}@${domain}`;
   if (tenant) return `${tenant}@${domain}`;
   return domain;
@@ -55,7 +60,7 @@ export function receptionRecord(message: SpooledMessage, fields: LoggerFields, n
 
 /** The record of one step of the message's life after reception. */
 export function stepRecord(step: Step, message: SpooledMessage, fields: LoggerFields, nodeid: string): Record<string, unknown> {
-  const domain = message.recipient.slice(message.recipient.lastIndexOf("@") + 1).toLowerCase();
+  const domain = domainOf(message.recipient);
   const mx = { name: `mx.${domain}.`, addr: "192.0.2.25" };
   const egress = {
     site: `source0->mx.${domain}.`,
