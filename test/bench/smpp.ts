@@ -19,53 +19,31 @@
 import { create } from "@bufbuild/protobuf";
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { pino } from "pino";
 import smpp, { type PDU } from "smpp";
 import { Channel, MessageSchema, MessageStatus, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { Supervisor } from "../../runtime/src/kernel/index.js";
-import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
-import { createSmppAdapter, type SmppAdapter } from "../../runtime/src/drivers/smpp/index.js";
 import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
 import { startTestGateway } from "../support/gateway-harness.js";
+import { sendAll, startCarrier, until } from "../smpp/support.js";
 
 const text = "Your verification code is 123456. It expires in 10 minutes.";
 const counts = { 100: 20_000, 1: 5_000 } as const;
 const rounds = 5;
 const carrierCount = 10_000;
-const silent = pino({ level: "silent" });
 
 const destination = (i: number) => `4477009${String(i % 100000).padStart(5, "0")}`;
 const sms = (i: number): Message => create(MessageSchema, { id: `m${i}`, channel: Channel.SMS, to: { kind: { case: "phone", value: `+${destination(i)}` } }, content: { text } });
 
 async function hermes(port: number, window: number, n: number): Promise<number> {
-  const root = await Supervisor.start({ name: "bench", strategy: "one_for_one" });
-  const route = await RouteSupervisor.start(root, "bench", silent);
-  const config = { host: "127.0.0.1", port, systemId: "bench", window, registeredDelivery: 0, sendValidity: false };
-  const adapter = createSmppAdapter(config) as SmppAdapter;
-  let pump = () => {};
-  await adapter.start({ route: "bench", channel: Channel.SMS, config, log: silent, supervisor: route, report: async () => {}, demandChanged: () => pump() });
-  while (adapter.demand() === 0) await new Promise((r) => setTimeout(r, 1));
+  const { adapter, close } = await startCarrier({ host: "127.0.0.1", port, systemId: "bench", window, registeredDelivery: 0, sendValidity: false });
+  await until(() => adapter.demand() > 0, "bind");
   const messages: Message[] = Array.from({ length: n }, (_, i) => sms(i));
-  let next = 0;
-  let done = 0;
   const started = performance.now();
-  await new Promise<void>((resolve) => {
-    // As the router's dispatcher: as many sends as demand() allows, again whenever a send completes.
-    pump = () => {
-      let demand = adapter.demand();
-      while (demand-- > 0 && next < n) {
-        void adapter.send(messages[next++]!, 1).then((outcome) => {
-          if (outcome.kind !== "submitted") throw new Error(`unexpected ${outcome.kind}`);
-          if (++done === n) resolve();
-          else pump();
-        });
-      }
-    };
-    pump();
-  });
+  // As the router's dispatcher: as many sends as demand() allows, again whenever a send completes.
+  const outcomes = await sendAll(adapter, messages);
   const rate = n / ((performance.now() - started) / 1000);
-  await adapter.stop();
-  await root.stop();
+  await close();
+  const unexpected = outcomes.find((outcome) => outcome.kind !== "submitted");
+  if (unexpected) throw new Error(`unexpected ${unexpected.kind}`);
   return rate;
 }
 
