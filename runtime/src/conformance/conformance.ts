@@ -252,7 +252,7 @@ async function checkSend(run: ConformanceRun, plugin: PluginUnderTest, module: P
       const response = { status: recorded.status, headers: Object.entries(recorded.headers ?? {}).map(([name, value]) => ({ name, value })), body: Buffer.from(recorded.body ?? "") };
       const handled = await plugin.twice("handle_response", HandleResponseRequestSchema, { message, config, request, response, state, attempt, step }, HandleResponseResponseSchema, tenant);
       if (!handled.deterministic) return `step ${step}: handle_response gave different bytes for the same input`;
-      action = handled.output.action.case === "http" ? { case: "http", value: handled.output.action.value } : handled.output.action;
+      action = handled.output.action;
       state = handled.output.state;
       if (step > (options.policy ?? defaultPolicy).maxHttpSteps) return `more than ${(options.policy ?? defaultPolicy).maxHttpSteps} requests for one send`;
     }
