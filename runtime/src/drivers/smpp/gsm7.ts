@@ -23,7 +23,7 @@ const extension: ReadonlyArray<readonly [string, number]> = [
   ["€", 0x65],
 ];
 
-export const gsmEscape = 0x1b;
+const gsmEscape = 0x1b;
 
 const encodeBasic = new Map<string, number>();
 for (let i = 0; i < basic.length; i++) if (i !== gsmEscape) encodeBasic.set(basic[i]!, i);

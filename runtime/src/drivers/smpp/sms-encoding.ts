@@ -30,8 +30,8 @@ export interface EncodedText {
   readonly parts: readonly EncodedPart[];
 }
 
-export const dataCodings = { latin1: 0x03, ucs2: 0x08 } as const;
-export const esmClassUdhi = 0x40;
+const dataCodings = { latin1: 0x03, ucs2: 0x08 } as const;
+const esmClassUdhi = 0x40;
 
 // Units per SMS: GSM septets, Latin-1 octets, UTF-16 code units.
 const singleCapacity: Record<Alphabet, number> = { gsm7: 160, latin1: 140, ucs2: 70 };
@@ -62,7 +62,7 @@ function encodeChars(chars: readonly string[], alphabet: Alphabet): Buffer {
 }
 
 /** Packs whole characters into chunks of at most `capacity` units. */
-export function splitChars(chars: readonly string[], alphabet: Alphabet, capacity: number): string[][] {
+function splitChars(chars: readonly string[], alphabet: Alphabet, capacity: number): string[][] {
   const chunks: string[][] = [];
   let chunk: string[] = [];
   let used = 0;
