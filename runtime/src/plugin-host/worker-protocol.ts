@@ -1,4 +1,7 @@
 import type { WasmModule } from "../wasm/wasm-api.js";
+import { callStatus } from "./worker/protocol-constants.mjs";
+
+export { callStatus, progressSlots } from "./worker/protocol-constants.mjs";
 
 // The messages between the main thread and a plugin worker thread
 // (worker/plugin-worker.mjs, plain JavaScript: keep the two in step).
@@ -61,7 +64,6 @@ export type ToWorker =
  * `missing` (no such export), `unloaded` (version not loaded in the worker).
  * For failures the data is the error text.
  */
-export const callStatus = ["ok", "error", "trap", "limit", "missing", "unloaded"] as const;
 export type CallStatus = (typeof callStatus)[number];
 
 /** Results packed as the batch was: call i's status is status[i], its output data[bounds[i], bounds[i + 1]). */
@@ -96,6 +98,3 @@ export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "loaded"; readonly id: string; readonly error?: string }
   | { readonly type: "results"; readonly results: PackedResults; readonly telemetry: Telemetry };
-
-/** Progress slots in the shared buffer. */
-export const progressSlots = { started: 0, startedAtMs: 1, finished: 2 } as const;

@@ -4,12 +4,14 @@
 // overruns its deadline. Messages are described in worker-protocol.ts.
 //
 // Progress is published in a SharedArrayBuffer so the watchdog needs no
-// message per call: [0] = seq of the call started last, [1] = its start in ms
-// since `epoch` (wrapping uint32), [2] = seq of the call finished last.
+// message per call (progressSlots): `started` = seq of the call started last,
+// `startedAtMs` = its start in ms since `epoch` (wrapping uint32), `finished`
+// = seq of the call finished last.
 import { parentPort, workerData } from "node:worker_threads";
 import createPlugin from "@extism/extism";
 import { CallState, hostFunctions, LimitError } from "./host-functions.mjs";
 import { KvStore } from "./kv-store.mjs";
+import { callStatus, progressSlots } from "./protocol-constants.mjs";
 
 const progress = new Int32Array(workerData.progress);
 const epoch = workerData.epoch;
@@ -84,8 +86,8 @@ async function instantiate(slot) {
   return instance;
 }
 
-/** Status codes of packed results (worker-protocol.ts callStatus). */
-const status = { ok: 0, error: 1, trap: 2, limit: 3, missing: 4, unloaded: 5 };
+/** Status codes of packed results, by kind. */
+const status = Object.fromEntries(callStatus.map((kind, code) => [kind, code]));
 
 /** Runs a packed batch (worker-protocol.ts PackedBatch) and posts packed results. */
 async function runBatch({ first, targets, targetOf, bounds, data }) {
@@ -94,8 +96,8 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
   const outputs = new Array(count);
   for (let i = 0; i < count; i++) {
     const seq = first + i;
-    Atomics.store(progress, 1, (Date.now() - epoch) | 0);
-    Atomics.store(progress, 0, seq);
+    Atomics.store(progress, progressSlots.startedAtMs, (Date.now() - epoch) | 0);
+    Atomics.store(progress, progressSlots.started, seq);
     const target = targets[targetOf[i]];
     const slot = plugins.get(target.plugin);
     // An instance that trapped was dropped (its memory may be half-updated):
@@ -106,7 +108,7 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
     if (result instanceof Promise) result = await result;
     codes[i] = status[result.kind];
     outputs[i] = result.bytes;
-    Atomics.store(progress, 2, seq);
+    Atomics.store(progress, progressSlots.finished, seq);
   }
   let size = 0;
   for (const output of outputs) size += output.length;
