@@ -44,7 +44,7 @@ export interface Receipt {
 }
 
 // message_state TLV values (SMPP 3.4 5.2.28) by their receipt stat names.
-const messageStates: Record<number, string> = {
+export const messageStates: Readonly<Record<number, string>> = {
   1: "ENROUTE",
   2: "DELIVRD",
   3: "EXPIRED",

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import smpp, { type PDU, type Session } from "smpp";
 import { encodeText, textOf } from "../../drivers/smpp/sms-encoding.js";
+import { messageStates } from "../../drivers/smpp/receipts.js";
 
 /** A destination pattern and the command_status its submits get. */
 export interface AddressedFailure {
@@ -119,7 +120,8 @@ const bindModes: Record<string, { receives: boolean }> = {
   bind_receiver: { receives: true },
 };
 
-const stateOf: Record<string, number> = { ENROUTE: 1, DELIVRD: 2, EXPIRED: 3, DELETED: 4, UNDELIV: 5, ACCEPTD: 6, UNKNOWN: 7, REJECTD: 8 };
+/** message_state TLV values by receipt stat, the driver's table read backwards. */
+const stateOf: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(messageStates).map(([state, stat]) => [stat, Number(state)]));
 
 /**
  * A real SMPP 3.4 server (npm `smpp`'s server side) for development and
