@@ -11,7 +11,7 @@ import { HermesError } from "../../runtime/src/errors/hermes-error.js";
 import { pluginHost } from "../../runtime/src/plugin-host/index.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
-import { untilTerminal } from "../support/wait.js";
+import { untilEvent, untilTerminal } from "../support/wait.js";
 import { buildPlugin, testManifest } from "./fixtures/build.js";
 
 const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
@@ -265,23 +265,10 @@ describe("wasm routes through a real gateway", () => {
     const { messages } = clients(gw.gateway.url);
     for (let i = 0; i < 250; i++) {
       const got = await messages.getMessage({ id });
-      if (got.message?.status === status) return untilSeen(id, status);
+      if (got.message?.status === status) return untilEvent(messages, id, (event) => event.status === status, MessageStatus[status]);
       if (got.message && got.message.status > status) throw new Error(`message ${id} went past ${MessageStatus[status]} to ${MessageStatus[got.message.status]}: ${got.message.error?.message}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`message ${id} did not reach ${MessageStatus[status]}`);
-  }
-
-  async function untilSeen(id: string, status: MessageStatus) {
-    const { messages } = clients(gw.gateway.url);
-    const seen = [];
-    const abort = new AbortController();
-    for await (const { event } of messages.watchEvents({ messageIds: [id], replay: true }, { signal: abort.signal })) {
-      if (!event) continue;
-      seen.push(event);
-      if (event.status === status) break;
-    }
-    abort.abort();
-    return seen;
   }
 });
