@@ -1,11 +1,12 @@
+import { devApiKey } from "@hermes/runtime/dev/dev-keys";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 import { profileFilePath, readProfileFile, type Profile } from "./profiles.js";
 
 /** Where `hermes dev` and `npm start` listen. */
 export const defaultServer = "http://127.0.0.1:8080";
-/** The key a development gateway accepts (runtime/src/dev/dev-environment.ts). */
-export const devToken = "hermes-dev-key";
+/** The key a development gateway accepts. */
+export const devToken = devApiKey;
 
 /** How to reach the gateway, and where each setting came from (for error messages). */
 export interface ConnectionSettings {

@@ -125,7 +125,7 @@ function fromConnectError(error: ConnectError, context: FailureContext): Failure
     case Code.PermissionDenied:
       return new Failure(ExitCode.Auth, message, {
         reason: "permission_denied",
-        hints: ["use a key with the scope this call needs: send (send), read (status, watch) or admin (health, plugin, keys)"],
+        hints: ["use a key with the scope this call needs: send (send), read (status, watch, plugin list, keys list) or admin (health, plugin publish/activate/rollback, keys trust)"],
         cause,
       });
     case Code.InvalidArgument:

@@ -6,19 +6,12 @@ import { startKumoDevService, type KumoDevService } from "../simulators/kumomta/
 import { startSmscDevService } from "../simulators/smsc/dev-service.js";
 import { devProviderTemplate, startProviderDevService, type DevProviderName, type ProviderDevService } from "../simulators/providers/dev-service.js";
 import { devPluginFile, type CompilePlugin } from "./dev-plugins.js";
+import { devApiKey, devProvidersApiKey, devProvidersTenant } from "./dev-keys.js";
 
-/** The API key a development gateway accepts; never use it outside loopback. */
-export const devApiKey = "hermes-dev-key";
+export { devApiKey, devProvidersApiKey, devProvidersTenant };
 
 const devKey: ApiKeyConfig = { key: devApiKey, tenant: "dev", scopes: ["send", "read", "admin"], name: "dev" };
 
-/**
- * The tenant the provider routes serve, and its key: the dev key's tenant
- * keeps the SMPP and KumoMTA routes as its default, and this one reaches
- * the providers on the same channels, picked by the key a client sends.
- */
-export const devProvidersTenant = "dev-providers";
-export const devProvidersApiKey = "hermes-dev-providers-key";
 const devProvidersKey: ApiKeyConfig = { key: devProvidersApiKey, tenant: devProvidersTenant, scopes: ["send", "read", "admin"], name: "dev-providers" };
 
 const devRetry = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 10_000 };
