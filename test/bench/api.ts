@@ -12,7 +12,7 @@ import { Channel, MessageSchema } from "../../runtime/src/gen/hermes/v1/message_
 import { MessageService } from "../../runtime/src/gen/hermes/v1/message_service_pb.js";
 import type { ChannelAdapter } from "../../runtime/src/router/adapter.js";
 import { keys, startTestGateway, transport } from "../support/gateway-harness.js";
-import { closedLoop, type LoadResult } from "./_load.js";
+import { closedLoop, type LoadResult } from "./_measure.js";
 
 const load = { concurrency: 64, requests: 20_000 };
 const message = create(MessageSchema, {

@@ -6,6 +6,7 @@
 //   event with an await per step, as a pipeline without a kernel would.
 // Each side runs five times, interleaved; the median counts.
 import { Actor, Consumer, Producer, ProducerConsumer } from "../../runtime/src/kernel/index.js";
+import { median } from "./_measure.js";
 
 const messages = 200_000;
 const events = 200_000;
@@ -108,8 +109,6 @@ async function rate(run: () => Promise<number>, count: number): Promise<{ perSec
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { perSecond: count / seconds, result };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs both sides interleaved `rounds` times; checks they computed the same. */
 async function compare(ours: () => Promise<number>, reference: () => Promise<number>, count: number, rounds = 5) {

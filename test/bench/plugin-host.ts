@@ -12,6 +12,7 @@ import { pino } from "pino";
 import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
 import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
 import { buildPlugin, compileAssembly, testManifest } from "../plugin-host/fixtures/build.js";
+import { concurrently, median, perSecond } from "./_measure.js";
 
 const poolCalls = 200_000;
 const foregroundCalls = 200_000;
@@ -46,22 +47,6 @@ async function hermesPluginOnMainThread(module: WebAssemblyModule, runInWorker: 
 }
 
 type WebAssemblyModule = Awaited<ReturnType<typeof compilePlugin>>["module"];
-
-async function perSecond(count: number, run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return count / ((performance.now() - started) / 1000);
-}
-
-/** `count` calls from `callers` concurrent loops, as a route's in-flight sends call the pool. */
-async function concurrently(count: number, callers: number, call: () => Promise<unknown>): Promise<void> {
-  let left = count;
-  await Promise.all(Array.from({ length: callers }, async () => {
-    while (left-- > 0) await call();
-  }));
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export default async function bench(): Promise<Record<string, number>> {
   const module = await compilePlugin(await buildPlugin("test-plugin", testManifest({ limits: { callTimeoutMs: 1000 } })));

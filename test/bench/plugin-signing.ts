@@ -8,13 +8,10 @@
 import { createHash, sign as edSign, verify as edVerify } from "node:crypto";
 import { generateKeyPair, sign, verify } from "../../runtime/src/plugin-registry/index.js";
 import { wasmModule } from "../plugin-registry/support/wasm-fixtures.js";
+import { median } from "./_measure.js";
 
 const moduleBytes = 4 * 1024 * 1024;
 const rounds = 25;
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-}
 
 function timed(fn: () => void): number {
   const start = process.hrtime.bigint();

@@ -24,14 +24,13 @@ import { generateKeyPair, sign, verify } from "../../runtime/src/plugin-registry
 import { wasm, type WasmModule } from "../../runtime/src/wasm/wasm-api.js";
 import { compile } from "../../sdk/builder/compile.js";
 import { buildSdkPlugin } from "../plugin-host/fixtures/build.js";
+import { median } from "./_measure.js";
 
 const rounds = 5;
 const transformCalls = 5_000;
 const coldLoads = 15;
 const memoryInstances = 100;
 const fixtures = "test/plugin-host/fixtures/assembly";
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function timed(run: () => unknown): Promise<number> {
   const start = process.hrtime.bigint();

@@ -13,6 +13,7 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { PrepareSendRequestSchema } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
 import { compile } from "../../sdk/builder/compile.js";
 import { messageTypes, samplePrepareSendRequest } from "../../sdk/test/support/vectors.js";
+import { median } from "./_measure.js";
 
 const rounds = 5;
 const here = (path: string): string => new URL(path, import.meta.url).pathname;
@@ -69,11 +70,6 @@ class FastIoPlugin {
     if (rc !== 0) throw new Error(`${fn} returned ${rc}: ${new TextDecoder().decode(this.output)}`);
     return this.output;
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function timed(run: () => Promise<void> | void): Promise<number> {

@@ -24,6 +24,7 @@ import { Channel, MessageSchema, MessageStatus, type Message } from "../../runti
 import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
 import { startTestGateway } from "../support/gateway-harness.js";
 import { sendAll, startCarrier, until } from "../smpp/support.js";
+import { median } from "./_measure.js";
 
 const text = "Your verification code is 123456. It expires in 10 minutes.";
 const counts = { 100: 20_000, 1: 5_000 } as const;
@@ -114,8 +115,6 @@ async function carrier(port: number, synchronous: "FULL" | "NORMAL", n: number):
     await gw.close();
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export default async function bench(): Promise<Record<string, number>> {
   const smsc = await SmscSimulator.start({ behaviour: { record: false } });

@@ -16,14 +16,13 @@ import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
 import { parseSmtpDriverConfig, SmtpAdapter } from "../../runtime/src/drivers/smtp/index.js";
 import { LogHookReceiver } from "../../runtime/src/drivers/smtp/log-hook-receiver.js";
 import { KumoSimulator } from "../../runtime/src/simulators/kumomta/index.js";
+import { median } from "./_measure.js";
 
 const messages = 1500;
 const poolSize = 4;
 const recordBatches = 200;
 const recordsPerBatch = 100;
 const silent = pino({ level: "silent" });
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function message(i: number): Message {
   return create(MessageSchema, {

@@ -23,6 +23,7 @@ import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
 import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
 import { PluginVersion } from "../../runtime/src/plugin-host/plugin-version.js";
 import { buildTemplate } from "../providers/support/templates.js";
+import { concurrently, median, perSecond } from "./_measure.js";
 
 const sends = 50_000;
 const callbacks = 50_000;
@@ -63,21 +64,6 @@ function referenceCallback(): string {
   return `${form.get("MessageSid")}:${form.get("MessageStatus") === "delivered" ? "DELIVERED" : "OTHER"}`;
 }
 
-async function perSecond(count: number, run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return count / ((performance.now() - started) / 1000);
-}
-
-async function concurrently(count: number, call: () => Promise<unknown>): Promise<void> {
-  let left = count;
-  await Promise.all(Array.from({ length: callers }, async () => {
-    while (left-- > 0) await call();
-  }));
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export default async function bench(): Promise<Record<string, number>> {
   const built = await buildTemplate("twilio-sms");
   const module = await compilePlugin(built.wasm);
@@ -104,14 +90,14 @@ export default async function bench(): Promise<Record<string, number>> {
 
   const results = { send: [] as number[], sendReference: [] as number[], callback: [] as number[], callbackReference: [] as number[] };
   for (let round = 0; round < rounds; round++) {
-    results.send.push(await perSecond(sends, () => concurrently(sends, async () => {
+    results.send.push(await perSecond(sends, () => concurrently(sends, callers, async () => {
       await call("prepare_send", prepareInput);
       await call("handle_response", handleInput);
     })));
     results.sendReference.push(await perSecond(sends, async () => {
       for (let i = 0; i < sends; i++) referenceSend();
     }));
-    results.callback.push(await perSecond(callbacks, () => concurrently(callbacks, () => call("parse_webhook", webhookInput))));
+    results.callback.push(await perSecond(callbacks, () => concurrently(callbacks, callers, () => call("parse_webhook", webhookInput))));
     results.callbackReference.push(await perSecond(callbacks, async () => {
       for (let i = 0; i < callbacks; i++) referenceCallback();
     }));

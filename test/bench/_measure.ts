@@ -1,3 +1,5 @@
+// Measuring helpers shared by the benchmark suites.
+
 /** Latency and throughput of a closed-loop load: `concurrency` callers, each sending back to back. */
 export interface LoadResult {
   readonly requests: number;
@@ -23,4 +25,24 @@ export async function closedLoop(call: () => Promise<unknown>, options: { concur
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { requests: latencies.length, perSecond: latencies.length / elapsed, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/** The middle value of repeated rounds: a noisy round moves it less than it moves the mean. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+/** Runs `run`, which does `count` operations, and returns operations per second. */
+export async function perSecond(count: number, run: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await run();
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** `count` calls from `callers` concurrent loops, as a route's in-flight sends call a pool. */
+export async function concurrently(count: number, callers: number, call: () => Promise<unknown>): Promise<void> {
+  let left = count;
+  await Promise.all(Array.from({ length: callers }, async () => {
+    while (left-- > 0) await call();
+  }));
 }
