@@ -9,22 +9,11 @@ import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/her
 import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { untilStatus } from "../support/wait.js";
 import { buildPlugin, buildSdkPlugin, testManifest } from "./fixtures/build.js";
 
 const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
 const pdkManifest = testManifest({ name: "pdk-sms", version: "2.1.0", capabilities: [Capability.HTTP] });
-
-type Messages = ReturnType<typeof clients>["messages"];
-
-/** The message once it reached `status` (SUBMITTED is not terminal: no event stream ends there). */
-async function untilStatus(messages: Messages, id: string, status: MessageStatus) {
-  for (let i = 0; i < 250; i++) {
-    const { message } = await messages.getMessage({ id });
-    if (message?.status === status) return message;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`message ${id} never reached ${MessageStatus[status]}`);
-}
 
 describe("a plain @extism/as-pdk plugin runs on the generic Extism path", () => {
   const provider = new HttpSink();

@@ -8,7 +8,7 @@ import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/her
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
-import { untilTerminal } from "../support/wait.js";
+import { untilStatus, untilTerminal } from "../support/wait.js";
 import { buildSdkPlugin } from "./fixtures/build.js";
 
 const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
@@ -51,12 +51,8 @@ describe("a plugin built with the SDK runs in the host", () => {
     assert.equal(request.url, "/v1/messages");
     assert.equal(request.headers.authorization, "Bearer k-123");
     assert.deepEqual(JSON.parse(request.body), { text: "hello via the sdk", reference: message!.id });
-    let got = await messages.getMessage({ id: message!.id });
-    for (let i = 0; i < 200 && got.message?.status !== MessageStatus.SUBMITTED; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      got = await messages.getMessage({ id: message!.id });
-    }
-    assert.equal(got.message?.providerMessageId, "sdk-1");
+    const submitted = await untilStatus(messages, message!.id, MessageStatus.SUBMITTED);
+    assert.equal(submitted.providerMessageId, "sdk-1");
     const hook = await fetch(`${gw.gateway.url}/webhooks/sdk-sms`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "id=sdk-1&status=delivered" });
     assert.equal(hook.status, 200);
     const events = await untilTerminal(messages, message!.id);

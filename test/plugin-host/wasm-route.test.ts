@@ -11,7 +11,7 @@ import { HermesError } from "../../runtime/src/errors/hermes-error.js";
 import { pluginHost } from "../../runtime/src/plugin-host/index.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
-import { untilEvent, untilTerminal } from "../support/wait.js";
+import { untilEvent, untilStatus, untilTerminal } from "../support/wait.js";
 import { buildPlugin, testManifest } from "./fixtures/build.js";
 
 const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
@@ -66,13 +66,9 @@ describe("wasm routes through a real gateway", () => {
     assert.equal(request.headers.authorization, "Bearer secret-key");
     assert.equal(request.headers["x-plugin-version"], "1.0.0");
 
-    let got = await messages.getMessage({ id: message.id });
-    for (let i = 0; i < 100 && got.message?.status !== MessageStatus.SUBMITTED; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      got = await messages.getMessage({ id: message.id });
-    }
-    assert.equal(got.message?.status, MessageStatus.SUBMITTED);
-    const providerId = got.message?.providerMessageId;
+    const submitted = await untilStatus(messages, message.id, MessageStatus.SUBMITTED);
+    assert.equal(submitted.status, MessageStatus.SUBMITTED);
+    const providerId = submitted.providerMessageId;
     assert.match(providerId ?? "", /^prov-\d+$/);
 
     const hook = await fetch(`${gw.gateway.url}/webhooks/sms`, { method: "POST", body: `${providerId}:delivered` });

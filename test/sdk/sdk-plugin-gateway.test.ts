@@ -13,7 +13,7 @@ import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/her
 import { buildPlugin } from "../../sdk/builder/index.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { HttpSink, type SinkAnswer } from "../support/http-sink.js";
-import { untilTerminal } from "../support/wait.js";
+import { untilStatus, untilTerminal } from "../support/wait.js";
 
 const provider = new HttpSink();
 let gw: TestGateway;
@@ -63,13 +63,9 @@ test("an SDK plugin sends through the host and reports delivery from its webhook
   assert.equal(request.headers.authorization, "Bearer key-1");
   assert.deepEqual(JSON.parse(request.body), { to: "+447700900123", text, reference: message.id });
 
-  let got = await messages.getMessage({ id: message.id });
-  for (let i = 0; i < 200 && got.message?.status !== MessageStatus.SUBMITTED; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    got = await messages.getMessage({ id: message.id });
-  }
-  assert.equal(got.message?.status, MessageStatus.SUBMITTED);
-  assert.equal(got.message?.providerMessageId, "ex-1");
+  const submitted = await untilStatus(messages, message.id, MessageStatus.SUBMITTED);
+  assert.equal(submitted.status, MessageStatus.SUBMITTED);
+  assert.equal(submitted.providerMessageId, "ex-1");
 
   const hook = await fetch(`${gw.gateway.url}/webhooks/example`, {
     method: "POST",

@@ -7,6 +7,8 @@ import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
 import type { ProviderReport, SendOutcome } from "../../runtime/src/router/adapter.js";
 import { createSmppAdapter, type SmppAdapter } from "../../runtime/src/drivers/smpp/index.js";
 
+export { until } from "../support/wait.js";
+
 const logger = pino({ level: process.env.HERMES_TEST_LOG ?? "silent" });
 
 /** An SMPP adapter started the way the gateway starts it (under a route supervisor), with its reports collected. */
@@ -59,15 +61,6 @@ export function sms(to: string, text: string, extra: Partial<{ from: string; pri
     priority: extra.priority ?? 0,
     expiresAt: extra.expiresAt ? timestampFromDate(extra.expiresAt) : undefined,
   });
-}
-
-/** Waits until `check` holds, polling; fails with `what` after the timeout. */
-export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Sends as the router's dispatcher would: never more outstanding than demand(). */

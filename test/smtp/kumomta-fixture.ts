@@ -3,6 +3,7 @@ import { Channel, MessageSchema, type Content, type Message } from "../../runtim
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { KumoSimulator, type KumoSimulatorOptions, type LogHookOptions } from "../../runtime/src/simulators/kumomta/index.js";
 import { clients, startTestGateway, type Clients, type TestGateway } from "../support/gateway-harness.js";
+import { untilAdapterState } from "../support/wait.js";
 
 export const webhookSecret = "kumo-hook-secret";
 export const secretHeader = "X-Hermes-Webhook-Secret";
@@ -75,13 +76,6 @@ export function email(to: string, extra: { content?: Content } = {}): Message {
 }
 
 /** Resolves once the route reports `state`, or rejects with the last health seen. */
-export async function untilRouteState(route: KumoRoute, state: RouteState, timeoutMs = 5000): Promise<{ reason?: string }> {
-  const adapter = route.gw.gateway.router.routes[0].adapter;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const health = adapter.health();
-    if (health.state === state) return health;
-    if (Date.now() > deadline) throw new Error(`route never reached ${RouteState[state]}; last: ${RouteState[health.state]} ${health.reason ?? ""}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export function untilRouteState(route: KumoRoute, state: RouteState, timeoutMs = 5000): Promise<{ reason?: string }> {
+  return untilAdapterState(route.gw.gateway.router.routes[0].adapter, state, timeoutMs);
 }

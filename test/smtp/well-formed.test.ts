@@ -8,6 +8,7 @@ import { SMTPServer } from "smtp-server";
 import { Channel, MessageSchema, MessageStatus, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { clients, keys, startTestGateway, type Clients, type TestGateway } from "../support/gateway-harness.js";
+import { poll, untilAdapterState } from "../support/wait.js";
 
 /**
  * The issue asks for proof that injected messages are well formed by parts
@@ -190,13 +191,15 @@ function newsletter(to: string, campaign: string): Message {
 
 /** Waits for the message to be handed over; the route has no log hook, so SUBMITTED is as far as it goes. */
 async function untilSubmitted(api: Clients, id: string, timeoutMs = 5000): Promise<Message> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { message } = await api.messages.getMessage({ id });
-    if (message && message.status !== MessageStatus.ACCEPTED && message.status !== MessageStatus.QUEUED) return message;
-    if (Date.now() > deadline) throw new Error(`message ${id} still ${MessageStatus[message?.status ?? 0]} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  let last: Message | undefined;
+  return poll(
+    async () => {
+      last = (await api.messages.getMessage({ id })).message;
+      return last && last.status !== MessageStatus.ACCEPTED && last.status !== MessageStatus.QUEUED ? last : undefined;
+    },
+    () => `message ${id} still ${MessageStatus[last?.status ?? 0]} after ${timeoutMs} ms`,
+    timeoutMs,
+  );
 }
 
 describe("injected emails are well formed, by an independent SMTP server and Python's email parser", () => {
@@ -219,11 +222,7 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
         },
       ],
     });
-    const adapter = gw.gateway.router.routes[0].adapter;
-    for (const deadline = Date.now() + 5000; adapter.health().state !== RouteState.UP; ) {
-      if (Date.now() > deadline) throw new Error(`route never came up: ${adapter.health().reason ?? ""}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilAdapterState(gw.gateway.router.routes[0].adapter, RouteState.UP);
     const tenants = [
       { api: clients(gw.gateway.url, keys.all), tenant: "acme" },
       { api: clients(gw.gateway.url, keys.otherTenant), tenant: "globex" },

@@ -1,6 +1,8 @@
 import type { Client } from "@connectrpc/connect";
-import { DeliveryEventKind, MessageStatus, type DeliveryEvent } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { DeliveryEventKind, MessageStatus, type DeliveryEvent, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import type { MessageService } from "../../runtime/src/gen/hermes/v1/message_service_pb.js";
+import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+import type { AdapterHealth, ChannelAdapter } from "../../runtime/src/router/adapter.js";
 
 const terminal = new Set([MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.REJECTED]);
 
@@ -38,4 +40,43 @@ export async function untilEvent(
 /** Follows a message until it reaches a terminal status; resolves with every event seen. */
 export function untilTerminal(messages: Client<typeof MessageService>, id: string, timeoutMs = 10_000): Promise<DeliveryEvent[]> {
   return untilEvent(messages, id, (event) => terminal.has(event.status) && event.kind === DeliveryEventKind.STATUS, "terminal status", timeoutMs);
+}
+
+/**
+ * Polls `probe` until it yields a value (anything but undefined or false);
+ * rejects after the timeout with `failure()`, which can say what was last seen.
+ */
+export async function poll<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, failure: () => string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(failure());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Waits until `check` holds; fails with `what` after the timeout. */
+export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  await poll(() => check(), () => `timed out waiting for ${what}`, timeoutMs);
+}
+
+/** Resolves with the adapter's health once it reports `state`; fails with the last health seen. */
+export function untilAdapterState(adapter: ChannelAdapter, state: RouteState, timeoutMs = 5000): Promise<AdapterHealth> {
+  let last = adapter.health();
+  return poll(
+    () => ((last = adapter.health()).state === state ? last : undefined),
+    () => `route never reached ${RouteState[state]}; last: ${RouteState[last.state]} ${last.reason ?? ""}`,
+    timeoutMs,
+  );
+}
+
+/** Polls GetMessage until the message has `status` (for statuses no event stream ends at, such as SUBMITTED). */
+export function untilStatus(messages: Client<typeof MessageService>, id: string, status: MessageStatus, timeoutMs = 5000): Promise<Message> {
+  let last: Message | undefined;
+  return poll(
+    async () => ((last = (await messages.getMessage({ id })).message)?.status === status ? last : undefined),
+    () => `message ${id} never reached ${MessageStatus[status]}; last ${MessageStatus[last?.status ?? 0]}`,
+    timeoutMs,
+  );
 }
