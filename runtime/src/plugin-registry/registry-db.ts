@@ -1,6 +1,5 @@
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type Database from "better-sqlite3";
+import { openDatabase } from "../store/open-database.js";
 import { migrateRegistry } from "./schema.js";
 
 export interface VersionRow {
@@ -37,11 +36,7 @@ export class RegistryDb {
   readonly #q;
 
   constructor(path: string, synchronous: "FULL" | "NORMAL" = "FULL") {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma(`synchronous = ${synchronous}`);
-    this.#db.pragma("busy_timeout = 5000");
+    this.#db = openDatabase(path, synchronous);
     this.#db.pragma("foreign_keys = ON");
     migrateRegistry(this.#db);
     const db = this.#db;

@@ -1,6 +1,5 @@
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type Database from "better-sqlite3";
+import { openDatabase } from "./open-database.js";
 import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
@@ -54,11 +53,7 @@ export class SqliteStore implements MessageStore {
   #flushScheduled = false;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
-    this.#db.pragma("busy_timeout = 5000");
+    this.#db = openDatabase(options.path, options.synchronous);
     this.#migrate();
     const db = this.#db;
     this.#statements = {
