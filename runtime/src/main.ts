@@ -1,11 +1,10 @@
 // `npm start`: the gateway on embedded defaults, or on the config file named
 // by HERMES_CONFIG (or ./hermes.config.json when present).
-import { existsSync } from "node:fs";
-import { loadConfig } from "./config/gateway-config.js";
+import { defaultConfigPath, loadConfig } from "./config/gateway-config.js";
 import { Channel } from "./gen/hermes/v1/message_pb.js";
 import { devApiKey, startDevEnvironment } from "./dev/dev-environment.js";
 
-const configPath = process.env.HERMES_CONFIG ?? (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
+const configPath = defaultConfigPath();
 const env = await startDevEnvironment(loadConfig(configPath));
 const { gateway } = env;
 const key = env.usingDevKey ? devApiKey : "<your API key>";

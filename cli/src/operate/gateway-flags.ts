@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
 import { Flags } from "@oclif/core";
-import { loadConfig, type GatewayConfig } from "@hermes/runtime/config/gateway-config";
+import { defaultConfigPath, loadConfig, type GatewayConfig } from "@hermes/runtime/config/gateway-config";
 
 /** Flags of the commands that run a gateway in this process (serve, dev). */
 export const runGatewayFlags = {
@@ -21,7 +20,7 @@ export interface RunGatewayInputs {
 
 /** The config file to use: --config, HERMES_CONFIG, or ./hermes.config.json if it exists. */
 export function configPathOf(flags: RunGatewayInputs, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return flags.config ?? (env.HERMES_CONFIG || undefined) ?? (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
+  return flags.config ?? defaultConfigPath(env);
 }
 
 /** The file's config, then HERMES_* environment overrides, then the flags. */

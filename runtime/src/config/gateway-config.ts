@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
@@ -79,6 +79,11 @@ const scopes: readonly Scope[] = ["send", "read", "admin"];
  * HERMES_HOST, HERMES_PORT, HERMES_DB, HERMES_LOG_LEVEL and HERMES_API_KEYS
  * ("key:tenant:send+read,key2:tenant2:admin").
  */
+/** The config file to read when none is named: HERMES_CONFIG, else ./hermes.config.json if it exists. */
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.HERMES_CONFIG || (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
+}
+
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const file = path ? (readJson(path) as Record<string, unknown>) : {};
   const config = parseConfig(file);
