@@ -30,14 +30,23 @@ function checkGeneratedInSync() {
   try {
     const template = readFileSync(join(root, "buf.gen.yaml"), "utf8");
     const outs = [...template.matchAll(/^\s*out:\s*(\S+)\s*$/gm)].map((m) => m[1]);
-    const scratchTemplate = template.replace(/^(\s*out:\s*)(\S+)\s*$/gm, (_, lead, out) => `${lead}${join(scratch, out)}`);
+    const scratchTemplate = template.replace(
+      /^(\s*out:\s*)(\S+)\s*$/gm,
+      (_, lead, out) => `${lead}${join(scratch, out)}`,
+    );
     writeFileSync(join(scratch, "buf.gen.yaml"), scratchTemplate);
-    const result = spawnSync(bin("buf"), ["generate", "--template", join(scratch, "buf.gen.yaml")], { cwd: root, stdio: "inherit" });
+    const result = spawnSync(
+      bin("buf"),
+      ["generate", "--template", join(scratch, "buf.gen.yaml")],
+      { cwd: root, stdio: "inherit" },
+    );
     if (result.status !== 0) process.exit(result.status || 1);
     const drift = [];
     for (const out of outs) drift.push(...diffTrees(join(root, out), join(scratch, out), out));
     if (drift.length > 0) {
-      process.stdout.write(`✖ generated code is out of sync; run \`npm run generate\`:\n  ${drift.join("\n  ")}\n`);
+      process.stdout.write(
+        `✖ generated code is out of sync; run \`npm run generate\`:\n  ${drift.join("\n  ")}\n`,
+      );
       process.exit(1);
     }
   } finally {
@@ -47,7 +56,9 @@ function checkGeneratedInSync() {
 
 function listFiles(dir) {
   try {
-    return readdirSync(dir, { recursive: true }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+    return readdirSync(dir, { recursive: true })
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .sort();
   } catch {
     return [];
   }
@@ -60,7 +71,8 @@ function diffTrees(committed, fresh, label) {
   for (const f of new Set([...a, ...b])) {
     if (!a.includes(f)) drift.push(`missing ${join(label, f)}`);
     else if (!b.includes(f)) drift.push(`stale ${join(label, f)}`);
-    else if (!readFileSync(join(committed, f)).equals(readFileSync(join(fresh, f)))) drift.push(`differs ${join(label, f)}`);
+    else if (!readFileSync(join(committed, f)).equals(readFileSync(join(fresh, f))))
+      drift.push(`differs ${join(label, f)}`);
   }
   return drift;
 }
@@ -72,14 +84,23 @@ function diffTrees(committed, fresh, label) {
  */
 function checkBreaking() {
   const against = process.env.HERMES_BREAKING_AGAINST || "HEAD~1";
-  const previous = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${against}:proto`], { cwd: root });
+  const previous = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${against}:proto`], {
+    cwd: root,
+  });
   if (previous.status !== 0) {
     process.stdout.write(`\n▶ buf breaking: skipped (${against} has no contracts)\n`);
     return;
   }
   // buf clones the ref, which needs a full commit id, not HEAD~1 or a short id.
-  const commit = spawnSync("git", ["rev-parse", `${against}^{commit}`], { cwd: root, encoding: "utf8" }).stdout.trim();
-  step(`buf breaking against ${against}`, bin("buf"), ["breaking", "--against", `.git#ref=${commit}`]);
+  const commit = spawnSync("git", ["rev-parse", `${against}^{commit}`], {
+    cwd: root,
+    encoding: "utf8",
+  }).stdout.trim();
+  step(`buf breaking against ${against}`, bin("buf"), [
+    "breaking",
+    "--against",
+    `.git#ref=${commit}`,
+  ]);
 }
 
 function testFiles() {
@@ -106,6 +127,14 @@ process.stdout.write(`\n▶ ${files.length} test files\n`);
 step(
   "tests",
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=3", "--test-timeout=240000", ...files],
+  [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-concurrency=3",
+    "--test-timeout=240000",
+    ...files,
+  ],
   { env: { ...process.env, HERMES_LOG_LEVEL: process.env.HERMES_LOG_LEVEL ?? "silent" } },
 );

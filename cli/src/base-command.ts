@@ -2,7 +2,9 @@ import { Command, Errors, ux, type Interfaces } from "@oclif/core";
 import { ExitCode } from "./errors/exit-codes.js";
 import { Failure, toFailure, type FailureContext } from "./errors/failure.js";
 
-export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<(typeof HermesCommand)["baseFlags"] & T["flags"]>;
+export type FlagsOf<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof HermesCommand)["baseFlags"] & T["flags"]
+>;
 export type ArgsOf<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>;
 
 /**
@@ -42,14 +44,25 @@ export abstract class HermesCommand<T extends typeof Command> extends Command {
     this.logJson(
       failure instanceof Failure
         ? failure.toJson()
-        : { error: { exitCode, reason: exitCode === ExitCode.Usage ? "usage" : "error", message: failure.message, hints: [] } },
+        : {
+            error: {
+              exitCode,
+              reason: exitCode === ExitCode.Usage ? "usage" : "error",
+              message: failure.message,
+              hints: [],
+            },
+          },
     );
     // The JSON is the report; exit with the code and print nothing more.
     throw new Errors.ExitError(exitCode);
   }
 
   /** Progress on stderr (a spinner on a terminal, one line otherwise); silent with --json. */
-  protected async step<R>(title: string, work: () => Promise<R>, done: (result: R) => string = () => "done"): Promise<R> {
+  protected async step<R>(
+    title: string,
+    work: () => Promise<R>,
+    done: (result: R) => string = () => "done",
+  ): Promise<R> {
     if (this.jsonEnabled()) return work();
     ux.action.start(title);
     const result = await work();
@@ -57,4 +70,3 @@ export abstract class HermesCommand<T extends typeof Command> extends Command {
     return result;
   }
 }
-

@@ -1,7 +1,12 @@
 import { Flags, type Command, type Interfaces } from "@oclif/core";
 import { HermesCommand } from "./base-command.js";
 import { createClients, type GatewayClients } from "./connection/clients.js";
-import { defaultServer, devToken, resolveConnection, type ConnectionSettings } from "./connection/settings.js";
+import {
+  defaultServer,
+  devToken,
+  resolveConnection,
+  type ConnectionSettings,
+} from "./connection/settings.js";
 import type { FailureContext } from "./errors/failure.js";
 
 /** A command that talks to a gateway: connection flags, settings and clients. */
@@ -33,7 +38,9 @@ export abstract class GatewayCommand<T extends typeof Command> extends HermesCom
 
   public override async init(): Promise<void> {
     await super.init();
-    const flags = this.flags as unknown as Interfaces.InferredFlags<(typeof GatewayCommand)["baseFlags"]>;
+    const flags = this.flags as unknown as Interfaces.InferredFlags<
+      (typeof GatewayCommand)["baseFlags"]
+    >;
     this.connection = resolveConnection({ flags, env: process.env });
   }
 
@@ -43,6 +50,8 @@ export abstract class GatewayCommand<T extends typeof Command> extends HermesCom
   }
 
   protected override failureContext(): FailureContext {
-    return this.connection ? { server: this.connection.server, tokenSource: this.connection.tokenSource } : {};
+    return this.connection
+      ? { server: this.connection.server, tokenSource: this.connection.tokenSource }
+      : {};
   }
 }

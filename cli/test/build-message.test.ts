@@ -13,7 +13,8 @@ describe("building the message to send", () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), "hermes-cli-msg-"))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const usage = (pattern: RegExp) => (e: unknown) => e instanceof Failure && e.exitCode === ExitCode.Usage && pattern.test(e.message);
+  const usage = (pattern: RegExp) => (e: unknown) =>
+    e instanceof Failure && e.exitCode === ExitCode.Usage && pattern.test(e.message);
 
   test("each channel puts --to and --from in its own kind of address", () => {
     const cases = [
@@ -34,7 +35,16 @@ describe("building the message to send", () => {
   test("email takes subject, html from a file (@path), metadata, idempotency key and priority", () => {
     const html = join(dir, "welcome.html");
     writeFileSync(html, "<h1>Welcome</h1>");
-    const m = buildMessage({ channel: "email", to: "ann@example.com", subject: "Welcome", html: `@${html}`, body: "@@literal", metadata: ["campaign=spring", "user=42=x"], idempotencyKey: "k1", priority: 7 });
+    const m = buildMessage({
+      channel: "email",
+      to: "ann@example.com",
+      subject: "Welcome",
+      html: `@${html}`,
+      body: "@@literal",
+      metadata: ["campaign=spring", "user=42=x"],
+      idempotencyKey: "k1",
+      priority: 7,
+    });
     assert.equal(m.channel, Channel.EMAIL);
     assert.equal(m.content?.html, "<h1>Welcome</h1>");
     assert.equal(m.content?.text, "@literal", "@@ escapes a literal @");
@@ -46,25 +56,53 @@ describe("building the message to send", () => {
 
   test("a file is the base, flags override it, and stdin works with -", () => {
     const file = join(dir, "template.json");
-    writeFileSync(file, JSON.stringify({ message: { channel: "sms", to: { phone: "+10000000000" }, content: { text: "Your code is 1234" }, metadata: { a: "1" } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        message: {
+          channel: "sms",
+          to: { phone: "+10000000000" },
+          content: { text: "Your code is 1234" },
+          metadata: { a: "1" },
+        },
+      }),
+    );
     const m = buildMessage({ file, to: "+447700900123" });
     assert.equal(m.channel, Channel.SMS);
     assert.equal(m.to?.kind.value, "+447700900123");
     assert.equal(m.content?.text, "Your code is 1234");
-    const fromStdin = buildMessage({ file: "-" }, () => JSON.stringify({ channel: "CHANNEL_PUSH", to: { deviceToken: "tok" }, content: { text: "x", subject: "t" } }));
+    const fromStdin = buildMessage({ file: "-" }, () =>
+      JSON.stringify({
+        channel: "CHANNEL_PUSH",
+        to: { deviceToken: "tok" },
+        content: { text: "x", subject: "t" },
+      }),
+    );
     assert.equal(fromStdin.channel, Channel.PUSH);
     assert.equal(fromStdin.to?.kind.value, "tok");
   });
 
   test("command-line mistakes are usage errors that say what to pass", () => {
     assert.throws(() => buildMessage({ to: "+1", body: "x" }), usage(/no channel: pass --channel/));
-    assert.throws(() => buildMessage({ channel: "sms", body: "x" }), usage(/no recipient: pass --to with an E\.164 phone number/));
-    assert.throws(() => buildMessage({ channel: "sms", to: "+1" }), usage(/no content: pass --body/));
-    assert.throws(() => buildMessage({ channel: "sms", to: "+1", body: "x", metadata: ["novalue"] }), usage(/--metadata takes key=value/));
+    assert.throws(
+      () => buildMessage({ channel: "sms", body: "x" }),
+      usage(/no recipient: pass --to with an E\.164 phone number/),
+    );
+    assert.throws(
+      () => buildMessage({ channel: "sms", to: "+1" }),
+      usage(/no content: pass --body/),
+    );
+    assert.throws(
+      () => buildMessage({ channel: "sms", to: "+1", body: "x", metadata: ["novalue"] }),
+      usage(/--metadata takes key=value/),
+    );
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "{ nope");
     assert.throws(() => buildMessage({ file: bad }), usage(/is not valid JSON/));
-    writeFileSync(bad, JSON.stringify({ channel: "sms", to: { phone: "+1" }, content: { txt: "typo" } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({ channel: "sms", to: { phone: "+1" }, content: { txt: "typo" } }),
+    );
     assert.throws(() => buildMessage({ file: bad }), usage(/is not a hermes\.v1\.Message/));
   });
 });

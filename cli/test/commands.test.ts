@@ -19,7 +19,13 @@ async function closedPort(): Promise<number> {
 
 describe("hermes commands: arguments and errors", () => {
   test("the committed oclif manifest matches the commands (run `npm run manifest -w cli` after changing one)", async () => {
-    const plugin = new Plugin({ root: cliRoot, type: "core", ignoreManifest: true, errorOnManifestCreate: true, isRoot: true });
+    const plugin = new Plugin({
+      root: cliRoot,
+      type: "core",
+      ignoreManifest: true,
+      errorOnManifestCreate: true,
+      isRoot: true,
+    });
     await plugin.load();
     const committed = JSON.parse(readFileSync(join(cliRoot, "oclif.manifest.json"), "utf8"));
     assert.deepEqual(JSON.parse(JSON.stringify(plugin.manifest.commands)), committed.commands);
@@ -28,14 +34,19 @@ describe("hermes commands: arguments and errors", () => {
   test("docs/cli.md documents every exit code", () => {
     const docs = readFileSync(join(cliRoot, "..", "docs", "cli.md"), "utf8");
     for (const code of Object.values(ExitCode).filter((v): v is number => typeof v === "number")) {
-      assert.match(docs, new RegExp(`^\\| ${code} \\| \\S`, "m"), `exit code ${code} (${ExitCode[code]})`);
+      assert.match(
+        docs,
+        new RegExp(`^\\| ${code} \\| \\S`, "m"),
+        `exit code ${code} (${ExitCode[code]})`,
+      );
     }
   });
 
   test("--help lists the commands with their summaries", async () => {
     const { stdout, exitCode } = await hermes("--help");
     assert.equal(exitCode, 0);
-    for (const command of ["send", "status", "watch", "health", "serve", "dev", "config"]) assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, "m"), command);
+    for (const command of ["send", "status", "watch", "health", "serve", "dev", "config"])
+      assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, "m"), command);
   });
 
   test("send without a recipient is a usage error (exit 2) that says what to pass", async () => {
@@ -45,7 +56,10 @@ describe("hermes commands: arguments and errors", () => {
   });
 
   test("an unknown channel, flag or missing argument is a usage error", async () => {
-    assert.equal((await hermes("send", "--channel", "fax", "--to", "x", "--body", "y")).exitCode, ExitCode.Usage);
+    assert.equal(
+      (await hermes("send", "--channel", "fax", "--to", "x", "--body", "y")).exitCode,
+      ExitCode.Usage,
+    );
     assert.equal((await hermes("status")).exitCode, ExitCode.Usage);
     assert.equal((await hermes("health", "--bogus")).exitCode, ExitCode.Usage);
     const since = await hermes("watch", "--since", "yesterday");
@@ -63,7 +77,13 @@ describe("hermes commands: arguments and errors", () => {
 
   test("with --json a failure is a JSON object on stdout with the exit code", async () => {
     const port = await closedPort();
-    const { exitCode, stdout } = await hermes("status", "some-id", "--server", `http://127.0.0.1:${port}`, "--json");
+    const { exitCode, stdout } = await hermes(
+      "status",
+      "some-id",
+      "--server",
+      `http://127.0.0.1:${port}`,
+      "--json",
+    );
     assert.equal(exitCode, ExitCode.Unavailable);
     const { error } = JSON.parse(stdout);
     assert.equal(error.exitCode, ExitCode.Unavailable);
@@ -77,7 +97,9 @@ describe("hermes commands: arguments and errors", () => {
   test("config shows the resolved connection and where each part came from, token masked", async () => {
     process.env.HERMES_TOKEN = "a-long-secret-token";
     try {
-      const shown = JSON.parse((await hermes("config", "--server", "https://hermes.example.com", "--json")).stdout);
+      const shown = JSON.parse(
+        (await hermes("config", "--server", "https://hermes.example.com", "--json")).stdout,
+      );
       assert.equal(shown.server, "https://hermes.example.com");
       assert.equal(shown.serverSource, "--server");
       assert.equal(shown.tokenSource, "HERMES_TOKEN");
@@ -102,7 +124,10 @@ describe("hermes commands: arguments and errors", () => {
     const dir = mkdtempSync(join(tmpdir(), "hermes-cli-serve-"));
     try {
       const config = join(dir, "hermes.config.json");
-      writeFileSync(config, JSON.stringify({ routes: [{ name: "fax", channel: "fax", adapter: "webhook" }] }));
+      writeFileSync(
+        config,
+        JSON.stringify({ routes: [{ name: "fax", channel: "fax", adapter: "webhook" }] }),
+      );
       const { exitCode, stderr } = await hermes("serve", "--config", config, "--port", "0");
       assert.equal(exitCode, ExitCode.Usage);
       assert.match(stderr, /routes\[0\]\.channel/);

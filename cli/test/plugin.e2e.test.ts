@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { keys as apiKeys, startTestGateway, type TestGateway } from "../../test/support/gateway-harness.js";
+import {
+  keys as apiKeys,
+  startTestGateway,
+  type TestGateway,
+} from "../../test/support/gateway-harness.js";
 import { hermes } from "./support/run-cli.js";
 import { ExitCode } from "../src/errors/exit-codes.js";
 
@@ -41,16 +45,37 @@ describe("plugin pipeline through the CLI", () => {
   test("new copies a template and renames the plugin; build compiles it with the manifest embedded", async () => {
     const { templates } = await json("plugin", "templates");
     assert.ok(templates.some((t: { name: string }) => t.name === "rest-generic"));
-    const unknown = await hermes("plugin", "new", "acme-rest", "--template", "no-such-template", "--dir", plugin);
+    const unknown = await hermes(
+      "plugin",
+      "new",
+      "acme-rest",
+      "--template",
+      "no-such-template",
+      "--dir",
+      plugin,
+    );
     assert.equal(unknown.exitCode, ExitCode.Usage);
     assert.match(unknown.stderr, /templates: .*rest-generic/);
 
-    const created = await json("plugin", "new", "acme-rest", "--template", "rest-generic", "--dir", plugin);
+    const created = await json(
+      "plugin",
+      "new",
+      "acme-rest",
+      "--template",
+      "rest-generic",
+      "--dir",
+      plugin,
+    );
     assert.ok(created.files.includes("plugin.ts"));
     const source = readFileSync(join(plugin, "plugin.ts"), "utf8");
     assert.match(source, /"acme-rest"/);
     assert.doesNotMatch(source, /rest-generic/);
-    assert.equal((await hermes("plugin", "new", "acme-rest", "--template", "rest-generic", "--dir", plugin)).exitCode, ExitCode.Usage, "never overwrites");
+    assert.equal(
+      (await hermes("plugin", "new", "acme-rest", "--template", "rest-generic", "--dir", plugin))
+        .exitCode,
+      ExitCode.Usage,
+      "never overwrites",
+    );
 
     const built = await json("plugin", "build", plugin, "--optimize", "0");
     wasm = built.file;
@@ -60,21 +85,42 @@ describe("plugin pipeline through the CLI", () => {
 
   test("test runs the conformance kit with the template's fixtures, then the plugin's own tests", async () => {
     const own = join(plugin, "test", "own.test.ts");
-    writeFileSync(own, `import test from "node:test";\nimport assert from "node:assert/strict";\ntest("a plugin test", () => assert.equal(1 + 1, 2));\n`);
-    const { stdout, exitCode, stderr } = await hermes("plugin", "test", plugin, "--wasm", wasm, "--json");
+    writeFileSync(
+      own,
+      `import test from "node:test";\nimport assert from "node:assert/strict";\ntest("a plugin test", () => assert.equal(1 + 1, 2));\n`,
+    );
+    const { stdout, exitCode, stderr } = await hermes(
+      "plugin",
+      "test",
+      plugin,
+      "--wasm",
+      wasm,
+      "--json",
+    );
     assert.equal(exitCode, 0, stdout + stderr);
     const report = JSON.parse(stdout);
-    assert.ok(report.conformance.some((c: { name: string; ok: boolean }) => c.name === "manifest: the host accepts the module" && c.ok));
+    assert.ok(
+      report.conformance.some(
+        (c: { name: string; ok: boolean }) =>
+          c.name === "manifest: the host accepts the module" && c.ok,
+      ),
+    );
     assert.ok(report.conformance.every((c: { ok: boolean }) => c.ok));
     assert.deepEqual(report.ownTests, { files: [own], ok: true });
 
-    writeFileSync(own, `import test from "node:test";\nimport assert from "node:assert/strict";\ntest("a failing plugin test", () => assert.equal(1 + 1, 3));\n`);
+    writeFileSync(
+      own,
+      `import test from "node:test";\nimport assert from "node:assert/strict";\ntest("a failing plugin test", () => assert.equal(1 + 1, 3));\n`,
+    );
     const failing = await hermes("plugin", "test", plugin, "--wasm", wasm, "--json");
     assert.equal(failing.exitCode, ExitCode.Error);
     const failed = JSON.parse(failing.stdout);
     assert.equal(failed.ok, false);
     assert.equal(failed.ownTests.ok, false);
-    assert.ok(failed.conformance.every((c: { ok: boolean }) => c.ok), "only the plugin's own test failed");
+    assert.ok(
+      failed.conformance.every((c: { ok: boolean }) => c.ok),
+      "only the plugin's own test failed",
+    );
     rmSync(own);
   });
 
@@ -95,21 +141,41 @@ describe("plugin pipeline through the CLI", () => {
     const generated = await json("keys", "generate", "--dir", join(dir, "keys"));
     publicKey = generated.publicKey;
     secretKeyFile = generated.secretKeyFile;
-    assert.equal((await hermes("keys", "generate", "--dir", join(dir, "keys"))).exitCode, ExitCode.Usage, "never overwrites a key");
-    const other = await json("keys", "generate", "--dir", join(dir, "keys"), "--name", "other", "--format", "wasmsign2");
+    assert.equal(
+      (await hermes("keys", "generate", "--dir", join(dir, "keys"))).exitCode,
+      ExitCode.Usage,
+      "never overwrites a key",
+    );
+    const other = await json(
+      "keys",
+      "generate",
+      "--dir",
+      join(dir, "keys"),
+      "--name",
+      "other",
+      "--format",
+      "wasmsign2",
+    );
 
     const unsigned = await hermes("plugin", "verify", wasm, "--key", publicKey);
     assert.equal(unsigned.exitCode, ExitCode.PluginRejected);
     assert.match(unsigned.stderr, /not signed/);
 
     const wrongKey = await hermes("plugin", "sign", wasm, "--key", generated.publicKeyFile);
-    assert.equal(wrongKey.exitCode, ExitCode.Usage, "a public key given as the signing key is a usage error");
+    assert.equal(
+      wrongKey.exitCode,
+      ExitCode.Usage,
+      "a public key given as the signing key is a usage error",
+    );
     assert.match(wrongKey.stderr, /not an Ed25519 secret key/);
     const signed = await json("plugin", "sign", wasm, "--key", secretKeyFile);
     assert.equal(signed.keyId, generated.keyId);
     const verified = await json("plugin", "verify", wasm, "--key", generated.publicKeyFile);
     assert.deepEqual(verified.signers, [generated.keyId]);
-    assert.equal((await json("plugin", "inspect", wasm, "--key", publicKey)).signatures.verifiedBy[0], generated.keyId);
+    assert.equal(
+      (await json("plugin", "inspect", wasm, "--key", publicKey)).signatures.verifiedBy[0],
+      generated.keyId,
+    );
 
     const foreign = await hermes("plugin", "verify", wasm, "--key", other.publicKey);
     assert.equal(foreign.exitCode, ExitCode.PluginRejected);
@@ -128,7 +194,14 @@ describe("plugin pipeline through the CLI", () => {
     const untrusted = await hermes("plugin", "publish", wasm, ...server);
     assert.equal(untrusted.exitCode, ExitCode.PluginRejected, untrusted.stdout + untrusted.stderr);
 
-    const trusted = await json("keys", "trust", publicKey, "--comment", "release pipeline", ...server);
+    const trusted = await json(
+      "keys",
+      "trust",
+      publicKey,
+      "--comment",
+      "release pipeline",
+      ...server,
+    );
     assert.equal(trusted.comment, "release pipeline");
     const { keys } = await json("keys", "list", ...server);
     assert.ok(keys.some((k: { id: string }) => k.id === trusted.id));
@@ -142,7 +215,10 @@ describe("plugin pipeline through the CLI", () => {
     const next = `${major}.${minor}.${patch + 1}`;
     const source = join(plugin, "plugin.ts");
     const text = readFileSync(source, "utf8");
-    assert.ok(text.includes(`"${v1.version}"`), "the template states its version as a string literal");
+    assert.ok(
+      text.includes(`"${v1.version}"`),
+      "the template states its version as a string literal",
+    );
     writeFileSync(source, text.replace(`"${v1.version}"`, `"${next}"`));
     const v2file = join(dir, `acme-rest-${next}.wasm`);
     await json("plugin", "build", plugin, "--optimize", "0", "--out", v2file);
@@ -157,7 +233,10 @@ describe("plugin pipeline through the CLI", () => {
     assert.equal(v2.active ?? false, false);
 
     const listed = await json("plugin", "list", "acme-rest", ...server);
-    const active = () => listed.plugins.filter((p: { active?: boolean }) => p.active).map((p: { version: string }) => p.version);
+    const active = () =>
+      listed.plugins
+        .filter((p: { active?: boolean }) => p.active)
+        .map((p: { version: string }) => p.version);
     assert.deepEqual(active(), [v1.version]);
 
     const activated = await json("plugin", "activate", `acme-rest@${next}`, ...server);
@@ -169,7 +248,10 @@ describe("plugin pipeline through the CLI", () => {
 
     const missing = await hermes("plugin", "activate", "acme-rest@9.9.9", ...server);
     assert.equal(missing.exitCode, ExitCode.NotFound, missing.stderr);
-    assert.equal((await hermes("plugin", "activate", "acme-rest", ...server)).exitCode, ExitCode.Usage);
+    assert.equal(
+      (await hermes("plugin", "activate", "acme-rest", ...server)).exitCode,
+      ExitCode.Usage,
+    );
   });
 });
 
@@ -188,7 +270,15 @@ describe("a gateway without PluginService", () => {
       const file = join(dir, "x.wasm");
       writeFileSync(file, Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      const { exitCode, stderr } = await hermes("plugin", "publish", file, "--server", url, "--token", "t");
+      const { exitCode, stderr } = await hermes(
+        "plugin",
+        "publish",
+        file,
+        "--server",
+        url,
+        "--token",
+        "t",
+      );
       assert.equal(exitCode, ExitCode.Unsupported, stderr);
       assert.match(stderr, /does not implement hermes\.v1\.PluginService\/PublishPlugin/);
       assert.match(stderr, /upgrade the gateway/);

@@ -6,11 +6,49 @@
 // requests: prepare_send asks for the token (when none is cached) and
 // handle_response then asks for the send.
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, Form,
-  HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse, HttpRequest, JsonValue, JsonWriter,
-  Manifest, Message, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, addressOf, base64url,
-  checkHttpUrl, configField, configProblem, crypto, failed, failedFromHttp, fromUtf8, isSuccess, kv, nowMs,
-  parseJson, register, request, requireConfig, requireHealth, setting, submitted, utf8, withBody, withHeader,
+  AbiVersion,
+  Address_KindCase,
+  Capability,
+  Channel,
+  ConfigureRequest,
+  ConfigureResponse,
+  ErrorCode,
+  Form,
+  HandleResponseRequest,
+  HandleResponseResponse,
+  HealthRequest,
+  HealthResponse,
+  HttpRequest,
+  JsonValue,
+  JsonWriter,
+  Manifest,
+  Message,
+  Plugin,
+  PrepareSendRequest,
+  PrepareSendResponse,
+  SendResult,
+  addressOf,
+  base64url,
+  checkHttpUrl,
+  configField,
+  configProblem,
+  crypto,
+  failed,
+  failedFromHttp,
+  fromUtf8,
+  isSuccess,
+  kv,
+  nowMs,
+  parseJson,
+  register,
+  request,
+  requireConfig,
+  requireHealth,
+  setting,
+  submitted,
+  utf8,
+  withBody,
+  withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -34,20 +72,29 @@ function assertion(config: Map<string, string>): string {
   if (kid.length > 0) header.key("kid").string(kid);
   header.endObject();
   const now = nowMs() / 1000;
-  const claims = new JsonWriter().beginObject()
-    .key("iss").string(setting(config, "client_email"))
-    .key("scope").string(SCOPE)
-    .key("aud").string(setting(config, "token_uri", DEFAULT_TOKEN_URI))
-    .key("iat").integer(now)
-    .key("exp").integer(now + 3600)
+  const claims = new JsonWriter()
+    .beginObject()
+    .key("iss")
+    .string(setting(config, "client_email"))
+    .key("scope")
+    .string(SCOPE)
+    .key("aud")
+    .string(setting(config, "token_uri", DEFAULT_TOKEN_URI))
+    .key("iat")
+    .integer(now)
+    .key("exp")
+    .integer(now + 3600)
     .endObject();
-  const signingInput = base64url(utf8(header.toString())) + "." + base64url(utf8(claims.toString()));
+  const signingInput =
+    base64url(utf8(header.toString())) + "." + base64url(utf8(claims.toString()));
   return signingInput + "." + base64url(crypto.signRs256("private_key", utf8(signingInput)));
 }
 
 function tokenRequest(config: Map<string, string>): HttpRequest {
   const http = request("POST", setting(config, "token_uri", DEFAULT_TOKEN_URI));
-  const form = new Form().add("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer").add("assertion", assertion(config));
+  const form = new Form()
+    .add("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+    .add("assertion", assertion(config));
   return withBody(http, "application/x-www-form-urlencoded", form.toString());
 }
 
@@ -71,7 +118,13 @@ function sendRequest(config: Map<string, string>, message: Message, token: strin
   }
   w.endObject();
   w.endObject().endObject();
-  const http = request("POST", setting(config, "base_url", DEFAULT_BASE_URL) + "/v1/projects/" + setting(config, "project_id") + "/messages:send");
+  const http = request(
+    "POST",
+    setting(config, "base_url", DEFAULT_BASE_URL) +
+      "/v1/projects/" +
+      setting(config, "project_id") +
+      "/messages:send",
+  );
   withHeader(http, "Authorization", "Bearer " + token);
   return withBody(http, "application/json", w.toString());
 }
@@ -127,17 +180,34 @@ class FcmPush extends Plugin {
     m.name = "fcm-push";
     m.version = "1.0.0";
     m.abiVersion = AbiVersion.V1;
-    m.description = "Push notifications through Firebase Cloud Messaging HTTP v1 with a service account";
+    m.description =
+      "Push notifications through Firebase Cloud Messaging HTTP v1 with a service account";
     m.publisher = "hermes";
     m.channels = [Channel.PUSH];
     m.capabilities = [Capability.HTTP, Capability.KV, Capability.CRYPTO];
     m.allowedHosts = ["fcm.googleapis.com", "oauth2.googleapis.com"];
     m.configSchema = [
-      configField("project_id", "Firebase project id (project_id of the service account JSON)", true, false),
+      configField(
+        "project_id",
+        "Firebase project id (project_id of the service account JSON)",
+        true,
+        false,
+      ),
       configField("client_email", "service account email (client_email)", true, false),
-      configField("private_key", "service account private key, PEM (private_key); the host signs with it, the plugin never sees it", true, true),
+      configField(
+        "private_key",
+        "service account private key, PEM (private_key); the host signs with it, the plugin never sees it",
+        true,
+        true,
+      ),
       configField("private_key_id", "private_key_id, sent as the JWT kid", false, false),
-      configField("token_uri", "OAuth2 token endpoint (token_uri)", false, false, DEFAULT_TOKEN_URI),
+      configField(
+        "token_uri",
+        "OAuth2 token endpoint (token_uri)",
+        false,
+        false,
+        DEFAULT_TOKEN_URI,
+      ),
       configField("base_url", "FCM API base URL (a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
@@ -146,16 +216,22 @@ class FcmPush extends Plugin {
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = requireConfig(req.config, ["project_id", "client_email", "private_key"]);
     const email = setting(req.config, "client_email");
-    if (email.length > 0 && !email.includes("@")) response.problems.push(configProblem("client_email", "must be the service account's email"));
+    if (email.length > 0 && !email.includes("@"))
+      response.problems.push(configProblem("client_email", "must be the service account's email"));
     const key = setting(req.config, "private_key");
-    if (key.length > 0 && (!key.includes("-----BEGIN") || !key.includes("PRIVATE KEY-----"))) response.problems.push(configProblem("private_key", "must be the PEM private key of the service account"));
+    if (key.length > 0 && (!key.includes("-----BEGIN") || !key.includes("PRIVATE KEY-----")))
+      response.problems.push(
+        configProblem("private_key", "must be the PEM private key of the service account"),
+      );
     return checkHttpUrl(response, req.config, "token_uri", DEFAULT_TOKEN_URI);
   }
 
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const message = req.message;
     if (message === null || addressOf(message.to, Address_KindCase.DEVICE_TOKEN).length == 0) {
-      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "FCM needs a device token recipient"));
+      return new PrepareSendResponse().setResult(
+        failed(ErrorCode.INVALID_RECIPIENT, "FCM needs a device token recipient"),
+      );
     }
     const cached = kv.getString(TOKEN_KEY);
     const response = new PrepareSendResponse();
@@ -180,23 +256,32 @@ class FcmPush extends Plugin {
         // {"error":"invalid_grant","error_description":"Invalid JWT Signature."}: the service account is wrong, not the message.
         const reason = json !== null ? json!.getString("error_description") : null;
         const code = json !== null ? json!.getString("error") : null;
-        const result = failedFromHttp(response, "token endpoint: " + (reason !== null ? reason! : "no access_token"));
+        const result = failedFromHttp(
+          response,
+          "token endpoint: " + (reason !== null ? reason! : "no access_token"),
+        );
         const error = result.error!;
         if (!error.retryable) error.code = ErrorCode.PROVIDER_AUTH;
         if (code !== null) error.providerCode = code!;
         return new HandleResponseResponse().setResult(result);
       }
       const expiresIn = json!.getInteger("expires_in", 3600);
-      if (expiresIn > EXPIRY_MARGIN_SECONDS) kv.setString(TOKEN_KEY, token!, <u32>(expiresIn - EXPIRY_MARGIN_SECONDS));
-      const next = new HandleResponseResponse().setHttp(sendRequest(req.config, req.message!, token!));
+      if (expiresIn > EXPIRY_MARGIN_SECONDS)
+        kv.setString(TOKEN_KEY, token!, <u32>(expiresIn - EXPIRY_MARGIN_SECONDS));
+      const next = new HandleResponseResponse().setHttp(
+        sendRequest(req.config, req.message!, token!),
+      );
       next.state = utf8(STATE_SEND);
       return next;
     }
     if (ok) {
       // {"name": "projects/{project}/messages/{message_id}"}
       const name = json !== null ? json!.getString("name") : null;
-      if (name !== null && name!.length > 0) return new HandleResponseResponse().setResult(submitted(name!));
-      return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "FCM accepted the message but returned no name"));
+      if (name !== null && name!.length > 0)
+        return new HandleResponseResponse().setResult(submitted(name!));
+      return new HandleResponseResponse().setResult(
+        failed(ErrorCode.PROVIDER_REJECTED, "FCM accepted the message but returned no name"),
+      );
     }
     if (response.transportError === null && response.status == 401) {
       kv.remove(TOKEN_KEY);
@@ -211,7 +296,11 @@ class FcmPush extends Plugin {
   }
 
   health(req: HealthRequest): HealthResponse {
-    return requireHealth(req.config, ["project_id", "client_email"], "project " + setting(req.config, "project_id"));
+    return requireHealth(
+      req.config,
+      ["project_id", "client_email"],
+      "project " + setting(req.config, "project_id"),
+    );
   }
 }
 

@@ -4,13 +4,55 @@
 // them, so the template authenticates them with a secret token it puts in
 // that URL (compared in constant time).
 import {
-  AbiVersion, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
-  DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
-  JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, acceptWebhook, addressOf, base64, callbackUrl, checkCallbackToken,
-  checkHttpUrl, configField, failed, failedEvent, failedFromHttp, fromUtf8, isSuccess, noticeEvent, parseJson,
-  refuseCallbackToken, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
-  submitted, utf8, withBody, withHeader,
+  AbiVersion,
+  Address_KindCase,
+  Capability,
+  Channel,
+  ConfigureRequest,
+  ConfigureResponse,
+  DeliveryEvent,
+  DeliveryEventKind,
+  ErrorCode,
+  HandleResponseRequest,
+  HandleResponseResponse,
+  HealthRequest,
+  HealthResponse,
+  JsonKind,
+  JsonValue,
+  JsonWriter,
+  Manifest,
+  MessageStatus,
+  ParseWebhookRequest,
+  ParseWebhookResponse,
+  Plugin,
+  PrepareSendRequest,
+  PrepareSendResponse,
+  acceptWebhook,
+  addressOf,
+  base64,
+  callbackUrl,
+  checkCallbackToken,
+  checkHttpUrl,
+  configField,
+  failed,
+  failedEvent,
+  failedFromHttp,
+  fromUtf8,
+  isSuccess,
+  noticeEvent,
+  parseJson,
+  refuseCallbackToken,
+  refuseWebhook,
+  register,
+  request,
+  requireConfig,
+  requireHealth,
+  setting,
+  statusEvent,
+  submitted,
+  utf8,
+  withBody,
+  withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -45,15 +87,31 @@ class MessenteSms extends Plugin {
       configField("username", "Messente API username", true, false),
       configField("password", "Messente API password", true, true),
       configField("sender", "sender name or number (registered with Messente)", true, false),
-      configField("dlr_url", "this route's webhook as Messente reaches it, e.g. https://hermes.example.com/webhooks/<route>", true, false),
-      configField("webhook_token", "a long random secret added to dlr_url; reports without it are refused", true, true),
+      configField(
+        "dlr_url",
+        "this route's webhook as Messente reaches it, e.g. https://hermes.example.com/webhooks/<route>",
+        true,
+        false,
+      ),
+      configField(
+        "webhook_token",
+        "a long random secret added to dlr_url; reports without it are refused",
+        true,
+        true,
+      ),
       configField("base_url", "API base URL (a test double)", false, false, DEFAULT_BASE_URL),
     ];
     return m;
   }
 
   configure(req: ConfigureRequest): ConfigureResponse {
-    const response = requireConfig(req.config, ["username", "password", "sender", "dlr_url", "webhook_token"]);
+    const response = requireConfig(req.config, [
+      "username",
+      "password",
+      "sender",
+      "dlr_url",
+      "webhook_token",
+    ]);
     checkHttpUrl(response, req.config, "dlr_url");
     return checkCallbackToken(response, req.config, "webhook_token");
   }
@@ -62,23 +120,43 @@ class MessenteSms extends Plugin {
     const config = req.config;
     const message = req.message;
     const to = message !== null ? addressOf(message.to, Address_KindCase.PHONE) : "";
-    if (message === null || to.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "Messente SMS needs a phone number recipient"));
+    if (message === null || to.length == 0)
+      return new PrepareSendResponse().setResult(
+        failed(ErrorCode.INVALID_RECIPIENT, "Messente SMS needs a phone number recipient"),
+      );
     const text = message.content !== null ? message.content!.text : "";
-    if (text.length == 0) return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"));
+    if (text.length == 0)
+      return new PrepareSendResponse().setResult(
+        failed(ErrorCode.INVALID_ARGUMENT, "the message has no text"),
+      );
     const own = addressOf(message.from, Address_KindCase.PHONE);
     const sender = own.length > 0 ? own : setting(config, "sender");
-    const body = new JsonWriter().beginObject()
-      .key("to").string(to)
-      .key("messages").beginArray().beginObject()
-      .key("channel").string("sms")
-      .key("sender").string(sender)
-      .key("text").string(text)
-      .endObject().endArray()
-      .key("dlr_url").string(callbackUrl(setting(config, "dlr_url"), setting(config, "webhook_token")))
-      .key("text_store").string("nostore")
+    const body = new JsonWriter()
+      .beginObject()
+      .key("to")
+      .string(to)
+      .key("messages")
+      .beginArray()
+      .beginObject()
+      .key("channel")
+      .string("sms")
+      .key("sender")
+      .string(sender)
+      .key("text")
+      .string(text)
+      .endObject()
+      .endArray()
+      .key("dlr_url")
+      .string(callbackUrl(setting(config, "dlr_url"), setting(config, "webhook_token")))
+      .key("text_store")
+      .string("nostore")
       .endObject();
     const http = request("POST", setting(config, "base_url", DEFAULT_BASE_URL) + "/v1/omnimessage");
-    withHeader(http, "Authorization", "Basic " + base64(utf8(setting(config, "username") + ":" + setting(config, "password"))));
+    withHeader(
+      http,
+      "Authorization",
+      "Basic " + base64(utf8(setting(config, "username") + ":" + setting(config, "password"))),
+    );
     withHeader(http, "Accept", "application/json");
     withBody(http, "application/json", body.toString());
     return new PrepareSendResponse().setHttp(http);
@@ -92,7 +170,10 @@ class MessenteSms extends Plugin {
       const messages = json !== null ? json!.get("messages") : null;
       const first = messages !== null ? messages!.at(0) : null;
       const id = first !== null ? first!.getString("message_id") : null;
-      if (id === null || id!.length == 0) return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "Messente accepted the request without a message_id"));
+      if (id === null || id!.length == 0)
+        return new HandleResponseResponse().setResult(
+          failed(ErrorCode.PROVIDER_REJECTED, "Messente accepted the request without a message_id"),
+        );
       const ok = submitted(id!);
       const omnimessage = json!.getString("omnimessage_id");
       if (omnimessage !== null) ok.detail.set("omnimessage_id", omnimessage!);
@@ -107,21 +188,27 @@ class MessenteSms extends Plugin {
     const refused = refuseCallbackToken(hook.url, setting(req.config, "webhook_token"));
     if (refused !== null) return refused;
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null || json!.kind != JsonKind.OBJECT) return refuseWebhook(400, "a delivery report is a JSON object");
+    if (json === null || json!.kind != JsonKind.OBJECT)
+      return refuseWebhook(400, "a delivery report is a JSON object");
     const reply = acceptWebhook();
     // One report per post; a report with `statuses` (the status API's shape) carries several.
     const statuses = json!.get("statuses");
     const items = statuses !== null && statuses!.kind == JsonKind.ARRAY ? statuses!.items : [json!];
     for (let i = 0; i < items.length; i++) {
       const event = reportEvent(unchecked(items[i]));
-      if (event === null) return refuseWebhook(400, "report " + i.toString() + " has no message_id or status");
+      if (event === null)
+        return refuseWebhook(400, "report " + i.toString() + " has no message_id or status");
       reply.events.push(event!);
     }
     return reply;
   }
 
   health(req: HealthRequest): HealthResponse {
-    return requireHealth(req.config, ["username", "password"], "sends as " + setting(req.config, "sender"));
+    return requireHealth(
+      req.config,
+      ["username", "password"],
+      "sends as " + setting(req.config, "sender"),
+    );
   }
 }
 
@@ -140,10 +227,26 @@ function reportEvent(report: JsonValue): DeliveryEvent | null {
   let event: DeliveryEvent;
   if (status == "DELIVRD") {
     event = statusEvent(id!, MessageStatus.DELIVERED);
-  } else if (status == "UNDELIV" || status == "FAILED" || status == "REJECTD" || status == "NACK" || status == "DELETED" || status == "EXPIRED") {
+  } else if (
+    status == "UNDELIV" ||
+    status == "FAILED" ||
+    status == "REJECTD" ||
+    status == "NACK" ||
+    status == "DELETED" ||
+    status == "EXPIRED"
+  ) {
     const expired = status == "EXPIRED";
-    const text = "Messente reported " + status! + (reason !== null && reason!.length > 0 ? ": " + reason! : "");
-    event = failedEvent(id!, expired ? ErrorCode.EXPIRED : ErrorCode.PROVIDER_REJECTED, text, code.length > 0 ? code : status!, expired ? MessageStatus.EXPIRED : MessageStatus.FAILED);
+    const text =
+      "Messente reported " +
+      status! +
+      (reason !== null && reason!.length > 0 ? ": " + reason! : "");
+    event = failedEvent(
+      id!,
+      expired ? ErrorCode.EXPIRED : ErrorCode.PROVIDER_REJECTED,
+      text,
+      code.length > 0 ? code : status!,
+      expired ? MessageStatus.EXPIRED : MessageStatus.FAILED,
+    );
   } else if (status == "SEEN") {
     event = noticeEvent(id!, DeliveryEventKind.ENGAGEMENT);
   } else {

@@ -4,12 +4,52 @@
 // Edit ALLOWED_HOSTS (and the plugin name) when you copy this template: the
 // host refuses requests to any other host.
 import {
-  AbiVersion, Capability, Channel, ConfigureRequest, ConfigureResponse, ErrorCode, HandleResponseRequest,
-  HandleResponseResponse, HashAlgorithm, HealthRequest, HealthResponse, JsonKind, JsonValue, Manifest,
-  MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin, PrepareSendRequest, PrepareSendResponse,
-  acceptWebhook, addressText, checkHttpUrl, configField, configProblem, constantTimeEqual, crypto, failed,
-  failedEvent, failedFromHttp, formEncode, fromHex, fromUtf8, header, isSuccess, jsonString, parseJson,
-  refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent, submitted, withBody,
+  AbiVersion,
+  Capability,
+  Channel,
+  ConfigureRequest,
+  ConfigureResponse,
+  ErrorCode,
+  HandleResponseRequest,
+  HandleResponseResponse,
+  HashAlgorithm,
+  HealthRequest,
+  HealthResponse,
+  JsonKind,
+  JsonValue,
+  Manifest,
+  MessageStatus,
+  ParseWebhookRequest,
+  ParseWebhookResponse,
+  Plugin,
+  PrepareSendRequest,
+  PrepareSendResponse,
+  acceptWebhook,
+  addressText,
+  checkHttpUrl,
+  configField,
+  configProblem,
+  constantTimeEqual,
+  crypto,
+  failed,
+  failedEvent,
+  failedFromHttp,
+  formEncode,
+  fromHex,
+  fromUtf8,
+  header,
+  isSuccess,
+  jsonString,
+  parseJson,
+  refuseWebhook,
+  register,
+  request,
+  requireConfig,
+  requireHealth,
+  setting,
+  statusEvent,
+  submitted,
+  withBody,
   withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
@@ -56,14 +96,17 @@ function jsonAt(root: JsonValue, path: string): JsonValue | null {
 function textAt(root: JsonValue | null, path: string): string {
   if (root === null || path.length == 0) return "";
   const node = jsonAt(root, path);
-  return node !== null && (node.kind == JsonKind.STRING || node.kind == JsonKind.NUMBER) ? node.text : "";
+  return node !== null && (node.kind == JsonKind.STRING || node.kind == JsonKind.NUMBER)
+    ? node.text
+    : "";
 }
 
 /** Whether `value` is one of the comma-separated `list` (case-insensitive). */
 function listed(list: string, value: string): bool {
   const wanted = value.toLowerCase();
   const items = list.split(",");
-  for (let i = 0; i < items.length; i++) if (unchecked(items[i]).trim().toLowerCase() == wanted) return true;
+  for (let i = 0; i < items.length; i++)
+    if (unchecked(items[i]).trim().toLowerCase() == wanted) return true;
   return false;
 }
 
@@ -80,19 +123,90 @@ class RestGeneric extends Plugin {
     m.configSchema = [
       configField("url", "the provider's send endpoint, an absolute https URL", true, false, ""),
       configField("method", "HTTP method of the send request", false, false, "POST"),
-      configField("auth_header", "the header carrying the credential", false, false, "Authorization"),
-      configField("auth_value", "the credential, e.g. \"Bearer <key>\" (empty: no auth header)", false, true, ""),
-      configField("content_type", "Content-Type of the send request body", false, false, "application/json"),
-      configField("body_template", "the request body; {{to}} {{from}} {{text}} {{subject}} {{id}} are replaced, escaped for the content type", false, false,
-        "{\"to\":\"{{to}}\",\"text\":\"{{text}}\",\"reference\":\"{{id}}\"}"),
-      configField("id_path", "dotted JSON path of the provider's message id in a 2xx answer", false, false, "id"),
-      configField("error_path", "dotted JSON path of the provider's reason in an error answer", false, false, "error"),
-      configField("webhook_secret", "HMAC-SHA256 key of delivery webhooks (unset: webhooks are refused)", false, true, ""),
-      configField("webhook_signature_header", "header carrying the hex HMAC-SHA256 of the webhook body", false, false, "X-Signature"),
-      configField("webhook_id_path", "dotted JSON path of the message id in a webhook", false, false, "id"),
-      configField("webhook_status_path", "dotted JSON path of the status in a webhook", false, false, "status"),
-      configField("delivered_statuses", "comma-separated webhook statuses meaning delivered", false, false, "delivered"),
-      configField("failed_statuses", "comma-separated webhook statuses meaning failed", false, false, "failed,undelivered,rejected,expired"),
+      configField(
+        "auth_header",
+        "the header carrying the credential",
+        false,
+        false,
+        "Authorization",
+      ),
+      configField(
+        "auth_value",
+        'the credential, e.g. "Bearer <key>" (empty: no auth header)',
+        false,
+        true,
+        "",
+      ),
+      configField(
+        "content_type",
+        "Content-Type of the send request body",
+        false,
+        false,
+        "application/json",
+      ),
+      configField(
+        "body_template",
+        "the request body; {{to}} {{from}} {{text}} {{subject}} {{id}} are replaced, escaped for the content type",
+        false,
+        false,
+        '{"to":"{{to}}","text":"{{text}}","reference":"{{id}}"}',
+      ),
+      configField(
+        "id_path",
+        "dotted JSON path of the provider's message id in a 2xx answer",
+        false,
+        false,
+        "id",
+      ),
+      configField(
+        "error_path",
+        "dotted JSON path of the provider's reason in an error answer",
+        false,
+        false,
+        "error",
+      ),
+      configField(
+        "webhook_secret",
+        "HMAC-SHA256 key of delivery webhooks (unset: webhooks are refused)",
+        false,
+        true,
+        "",
+      ),
+      configField(
+        "webhook_signature_header",
+        "header carrying the hex HMAC-SHA256 of the webhook body",
+        false,
+        false,
+        "X-Signature",
+      ),
+      configField(
+        "webhook_id_path",
+        "dotted JSON path of the message id in a webhook",
+        false,
+        false,
+        "id",
+      ),
+      configField(
+        "webhook_status_path",
+        "dotted JSON path of the status in a webhook",
+        false,
+        false,
+        "status",
+      ),
+      configField(
+        "delivered_statuses",
+        "comma-separated webhook statuses meaning delivered",
+        false,
+        false,
+        "delivered",
+      ),
+      configField(
+        "failed_statuses",
+        "comma-separated webhook statuses meaning failed",
+        false,
+        false,
+        "failed,undelivered,rejected,expired",
+      ),
     ];
     return m;
   }
@@ -100,7 +214,8 @@ class RestGeneric extends Plugin {
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = checkHttpUrl(requireConfig(req.config, ["url"]), req.config, "url");
     const method = setting(req.config, "method", "POST");
-    if (method != "POST" && method != "PUT" && method != "PATCH") response.problems.push(configProblem("method", "must be POST, PUT or PATCH"));
+    if (method != "POST" && method != "PUT" && method != "PATCH")
+      response.problems.push(configProblem("method", "must be POST, PUT or PATCH"));
     return response;
   }
 
@@ -108,15 +223,27 @@ class RestGeneric extends Plugin {
     const config = req.config;
     const message = req.message;
     if (message === null || message.to === null || addressText(message.to).length == 0) {
-      return new PrepareSendResponse().setResult(failed(ErrorCode.INVALID_RECIPIENT, "the message has no recipient"));
+      return new PrepareSendResponse().setResult(
+        failed(ErrorCode.INVALID_RECIPIENT, "the message has no recipient"),
+      );
     }
     const contentType = setting(config, "content_type", "application/json");
     const content = message.content;
-    let body = setting(config, "body_template", "{\"to\":\"{{to}}\",\"text\":\"{{text}}\",\"reference\":\"{{id}}\"}");
+    let body = setting(
+      config,
+      "body_template",
+      '{"to":"{{to}}","text":"{{text}}","reference":"{{id}}"}',
+    );
     body = body.replaceAll("{{to}}", escapeFor(contentType, addressText(message.to)));
     body = body.replaceAll("{{from}}", escapeFor(contentType, addressText(message.from)));
-    body = body.replaceAll("{{text}}", escapeFor(contentType, content !== null ? content.text : ""));
-    body = body.replaceAll("{{subject}}", escapeFor(contentType, content !== null ? content.subject : ""));
+    body = body.replaceAll(
+      "{{text}}",
+      escapeFor(contentType, content !== null ? content.text : ""),
+    );
+    body = body.replaceAll(
+      "{{subject}}",
+      escapeFor(contentType, content !== null ? content.subject : ""),
+    );
     body = body.replaceAll("{{id}}", escapeFor(contentType, message.id));
     const http = request(setting(config, "method", "POST"), setting(config, "url"));
     const auth = setting(config, "auth_value");
@@ -133,16 +260,28 @@ class RestGeneric extends Plugin {
       const id = textAt(json, setting(req.config, "id_path", "id"));
       if (id.length > 0) return new HandleResponseResponse().setResult(submitted(id));
       // Accepted, but without an id no delivery report can be matched: say so rather than guess.
-      return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "the provider accepted the request but its answer has no id at " + setting(req.config, "id_path", "id")));
+      return new HandleResponseResponse().setResult(
+        failed(
+          ErrorCode.PROVIDER_REJECTED,
+          "the provider accepted the request but its answer has no id at " +
+            setting(req.config, "id_path", "id"),
+        ),
+      );
     }
-    return new HandleResponseResponse().setResult(failedFromHttp(response, textAt(json, setting(req.config, "error_path", "error"))));
+    return new HandleResponseResponse().setResult(
+      failedFromHttp(response, textAt(json, setting(req.config, "error_path", "error"))),
+    );
   }
 
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const config = req.config;
     const hook = req.request!;
-    if (setting(config, "webhook_secret").length == 0) return refuseWebhook(403, "webhooks are refused: webhook_secret is not configured");
-    const signature = header(hook.headers, setting(config, "webhook_signature_header", "X-Signature"));
+    if (setting(config, "webhook_secret").length == 0)
+      return refuseWebhook(403, "webhooks are refused: webhook_secret is not configured");
+    const signature = header(
+      hook.headers,
+      setting(config, "webhook_signature_header", "X-Signature"),
+    );
     const given = signature !== null ? fromHex(signature.trim().toLowerCase()) : null;
     if (given === null) return refuseWebhook(401, "missing or malformed signature header");
     const expected = crypto.hmac(HashAlgorithm.SHA256, "webhook_secret", hook.body);
@@ -156,11 +295,19 @@ class RestGeneric extends Plugin {
       const item = unchecked(items[i]);
       const id = textAt(item, setting(config, "webhook_id_path", "id"));
       const status = textAt(item, setting(config, "webhook_status_path", "status"));
-      if (id.length == 0 || status.length == 0) return refuseWebhook(400, "event " + i.toString() + " has no id or status");
+      if (id.length == 0 || status.length == 0)
+        return refuseWebhook(400, "event " + i.toString() + " has no id or status");
       if (listed(setting(config, "delivered_statuses", "delivered"), status)) {
         reply.events.push(withDetail(statusEvent(id, MessageStatus.DELIVERED), status));
-      } else if (listed(setting(config, "failed_statuses", "failed,undelivered,rejected,expired"), status)) {
-        reply.events.push(withDetail(failedEvent(id, ErrorCode.PROVIDER_REJECTED, "the provider reported " + status, ""), status));
+      } else if (
+        listed(setting(config, "failed_statuses", "failed,undelivered,rejected,expired"), status)
+      ) {
+        reply.events.push(
+          withDetail(
+            failedEvent(id, ErrorCode.PROVIDER_REJECTED, "the provider reported " + status, ""),
+            status,
+          ),
+        );
       }
       // Other statuses (queued, sent...) are progress the gateway already knows from the send.
     }

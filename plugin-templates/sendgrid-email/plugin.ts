@@ -4,13 +4,58 @@
 // (X-Twilio-Email-Event-Webhook-Signature over timestamp + raw body) by the
 // host's hermes_crypto_verify.
 import {
-  AbiVersion, Address, Address_KindCase, Capability, Channel, ConfigureRequest, ConfigureResponse, DeliveryEvent,
-  DeliveryEventKind, ErrorCode, HandleResponseRequest, HandleResponseResponse, HealthRequest, HealthResponse,
-  JsonKind, JsonValue, JsonWriter, Manifest, MessageStatus, ParseWebhookRequest, ParseWebhookResponse, Plugin,
-  PrepareSendRequest, PrepareSendResponse, SendResult, SignatureAlgorithm, acceptWebhook, addressOf, base64,
-  configField, configProblem, crypto, failed, failedEvent, failedFromHttp, fromBase64, fromUtf8, header, isSuccess,
-  noticeEvent, parseJson, refuseWebhook, register, request, requireConfig, requireHealth, setting, statusEvent,
-  submitted, utf8, withBody, withHeader,
+  AbiVersion,
+  Address,
+  Address_KindCase,
+  Capability,
+  Channel,
+  ConfigureRequest,
+  ConfigureResponse,
+  DeliveryEvent,
+  DeliveryEventKind,
+  ErrorCode,
+  HandleResponseRequest,
+  HandleResponseResponse,
+  HealthRequest,
+  HealthResponse,
+  JsonKind,
+  JsonValue,
+  JsonWriter,
+  Manifest,
+  MessageStatus,
+  ParseWebhookRequest,
+  ParseWebhookResponse,
+  Plugin,
+  PrepareSendRequest,
+  PrepareSendResponse,
+  SendResult,
+  SignatureAlgorithm,
+  acceptWebhook,
+  addressOf,
+  base64,
+  configField,
+  configProblem,
+  crypto,
+  failed,
+  failedEvent,
+  failedFromHttp,
+  fromBase64,
+  fromUtf8,
+  header,
+  isSuccess,
+  noticeEvent,
+  parseJson,
+  refuseWebhook,
+  register,
+  request,
+  requireConfig,
+  requireHealth,
+  setting,
+  statusEvent,
+  submitted,
+  utf8,
+  withBody,
+  withHeader,
 } from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
@@ -27,7 +72,8 @@ function writeMailbox(w: JsonWriter, mailbox: string, fallbackName: string = "")
   if (open >= 0 && close > open) {
     email = mailbox.substring(open + 1, close).trim();
     name = mailbox.substring(0, open).trim();
-    if (name.startsWith("\"") && name.endsWith("\"") && name.length >= 2) name = name.substring(1, name.length - 1);
+    if (name.startsWith('"') && name.endsWith('"') && name.length >= 2)
+      name = name.substring(1, name.length - 1);
   }
   w.beginObject().key("email").string(email);
   if (name.length > 0) w.key("name").string(name);
@@ -62,9 +108,25 @@ class SendGridEmail extends Plugin {
     m.allowedHosts = ["api.sendgrid.com"];
     m.configSchema = [
       configField("api_key", "SendGrid API key with Mail Send permission (SG.…)", true, true),
-      configField("from_email", "default sender: a verified Sender Identity, \"Name <address>\" or an address", true, false),
-      configField("webhook_public_key", "the Event Webhook's verification key (base64 as SendGrid shows it, or PEM); unset: webhooks are refused", false, false),
-      configField("base_url", "API base URL (e.g. https://api.eu.sendgrid.com, or a test double)", false, false, DEFAULT_BASE_URL),
+      configField(
+        "from_email",
+        'default sender: a verified Sender Identity, "Name <address>" or an address',
+        true,
+        false,
+      ),
+      configField(
+        "webhook_public_key",
+        "the Event Webhook's verification key (base64 as SendGrid shows it, or PEM); unset: webhooks are refused",
+        false,
+        false,
+      ),
+      configField(
+        "base_url",
+        "API base URL (e.g. https://api.eu.sendgrid.com, or a test double)",
+        false,
+        false,
+        DEFAULT_BASE_URL,
+      ),
     ];
     return m;
   }
@@ -72,10 +134,16 @@ class SendGridEmail extends Plugin {
   configure(req: ConfigureRequest): ConfigureResponse {
     const response = requireConfig(req.config, ["api_key", "from_email"]);
     const from = setting(req.config, "from_email");
-    if (from.length > 0 && !from.includes("@")) response.problems.push(configProblem("from_email", "must be an email address"));
+    if (from.length > 0 && !from.includes("@"))
+      response.problems.push(configProblem("from_email", "must be an email address"));
     const key = setting(req.config, "webhook_public_key");
     if (key.length > 0 && !key.includes("-----BEGIN") && fromBase64(key.trim()) === null) {
-      response.problems.push(configProblem("webhook_public_key", "must be the base64 verification key SendGrid shows, or a PEM public key"));
+      response.problems.push(
+        configProblem(
+          "webhook_public_key",
+          "must be the base64 verification key SendGrid shows, or a PEM public key",
+        ),
+      );
     }
     return response;
   }
@@ -83,13 +151,19 @@ class SendGridEmail extends Plugin {
   prepareSend(req: PrepareSendRequest): PrepareSendResponse {
     const config = req.config;
     const message = req.message;
-    if (message === null || addressOf(message.to, Address_KindCase.EMAIL).length == 0) return result(failed(ErrorCode.INVALID_RECIPIENT, "SendGrid needs an email recipient"));
+    if (message === null || addressOf(message.to, Address_KindCase.EMAIL).length == 0)
+      return result(failed(ErrorCode.INVALID_RECIPIENT, "SendGrid needs an email recipient"));
     const content = message.content;
-    if (content === null) return result(failed(ErrorCode.INVALID_ARGUMENT, "the message has no content"));
+    if (content === null)
+      return result(failed(ErrorCode.INVALID_ARGUMENT, "the message has no content"));
     const template = content!.template;
     const templated = template !== null && template!.name.length > 0;
-    if (!templated && content!.text.length == 0 && content!.html.length == 0) return result(failed(ErrorCode.INVALID_ARGUMENT, "the message has no text, html or template"));
-    if (!templated && content!.subject.length == 0) return result(failed(ErrorCode.INVALID_ARGUMENT, "an email needs a subject"));
+    if (!templated && content!.text.length == 0 && content!.html.length == 0)
+      return result(
+        failed(ErrorCode.INVALID_ARGUMENT, "the message has no text, html or template"),
+      );
+    if (!templated && content!.subject.length == 0)
+      return result(failed(ErrorCode.INVALID_ARGUMENT, "an email needs a subject"));
 
     const w = new JsonWriter().beginObject();
     w.key("personalizations").beginArray().beginObject();
@@ -102,7 +176,8 @@ class SendGridEmail extends Plugin {
       w.key("dynamic_template_data").beginObject();
       const names = template!.variables.keys();
       names.sort();
-      for (let i = 0; i < names.length; i++) w.key(unchecked(names[i])).string(template!.variables.get(unchecked(names[i])));
+      for (let i = 0; i < names.length; i++)
+        w.key(unchecked(names[i])).string(template!.variables.get(unchecked(names[i])));
       w.endObject();
     }
     w.endObject().endArray();
@@ -115,8 +190,20 @@ class SendGridEmail extends Plugin {
     } else {
       // SendGrid wants text/plain before text/html.
       w.key("content").beginArray();
-      if (content!.text.length > 0) w.beginObject().key("type").string("text/plain").key("value").string(content!.text).endObject();
-      if (content!.html.length > 0) w.beginObject().key("type").string("text/html").key("value").string(content!.html).endObject();
+      if (content!.text.length > 0)
+        w.beginObject()
+          .key("type")
+          .string("text/plain")
+          .key("value")
+          .string(content!.text)
+          .endObject();
+      if (content!.html.length > 0)
+        w.beginObject()
+          .key("type")
+          .string("text/html")
+          .key("value")
+          .string(content!.html)
+          .endObject();
       w.endArray();
     }
     const attachments = content!.attachments;
@@ -126,7 +213,8 @@ class SendGridEmail extends Plugin {
         const a = unchecked(attachments[i]);
         w.beginObject().key("content").string(base64(a.data)).key("filename").string(a.filename);
         if (a.contentType.length > 0) w.key("type").string(a.contentType);
-        if (a.contentId.length > 0) w.key("disposition").string("inline").key("content_id").string(a.contentId);
+        if (a.contentId.length > 0)
+          w.key("disposition").string("inline").key("content_id").string(a.contentId);
         else w.key("disposition").string("attachment");
         w.endObject();
       }
@@ -143,8 +231,14 @@ class SendGridEmail extends Plugin {
     const response = req.response!;
     if (isSuccess(response)) {
       const id = header(response.headers, "X-Message-Id");
-      if (id !== null && id!.length > 0) return new HandleResponseResponse().setResult(submitted(id!));
-      return new HandleResponseResponse().setResult(failed(ErrorCode.PROVIDER_REJECTED, "SendGrid accepted the message without an X-Message-Id: its events could not be matched"));
+      if (id !== null && id!.length > 0)
+        return new HandleResponseResponse().setResult(submitted(id!));
+      return new HandleResponseResponse().setResult(
+        failed(
+          ErrorCode.PROVIDER_REJECTED,
+          "SendGrid accepted the message without an X-Message-Id: its events could not be matched",
+        ),
+      );
     }
     const json = parseJson(fromUtf8(response.body));
     return new HandleResponseResponse().setResult(failedFromHttp(response, sendgridReason(json)));
@@ -152,10 +246,12 @@ class SendGridEmail extends Plugin {
 
   parseWebhook(req: ParseWebhookRequest): ParseWebhookResponse {
     const hook = req.request!;
-    if (setting(req.config, "webhook_public_key").length == 0) return refuseWebhook(403, "webhooks are refused: webhook_public_key is not configured");
+    if (setting(req.config, "webhook_public_key").length == 0)
+      return refuseWebhook(403, "webhooks are refused: webhook_public_key is not configured");
     const signature = header(hook.headers, SIGNATURE_HEADER);
     const timestamp = header(hook.headers, TIMESTAMP_HEADER);
-    if (signature === null || timestamp === null) return refuseWebhook(401, "missing " + SIGNATURE_HEADER + " or " + TIMESTAMP_HEADER);
+    if (signature === null || timestamp === null)
+      return refuseWebhook(401, "missing " + SIGNATURE_HEADER + " or " + TIMESTAMP_HEADER);
     const der = fromBase64(signature!.trim());
     if (der === null) return refuseWebhook(401, SIGNATURE_HEADER + " is not base64");
     // SendGrid signs the timestamp header followed by the raw body.
@@ -163,10 +259,12 @@ class SendGridEmail extends Plugin {
     const payload = new Uint8Array(signed.length + hook.body.length);
     payload.set(signed, 0);
     payload.set(hook.body, signed.length);
-    if (!crypto.verify(SignatureAlgorithm.ECDSA_P256_SHA256, "webhook_public_key", payload, der!)) return refuseWebhook(403, "the Event Webhook signature does not verify");
+    if (!crypto.verify(SignatureAlgorithm.ECDSA_P256_SHA256, "webhook_public_key", payload, der!))
+      return refuseWebhook(403, "the Event Webhook signature does not verify");
 
     const json = parseJson(fromUtf8(hook.body));
-    if (json === null || json.kind != JsonKind.ARRAY) return refuseWebhook(400, "the Event Webhook body is not a JSON array");
+    if (json === null || json.kind != JsonKind.ARRAY)
+      return refuseWebhook(400, "the Event Webhook body is not a JSON array");
     const reply = acceptWebhook();
     for (let i = 0; i < json.length; i++) {
       const event = eventOf(json.at(i)!);
@@ -204,13 +302,24 @@ function eventOf(item: JsonValue): DeliveryEvent | null {
     const classification = item.getString("bounce_classification");
     const text = reason !== null ? reason! : "SendGrid reported " + name!;
     const invalid = classification !== null && classification == "Invalid Address";
-    event = failedEvent(id, invalid ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED, text, status !== null ? status! : name!);
+    event = failedEvent(
+      id,
+      invalid ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED,
+      text,
+      status !== null ? status! : name!,
+    );
     const type = item.getString("type"); // "bounce" or "blocked"
     if (type !== null) event.detail.set("bounce_type", type!);
     if (classification !== null) event.detail.set("bounce_classification", classification!);
   } else if (name == "spamreport") {
     event = noticeEvent(id, DeliveryEventKind.COMPLAINT);
-  } else if (name == "open" || name == "click" || name == "unsubscribe" || name == "group_unsubscribe" || name == "group_resubscribe") {
+  } else if (
+    name == "open" ||
+    name == "click" ||
+    name == "unsubscribe" ||
+    name == "group_unsubscribe" ||
+    name == "group_resubscribe"
+  ) {
     event = noticeEvent(id, DeliveryEventKind.ENGAGEMENT);
     const url = item.getString("url");
     if (url !== null) event.detail.set("url", url!);

@@ -15,7 +15,11 @@ import { builtinAdapters } from "./drivers/index.js";
 import { Supervisor } from "./kernel/index.js";
 import { ApiKeyring, authInterceptor } from "./server/auth.js";
 import { GatewayMetrics } from "./server/metrics.js";
-import { listenDualProtocol, type DualProtocolServer, type RequestHandler } from "./server/http-server.js";
+import {
+  listenDualProtocol,
+  type DualProtocolServer,
+  type RequestHandler,
+} from "./server/http-server.js";
 import { messageService } from "./server/services/message-service.js";
 import { adminService } from "./server/services/admin-service.js";
 import { pluginService } from "./server/services/plugin-service.js";
@@ -71,13 +75,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const bus = new EventBus();
   let router: Router | undefined;
   const metrics = new GatewayMetrics(() =>
-    (router?.routes ?? []).map((r) => ({ route: r.config.name, queued: r.dispatcher.queued, inFlight: r.dispatcher.inFlight })),
+    (router?.routes ?? []).map((r) => ({
+      route: r.config.name,
+      queued: r.dispatcher.queued,
+      inFlight: r.dispatcher.inFlight,
+    })),
   );
   router = new Router({ config, store, bus, metrics, log });
-  const root = await Supervisor.start({ name: "hermes", strategy: "one_for_one", intensity: 10, period: 60_000, logger: log });
+  const root = await Supervisor.start({
+    name: "hermes",
+    strategy: "one_for_one",
+    intensity: 10,
+    period: 60_000,
+    logger: log,
+  });
   let closing = false;
   root.onExit?.((reason: unknown) => {
-    if (!closing) log.fatal({ reason }, "the root supervisor exited; the gateway cannot recover by itself");
+    if (!closing)
+      log.fatal({ reason }, "the root supervisor exited; the gateway cannot recover by itself");
   });
   /** Stops the tree, then what it ran on: the last step of close() and of a failed start. */
   const stopTree = async () => {
@@ -119,13 +134,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     interceptors: [authInterceptor(keyring), timing(metrics)],
     readMaxBytes: 64 * 1024 * 1024,
     routes(r) {
-      r.service(MessageService, messageService({ router: router!, store, bus, maxBatchSize: config.limits.maxBatchSize }));
+      r.service(
+        MessageService,
+        messageService({ router: router!, store, bus, maxBatchSize: config.limits.maxBatchSize }),
+      );
       r.service(AdminService, adminService({ router: router!, root, version, startedAt }));
       r.service(PluginService, pluginService({ registry: plugins }));
     },
     fallback: (req, res) => void serveHttp(router!, metrics, req, res),
   });
-  const server: DualProtocolServer = await listenDualProtocol(rpc, config.server.port, config.server.host);
+  const server: DualProtocolServer = await listenDualProtocol(
+    rpc,
+    config.server.port,
+    config.server.host,
+  );
   const url = `http://${config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host}:${server.port}`;
   log.info({ url }, "gateway listening (Connect, gRPC, gRPC-Web over h2c; Connect over HTTP/1.1)");
 
@@ -142,17 +164,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closing = true;
       await server.close();
       router!.stop();
-      for (const route of [...router!.routes].reverse()) await route.adapter.stop().catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
+      for (const route of [...router!.routes].reverse())
+        await route.adapter
+          .stop()
+          .catch((err) => log.warn({ err, route: route.config.name }, "route stop failed"));
       await stopTree();
     },
   };
 }
 
-async function buildAdapter(route: RouteConfig, extra: GatewayOptions["adapters"]): Promise<ChannelAdapter> {
+async function buildAdapter(
+  route: RouteConfig,
+  extra: GatewayOptions["adapters"],
+): Promise<ChannelAdapter> {
   const factory = extra?.[route.adapter] ?? (await builtinAdapters[route.adapter]?.());
   if (!factory) {
     const known = [...Object.keys(builtinAdapters), ...Object.keys(extra ?? {})].join(", ");
-    throw new HermesError(ErrorCode.CONFIG_INVALID, `route ${route.name}: unknown adapter "${route.adapter}" (known: ${known})`, { field: `routes.${route.name}.adapter` });
+    throw new HermesError(
+      ErrorCode.CONFIG_INVALID,
+      `route ${route.name}: unknown adapter "${route.adapter}" (known: ${known})`,
+      { field: `routes.${route.name}.adapter` },
+    );
   }
   return factory(route.config);
 }
@@ -166,7 +198,12 @@ function timing(metrics: GatewayMetrics): import("@connectrpc/connect").Intercep
       stop({ code: "ok" });
       return res;
     } catch (reason) {
-      stop({ code: (reason as { code?: unknown }).code !== undefined ? String((reason as { code: unknown }).code) : "unknown" });
+      stop({
+        code:
+          (reason as { code?: unknown }).code !== undefined
+            ? String((reason as { code: unknown }).code)
+            : "unknown",
+      });
       throw reason;
     }
   };
@@ -176,12 +213,18 @@ type Req = Parameters<RequestHandler>[0];
 type Res = Parameters<RequestHandler>[1];
 
 /** Plain HTTP beside the RPCs: metrics, liveness, provider webhooks. */
-async function serveHttp(router: Router, metrics: GatewayMetrics, req: Req, res: Res): Promise<void> {
+async function serveHttp(
+  router: Router,
+  metrics: GatewayMetrics,
+  req: Req,
+  res: Res,
+): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   try {
     if (req.method === "GET" && path === "/metrics") {
       // Plugin metrics (hermes_metric) live on the plugin host's registry; the names never clash.
-      const body = (await metrics.registry.metrics()) + (await pluginHost.metrics.registry.metrics());
+      const body =
+        (await metrics.registry.metrics()) + (await pluginHost.metrics.registry.metrics());
       reply(res, 200, body, metrics.registry.contentType);
       return;
     }
@@ -201,13 +244,23 @@ async function serveHttp(router: Router, metrics: GatewayMetrics, req: Req, res:
         reply(res, 413, "webhook body larger than 8 MiB\n", "text/plain");
         return;
       }
-      const answer = await router.webhook(webhook[1], { method: req.method, url: req.url ?? path, headers: req.headers, body });
+      const answer = await router.webhook(webhook[1], {
+        method: req.method,
+        url: req.url ?? path,
+        headers: req.headers,
+        body,
+      });
       reply(res, answer.status, answer.body ?? "", answer.contentType ?? "text/plain");
       return;
     }
     reply(res, 404, `not found: ${path}\n`, "text/plain");
   } catch (reason) {
-    reply(res, 500, `internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`, "text/plain");
+    reply(
+      res,
+      500,
+      `internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`,
+      "text/plain",
+    );
   }
 }
 

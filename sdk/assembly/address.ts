@@ -6,12 +6,18 @@ import { Address, Address_KindCase } from "./gen/hermes/v1/message_pb";
 export function addressText(address: Address | null): string {
   if (address === null) return "";
   switch (address.kindCase) {
-    case Address_KindCase.PHONE: return address.phone;
-    case Address_KindCase.EMAIL: return address.email;
-    case Address_KindCase.DEVICE_TOKEN: return address.deviceToken;
-    case Address_KindCase.CHAT_ID: return address.chatId;
-    case Address_KindCase.URL: return address.url;
-    default: return "";
+    case Address_KindCase.PHONE:
+      return address.phone;
+    case Address_KindCase.EMAIL:
+      return address.email;
+    case Address_KindCase.DEVICE_TOKEN:
+      return address.deviceToken;
+    case Address_KindCase.CHAT_ID:
+      return address.chatId;
+    case Address_KindCase.URL:
+      return address.url;
+    default:
+      return "";
   }
 }
 

@@ -17,19 +17,32 @@ export function callbackUrl(url: string, token: string): string {
 }
 
 /** A refusal for a webhook whose URL lacks the token (401) or carries another (403); null when it matches. */
-export function refuseCallbackToken(requestUrl: string, expected: string): ParseWebhookResponse | null {
+export function refuseCallbackToken(
+  requestUrl: string,
+  expected: string,
+): ParseWebhookResponse | null {
   const query = parseForm(urlQuery(requestUrl));
   const given = query.has("token") ? query.get("token") : "";
   if (given.length == 0) return refuseWebhook(401, "no token in the callback URL");
-  if (!constantTimeEqual(utf8(given), utf8(expected))) return refuseWebhook(403, "the callback token does not match");
+  if (!constantTimeEqual(utf8(given), utf8(expected)))
+    return refuseWebhook(403, "the callback token does not match");
   return null;
 }
 
 /** Adds a problem to `response` when the token setting `name` is set but too short to be secret; returns `response`. */
-export function checkCallbackToken(response: ConfigureResponse, config: Map<string, string>, name: string): ConfigureResponse {
+export function checkCallbackToken(
+  response: ConfigureResponse,
+  config: Map<string, string>,
+  name: string,
+): ConfigureResponse {
   const token = setting(config, name);
   if (token.length > 0 && token.length < MIN_CALLBACK_TOKEN_LENGTH) {
-    response.problems.push(configProblem(name, "must be at least " + MIN_CALLBACK_TOKEN_LENGTH.toString() + " characters"));
+    response.problems.push(
+      configProblem(
+        name,
+        "must be at least " + MIN_CALLBACK_TOKEN_LENGTH.toString() + " characters",
+      ),
+    );
   }
   return response;
 }

@@ -1,9 +1,20 @@
 // Route configuration helpers: declaring settings in the manifest, reading
 // them with defaults, and reporting what is wrong with them.
-import { ConfigField, ConfigProblem, ConfigureResponse, HealthResponse } from "./gen/hermes/plugin/v1/plugin_pb";
+import {
+  ConfigField,
+  ConfigProblem,
+  ConfigureResponse,
+  HealthResponse,
+} from "./gen/hermes/plugin/v1/plugin_pb";
 
 /** A manifest entry describing one setting (`secret` ones are never logged or returned by the API). */
-export function configField(name: string, description: string, required: bool = false, secret: bool = false, defaultValue: string = ""): ConfigField {
+export function configField(
+  name: string,
+  description: string,
+  required: bool = false,
+  secret: bool = false,
+  defaultValue: string = "",
+): ConfigField {
   const field = new ConfigField();
   field.name = name;
   field.description = description;
@@ -29,7 +40,10 @@ export function configProblem(field: string, reason: string): ConfigProblem {
 }
 
 /** A configure answer listing each of `required` that `config` lacks or leaves empty. */
-export function requireConfig(config: Map<string, string>, required: Array<string>): ConfigureResponse {
+export function requireConfig(
+  config: Map<string, string>,
+  required: Array<string>,
+): ConfigureResponse {
   const response = new ConfigureResponse();
   for (let i = 0; i < required.length; i++) {
     const name = unchecked(required[i]);
@@ -39,19 +53,31 @@ export function requireConfig(config: Map<string, string>, required: Array<strin
 }
 
 /** Adds a problem to `response` when the setting `name` is set but is not an absolute http(s) URL; returns `response`. */
-export function checkHttpUrl(response: ConfigureResponse, config: Map<string, string>, name: string, fallback: string = ""): ConfigureResponse {
+export function checkHttpUrl(
+  response: ConfigureResponse,
+  config: Map<string, string>,
+  name: string,
+  fallback: string = "",
+): ConfigureResponse {
   const url = setting(config, name, fallback);
-  if (url.length > 0 && !url.startsWith("https://") && !url.startsWith("http://")) response.problems.push(configProblem(name, "must be an absolute http(s) URL"));
+  if (url.length > 0 && !url.startsWith("https://") && !url.startsWith("http://"))
+    response.problems.push(configProblem(name, "must be an absolute http(s) URL"));
   return response;
 }
 
 /** Healthy with `detail` when every one of `required` is set; otherwise not, saying which are required. */
-export function requireHealth(config: Map<string, string>, required: Array<string>, detail: string): HealthResponse {
+export function requireHealth(
+  config: Map<string, string>,
+  required: Array<string>,
+  detail: string,
+): HealthResponse {
   const response = new HealthResponse();
   response.ok = true;
   for (let i = 0; i < required.length; i++) {
     if (setting(config, unchecked(required[i])).length == 0) response.ok = false;
   }
-  response.detail = response.ok ? detail : required.join(" and ") + (required.length == 1 ? " is required" : " are required");
+  response.detail = response.ok
+    ? detail
+    : required.join(" and ") + (required.length == 1 ? " is required" : " are required");
   return response;
 }

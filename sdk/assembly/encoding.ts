@@ -24,14 +24,18 @@ function encodeWith(bytes: Uint8Array, alphabet: string, pad: bool): string {
   let o = 0;
   let i = 0;
   for (; i + 3 <= n; i += 3) {
-    const v = (<u32>unchecked(bytes[i]) << 16) | (<u32>unchecked(bytes[i + 1]) << 8) | <u32>unchecked(bytes[i + 2]);
+    const v =
+      ((<u32>unchecked(bytes[i])) << 16) |
+      ((<u32>unchecked(bytes[i + 1])) << 8) |
+      <u32>unchecked(bytes[i + 2]);
     unchecked((out[o++] = load<u16>(table + ((v >> 18) << 1))));
     unchecked((out[o++] = load<u16>(table + (((v >> 12) & 63) << 1))));
     unchecked((out[o++] = load<u16>(table + (((v >> 6) & 63) << 1))));
     unchecked((out[o++] = load<u16>(table + ((v & 63) << 1))));
   }
   if (rest > 0) {
-    const v = (<u32>unchecked(bytes[i]) << 16) | (rest == 2 ? <u32>unchecked(bytes[i + 1]) << 8 : 0);
+    const v =
+      ((<u32>unchecked(bytes[i])) << 16) | (rest == 2 ? (<u32>unchecked(bytes[i + 1])) << 8 : 0);
     unchecked((out[o++] = load<u16>(table + ((v >> 18) << 1))));
     unchecked((out[o++] = load<u16>(table + (((v >> 12) & 63) << 1))));
     if (rest == 2) unchecked((out[o++] = load<u16>(table + (((v >> 6) & 63) << 1))));
@@ -98,8 +102,8 @@ export function hex(bytes: Uint8Array): string {
   const table = changetype<usize>(HEX);
   for (let i = 0; i < bytes.length; i++) {
     const b = unchecked(bytes[i]);
-    unchecked((out[i << 1] = load<u16>(table + (<usize>(b >> 4) << 1))));
-    unchecked((out[(i << 1) + 1] = load<u16>(table + (<usize>(b & 15) << 1))));
+    unchecked((out[i << 1] = load<u16>(table + ((<usize>(b >> 4)) << 1))));
+    unchecked((out[(i << 1) + 1] = load<u16>(table + ((<usize>(b & 15)) << 1))));
   }
   return String.UTF16.decodeUnsafe(out.dataStart, out.length << 1);
 }

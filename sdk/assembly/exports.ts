@@ -40,42 +40,50 @@ function serve<Req, Res>(call: string, handle: (plugin: Plugin, request: Req) =>
 }
 
 export function describe(): i32 {
-  return serve<DescribeRequest, DescribeResponse>("describe", (plugin: Plugin, request: DescribeRequest): DescribeResponse => {
-    const response = new DescribeResponse();
-    response.manifest = plugin.manifest();
-    return response;
-  });
+  return serve<DescribeRequest, DescribeResponse>(
+    "describe",
+    (plugin: Plugin, request: DescribeRequest): DescribeResponse => {
+      const response = new DescribeResponse();
+      response.manifest = plugin.manifest();
+      return response;
+    },
+  );
 }
 
 export function configure(): i32 {
-  return serve<ConfigureRequest, ConfigureResponse>("configure", (plugin: Plugin, request: ConfigureRequest): ConfigureResponse =>
-    plugin.configure(request),
+  return serve<ConfigureRequest, ConfigureResponse>(
+    "configure",
+    (plugin: Plugin, request: ConfigureRequest): ConfigureResponse => plugin.configure(request),
   );
 }
 
 export function prepare_send(): i32 {
   return serve<PrepareSendRequest, PrepareSendResponse>(
     "prepare_send",
-    (plugin: Plugin, request: PrepareSendRequest): PrepareSendResponse => plugin.prepareSend(request),
+    (plugin: Plugin, request: PrepareSendRequest): PrepareSendResponse =>
+      plugin.prepareSend(request),
   );
 }
 
 export function handle_response(): i32 {
   return serve<HandleResponseRequest, HandleResponseResponse>(
     "handle_response",
-    (plugin: Plugin, request: HandleResponseRequest): HandleResponseResponse => plugin.handleResponse(request),
+    (plugin: Plugin, request: HandleResponseRequest): HandleResponseResponse =>
+      plugin.handleResponse(request),
   );
 }
 
 export function parse_webhook(): i32 {
   return serve<ParseWebhookRequest, ParseWebhookResponse>(
     "parse_webhook",
-    (plugin: Plugin, request: ParseWebhookRequest): ParseWebhookResponse => plugin.parseWebhook(request),
+    (plugin: Plugin, request: ParseWebhookRequest): ParseWebhookResponse =>
+      plugin.parseWebhook(request),
   );
 }
 
 export function health(): i32 {
-  return serve<HealthRequest, HealthResponse>("health", (plugin: Plugin, request: HealthRequest): HealthResponse =>
-    plugin.health(request),
+  return serve<HealthRequest, HealthResponse>(
+    "health",
+    (plugin: Plugin, request: HealthRequest): HealthResponse => plugin.health(request),
   );
 }

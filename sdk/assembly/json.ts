@@ -27,7 +27,8 @@ export class JsonValue {
   /** An object member (the last one when a name repeats), or null. */
   get(key: string): JsonValue | null {
     if (this.kind != JsonKind.OBJECT) return null;
-    for (let i = this.keys.length - 1; i >= 0; i--) if (unchecked(this.keys[i]) == key) return unchecked(this.items[i]);
+    for (let i = this.keys.length - 1; i >= 0; i--)
+      if (unchecked(this.keys[i]) == key) return unchecked(this.items[i]);
     return null;
   }
 
@@ -89,7 +90,7 @@ export class JsonValue {
       value = value * 10 + digit;
     }
     // Two's complement: negating 2^63 wraps to i64's minimum, as it should.
-    return negative ? -<i64>value : <i64>value;
+    return negative ? -(<i64>value) : <i64>value;
   }
 
   /** This value as JSON text. */
@@ -298,7 +299,7 @@ export class JsonParser {
       parts.push(text.substring(start, this.pos));
       const e = this.pos + 1 < text.length ? text.charCodeAt(this.pos + 1) : -1;
       this.pos += 2;
-      if (e == 0x22) parts.push("\"");
+      if (e == 0x22) parts.push('"');
       else if (e == 0x5c) parts.push("\\");
       else if (e == 0x2f) parts.push("/");
       else if (e == 0x62) parts.push("\b");
@@ -358,14 +359,14 @@ export function jsonString(value: string): string {
       break;
     }
   }
-  if (plain) return "\"" + value + "\"";
+  if (plain) return '"' + value + '"';
   const parts = new Array<string>();
-  parts.push("\"");
+  parts.push('"');
   let start = 0;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     let escaped: string | null = null;
-    if (c == 0x22) escaped = "\\\"";
+    if (c == 0x22) escaped = '\\"';
     else if (c == 0x5c) escaped = "\\\\";
     else if (c == 0x0a) escaped = "\\n";
     else if (c == 0x0d) escaped = "\\r";
@@ -386,12 +387,18 @@ export function jsonString(value: string): string {
     }
   }
   parts.push(value.substring(start));
-  parts.push("\"");
+  parts.push('"');
   return parts.join("");
 }
 
 function unicodeEscape(c: i32): string {
-  return "\\u" + HEX.charAt((c >> 12) & 15) + HEX.charAt((c >> 8) & 15) + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
+  return (
+    "\\u" +
+    HEX.charAt((c >> 12) & 15) +
+    HEX.charAt((c >> 8) & 15) +
+    HEX.charAt((c >> 4) & 15) +
+    HEX.charAt(c & 15)
+  );
 }
 
 /**
@@ -455,7 +462,9 @@ export class JsonWriter {
     this.item();
     // Integral values below 2^63 print exactly as integers (f64's toString would add ".0").
     const integral = value == Math.floor(value) && Math.abs(value) < 9.223372036854775807e18;
-    this.parts.push(!isFinite(value) ? "null" : integral ? (<i64>value).toString() : value.toString());
+    this.parts.push(
+      !isFinite(value) ? "null" : integral ? (<i64>value).toString() : value.toString(),
+    );
     return this;
   }
 
@@ -488,7 +497,8 @@ export class JsonWriter {
   value(v: JsonValue): JsonWriter {
     if (v.kind == JsonKind.OBJECT) {
       this.beginObject();
-      for (let i = 0; i < v.keys.length; i++) this.key(unchecked(v.keys[i])).value(unchecked(v.items[i]));
+      for (let i = 0; i < v.keys.length; i++)
+        this.key(unchecked(v.keys[i])).value(unchecked(v.items[i]));
       return this.endObject();
     }
     if (v.kind == JsonKind.ARRAY) {

@@ -64,6 +64,7 @@ export function register(plugin: Plugin): void {
 /** The registered plugin; aborts with a clear message when there is none. */
 export function registeredPlugin(): Plugin {
   const plugin = registered;
-  if (plugin === null) throw new Error("no plugin registered: call register(new MyPlugin()) at the top level");
+  if (plugin === null)
+    throw new Error("no plugin registered: call register(new MyPlugin()) at the top level");
   return plugin;
 }

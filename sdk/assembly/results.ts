@@ -1,7 +1,13 @@
 // Small builders for what hooks return: send results, HTTP requests, and
 // the usual mapping of a provider's HTTP status to a Hermes error.
 import { Error$, ErrorCode } from "./gen/hermes/v1/error_pb";
-import { HttpHeader, HttpRequest, HttpResponse, ParseWebhookResponse, SendResult } from "./gen/hermes/plugin/v1/plugin_pb";
+import {
+  HttpHeader,
+  HttpRequest,
+  HttpResponse,
+  ParseWebhookResponse,
+  SendResult,
+} from "./gen/hermes/plugin/v1/plugin_pb";
 import { DeliveryEvent, DeliveryEventKind, MessageStatus } from "./gen/hermes/v1/message_pb";
 import { utf8 } from "./encoding";
 
@@ -11,7 +17,13 @@ export function submitted(providerMessageId: string): SendResult {
 }
 
 /** The send failed; `retryable` when the same message may succeed later. */
-export function failed(code: ErrorCode, message: string, retryable: bool = false, providerCode: string = "", retryAfterMs: u32 = 0): SendResult {
+export function failed(
+  code: ErrorCode,
+  message: string,
+  retryable: bool = false,
+  providerCode: string = "",
+  retryAfterMs: u32 = 0,
+): SendResult {
   const error = new Error$();
   error.code = code;
   error.message = message;
@@ -28,7 +40,11 @@ export function failed(code: ErrorCode, message: string, retryable: bool = false
  * PROVIDER_REJECTED. `message` says what the provider said, if known;
  * `providerCode` is the provider's own error code (default: the status).
  */
-export function failedFromHttp(response: HttpResponse, message: string = "", providerCode: string = ""): SendResult {
+export function failedFromHttp(
+  response: HttpResponse,
+  message: string = "",
+  providerCode: string = "",
+): SendResult {
   const transport = response.transportError;
   if (transport !== null) return new SendResult().setError(transport);
   const status = response.status;
@@ -36,8 +52,10 @@ export function failedFromHttp(response: HttpResponse, message: string = "", pro
   const code = providerCode.length > 0 ? providerCode : status.toString();
   if (status == 401 || status == 403) return failed(ErrorCode.PROVIDER_AUTH, text, false, code);
   if (status == 408) return failed(ErrorCode.TIMEOUT, text, true, code);
-  if (status == 429) return failed(ErrorCode.THROTTLED, text, true, code, retryAfterMs(response.headers));
-  if (status >= 500) return failed(ErrorCode.PROVIDER_UNAVAILABLE, text, true, code, retryAfterMs(response.headers));
+  if (status == 429)
+    return failed(ErrorCode.THROTTLED, text, true, code, retryAfterMs(response.headers));
+  if (status >= 500)
+    return failed(ErrorCode.PROVIDER_UNAVAILABLE, text, true, code, retryAfterMs(response.headers));
   return failed(ErrorCode.PROVIDER_REJECTED, text, false, code);
 }
 
@@ -104,7 +122,13 @@ export function statusEvent(providerMessageId: string, status: MessageStatus): D
  * e.g. EXPIRED) with a Hermes error. Never retryable: a provider's report
  * of a failed delivery is final for that message.
  */
-export function failedEvent(providerMessageId: string, code: ErrorCode, message: string, providerCode: string, status: MessageStatus = MessageStatus.FAILED): DeliveryEvent {
+export function failedEvent(
+  providerMessageId: string,
+  code: ErrorCode,
+  message: string,
+  providerCode: string,
+  status: MessageStatus = MessageStatus.FAILED,
+): DeliveryEvent {
   const event = statusEvent(providerMessageId, status);
   event.error = failed(code, message, false, providerCode).error;
   return event;

@@ -6,18 +6,35 @@ const HEX_UPPER = "0123456789ABCDEF";
 
 /** Unreserved in RFC 3986: A-Z a-z 0-9 - . _ ~ */
 function unreserved(b: u8): bool {
-  return (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 || b == 46 || b == 95 || b == 126;
+  return (
+    (b >= 65 && b <= 90) ||
+    (b >= 97 && b <= 122) ||
+    (b >= 48 && b <= 57) ||
+    b == 45 ||
+    b == 46 ||
+    b == 95 ||
+    b == 126
+  );
 }
 
 /** Kept by URLSearchParams: A-Z a-z 0-9 * - . _ */
 function formSafe(b: u8): bool {
-  return (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 42 || b == 45 || b == 46 || b == 95;
+  return (
+    (b >= 65 && b <= 90) ||
+    (b >= 97 && b <= 122) ||
+    (b >= 48 && b <= 57) ||
+    b == 42 ||
+    b == 45 ||
+    b == 46 ||
+    b == 95
+  );
 }
 
 function escape(text: string, form: bool): string {
   const bytes = utf8(text);
   let plain = true;
-  for (let i = 0; i < bytes.length && plain; i++) plain = form ? formSafe(unchecked(bytes[i])) : unreserved(unchecked(bytes[i]));
+  for (let i = 0; i < bytes.length && plain; i++)
+    plain = form ? formSafe(unchecked(bytes[i])) : unreserved(unchecked(bytes[i]));
   if (plain) return text;
   const out = new Array<u16>();
   for (let i = 0; i < bytes.length; i++) {
@@ -70,7 +87,10 @@ export function percentDecode(text: string, plusIsSpace: bool = false): string {
 
 /** One name=value pair of a form or query. */
 export class FormField {
-  constructor(public name: string, public value: string) {}
+  constructor(
+    public name: string,
+    public value: string,
+  ) {}
 }
 
 /** Builds a form body or query string: `new Form().add("To", to).add("Body", text).toString()`. */
@@ -118,7 +138,8 @@ export function parseFormFields(text: string): Array<FormField> {
 export function parseForm(text: string): Map<string, string> {
   const map = new Map<string, string>();
   const fields = parseFormFields(text);
-  for (let i = 0; i < fields.length; i++) map.set(unchecked(fields[i]).name, unchecked(fields[i]).value);
+  for (let i = 0; i < fields.length; i++)
+    map.set(unchecked(fields[i]).name, unchecked(fields[i]).value);
   return map;
 }
 

@@ -19,9 +19,11 @@ export const sdkAscFlags = [
   // TLSF allocator plus a collector that runs only when asked: the SDK's
   // exports collect once per call, after the output is written, so a call
   // never pauses for GC and needs no shadow stack, and memory stays flat.
-  "--runtime", "minimal",
+  "--runtime",
+  "minimal",
   // A throw or failed assertion writes its message as the call's output, then traps.
-  "--use", "abort=~lib/@hermes/sdk/assembly/abi/io/hermesAbort",
+  "--use",
+  "abort=~lib/@hermes/sdk/assembly/abi/io/hermesAbort",
 ];
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -40,22 +42,32 @@ async function compileNow(options: CompileOptions): Promise<Uint8Array> {
   const result = await asc.main(
     [
       relative(baseDir, resolve(options.entry)),
-      "--outFile", "plugin.wasm",
-      "--optimizeLevel", String(options.optimizeLevel ?? 3),
-      "--shrinkLevel", "0",
+      "--outFile",
+      "plugin.wasm",
+      "--optimizeLevel",
+      String(options.optimizeLevel ?? 3),
+      "--shrinkLevel",
+      "0",
       ...(options.sdkFlags === false ? [] : sdkAscFlags),
       ...(options.ascArgs ?? []),
     ],
     {
       stdout: { write: () => true } as never,
-      stderr: { write: (chunk: string | Uint8Array) => { stderr.push(String(chunk)); return true; } } as never,
+      stderr: {
+        write: (chunk: string | Uint8Array) => {
+          stderr.push(String(chunk));
+          return true;
+        },
+      } as never,
       writeFile: (name: string, contents: Uint8Array | string) => {
         if (name === "plugin.wasm" && typeof contents !== "string") binary = contents;
       },
     },
   );
   if (result.error || !binary) {
-    throw new Error(`asc could not compile ${options.entry}:\n${stderr.join("").trim() || result.error?.message}`);
+    throw new Error(
+      `asc could not compile ${options.entry}:\n${stderr.join("").trim() || result.error?.message}`,
+    );
   }
   return binary;
 }

@@ -3,7 +3,13 @@
 // freshly compiled plugin for its manifest; tests use it to drive plugins.
 // The gateway's real host is runtime/src/plugin-host.
 import { hostFunctions, userNamespace } from "@hermes/runtime/plugin-host/plugin-module";
-import { isWasmModule, wasm, type WasmExports, type WasmMemory, type WasmModule } from "@hermes/runtime/wasm/wasm-api";
+import {
+  isWasmModule,
+  wasm,
+  type WasmExports,
+  type WasmMemory,
+  type WasmModule,
+} from "@hermes/runtime/wasm/wasm-api";
 
 /** A host service: takes the encoded request, returns the encoded response or throws (the guest sees the error text). */
 export type HostService = (request: Uint8Array) => Uint8Array;
@@ -11,7 +17,12 @@ export type HostService = (request: Uint8Array) => Uint8Array;
 /** Host services by import name (`hermes_log`, `hermes_kv_get`, …); missing ones fail with a clear text. */
 export type HostServices = Partial<Record<HostServiceName, HostService>>;
 
-const fastIo = ["hermes_input_length", "hermes_input_read", "hermes_output_write", "hermes_result_read"] as const;
+const fastIo = [
+  "hermes_input_length",
+  "hermes_input_read",
+  "hermes_output_write",
+  "hermes_result_read",
+] as const;
 
 /** Host service names (`hermes_log`, `hermes_kv_get`, …): the host's list without the fast I/O functions. */
 export type HostServiceName = Exclude<(typeof hostFunctions)[number], (typeof fastIo)[number]>;
@@ -71,12 +82,18 @@ export class Guest {
   /** Calls export `fn` with `input`, as a host would. */
   call(fn: string, input: Uint8Array = empty): GuestResult {
     const exported = this.#exports[fn];
-    if (typeof exported !== "function") return { ok: false, error: `the plugin does not export "${fn}"`, trapped: false };
+    if (typeof exported !== "function")
+      return { ok: false, error: `the plugin does not export "${fn}"`, trapped: false };
     this.#call.begin(input);
     try {
       const rc = (exported as () => number)();
       const output = this.#call.output ?? empty;
-      if (rc !== 0) return { ok: false, error: utf8Decoder.decode(output) || `${fn} returned ${rc}`, trapped: false };
+      if (rc !== 0)
+        return {
+          ok: false,
+          error: utf8Decoder.decode(output) || `${fn} returned ${rc}`,
+          trapped: false,
+        };
       return { ok: true, output };
     } catch (reason) {
       const text = this.#call.output ? utf8Decoder.decode(this.#call.output) : String(reason);

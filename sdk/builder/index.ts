@@ -5,20 +5,43 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { DescribeResponseSchema, ManifestSchema, type Manifest } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
-import { compilePlugin, hostFunctions, manifestSection, userNamespace } from "@hermes/runtime/plugin-host/plugin-module";
+import {
+  DescribeResponseSchema,
+  ManifestSchema,
+  type Manifest,
+} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+import {
+  compilePlugin,
+  hostFunctions,
+  manifestSection,
+  userNamespace,
+} from "@hermes/runtime/plugin-host/plugin-module";
 import { appendCustomSection } from "@hermes/runtime/plugin-host/wasm-binary";
 import { compile, type CompileOptions } from "./compile.js";
 import { Guest } from "./guest.js";
 import { wasm as engine } from "@hermes/runtime/wasm/wasm-api";
 
-export { Guest, hostServiceNames, type GuestResult, type HostService, type HostServiceName, type HostServices } from "./guest.js";
+export {
+  Guest,
+  hostServiceNames,
+  type GuestResult,
+  type HostService,
+  type HostServiceName,
+  type HostServices,
+} from "./guest.js";
 export { sdkAscFlags } from "./compile.js";
 /** The host's own reader: the manifest of a plugin module, validated; PLUGIN_REJECTED when absent or invalid. */
 export { readManifest, manifestSection } from "@hermes/runtime/plugin-host/plugin-module";
 
 /** The ABI exports every plugin must have. */
-export const abiExports = ["describe", "configure", "prepare_send", "handle_response", "parse_webhook", "health"] as const;
+export const abiExports = [
+  "describe",
+  "configure",
+  "prepare_send",
+  "handle_response",
+  "parse_webhook",
+  "health",
+] as const;
 
 export interface BuildOptions extends CompileOptions {
   /** Where to write the .wasm; omitted: only returned. */
@@ -42,10 +65,14 @@ export async function buildPlugin(options: BuildOptions): Promise<BuiltPlugin> {
   const exported = new Set(engine.Module.exports(module).map((e) => e.name));
   const missing = abiExports.filter((name) => !exported.has(name));
   if (missing.length > 0) {
-    throw new Error(`${options.entry} does not export ${missing.join(", ")}: add \`export * from "@hermes/sdk/exports";\` to it`);
+    throw new Error(
+      `${options.entry} does not export ${missing.join(", ")}: add \`export * from "@hermes/sdk/exports";\` to it`,
+    );
   }
   const provided: readonly string[] = hostFunctions;
-  const foreign = engine.Module.imports(module).filter((i) => i.module !== userNamespace || !provided.includes(i.name));
+  const foreign = engine.Module.imports(module).filter(
+    (i) => i.module !== userNamespace || !provided.includes(i.name),
+  );
   if (foreign.length > 0) {
     const names = foreign.map((i) => `${i.module}.${i.name}`).join(", ");
     throw new Error(

@@ -7,12 +7,20 @@ import { before, describe, test } from "node:test";
 import { create, equals, fromBinary, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { compile } from "../builder/compile.js";
 import { Guest, type GuestResult } from "../builder/guest.js";
-import { messageTypes, NestedSchema, RepeatedSchema, ScalarsSchema, vectors } from "./support/vectors.js";
+import {
+  messageTypes,
+  NestedSchema,
+  RepeatedSchema,
+  ScalarsSchema,
+  vectors,
+} from "./support/vectors.js";
 
 let guest: Guest;
 
 before(async () => {
-  guest = await Guest.load(await compile({ entry: new URL("assembly/vectors.ts", import.meta.url).pathname }));
+  guest = await Guest.load(
+    await compile({ entry: new URL("assembly/vectors.ts", import.meta.url).pathname }),
+  );
 });
 
 function roundtrip(schema: DescMessage, bytes: Uint8Array): GuestResult {
@@ -27,7 +35,8 @@ function output(result: GuestResult): Uint8Array {
   return result.output;
 }
 
-const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
+const concat = (...parts: Uint8Array[]): Uint8Array =>
+  Uint8Array.from(parts.flatMap((p) => [...p]));
 
 describe("protobuf-es → AssemblyScript → protobuf-es", () => {
   for (const vector of vectors()) {
@@ -67,8 +76,19 @@ describe("AssemblyScript → protobuf-es", () => {
       choice: { case: "scalars", value: scalars },
       at: { seconds: 1764158400n, nanos: 5 },
       took: { seconds: -1n, nanos: -500 },
-      repeated: { int32s: [1, -1, 300], strings: ["a", "", "𝄞"], colors: [1, -1], unpackedInt32s: [7, -7], messages: [{}, scalars] },
-      maps: { stringString: { k: "v", "emoji 🎉": "" }, int32Int64: { "-1": 9n }, stringMessage: { m: scalars }, uint64Enum: { "1": 2 } },
+      repeated: {
+        int32s: [1, -1, 300],
+        strings: ["a", "", "𝄞"],
+        colors: [1, -1],
+        unpackedInt32s: [7, -7],
+        messages: [{}, scalars],
+      },
+      maps: {
+        stringString: { k: "v", "emoji 🎉": "" },
+        int32Int64: { "-1": 9n },
+        stringMessage: { m: scalars },
+        uint64Enum: { "1": 2 },
+      },
     });
     const bytes = output(guest.call("sample"));
     assert.ok(equals(NestedSchema, fromBinary(NestedSchema, bytes), expected));
@@ -83,17 +103,46 @@ describe("decoding rules", () => {
     const expected = create(RepeatedSchema, { int32s: [1, 127], unpackedInt32s: [3, 4] });
     const back = output(roundtrip(RepeatedSchema, unpacked));
     assert.deepEqual(back, toBinary(RepeatedSchema, expected));
-    assert.ok(equals(RepeatedSchema, fromBinary(RepeatedSchema, unpacked), expected), "protobuf-es reads the same");
+    assert.ok(
+      equals(RepeatedSchema, fromBinary(RepeatedSchema, unpacked), expected),
+      "protobuf-es reads the same",
+    );
   });
 
   test("unknown fields of every wire type are skipped", () => {
     const known = toBinary(ScalarsSchema, create(ScalarsSchema, { fString: "kept", fInt32: 7 }));
     const unknown = Uint8Array.of(
-      0xb8, 0x06, 0x96, 0x01, // 103: varint
-      0xc1, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, // 104: fixed64
-      0xca, 0x06, 0x02, 0x68, 0x69, // 105: length-delimited
-      0xd5, 0x06, 1, 2, 3, 4, // 106: fixed32
-      0xdb, 0x06, 0x08, 0x01, 0xdc, 0x06, // 107: group holding a varint
+      0xb8,
+      0x06,
+      0x96,
+      0x01, // 103: varint
+      0xc1,
+      0x06,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8, // 104: fixed64
+      0xca,
+      0x06,
+      0x02,
+      0x68,
+      0x69, // 105: length-delimited
+      0xd5,
+      0x06,
+      1,
+      2,
+      3,
+      4, // 106: fixed32
+      0xdb,
+      0x06,
+      0x08,
+      0x01,
+      0xdc,
+      0x06, // 107: group holding a varint
     );
     assert.deepEqual(output(roundtrip(ScalarsSchema, concat(unknown, known, unknown))), known);
   });
@@ -102,12 +151,23 @@ describe("decoding rules", () => {
     const ConfigureRequest = messageTypes[7];
     // config entry: key "k", an unknown varint field 3, value "v".
     const entry = Uint8Array.of(0x0a, 0x08, 0x0a, 0x01, 0x6b, 0x18, 0x01, 0x12, 0x01, 0x76);
-    assert.deepEqual(output(roundtrip(ConfigureRequest, entry)), toBinary(ConfigureRequest, create(ConfigureRequest, { config: { k: "v" } })));
+    assert.deepEqual(
+      output(roundtrip(ConfigureRequest, entry)),
+      toBinary(ConfigureRequest, create(ConfigureRequest, { config: { k: "v" } })),
+    );
   });
 
   test("a message field that occurs twice is merged, as protobuf-es merges it", () => {
-    const first = create(NestedSchema, { inner: { name: "a" }, repeated: { strings: ["x"] }, choice: { case: "scalars", value: { fInt32: 1 } } });
-    const second = create(NestedSchema, { inner: { child: { name: "b" } }, repeated: { strings: ["y"] }, choice: { case: "scalars", value: { fString: "s" } } });
+    const first = create(NestedSchema, {
+      inner: { name: "a" },
+      repeated: { strings: ["x"] },
+      choice: { case: "scalars", value: { fInt32: 1 } },
+    });
+    const second = create(NestedSchema, {
+      inner: { child: { name: "b" } },
+      repeated: { strings: ["y"] },
+      choice: { case: "scalars", value: { fString: "s" } },
+    });
     const both = concat(toBinary(NestedSchema, first), toBinary(NestedSchema, second));
     const merged = fromBinary(NestedSchema, both);
     assert.deepEqual(output(roundtrip(NestedSchema, both)), toBinary(NestedSchema, merged));
@@ -115,43 +175,150 @@ describe("decoding rules", () => {
 
   test("the last oneof member wins", () => {
     const bytes = concat(
-      toBinary(NestedSchema, create(NestedSchema, { choice: { case: "scalars", value: { fInt32: 1 } } })),
+      toBinary(
+        NestedSchema,
+        create(NestedSchema, { choice: { case: "scalars", value: { fInt32: 1 } } }),
+      ),
       toBinary(NestedSchema, create(NestedSchema, { choice: { case: "text", value: "t" } })),
     );
-    assert.deepEqual(output(roundtrip(NestedSchema, bytes)), toBinary(NestedSchema, fromBinary(NestedSchema, bytes)));
+    assert.deepEqual(
+      output(roundtrip(NestedSchema, bytes)),
+      toBinary(NestedSchema, fromBinary(NestedSchema, bytes)),
+    );
   });
 });
 
 describe("hostile input fails cleanly", () => {
   const nestedInners = (depth: number): Uint8Array => {
     let inner: Uint8Array = new Uint8Array(0);
-    for (let i = 0; i < depth; i++) inner = concat(Uint8Array.of(0x12), varint(inner.length), inner);
+    for (let i = 0; i < depth; i++)
+      inner = concat(Uint8Array.of(0x12), varint(inner.length), inner);
     return concat(Uint8Array.of(0x0a), varint(inner.length), inner);
   };
   const cases: Array<[string, DescMessage, Uint8Array, RegExp]> = [
     ["truncated varint", ScalarsSchema, Uint8Array.of(0x18, 0x80, 0x80), /truncated varint/],
-    ["varint longer than ten bytes", ScalarsSchema, Uint8Array.of(0x18, ...new Array(10).fill(0xff), 0x01), /varint longer than 10 bytes/],
+    [
+      "varint longer than ten bytes",
+      ScalarsSchema,
+      Uint8Array.of(0x18, ...new Array(10).fill(0xff), 0x01),
+      /varint longer than 10 bytes/,
+    ],
     ["truncated tag", ScalarsSchema, Uint8Array.of(0xff), /truncated varint/],
-    ["string length past the end", ScalarsSchema, Uint8Array.of(0x4a, 0x05, 0x61), /length 5 past the end/],
-    ["huge length", ScalarsSchema, Uint8Array.of(0x52, 0xff, 0xff, 0xff, 0xff, 0x0f), /length 4294967295 past the end/],
-    ["wrong wire type for a string", ScalarsSchema, Uint8Array.of(0x48, 0x01), /field 9: wire type 0, expected 2/],
-    ["wrong wire type for a message", NestedSchema, Uint8Array.of(0x08, 0x01), /field 1: wire type 0, expected 2/],
-    ["wrong wire type for a double", ScalarsSchema, Uint8Array.of(0x0d, 0, 0, 0, 0), /field 1: wire type 5, expected 1/],
+    [
+      "string length past the end",
+      ScalarsSchema,
+      Uint8Array.of(0x4a, 0x05, 0x61),
+      /length 5 past the end/,
+    ],
+    [
+      "huge length",
+      ScalarsSchema,
+      Uint8Array.of(0x52, 0xff, 0xff, 0xff, 0xff, 0x0f),
+      /length 4294967295 past the end/,
+    ],
+    [
+      "wrong wire type for a string",
+      ScalarsSchema,
+      Uint8Array.of(0x48, 0x01),
+      /field 9: wire type 0, expected 2/,
+    ],
+    [
+      "wrong wire type for a message",
+      NestedSchema,
+      Uint8Array.of(0x08, 0x01),
+      /field 1: wire type 0, expected 2/,
+    ],
+    [
+      "wrong wire type for a double",
+      ScalarsSchema,
+      Uint8Array.of(0x0d, 0, 0, 0, 0),
+      /field 1: wire type 5, expected 1/,
+    ],
     ["field number 0", ScalarsSchema, Uint8Array.of(0x00, 0x01), /invalid field number 0/],
-    ["invalid wire type 7", ScalarsSchema, Uint8Array.of(0x9f, 0x06), /field 99: invalid wire type 7/],
-    ["end of group without a start", ScalarsSchema, Uint8Array.of(0x9c, 0x06), /field 99: invalid wire type 4/],
-    ["unterminated group", ScalarsSchema, Uint8Array.of(0x9b, 0x06, 0x08, 0x01), /unterminated group 99/],
-    ["mismatched end of group", ScalarsSchema, Uint8Array.of(0x9b, 0x06, 0xa4, 0x06), /mismatched end of group 99/],
-    ["invalid UTF-8: a lone continuation byte", ScalarsSchema, Uint8Array.of(0x4a, 0x02, 0x61, 0x80), /invalid UTF-8/],
-    ["invalid UTF-8: an overlong encoding", ScalarsSchema, Uint8Array.of(0x4a, 0x02, 0xc0, 0xaf), /invalid UTF-8/],
-    ["invalid UTF-8: an encoded surrogate", ScalarsSchema, Uint8Array.of(0x4a, 0x03, 0xed, 0xa0, 0x80), /invalid UTF-8/],
-    ["invalid UTF-8: past U+10FFFF", ScalarsSchema, Uint8Array.of(0x4a, 0x04, 0xf4, 0x90, 0x80, 0x80), /invalid UTF-8/],
-    ["invalid UTF-8: a truncated sequence", ScalarsSchema, Uint8Array.of(0x4a, 0x02, 0xe2, 0x82), /invalid UTF-8/],
-    ["invalid UTF-8 in a map key", messageTypes[7], Uint8Array.of(0x0a, 0x03, 0x0a, 0x01, 0xff), /invalid UTF-8/],
-    ["truncated fixed64", ScalarsSchema, Uint8Array.of(0x09, 1, 2, 3), /truncated fixed-width value/],
-    ["truncated element in a packed list", RepeatedSchema, Uint8Array.of(0x32, 0x03, 1, 2, 3), /truncated fixed-width value/],
-    ["a field running past its message", NestedSchema, Uint8Array.of(0x0a, 0x02, 0x0a, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65), /length 5 past the end/],
-    ["a map entry key of the wrong wire type", (messageTypes[7]), Uint8Array.of(0x0a, 0x02, 0x08, 0x01), /field 1: wire type 0, expected 2/],
+    [
+      "invalid wire type 7",
+      ScalarsSchema,
+      Uint8Array.of(0x9f, 0x06),
+      /field 99: invalid wire type 7/,
+    ],
+    [
+      "end of group without a start",
+      ScalarsSchema,
+      Uint8Array.of(0x9c, 0x06),
+      /field 99: invalid wire type 4/,
+    ],
+    [
+      "unterminated group",
+      ScalarsSchema,
+      Uint8Array.of(0x9b, 0x06, 0x08, 0x01),
+      /unterminated group 99/,
+    ],
+    [
+      "mismatched end of group",
+      ScalarsSchema,
+      Uint8Array.of(0x9b, 0x06, 0xa4, 0x06),
+      /mismatched end of group 99/,
+    ],
+    [
+      "invalid UTF-8: a lone continuation byte",
+      ScalarsSchema,
+      Uint8Array.of(0x4a, 0x02, 0x61, 0x80),
+      /invalid UTF-8/,
+    ],
+    [
+      "invalid UTF-8: an overlong encoding",
+      ScalarsSchema,
+      Uint8Array.of(0x4a, 0x02, 0xc0, 0xaf),
+      /invalid UTF-8/,
+    ],
+    [
+      "invalid UTF-8: an encoded surrogate",
+      ScalarsSchema,
+      Uint8Array.of(0x4a, 0x03, 0xed, 0xa0, 0x80),
+      /invalid UTF-8/,
+    ],
+    [
+      "invalid UTF-8: past U+10FFFF",
+      ScalarsSchema,
+      Uint8Array.of(0x4a, 0x04, 0xf4, 0x90, 0x80, 0x80),
+      /invalid UTF-8/,
+    ],
+    [
+      "invalid UTF-8: a truncated sequence",
+      ScalarsSchema,
+      Uint8Array.of(0x4a, 0x02, 0xe2, 0x82),
+      /invalid UTF-8/,
+    ],
+    [
+      "invalid UTF-8 in a map key",
+      messageTypes[7],
+      Uint8Array.of(0x0a, 0x03, 0x0a, 0x01, 0xff),
+      /invalid UTF-8/,
+    ],
+    [
+      "truncated fixed64",
+      ScalarsSchema,
+      Uint8Array.of(0x09, 1, 2, 3),
+      /truncated fixed-width value/,
+    ],
+    [
+      "truncated element in a packed list",
+      RepeatedSchema,
+      Uint8Array.of(0x32, 0x03, 1, 2, 3),
+      /truncated fixed-width value/,
+    ],
+    [
+      "a field running past its message",
+      NestedSchema,
+      Uint8Array.of(0x0a, 0x02, 0x0a, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65),
+      /length 5 past the end/,
+    ],
+    [
+      "a map entry key of the wrong wire type",
+      messageTypes[7],
+      Uint8Array.of(0x0a, 0x02, 0x08, 0x01),
+      /field 1: wire type 0, expected 2/,
+    ],
     ["nesting deeper than 100", NestedSchema, nestedInners(150), /nested deeper than 100/],
   ];
   for (const [name, schema, bytes, error] of cases) {
@@ -186,7 +353,11 @@ describe("hostile input fails cleanly", () => {
       const mutated = Uint8Array.from(bytes);
       const result = roundtrip(schema, mutated);
       if (!result.ok) {
-        assert.equal(result.trapped, false, `${vector.name} mutated to ${Buffer.from(mutated).toString("hex")}: trapped: ${result.error}`);
+        assert.equal(
+          result.trapped,
+          false,
+          `${vector.name} mutated to ${Buffer.from(mutated).toString("hex")}: trapped: ${result.error}`,
+        );
         continue;
       }
       let expected;
@@ -198,7 +369,10 @@ describe("hostile input fails cleanly", () => {
         continue;
       }
       const hex = Buffer.from(mutated).toString("hex");
-      assert.ok(equals(schema, fromBinary(schema, result.output), expected), `${vector.name} mutated to ${hex}: the decoders disagree`);
+      assert.ok(
+        equals(schema, fromBinary(schema, result.output), expected),
+        `${vector.name} mutated to ${hex}: the decoders disagree`,
+      );
       agreed++;
     }
     assert.ok(agreed > 300, `only ${agreed} mutations were valid for both decoders`);
@@ -214,13 +388,21 @@ describe("hostile input fails cleanly", () => {
       if (bytes.length > 4096) continue; // the large vectors add time, not cases
       for (let end = 0; end < bytes.length; end++) {
         const result = roundtrip(schema, bytes.subarray(0, end));
-        if (!result.ok) assert.equal(result.trapped, false, `${vector.name}, first ${end} bytes: trapped: ${result.error}`);
+        if (!result.ok)
+          assert.equal(
+            result.trapped,
+            false,
+            `${vector.name}, first ${end} bytes: trapped: ${result.error}`,
+          );
         if (++calls === 200) baseline = guest.memoryBytes;
       }
     }
     assert.ok(calls > 2000, `only ${calls} prefixes`);
     // Every call allocates its own copies; without the per-call collection memory would grow with the call count.
-    assert.ok(guest.memoryBytes <= baseline + 2 * 65536, `memory grew from ${baseline} to ${guest.memoryBytes} bytes`);
+    assert.ok(
+      guest.memoryBytes <= baseline + 2 * 65536,
+      `memory grew from ${baseline} to ${guest.memoryBytes} bytes`,
+    );
   });
 });
 

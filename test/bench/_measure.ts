@@ -8,7 +8,10 @@ export interface LoadResult {
   readonly p99Ms: number;
 }
 
-export async function closedLoop(call: () => Promise<unknown>, options: { concurrency: number; requests: number }): Promise<LoadResult> {
+export async function closedLoop(
+  call: () => Promise<unknown>,
+  options: { concurrency: number; requests: number },
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let issued = 0;
   const started = performance.now();
@@ -23,8 +26,14 @@ export async function closedLoop(call: () => Promise<unknown>, options: { concur
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50Ms: at(0.5), p99Ms: at(0.99) };
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
 }
 
 /** The middle value of repeated rounds: a noisy round moves it less than it moves the mean. */
@@ -40,9 +49,15 @@ export async function perSecond(count: number, run: () => Promise<unknown>): Pro
 }
 
 /** `count` calls from `callers` concurrent loops, as a route's in-flight sends call a pool. */
-export async function concurrently(count: number, callers: number, call: () => Promise<unknown>): Promise<void> {
+export async function concurrently(
+  count: number,
+  callers: number,
+  call: () => Promise<unknown>,
+): Promise<void> {
   let left = count;
-  await Promise.all(Array.from({ length: callers }, async () => {
-    while (left-- > 0) await call();
-  }));
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (left-- > 0) await call();
+    }),
+  );
 }

@@ -34,7 +34,10 @@ const instantAdapter = (): ChannelAdapter => ({
 
 async function measureGateway(): Promise<LoadResult> {
   const gw = await startTestGateway(
-    { store: { synchronous: "FULL" }, routes: [{ name: "bench", channel: "webhook", adapter: "instant" }] },
+    {
+      store: { synchronous: "FULL" },
+      routes: [{ name: "bench", channel: "webhook", adapter: "instant" }],
+    },
     { instant: instantAdapter },
   );
   try {
@@ -64,7 +67,10 @@ async function measureBare(): Promise<LoadResult> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = createClient(MessageService, createConnectTransport({ baseUrl, httpVersion: "2" }));
+    const client = createClient(
+      MessageService,
+      createConnectTransport({ baseUrl, httpVersion: "2" }),
+    );
     await closedLoop(() => client.send({ message }), { concurrency: 16, requests: 1000 });
     return await closedLoop(() => client.send({ message }), load);
   } finally {
@@ -76,8 +82,12 @@ async function measureBare(): Promise<LoadResult> {
 export default async function (): Promise<Record<string, number>> {
   const bare = await measureBare();
   const ours = await measureGateway();
-  process.stdout.write(`bare connect-node: ${bare.perSecond.toFixed(0)} req/s p50 ${bare.p50Ms.toFixed(2)} ms p99 ${bare.p99Ms.toFixed(2)} ms\n`);
-  process.stdout.write(`hermes Send:      ${ours.perSecond.toFixed(0)} req/s p50 ${ours.p50Ms.toFixed(2)} ms p99 ${ours.p99Ms.toFixed(2)} ms\n`);
+  process.stdout.write(
+    `bare connect-node: ${bare.perSecond.toFixed(0)} req/s p50 ${bare.p50Ms.toFixed(2)} ms p99 ${bare.p99Ms.toFixed(2)} ms\n`,
+  );
+  process.stdout.write(
+    `hermes Send:      ${ours.perSecond.toFixed(0)} req/s p50 ${ours.p50Ms.toFixed(2)} ms p99 ${ours.p99Ms.toFixed(2)} ms\n`,
+  );
   return {
     send_per_second: ours.perSecond,
     send_p50_ms: ours.p50Ms,

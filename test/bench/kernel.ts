@@ -103,7 +103,10 @@ async function pipelineLoop(): Promise<number> {
 }
 
 /** Items per second of `run`, over `count` items. */
-async function rate(run: () => Promise<number>, count: number): Promise<{ perSecond: number; result: number }> {
+async function rate(
+  run: () => Promise<number>,
+  count: number,
+): Promise<{ perSecond: number; result: number }> {
   const started = process.hrtime.bigint();
   const result = await run();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -111,7 +114,12 @@ async function rate(run: () => Promise<number>, count: number): Promise<{ perSec
 }
 
 /** Runs both sides interleaved `rounds` times; checks they computed the same. */
-async function compare(ours: () => Promise<number>, reference: () => Promise<number>, count: number, rounds = 5) {
+async function compare(
+  ours: () => Promise<number>,
+  reference: () => Promise<number>,
+  count: number,
+  rounds = 5,
+) {
   await ours();
   await reference(); // warm-up
   const a: number[] = [];

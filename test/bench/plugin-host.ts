@@ -29,39 +29,94 @@ function fastIo(getMemory: () => { buffer: ArrayBuffer }) {
   const functions = {
     "extism:host/user": {
       hermes_input_length: () => state.input.length,
-      hermes_input_read: (_c: unknown, dst: number) => new Uint8Array(getMemory().buffer, dst, state.input.length).set(state.input),
-      hermes_output_write: (_c: unknown, src: number, len: number) => void (state.output = new Uint8Array(getMemory().buffer, src, len).slice()),
-      ...Object.fromEntries(["hermes_result_read", "hermes_log", "hermes_metric", "hermes_config_get", "hermes_kv_get", "hermes_kv_set", "hermes_clock", "hermes_crypto_hmac"].map((n) => [n, () => -1])),
+      hermes_input_read: (_c: unknown, dst: number) =>
+        new Uint8Array(getMemory().buffer, dst, state.input.length).set(state.input),
+      hermes_output_write: (_c: unknown, src: number, len: number) =>
+        void (state.output = new Uint8Array(getMemory().buffer, src, len).slice()),
+      ...Object.fromEntries(
+        [
+          "hermes_result_read",
+          "hermes_log",
+          "hermes_metric",
+          "hermes_config_get",
+          "hermes_kv_get",
+          "hermes_kv_set",
+          "hermes_clock",
+          "hermes_crypto_hmac",
+        ].map((n) => [n, () => -1]),
+      ),
     },
-    env: { abort: () => { throw new Error("abort"); } },
+    env: {
+      abort: () => {
+        throw new Error("abort");
+      },
+    },
   };
   return { state, functions };
 }
 
-async function hermesPluginOnMainThread(module: WebAssemblyModule, runInWorker: boolean): Promise<{ plugin: Plugin; state: ReturnType<typeof fastIo>["state"] }> {
+async function hermesPluginOnMainThread(
+  module: WebAssemblyModule,
+  runInWorker: boolean,
+): Promise<{ plugin: Plugin; state: ReturnType<typeof fastIo>["state"] }> {
   let memory: { buffer: ArrayBuffer } | undefined;
   const io = fastIo(() => memory!);
-  const plugin = await createPlugin({ wasm: [{ module: module as never }] }, { useWasi: false, runInWorker, ...(runInWorker ? { timeoutMs: 1000 } : {}), functions: io.functions, logLevel: "silent" as never });
-  if (!runInWorker) memory = (await plugin.getInstance()).exports.memory as unknown as { buffer: ArrayBuffer };
+  const plugin = await createPlugin(
+    { wasm: [{ module: module as never }] },
+    {
+      useWasi: false,
+      runInWorker,
+      ...(runInWorker ? { timeoutMs: 1000 } : {}),
+      functions: io.functions,
+      logLevel: "silent" as never,
+    },
+  );
+  if (!runInWorker)
+    memory = (await plugin.getInstance()).exports.memory as unknown as { buffer: ArrayBuffer };
   return { plugin, state: io.state };
 }
 
 type WebAssemblyModule = Awaited<ReturnType<typeof compilePlugin>>["module"];
 
 export default async function bench(): Promise<Record<string, number>> {
-  const module = await compilePlugin(await buildPlugin("test-plugin", testManifest({ limits: { callTimeoutMs: 1000 } })));
+  const module = await compilePlugin(
+    await buildPlugin("test-plugin", testManifest({ limits: { callTimeoutMs: 1000 } })),
+  );
   const pdkEchoWasm = await compileAssembly("pdk-echo");
 
   const pool = new PluginPool({ name: "bench", size: 2, log: pino({ level: "silent" }) });
   await pool.start();
-  const spec = { name: "test-sms", version: "1.0.0", route: "bench", config: {}, capabilities: [], ioBytes: 1 << 20, memoryPages: 256, callTimeoutMs: 1000 };
+  const spec = {
+    name: "test-sms",
+    version: "1.0.0",
+    route: "bench",
+    config: {},
+    capabilities: [],
+    ioBytes: 1 << 20,
+    memoryPages: 256,
+    callTimeoutMs: 1000,
+  };
   await pool.load({ id: "v1", module: module.module, spec });
-  const poolCall = (fn: string, input: Uint8Array) => pool.call({ plugin: "v1", fn, input, tenant: "", timeoutMs: 1000, label: "bench" });
+  const poolCall = (fn: string, input: Uint8Array) =>
+    pool.call({ plugin: "v1", fn, input, tenant: "", timeoutMs: 1000, label: "bench" });
 
   const foreground = await hermesPluginOnMainThread(module.module, false);
   const workerMode = await hermesPluginOnMainThread(module.module, true);
   let pdkMemory: { buffer: ArrayBuffer } | undefined;
-  const pdk = await createPlugin({ wasm: [{ data: pdkEchoWasm }] }, { useWasi: false, functions: { env: { abort: () => { throw new Error("abort"); } } }, logLevel: "silent" as never });
+  const pdk = await createPlugin(
+    { wasm: [{ data: pdkEchoWasm }] },
+    {
+      useWasi: false,
+      functions: {
+        env: {
+          abort: () => {
+            throw new Error("abort");
+          },
+        },
+      },
+      logLevel: "silent" as never,
+    },
+  );
   pdkMemory = (await pdk.getInstance()).exports.memory as unknown as { buffer: ArrayBuffer };
   void pdkMemory;
 
@@ -83,7 +138,8 @@ export default async function bench(): Promise<Record<string, number>> {
       for (let i = 0; i < calls; i++) {
         foreground.state.input = input;
         await foreground.plugin.call("echo");
-        if (foreground.state.output.length !== input.length) throw new Error("fast I/O echo lost bytes");
+        if (foreground.state.output.length !== input.length)
+          throw new Error("fast I/O echo lost bytes");
       }
     });
   const pdkEcho = (input: Uint8Array<ArrayBuffer>, calls: number) =>
@@ -94,7 +150,11 @@ export default async function bench(): Promise<Record<string, number>> {
       }
     });
   for (let round = 0; round < rounds; round++) {
-    results.pool.push(await perSecond(poolCalls, () => concurrently(poolCalls, callers, () => poolCall("noop", empty))));
+    results.pool.push(
+      await perSecond(poolCalls, () =>
+        concurrently(poolCalls, callers, () => poolCall("noop", empty)),
+      ),
+    );
     results.foreground.push(
       await perSecond(foregroundCalls, async () => {
         for (let i = 0; i < foregroundCalls; i++) await foreground.plugin.call("noop");
@@ -105,7 +165,11 @@ export default async function bench(): Promise<Record<string, number>> {
         for (let i = 0; i < workerModeCalls; i++) await workerMode.plugin.call("noop");
       }),
     );
-    results.poolEcho.push(await perSecond(echoCalls, () => concurrently(echoCalls, callers, () => poolCall("echo", kib))));
+    results.poolEcho.push(
+      await perSecond(echoCalls, () =>
+        concurrently(echoCalls, callers, () => poolCall("echo", kib)),
+      ),
+    );
     results.fastIoEcho.push(await fastIoEcho(kib, echoCalls));
     results.pdkEcho.push(await pdkEcho(kib, echoCalls));
     results.fastIoEcho16.push(await fastIoEcho(kib16, bigEchoCalls));
@@ -114,7 +178,10 @@ export default async function bench(): Promise<Record<string, number>> {
   await pool.stop();
   await Promise.all([foreground.plugin.close(), workerMode.plugin.close(), pdk.close()]);
 
-  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<keyof typeof results, number>;
+  const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<
+    keyof typeof results,
+    number
+  >;
   return {
     pool_noop_calls_per_s: m.pool,
     extism_foreground_noop_calls_per_s: m.foreground,

@@ -21,23 +21,51 @@ function timed(fn: () => void): number {
 
 export default async function bench(): Promise<Record<string, number>> {
   const { publicKey, secretKey } = generateKeyPair();
-  const module = wasmModule({ extra: [["data", new Uint8Array(moduleBytes).map((_, i) => i & 0xff)]] });
+  const module = wasmModule({
+    extra: [["data", new Uint8Array(moduleBytes).map((_, i) => i & 0xff)]],
+  });
   const signed = sign(module, secretKey);
-  const times = { sign: [] as number[], signRef: [] as number[], verify: [] as number[], verifyRef: [] as number[] };
+  const times = {
+    sign: [] as number[],
+    signRef: [] as number[],
+    verify: [] as number[],
+    verifyRef: [] as number[],
+  };
   let refSignature = Buffer.alloc(0);
   for (let i = 0; i < rounds; i++) {
     times.sign.push(timed(() => sign(module, secretKey)));
-    times.signRef.push(timed(() => {
-      refSignature = edSign(null, createHash("sha256").update(module).digest(), secretKey.keyObject);
-      Buffer.concat([module, refSignature]);
-    }));
+    times.signRef.push(
+      timed(() => {
+        refSignature = edSign(
+          null,
+          createHash("sha256").update(module).digest(),
+          secretKey.keyObject,
+        );
+        Buffer.concat([module, refSignature]);
+      }),
+    );
     times.verify.push(timed(() => verify(signed, [publicKey])));
-    times.verifyRef.push(timed(() => {
-      if (!edVerify(null, createHash("sha256").update(module).digest(), publicKey.keyObject, refSignature)) throw new Error("reference verify failed");
-    }));
+    times.verifyRef.push(
+      timed(() => {
+        if (
+          !edVerify(
+            null,
+            createHash("sha256").update(module).digest(),
+            publicKey.keyObject,
+            refSignature,
+          )
+        )
+          throw new Error("reference verify failed");
+      }),
+    );
   }
   const mb = module.length / (1024 * 1024);
-  const [sign_ms, sign_ref_ms, verify_ms, verify_ref_ms] = [median(times.sign), median(times.signRef), median(times.verify), median(times.verifyRef)];
+  const [sign_ms, sign_ref_ms, verify_ms, verify_ref_ms] = [
+    median(times.sign),
+    median(times.signRef),
+    median(times.verify),
+    median(times.verifyRef),
+  ];
   return {
     module_mib: mb,
     sign_mib_per_s: mb / (sign_ms / 1000),

@@ -14,7 +14,10 @@ import { join } from "node:path";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import createPlugin, { type Plugin } from "@extism/extism";
 import { pino } from "pino";
-import { PrepareSendRequestSchema, PrepareSendResponseSchema } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
+import {
+  PrepareSendRequestSchema,
+  PrepareSendResponseSchema,
+} from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
 import { Channel } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
 import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
@@ -45,7 +48,13 @@ function sampleRequest(): Uint8Array {
   return toBinary(
     PrepareSendRequestSchema,
     create(PrepareSendRequestSchema, {
-      message: { id: "01JH5Z6W6M6ZP6X9Q3F7W4T8RC", tenant: "acme", channel: Channel.SMS, to: { kind: { case: "phone", value: "+447700900123" } }, content: { text } },
+      message: {
+        id: "01JH5Z6W6M6ZP6X9Q3F7W4T8RC",
+        tenant: "acme",
+        channel: Channel.SMS,
+        to: { kind: { case: "phone", value: "+447700900123" } },
+        content: { text },
+      },
       config: { apiKey: "k-123", baseUrl: "https://api.example.com" },
       attempt: 1,
     }),
@@ -56,7 +65,10 @@ function sampleRequest(): Uint8Array {
 function nativeTransform(input: Uint8Array): Uint8Array {
   const req = fromBinary(PrepareSendRequestSchema, input);
   const message = req.message!;
-  const body = JSON.stringify({ text: (message.content?.text ?? "").toUpperCase(), reference: message.id });
+  const body = JSON.stringify({
+    text: (message.content?.text ?? "").toUpperCase(),
+    reference: message.id,
+  });
   return toBinary(
     PrepareSendResponseSchema,
     create(PrepareSendResponseSchema, {
@@ -80,15 +92,29 @@ function nativeTransform(input: Uint8Array): Uint8Array {
 async function hostInstance(module: WasmModule, kv: KvStore) {
   const state = new CallState();
   let memory: { buffer: ArrayBuffer } | undefined;
-  const spec = { name: "bench-transform", route: "bench", config: {}, capabilities: new Set<number>(), ioBytes: 1 << 20 };
+  const spec = {
+    name: "bench-transform",
+    route: "bench",
+    config: {},
+    capabilities: new Set<number>(),
+    ioBytes: 1 << 20,
+  };
   const telemetry = { log: () => undefined, metric: () => undefined };
-  const plugin = await createPlugin({ wasm: [{ module: module as never }] }, {
-    useWasi: false,
-    runInWorker: false,
-    logLevel: "silent" as never,
-    functions: { "extism:host/user": hostFunctions(spec, state, () => memory!, telemetry, kv) as never },
-  });
-  const exports = (await plugin.getInstance()).exports as unknown as Record<string, () => number> & { memory: { buffer: ArrayBuffer } };
+  const plugin = await createPlugin(
+    { wasm: [{ module: module as never }] },
+    {
+      useWasi: false,
+      runInWorker: false,
+      logLevel: "silent" as never,
+      functions: {
+        "extism:host/user": hostFunctions(spec, state, () => memory!, telemetry, kv) as never,
+      },
+    },
+  );
+  const exports = (await plugin.getInstance()).exports as unknown as Record<
+    string,
+    () => number
+  > & { memory: { buffer: ArrayBuffer } };
   memory = exports.memory;
   const call = (fn: string, input: Uint8Array): Uint8Array => {
     state.begin(input, "");
@@ -101,39 +127,60 @@ async function hostInstance(module: WasmModule, kv: KvStore) {
 /** Imports that do nothing, enough for WebAssembly.instantiate of the same bytes. */
 function stubImports(module: WasmModule): Record<string, Record<string, () => number>> {
   const imports: Record<string, Record<string, () => number>> = {};
-  for (const { module: namespace, name } of wasm.Module.imports(module)) (imports[namespace] ??= {})[name] = () => 0;
+  for (const { module: namespace, name } of wasm.Module.imports(module))
+    (imports[namespace] ??= {})[name] = () => 0;
   return imports;
 }
 
 export default async function bench(): Promise<Record<string, number>> {
   const sdkBytes = await buildSdkPlugin("transform-sdk");
-  const pdkBytes = await compile({ entry: join(fixtures, "transform-pdk.ts"), sdkFlags: false, ascArgs: ["--use", `abort=${fixtures}/transform-pdk/pdkAbort`] });
+  const pdkBytes = await compile({
+    entry: join(fixtures, "transform-pdk.ts"),
+    sdkFlags: false,
+    ascArgs: ["--use", `abort=${fixtures}/transform-pdk/pdkAbort`],
+  });
   const kv = new KvStore(":memory:");
   const sdkModule = await compilePlugin(sdkBytes);
   const sdk = await hostInstance(sdkModule.module, kv);
-  const pdk: Plugin = await createPlugin({ wasm: [{ data: pdkBytes }] }, { useWasi: false, runInWorker: false, logLevel: "silent" as never });
+  const pdk: Plugin = await createPlugin(
+    { wasm: [{ data: pdkBytes }] },
+    { useWasi: false, runInWorker: false, logLevel: "silent" as never },
+  );
 
   // All three must produce the same request before anything is timed.
   const input = sampleRequest();
   const expected = fromBinary(PrepareSendResponseSchema, nativeTransform(input));
-  for (const [label, output] of [["SDK", sdk.call("prepare_send", input)], ["as-pdk", (await pdk.call("prepare_send", input))!.bytes()]] as const) {
+  for (const [label, output] of [
+    ["SDK", sdk.call("prepare_send", input)],
+    ["as-pdk", (await pdk.call("prepare_send", input))!.bytes()],
+  ] as const) {
     const got = fromBinary(PrepareSendResponseSchema, output);
-    if (got.action.case !== "http" || expected.action.case !== "http" || !Buffer.from(got.action.value.body).equals(Buffer.from(expected.action.value.body))) {
+    if (
+      got.action.case !== "http" ||
+      expected.action.case !== "http" ||
+      !Buffer.from(got.action.value.body).equals(Buffer.from(expected.action.value.body))
+    ) {
       throw new Error(`the ${label} transform's body differs from the native one`);
     }
   }
 
   const times = { sdk: [] as number[], pdk: [] as number[], native: [] as number[] };
   for (let round = 0; round < rounds; round++) {
-    times.sdk.push(await timed(() => {
-      for (let i = 0; i < transformCalls; i++) sdk.call("prepare_send", input);
-    }));
-    times.pdk.push(await timed(async () => {
-      for (let i = 0; i < transformCalls; i++) await pdk.call("prepare_send", input);
-    }));
-    times.native.push(await timed(() => {
-      for (let i = 0; i < transformCalls; i++) nativeTransform(input);
-    }));
+    times.sdk.push(
+      await timed(() => {
+        for (let i = 0; i < transformCalls; i++) sdk.call("prepare_send", input);
+      }),
+    );
+    times.pdk.push(
+      await timed(async () => {
+        for (let i = 0; i < transformCalls; i++) await pdk.call("prepare_send", input);
+      }),
+    );
+    times.native.push(
+      await timed(() => {
+        for (let i = 0; i < transformCalls; i++) nativeTransform(input);
+      }),
+    );
   }
 
   // Cold load: what publish/activation does with the bytes, against the bare engine.
@@ -143,16 +190,34 @@ export default async function bench(): Promise<Record<string, number>> {
   await pool.start();
   const load = { ours: [] as number[], bare: [] as number[] };
   for (let i = 0; i < coldLoads; i++) {
-    load.ours.push(await timed(async () => {
-      verify(signed, [publicKey]);
-      const module = await compilePlugin(signed);
-      await pool.load({ id: `v${i}`, module: module.module, spec: { name: "bench-transform", version: "1.0.0", route: "bench", config: {}, capabilities: [], ioBytes: 1 << 20, memoryPages: module.limits.memoryPages, callTimeoutMs: 1000, configureInput: new Uint8Array(0) } });
-    }));
+    load.ours.push(
+      await timed(async () => {
+        verify(signed, [publicKey]);
+        const module = await compilePlugin(signed);
+        await pool.load({
+          id: `v${i}`,
+          module: module.module,
+          spec: {
+            name: "bench-transform",
+            version: "1.0.0",
+            route: "bench",
+            config: {},
+            capabilities: [],
+            ioBytes: 1 << 20,
+            memoryPages: module.limits.memoryPages,
+            callTimeoutMs: 1000,
+            configureInput: new Uint8Array(0),
+          },
+        });
+      }),
+    );
     pool.unload(`v${i}`);
-    load.bare.push(await timed(async () => {
-      const module = await wasm.compile(signed);
-      await wasm.instantiate(module, stubImports(module));
-    }));
+    load.bare.push(
+      await timed(async () => {
+        const module = await wasm.compile(signed);
+        await wasm.instantiate(module, stubImports(module));
+      }),
+    );
   }
   await pool.stop();
 
@@ -170,7 +235,13 @@ export default async function bench(): Promise<Record<string, number>> {
   await Promise.all([sdk.plugin.close(), pdk.close(), ...instances.map((i) => i.plugin.close())]);
   kv.close();
 
-  const m = { sdk: median(times.sdk), pdk: median(times.pdk), native: median(times.native), ours: median(load.ours), bare: median(load.bare) };
+  const m = {
+    sdk: median(times.sdk),
+    pdk: median(times.pdk),
+    native: median(times.native),
+    ours: median(load.ours),
+    bare: median(load.bare),
+  };
   return {
     transform_1k_sdk_calls_per_s: transformCalls / (m.sdk / 1000),
     transform_1k_as_pdk_calls_per_s: transformCalls / (m.pdk / 1000),

@@ -10,7 +10,9 @@ export type BenchSuite = () => Promise<Record<string, number>>;
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const suites = readdirSync(here)
-  .filter((f) => f.endsWith(".ts") && !f.startsWith("run") && !f.includes(".test.") && !f.startsWith("_"))
+  .filter(
+    (f) => f.endsWith(".ts") && !f.startsWith("run") && !f.includes(".test.") && !f.startsWith("_"),
+  )
   .map((f) => f.replace(/\.ts$/, ""));
 
 const name = process.argv[2];
@@ -20,6 +22,8 @@ if (!name || !suites.includes(name)) {
 }
 const suite = (await import(pathToFileURL(`${here}${name}.ts`).href)) as { default: BenchSuite };
 const metrics = await suite.default();
-const rounded = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
+const rounded = Object.fromEntries(
+  Object.entries(metrics).map(([k, v]) => [k, Math.round(v * 1000) / 1000]),
+);
 process.stdout.write(`${JSON.stringify({ suite: name, metrics: rounded })}\n`);
 process.exit(0);

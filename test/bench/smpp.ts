@@ -20,7 +20,12 @@ import { create } from "@bufbuild/protobuf";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import smpp, { type PDU } from "smpp";
-import { Channel, MessageSchema, MessageStatus, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+  type Message,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
 import { startTestGateway } from "../support/gateway-harness.js";
 import { sendAll, startCarrier, until } from "../smpp/support.js";
@@ -32,10 +37,23 @@ const rounds = 5;
 const carrierCount = 10_000;
 
 const destination = (i: number) => `4477009${String(i % 100000).padStart(5, "0")}`;
-const sms = (i: number): Message => create(MessageSchema, { id: `m${i}`, channel: Channel.SMS, to: { kind: { case: "phone", value: `+${destination(i)}` } }, content: { text } });
+const sms = (i: number): Message =>
+  create(MessageSchema, {
+    id: `m${i}`,
+    channel: Channel.SMS,
+    to: { kind: { case: "phone", value: `+${destination(i)}` } },
+    content: { text },
+  });
 
 async function hermes(port: number, window: number, n: number): Promise<number> {
-  const { adapter, close } = await startCarrier({ host: "127.0.0.1", port, systemId: "bench", window, registeredDelivery: 0, sendValidity: false });
+  const { adapter, close } = await startCarrier({
+    host: "127.0.0.1",
+    port,
+    systemId: "bench",
+    window,
+    registeredDelivery: 0,
+    sendValidity: false,
+  });
   await until(() => adapter.demand() > 0, "bind");
   const messages: Message[] = Array.from({ length: n }, (_, i) => sms(i));
   const started = performance.now();
@@ -51,7 +69,10 @@ async function hermes(port: number, window: number, n: number): Promise<number> 
 async function raw(port: number, window: number, n: number): Promise<number> {
   const session = smpp.connect({ host: "127.0.0.1", port });
   await new Promise<void>((resolve, reject) =>
-    session.send(new smpp.PDU("bind_transceiver", { system_id: "bench", password: "" }), (pdu: PDU) => (pdu.command_status === 0 ? resolve() : reject(new Error("bind")))),
+    session.send(
+      new smpp.PDU("bind_transceiver", { system_id: "bench", password: "" }),
+      (pdu: PDU) => (pdu.command_status === 0 ? resolve() : reject(new Error("bind"))),
+    ),
   );
   let sent = 0;
   let done = 0;
@@ -60,7 +81,13 @@ async function raw(port: number, window: number, n: number): Promise<number> {
     const submit = () => {
       const i = sent++;
       session.send(
-        new smpp.PDU("submit_sm", { destination_addr: destination(i), dest_addr_ton: 1, dest_addr_npi: 1, data_coding: 0, short_message: text }),
+        new smpp.PDU("submit_sm", {
+          destination_addr: destination(i),
+          dest_addr_ton: 1,
+          dest_addr_npi: 1,
+          data_coding: 0,
+          short_message: text,
+        }),
         () => {
           if (++done === n) resolve();
           else if (sent < n) submit();
@@ -80,19 +107,37 @@ interface CarrierRates {
 }
 
 /** n messages through the real gateway's carrier route, until all are DELIVERED (see the top of the file). */
-async function carrier(port: number, synchronous: "FULL" | "NORMAL", n: number): Promise<CarrierRates> {
+async function carrier(
+  port: number,
+  synchronous: "FULL" | "NORMAL",
+  n: number,
+): Promise<CarrierRates> {
   const gw = await startTestGateway({
     store: { synchronous },
-    routes: [{ name: "carrier", channel: "sms", adapter: "smpp", tenants: ["acme"], config: { host: "127.0.0.1", port, systemId: "bench", window: 100, throughput: 0 } }],
+    routes: [
+      {
+        name: "carrier",
+        channel: "sms",
+        adapter: "smpp",
+        tenants: ["acme"],
+        config: { host: "127.0.0.1", port, systemId: "bench", window: 100, throughput: 0 },
+      },
+    ],
   });
   const watcher = new Database(join(gw.dir, "hermes.db"), { readonly: true });
   try {
     const { adapter } = gw.gateway.router.routes[0]!;
     while (adapter.demand() === 0) await new Promise((r) => setTimeout(r, 1));
     // Both queries stay on the partial index of unfinished messages (status 1..3).
-    const notSubmitted = watcher.prepare("SELECT count(*) FROM messages WHERE status BETWEEN 1 AND 3 AND status < 3").pluck();
-    const unfinished = watcher.prepare("SELECT count(*) FROM messages WHERE status BETWEEN 1 AND 3").pluck();
-    const batches = Array.from({ length: Math.ceil(n / 500) }, (_, b) => Array.from({ length: Math.min(500, n - b * 500) }, (_, i) => sms(b * 500 + i)));
+    const notSubmitted = watcher
+      .prepare("SELECT count(*) FROM messages WHERE status BETWEEN 1 AND 3 AND status < 3")
+      .pluck();
+    const unfinished = watcher
+      .prepare("SELECT count(*) FROM messages WHERE status BETWEEN 1 AND 3")
+      .pluck();
+    const batches = Array.from({ length: Math.ceil(n / 500) }, (_, b) =>
+      Array.from({ length: Math.min(500, n - b * 500) }, (_, i) => sms(b * 500 + i)),
+    );
     const started = performance.now();
     const accepted = Promise.all(batches.map((batch) => gw.gateway.router.accept("acme", batch)));
     let stored = false; // until every batch is stored (or refused), a zero count means nothing
@@ -107,9 +152,16 @@ async function carrier(port: number, synchronous: "FULL" | "NORMAL", n: number):
     }
     const deliveredAt = performance.now();
     const outcomes = (await accepted).flat();
-    const delivered = watcher.prepare("SELECT count(*) FROM messages WHERE status = ?").pluck().get(MessageStatus.DELIVERED);
-    if (outcomes.some((o) => !o.ok) || delivered !== n) throw new Error(`carrier: ${delivered} of ${n} messages DELIVERED`);
-    return { submitPerS: n / ((submittedAt - started) / 1000), deliveredPerS: n / ((deliveredAt - started) / 1000) };
+    const delivered = watcher
+      .prepare("SELECT count(*) FROM messages WHERE status = ?")
+      .pluck()
+      .get(MessageStatus.DELIVERED);
+    if (outcomes.some((o) => !o.ok) || delivered !== n)
+      throw new Error(`carrier: ${delivered} of ${n} messages DELIVERED`);
+    return {
+      submitPerS: n / ((submittedAt - started) / 1000),
+      deliveredPerS: n / ((deliveredAt - started) / 1000),
+    };
   } finally {
     watcher.close();
     await gw.close();
@@ -139,7 +191,10 @@ export default async function bench(): Promise<Record<string, number>> {
       metrics[`window${window}_vs_raw_ratio`] = median(ratios);
     }
     // The gateway's default (FULL: an fsync per group commit), then NORMAL.
-    for (const [synchronous, prefix] of [["FULL", "carrier"], ["NORMAL", "carrier_normal"]] as const) {
+    for (const [synchronous, prefix] of [
+      ["FULL", "carrier"],
+      ["NORMAL", "carrier_normal"],
+    ] as const) {
       const { submitPerS, deliveredPerS } = await carrier(smsc.port, synchronous, carrierCount);
       metrics[`${prefix}_submit_per_s`] = submitPerS;
       metrics[`${prefix}_delivered_per_s`] = deliveredPerS;

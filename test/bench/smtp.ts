@@ -9,7 +9,11 @@
 import { create } from "@bufbuild/protobuf";
 import nodemailer from "nodemailer";
 import { pino } from "pino";
-import { Channel, MessageSchema, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  type Message,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { Supervisor } from "../../runtime/src/kernel/index.js";
 import { Dispatcher } from "../../runtime/src/router/dispatcher.js";
 import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
@@ -30,19 +34,29 @@ function message(i: number): Message {
     tenant: "bench",
     channel: Channel.EMAIL,
     to: { kind: { case: "email", value: `user${i}@example.com` } },
-    content: { subject: "Bench", text: "Hello from the benchmark", html: "<p>Hello from the benchmark</p>" },
+    content: {
+      subject: "Bench",
+      text: "Hello from the benchmark",
+      html: "<p>Hello from the benchmark</p>",
+    },
   });
 }
 
 async function hermesRun(port: number): Promise<number> {
   const root = await Supervisor.start({ name: "bench", strategy: "one_for_one", logger: silent });
   const supervisor = await RouteSupervisor.start(root, "bench", silent);
-  const adapter = new SmtpAdapter(parseSmtpDriverConfig({ smtp: { port, starttls: "never", maxConnections: poolSize }, from: "bench@hermes.test" }));
+  const adapter = new SmtpAdapter(
+    parseSmtpDriverConfig({
+      smtp: { port, starttls: "never", maxConnections: poolSize },
+      from: "bench@hermes.test",
+    }),
+  );
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const dispatcher = new Dispatcher(adapter, async (_m, _a, outcome) => {
-    if (outcome.kind !== "submitted") throw new Error(`bench send failed: ${JSON.stringify(outcome)}`);
+    if (outcome.kind !== "submitted")
+      throw new Error(`bench send failed: ${JSON.stringify(outcome)}`);
     if (++done === messages) finish();
   });
   let connected!: () => void;
@@ -70,12 +84,25 @@ async function hermesRun(port: number): Promise<number> {
 }
 
 async function rawRun(port: number): Promise<number> {
-  const transport = nodemailer.createTransport({ pool: true, host: "127.0.0.1", port, ignoreTLS: true, maxConnections: poolSize, maxMessages: 1000 });
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: "127.0.0.1",
+    port,
+    ignoreTLS: true,
+    maxConnections: poolSize,
+    maxMessages: 1000,
+  });
   await transport.verify();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: messages }, (_, i) =>
-      transport.sendMail({ from: "bench@hermes.test", to: `user${i}@example.com`, subject: "Bench", text: "Hello from the benchmark", html: "<p>Hello from the benchmark</p>" }),
+      transport.sendMail({
+        from: "bench@hermes.test",
+        to: `user${i}@example.com`,
+        subject: "Bench",
+        text: "Hello from the benchmark",
+        html: "<p>Hello from the benchmark</p>",
+      }),
     ),
   );
   const perSecond = messages / ((performance.now() - started) / 1000);
@@ -85,19 +112,33 @@ async function rawRun(port: number): Promise<number> {
 
 async function webhookRun(records: Array<Record<string, unknown>>): Promise<number> {
   const receiver = new LogHookReceiver(
-    { secret: "s", secretHeader: "x-secret", correlation: { metaKey: "hermes_message_id", header: "X-Hermes-Message-Id" }, dedupeCapacity: 1_000_000 },
+    {
+      secret: "s",
+      secretHeader: "x-secret",
+      correlation: { metaKey: "hermes_message_id", header: "X-Hermes-Message-Id" },
+      dedupeCapacity: 1_000_000,
+    },
     { report: async () => {}, wasSubmitted: async () => true, received: () => {} },
     silent,
   );
   const bodies: Uint8Array[] = [];
   for (let b = 0; b < recordBatches; b++) {
-    const batch = Array.from({ length: recordsPerBatch }, (_, i) => ({ ...records[(b * recordsPerBatch + i) % records.length], timestamp: b * recordsPerBatch + i }));
+    const batch = Array.from({ length: recordsPerBatch }, (_, i) => ({
+      ...records[(b * recordsPerBatch + i) % records.length],
+      timestamp: b * recordsPerBatch + i,
+    }));
     bodies.push(Buffer.from(JSON.stringify(batch)));
   }
   const started = performance.now();
   for (const body of bodies) {
-    const reply = await receiver.handle({ method: "POST", url: "/webhooks/bench", headers: { "x-secret": "s" }, body });
-    if (reply.status !== 200) throw new Error(`webhook bench: ${reply.status} ${String(reply.body)}`);
+    const reply = await receiver.handle({
+      method: "POST",
+      url: "/webhooks/bench",
+      headers: { "x-secret": "s" },
+      body,
+    });
+    if (reply.status !== 200)
+      throw new Error(`webhook bench: ${reply.status} ${String(reply.body)}`);
   }
   return (recordBatches * recordsPerBatch) / ((performance.now() - started) / 1000);
 }

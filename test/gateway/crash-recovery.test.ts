@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, keys, testApiKeys } from "../support/gateway-harness.js";
 import { spawnGateway } from "../support/gateway-process.js";
@@ -23,7 +27,15 @@ before(async () => {
       server: { host: "127.0.0.1", port: 0 },
       store: { path: join(dir, "hermes.db") },
       apiKeys: testApiKeys,
-      routes: [{ name: "hooks", channel: "webhook", adapter: "webhook", config: { url: `${sinkUrl}/hook`, concurrency: 2 }, retry: { maxAttempts: 10, initialBackoffMs: 20, maxBackoffMs: 200 } }],
+      routes: [
+        {
+          name: "hooks",
+          channel: "webhook",
+          adapter: "webhook",
+          config: { url: `${sinkUrl}/hook`, concurrency: 2 },
+          retry: { maxAttempts: 10, initialBackoffMs: 20, maxBackoffMs: 200 },
+        },
+      ],
     }),
   );
 });
@@ -32,14 +44,20 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("SIGKILL while accepting: after a restart every accepted message reaches a terminal state", { timeout: 120_000 }, async () => {
+test("SIGKILL while accepting: after a restart every accepted message reaches a terminal state", {
+  timeout: 120_000,
+}, async () => {
   const first = await spawnGateway(join(dir, "hermes.config.json"));
   const { messages } = clients(first.url, keys.all);
   const acknowledged: string[] = [];
   let stop = false;
   const sender = async (worker: number) => {
     for (let i = 0; !stop; i++) {
-      const message = create(MessageSchema, { channel: Channel.WEBHOOK, to: { kind: { case: "url", value: "https://example.com/x" } }, content: { text: `w${worker} #${i}` } });
+      const message = create(MessageSchema, {
+        channel: Channel.WEBHOOK,
+        to: { kind: { case: "url", value: "https://example.com/x" } },
+        content: { text: `w${worker} #${i}` },
+      });
       try {
         const reply = await messages.send({ message });
         acknowledged.push(reply.message!.id);
@@ -54,8 +72,13 @@ test("SIGKILL while accepting: after a restart every accepted message reaches a 
   stop = true;
   await Promise.all(senders);
   await first.exited;
-  const deliveredBeforeCrash = new Set(sink.received.map((r) => r.headers["x-hermes-message-id"] as string));
-  assert.ok(deliveredBeforeCrash.size < acknowledged.length, "the crash left messages undelivered (otherwise the test proves nothing)");
+  const deliveredBeforeCrash = new Set(
+    sink.received.map((r) => r.headers["x-hermes-message-id"] as string),
+  );
+  assert.ok(
+    deliveredBeforeCrash.size < acknowledged.length,
+    "the crash left messages undelivered (otherwise the test proves nothing)",
+  );
 
   const second = await spawnGateway(join(dir, "hermes.config.json"));
   try {

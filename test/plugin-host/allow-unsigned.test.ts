@@ -10,7 +10,8 @@ function captured() {
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split("\n").filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -27,7 +28,9 @@ test("allowUnsigned is loud: a warning at start and on each unsigned publish", a
     assert.equal(lines[0]!.level, warnLevel);
     assert.match(String(lines[0]!.msg), /unsigned plugins are accepted .*development only/);
 
-    const { plugin } = await registry.publish(await buildPlugin("test-plugin", testManifest({ version: "1.2.3" })));
+    const { plugin } = await registry.publish(
+      await buildPlugin("test-plugin", testManifest({ version: "1.2.3" })),
+    );
     assert.deepEqual(plugin.signedBy, [], "the publish response marks it unsigned: no signer");
     assert.equal(lines.length, 2);
     assert.equal(lines[1]!.level, warnLevel);

@@ -5,15 +5,28 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Capability } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { untilStatus } from "../support/wait.js";
 import { buildPlugin, buildSdkPlugin, testManifest } from "./fixtures/build.js";
 
-const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
-const pdkManifest = testManifest({ name: "pdk-sms", version: "2.1.0", capabilities: [Capability.HTTP] });
+const sms = (text: string) =>
+  create(MessageSchema, {
+    channel: Channel.SMS,
+    to: { kind: { case: "phone", value: "+15551234567" } },
+    content: { text },
+  });
+const pdkManifest = testManifest({
+  name: "pdk-sms",
+  version: "2.1.0",
+  capabilities: [Capability.HTTP],
+});
 
 describe("a plain @extism/as-pdk plugin runs on the generic Extism path", () => {
   const provider = new HttpSink();
@@ -25,7 +38,11 @@ describe("a plain @extism/as-pdk plugin runs on the generic Extism path", () => 
     const providerUrl = await provider.start();
     provider.answer = (request) =>
       request.url === "/v1/messages"
-        ? { status: 201, headers: { "content-type": "application/json" }, body: JSON.stringify({ id: `sdk-${++ids}` }) }
+        ? {
+            status: 201,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ id: `sdk-${++ids}` }),
+          }
         : { status: 200, body: `pdk-${++ids}` };
     dir = mkdtempSync(join(tmpdir(), "hermes-generic-extism-"));
     const pdkFile = join(dir, "pdk-sms.wasm");
@@ -36,8 +53,32 @@ describe("a plain @extism/as-pdk plugin runs on the generic Extism path", () => 
     gw = await startTestGateway({
       routes: [
         // Tenant globex sends through the as-pdk plugin, acme through the SDK one.
-        { name: "pdk-sms", channel: "sms", adapter: "wasm", tenants: ["globex"], retry, config: { file: pdkFile, config: { api_key: "pdk-key", base_url: providerUrl }, allowHttp: true, workers: 2 } },
-        { name: "sdk-sms", channel: "sms", adapter: "wasm", tenants: ["acme"], retry, config: { file: sdkFile, config: { apiKey: "k-123", baseUrl: providerUrl }, allowHttp: true, workers: 1 } },
+        {
+          name: "pdk-sms",
+          channel: "sms",
+          adapter: "wasm",
+          tenants: ["globex"],
+          retry,
+          config: {
+            file: pdkFile,
+            config: { api_key: "pdk-key", base_url: providerUrl },
+            allowHttp: true,
+            workers: 2,
+          },
+        },
+        {
+          name: "sdk-sms",
+          channel: "sms",
+          adapter: "wasm",
+          tenants: ["acme"],
+          retry,
+          config: {
+            file: sdkFile,
+            config: { apiKey: "k-123", baseUrl: providerUrl },
+            allowHttp: true,
+            workers: 1,
+          },
+        },
       ],
     });
   });
@@ -56,7 +97,10 @@ describe("a plain @extism/as-pdk plugin runs on the generic Extism path", () => 
   test("a send goes through the as-pdk plugin end to end while the SDK plugin serves beside it", async () => {
     const pdk = clients(gw.gateway.url, keys.otherTenant).messages;
     const sdk = clients(gw.gateway.url).messages;
-    const [viaPdk, viaSdk] = await Promise.all([pdk.send({ message: sms("hello generic") }), sdk.send({ message: sms("hello sdk") })]);
+    const [viaPdk, viaSdk] = await Promise.all([
+      pdk.send({ message: sms("hello generic") }),
+      sdk.send({ message: sms("hello sdk") }),
+    ]);
     const got = await untilStatus(pdk, viaPdk.message!.id, MessageStatus.SUBMITTED);
     const request = provider.received.find((r) => r.url === "/send");
     assert.ok(request, "the provider received the as-pdk plugin's request");

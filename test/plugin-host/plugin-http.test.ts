@@ -6,11 +6,22 @@ import { create } from "@bufbuild/protobuf";
 import { HttpRequestSchema } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { HermesError } from "../../runtime/src/errors/hermes-error.js";
-import { hostAllowed, performRequest, type PluginHttpOptions } from "../../runtime/src/plugin-host/plugin-http.js";
+import {
+  hostAllowed,
+  performRequest,
+  type PluginHttpOptions,
+} from "../../runtime/src/plugin-host/plugin-http.js";
 import { HttpSink } from "../support/http-sink.js";
 
-const options: PluginHttpOptions = { allowedHosts: ["127.0.0.1"], allowHttp: true, defaultTimeoutMs: 2000, maxTimeoutMs: 5000, maxResponseBytes: 1000 };
-const request = (url: string, init: Record<string, unknown> = {}) => create(HttpRequestSchema, { method: "POST", url, body: new TextEncoder().encode("hi"), ...init });
+const options: PluginHttpOptions = {
+  allowedHosts: ["127.0.0.1"],
+  allowHttp: true,
+  defaultTimeoutMs: 2000,
+  maxTimeoutMs: 5000,
+  maxResponseBytes: 1000,
+};
+const request = (url: string, init: Record<string, unknown> = {}) =>
+  create(HttpRequestSchema, { method: "POST", url, body: new TextEncoder().encode("hi"), ...init });
 
 test("allowed hosts: exact names and *.domain patterns, never the bare domain or a lookalike", () => {
   const allowed = ["api.twilio.com", "*.sendgrid.net"];
@@ -32,16 +43,30 @@ describe("the host's HTTP client for plugins", () => {
   after(() => sink.close());
 
   test("a host outside the allowlist or a scheme not allowed is denied before any I/O", async () => {
-    const denied = (pattern: RegExp) => (error: HermesError) => error.code === ErrorCode.PLUGIN_DENIED && !error.retryable && pattern.test(error.message);
-    await assert.rejects(performRequest(request("https://evil.example.com/x"), options), denied(/evil\.example\.com/));
-    await assert.rejects(performRequest(request(`${url}/x`), { ...options, allowHttp: false }), denied(/only https are allowed/));
+    const denied = (pattern: RegExp) => (error: HermesError) =>
+      error.code === ErrorCode.PLUGIN_DENIED && !error.retryable && pattern.test(error.message);
+    await assert.rejects(
+      performRequest(request("https://evil.example.com/x"), options),
+      denied(/evil\.example\.com/),
+    );
+    await assert.rejects(
+      performRequest(request(`${url}/x`), { ...options, allowHttp: false }),
+      denied(/only https are allowed/),
+    );
     await assert.rejects(performRequest(request("ftp://127.0.0.1/x"), options), denied(/ftp/));
     assert.equal(sink.received.length, 0);
   });
 
   test("status, headers and body come back; redirects are not followed", async () => {
-    sink.answer = () => ({ status: 302, headers: { location: "https://evil.example.com/", "x-id": "7" }, body: "moved" });
-    const response = await performRequest(request(`${url}/send`, { headers: [{ name: "authorization", value: "Bearer k" }] }), options);
+    sink.answer = () => ({
+      status: 302,
+      headers: { location: "https://evil.example.com/", "x-id": "7" },
+      body: "moved",
+    });
+    const response = await performRequest(
+      request(`${url}/send`, { headers: [{ name: "authorization", value: "Bearer k" }] }),
+      options,
+    );
     assert.equal(response.status, 302);
     assert.equal(new TextDecoder().decode(response.body), "moved");
     assert.ok(response.headers.some((h) => h.name === "x-id" && h.value === "7"));

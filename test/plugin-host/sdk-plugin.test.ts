@@ -4,14 +4,23 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { untilStatus, untilTerminal } from "../support/wait.js";
 import { buildSdkPlugin } from "./fixtures/build.js";
 
-const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
+const sms = (text: string) =>
+  create(MessageSchema, {
+    channel: Channel.SMS,
+    to: { kind: { case: "phone", value: "+15551234567" } },
+    content: { text },
+  });
 
 describe("a plugin built with the SDK runs in the host", () => {
   const provider = new HttpSink();
@@ -21,7 +30,11 @@ describe("a plugin built with the SDK runs in the host", () => {
 
   before(async () => {
     const providerUrl = await provider.start();
-    provider.answer = () => ({ status: 201, headers: { "content-type": "application/json" }, body: JSON.stringify({ id: `sdk-${++ids}` }) });
+    provider.answer = () => ({
+      status: 201,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: `sdk-${++ids}` }),
+    });
     dir = mkdtempSync(join(tmpdir(), "hermes-sdk-plugin-"));
     const file = join(dir, "sdk-sms.wasm");
     writeFileSync(file, await buildSdkPlugin("sdk-sms"));
@@ -31,7 +44,12 @@ describe("a plugin built with the SDK runs in the host", () => {
           name: "sdk-sms",
           channel: "sms",
           adapter: "wasm",
-          config: { file, config: { apiKey: "k-123", baseUrl: providerUrl }, allowHttp: true, workers: 1 },
+          config: {
+            file,
+            config: { apiKey: "k-123", baseUrl: providerUrl },
+            allowHttp: true,
+            workers: 1,
+          },
           retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
         },
       ],
@@ -50,17 +68,27 @@ describe("a plugin built with the SDK runs in the host", () => {
     const request = provider.received[0]!;
     assert.equal(request.url, "/v1/messages");
     assert.equal(request.headers.authorization, "Bearer k-123");
-    assert.deepEqual(JSON.parse(request.body), { text: "hello via the sdk", reference: message!.id });
+    assert.deepEqual(JSON.parse(request.body), {
+      text: "hello via the sdk",
+      reference: message!.id,
+    });
     const submitted = await untilStatus(messages, message!.id, MessageStatus.SUBMITTED);
     assert.equal(submitted.providerMessageId, "sdk-1");
-    const hook = await fetch(`${gw.gateway.url}/webhooks/sdk-sms`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "id=sdk-1&status=delivered" });
+    const hook = await fetch(`${gw.gateway.url}/webhooks/sdk-sms`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "id=sdk-1&status=delivered",
+    });
     assert.equal(hook.status, 200);
     const events = await untilTerminal(messages, message!.id);
     assert.equal(events.at(-1)?.status, MessageStatus.DELIVERED);
   });
 
   test("a malformed webhook gets the plugin's 400", async () => {
-    const hook = await fetch(`${gw.gateway.url}/webhooks/sdk-sms`, { method: "POST", body: "nothing=here" });
+    const hook = await fetch(`${gw.gateway.url}/webhooks/sdk-sms`, {
+      method: "POST",
+      body: "nothing=here",
+    });
     assert.equal(hook.status, 400);
   });
 

@@ -4,7 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { HermesError } from "../../runtime/src/errors/hermes-error.js";
@@ -14,15 +18,31 @@ import { clients, startTestGateway, type TestGateway } from "../support/gateway-
 import { untilEvent, untilStatus, untilTerminal } from "../support/wait.js";
 import { buildPlugin, testManifest } from "./fixtures/build.js";
 
-const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } });
+const sms = (text: string) =>
+  create(MessageSchema, {
+    channel: Channel.SMS,
+    to: { kind: { case: "phone", value: "+15551234567" } },
+    content: { text },
+  });
 
 /** A wasm route on the test plugin, its provider a local HTTP server. */
-function wasmRoute(name: string, file: string, providerUrl: string, extra: Record<string, unknown> = {}) {
+function wasmRoute(
+  name: string,
+  file: string,
+  providerUrl: string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     name,
     channel: "sms",
     adapter: "wasm",
-    config: { file, config: { api_key: "secret-key", base_url: providerUrl }, allowHttp: true, workers: 2, ...extra },
+    config: {
+      file,
+      config: { api_key: "secret-key", base_url: providerUrl },
+      allowHttp: true,
+      workers: 2,
+      ...extra,
+    },
     retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
   };
 }
@@ -38,9 +58,11 @@ describe("wasm routes through a real gateway", () => {
   before(async () => {
     providerUrl = await provider.start();
     provider.answer = (request) => {
-      if (request.url === "/send" && request.body === "reject me") return { status: 400, body: "bad number" };
+      if (request.url === "/send" && request.body === "reject me")
+        return { status: 400, body: "bad number" };
       if (request.url === "/send" && request.body === "two steps") return { status: 202, body: "" };
-      if (request.url === "/send" && request.body === "slow") return { status: 200, body: `prov-${++ids}`, delayMs: 1500 };
+      if (request.url === "/send" && request.body === "slow")
+        return { status: 200, body: `prov-${++ids}`, delayMs: 1500 };
       return { status: 200, body: `prov-${++ids}` };
     };
     dir = mkdtempSync(join(tmpdir(), "hermes-wasm-route-"));
@@ -71,11 +93,17 @@ describe("wasm routes through a real gateway", () => {
     const providerId = submitted.providerMessageId;
     assert.match(providerId ?? "", /^prov-\d+$/);
 
-    const hook = await fetch(`${gw.gateway.url}/webhooks/sms`, { method: "POST", body: `${providerId}:delivered` });
+    const hook = await fetch(`${gw.gateway.url}/webhooks/sms`, {
+      method: "POST",
+      body: `${providerId}:delivered`,
+    });
     assert.equal(hook.status, 200);
     assert.equal(await hook.text(), "ok");
     const events = await untilTerminal(messages, message.id);
-    assert.deepEqual(events.map((e) => e.status).slice(-2), [MessageStatus.SUBMITTED, MessageStatus.DELIVERED]);
+    assert.deepEqual(events.map((e) => e.status).slice(-2), [
+      MessageStatus.SUBMITTED,
+      MessageStatus.DELIVERED,
+    ]);
   });
 
   test("plugin metrics are served on the gateway's /metrics with plugin and route labels", async () => {
@@ -83,8 +111,15 @@ describe("wasm routes through a real gateway", () => {
     const { message } = await messages.send({ message: sms("log") });
     await waitForStatus(message!.id, MessageStatus.SUBMITTED);
     const exposition = await (await fetch(`${gw.gateway.url}/metrics`)).text();
-    assert.match(exposition, /hermes_plugin_sends\{kind="test",plugin="test-sms",route="sms"\} [1-9]/);
-    assert.match(exposition, /hermes_messages_accepted_total/, "the gateway's own metrics are still there");
+    assert.match(
+      exposition,
+      /hermes_plugin_sends\{kind="test",plugin="test-sms",route="sms"\} [1-9]/,
+    );
+    assert.match(
+      exposition,
+      /hermes_messages_accepted_total/,
+      "the gateway's own metrics are still there",
+    );
   });
 
   test("a multi-step flow makes a second request and submits with the second answer", async () => {
@@ -92,7 +127,10 @@ describe("wasm routes through a real gateway", () => {
     const { message } = await messages.send({ message: sms("two steps") });
     const events = await waitForStatus(message!.id, MessageStatus.SUBMITTED);
     assert.ok(events);
-    assert.ok(provider.received.some((r) => r.url === "/confirm"), "the plugin's second request reached the provider");
+    assert.ok(
+      provider.received.some((r) => r.url === "/confirm"),
+      "the plugin's second request reached the provider",
+    );
   });
 
   test("a plugin that keeps asking for requests is stopped at the step limit, for good", async () => {
@@ -151,7 +189,10 @@ describe("wasm routes through a real gateway", () => {
     const { message } = await messages.send({ message: sms("loop") });
     const last = (await untilTerminal(messages, message!.id)).at(-1)!;
     assert.equal(last.status, MessageStatus.FAILED);
-    assert.match(last.error?.message ?? "", /ran past its 300 ms deadline; its worker was terminated/);
+    assert.match(
+      last.error?.message ?? "",
+      /ran past its 300 ms deadline; its worker was terminated/,
+    );
     assert.equal((await messages.getMessage({ id: message!.id })).message?.attempts, 2);
     const { message: next } = await messages.send({ message: sms("after the loop") });
     assert.ok(await waitForStatus(next!.id, MessageStatus.SUBMITTED));
@@ -184,16 +225,26 @@ describe("wasm routes through a real gateway", () => {
     while (sent.length < 10) await new Promise((r) => setTimeout(r, 5));
     const results = await pluginHost.activate("test-sms", "2.0.0", v2);
     swapped = true;
-    assert.deepEqual(results.map((r) => [r.route, r.ok, r.version]), [["sms", true, "2.0.0"]]);
+    assert.deepEqual(
+      results.map((r) => [r.route, r.ok, r.version]),
+      [["sms", true, "2.0.0"]],
+    );
     await sending;
     const versions = new Set<string>();
     for (const id of sent) {
       const events = await waitForStatus(id, MessageStatus.SUBMITTED);
       const submitted = events.find((e) => e.status === MessageStatus.SUBMITTED)!;
       versions.add(submitted.detail.version ?? "");
-      assert.equal((await messages.getMessage({ id })).message?.attempts, 1, "no attempt failed across the swap");
+      assert.equal(
+        (await messages.getMessage({ id })).message?.attempts,
+        1,
+        "no attempt failed across the swap",
+      );
     }
-    assert.ok(versions.has("1.0.0") && versions.has("2.0.0"), `both versions served sends: ${[...versions]}`);
+    assert.ok(
+      versions.has("1.0.0") && versions.has("2.0.0"),
+      `both versions served sends: ${[...versions]}`,
+    );
     const { message } = await messages.send({ message: sms("after swap") });
     const events = await waitForStatus(message!.id, MessageStatus.SUBMITTED);
     assert.equal(events.find((e) => e.status === MessageStatus.SUBMITTED)?.detail.version, "2.0.0");
@@ -201,7 +252,11 @@ describe("wasm routes through a real gateway", () => {
   });
 
   test("a swap to a broken or mismatched module keeps the old version", async () => {
-    const results = await pluginHost.activate("test-sms", "3.0.0", new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99, 99]));
+    const results = await pluginHost.activate(
+      "test-sms",
+      "3.0.0",
+      new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99, 99]),
+    );
     assert.equal(results.length, 1);
     assert.equal(results[0]!.ok, false);
     assert.equal(results[0]!.error?.code, ErrorCode.PLUGIN_REJECTED);
@@ -220,11 +275,22 @@ describe("wasm routes through a real gateway", () => {
     await provider.waitFor(seen + 1); // its request is at the provider, which answers in 1.5 s
     const results = await pluginHost.activate("test-sms", "2.1.0", v21);
     assert.equal(results[0]?.ok, true);
-    assert.notEqual((await messages.getMessage({ id: slow!.id })).message?.status, MessageStatus.SUBMITTED, "still in flight when the swap finished");
+    assert.notEqual(
+      (await messages.getMessage({ id: slow!.id })).message?.status,
+      MessageStatus.SUBMITTED,
+      "still in flight when the swap finished",
+    );
     const { message: fresh } = await messages.send({ message: sms("fresh") });
-    const versionOf = async (id: string) => (await waitForStatus(id, MessageStatus.SUBMITTED)).find((e) => e.status === MessageStatus.SUBMITTED)!.detail.version;
+    const versionOf = async (id: string) =>
+      (await waitForStatus(id, MessageStatus.SUBMITTED)).find(
+        (e) => e.status === MessageStatus.SUBMITTED,
+      )!.detail.version;
     assert.equal(await versionOf(fresh!.id), "2.1.0");
-    assert.equal(await versionOf(slow!.id), from, "handle_response went to the version that prepared the send");
+    assert.equal(
+      await versionOf(slow!.id),
+      from,
+      "handle_response went to the version that prepared the send",
+    );
   });
 
   test("AdminService health shows the route's plugin version, its health check and the worker pool in the tree", async () => {
@@ -248,7 +314,10 @@ describe("wasm routes through a real gateway", () => {
 
   test("a route naming a plugin with no active version fails to start with CONFIG_INVALID", async () => {
     // The gateway binds its plugin registry as the source (test/plugin-registry covers published plugins).
-    const route = { ...wasmRoute("unpublished", v1, providerUrl), config: { plugin: "nope", config: { api_key: "k", base_url: providerUrl }, allowHttp: true } };
+    const route = {
+      ...wasmRoute("unpublished", v1, providerUrl),
+      config: { plugin: "nope", config: { api_key: "k", base_url: providerUrl }, allowHttp: true },
+    };
     await assert.rejects(startTestGateway({ routes: [route] }), (error: HermesError) => {
       assert.equal(error.code, ErrorCode.CONFIG_INVALID);
       assert.equal(error.field, "config.plugin");
@@ -261,8 +330,12 @@ describe("wasm routes through a real gateway", () => {
     const { messages } = clients(gw.gateway.url);
     for (let i = 0; i < 250; i++) {
       const got = await messages.getMessage({ id });
-      if (got.message?.status === status) return untilEvent(messages, id, (event) => event.status === status, MessageStatus[status]);
-      if (got.message && got.message.status > status) throw new Error(`message ${id} went past ${MessageStatus[status]} to ${MessageStatus[got.message.status]}: ${got.message.error?.message}`);
+      if (got.message?.status === status)
+        return untilEvent(messages, id, (event) => event.status === status, MessageStatus[status]);
+      if (got.message && got.message.status > status)
+        throw new Error(
+          `message ${id} went past ${MessageStatus[status]} to ${MessageStatus[got.message.status]}: ${got.message.error?.message}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`message ${id} did not reach ${MessageStatus[status]}`);

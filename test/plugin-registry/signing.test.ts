@@ -16,7 +16,10 @@ import { wasm } from "../../runtime/src/wasm/wasm-api.js";
 import { customSection, wasmModule } from "./support/wasm-fixtures.js";
 
 /** RFC 8032 §7.1 test 1: a fixed key makes the signed bytes a known answer. */
-const rfc8032Seed = Buffer.from("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "hex");
+const rfc8032Seed = Buffer.from(
+  "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+  "hex",
+);
 const rfc8032Public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 
 function expectFailure(fn: () => unknown, failure: SignatureFailure, pattern?: RegExp): void {
@@ -41,9 +44,21 @@ describe("wasmsign2-compatible signing", () => {
     const message = Buffer.concat([Buffer.from("wasmsig"), Buffer.from([0x01, 0x01, 0x01]), hash]);
     const signature = nodeSign(null, message, key.keyObject);
     const signatureForHashes = Buffer.concat([Buffer.from([0x00, 0x01, 0x40]), signature]); // no key id, Ed25519, 64 bytes
-    const signedHashes = Buffer.concat([Buffer.from([0x01]), hash, Buffer.from([0x01, signatureForHashes.length]), signatureForHashes]);
-    const payload = Buffer.concat([Buffer.from([0x01, 0x01, 0x01, 0x01, signedHashes.length]), signedHashes]);
-    const expected = Buffer.concat([module.subarray(0, 8), Buffer.from(customSection("signature", payload)), content]);
+    const signedHashes = Buffer.concat([
+      Buffer.from([0x01]),
+      hash,
+      Buffer.from([0x01, signatureForHashes.length]),
+      signatureForHashes,
+    ]);
+    const payload = Buffer.concat([
+      Buffer.from([0x01, 0x01, 0x01, 0x01, signedHashes.length]),
+      signedHashes,
+    ]);
+    const expected = Buffer.concat([
+      module.subarray(0, 8),
+      Buffer.from(customSection("signature", payload)),
+      content,
+    ]);
     assert.equal(Buffer.from(signed).toString("hex"), expected.toString("hex"));
     // And the signature is the RFC key's: verifiable by node:crypto directly.
     assert.ok(nodeVerify(null, message, createPublicKey(key.publicKey.toPem()), signature));
@@ -54,7 +69,10 @@ describe("wasmsign2-compatible signing", () => {
     const module = wasmModule();
     const signed = sign(module, secretKey);
     const result = verify(signed, [publicKey]);
-    assert.deepEqual(result.signers.map((k) => k.id), [publicKey.id]);
+    assert.deepEqual(
+      result.signers.map((k) => k.id),
+      [publicKey.id],
+    );
     assert.equal(result.contentHash, createHash("sha256").update(module.subarray(8)).digest("hex"));
     const instance = await wasm.instantiate(await wasm.compile(signed));
     assert.equal((instance.exports.describe as () => number)(), 0);
@@ -64,14 +82,26 @@ describe("wasmsign2-compatible signing", () => {
     const alice = generateKeyPair();
     const bob = generateKeyPair();
     const carol = generateKeyPair();
-    const signed = sign(sign(wasmModule(), alice.secretKey), bob.secretKey, { keyId: bob.publicKey.wasmsign2KeyId() });
+    const signed = sign(sign(wasmModule(), alice.secretKey), bob.secretKey, {
+      keyId: bob.publicKey.wasmsign2KeyId(),
+    });
     const data = readSignatures(signed)!;
     assert.equal(data.signedHashesSet.length, 1);
     assert.equal(data.signedHashesSet[0].signatures.length, 2);
     assert.deepEqual(data.signedHashesSet[0].signatures[1].keyId, bob.publicKey.wasmsign2KeyId());
-    assert.deepEqual(verify(signed, [alice.publicKey]).signers.map((k) => k.id), [alice.publicKey.id]);
-    assert.deepEqual(verify(signed, [carol.publicKey, bob.publicKey, alice.publicKey]).signers.map((k) => k.id), [bob.publicKey.id, alice.publicKey.id]);
-    expectFailure(() => verify(signed, [carol.publicKey]), "unknown_signer", /2 signature\(s\), none of them by the 1 trusted key/);
+    assert.deepEqual(
+      verify(signed, [alice.publicKey]).signers.map((k) => k.id),
+      [alice.publicKey.id],
+    );
+    assert.deepEqual(
+      verify(signed, [carol.publicKey, bob.publicKey, alice.publicKey]).signers.map((k) => k.id),
+      [bob.publicKey.id, alice.publicKey.id],
+    );
+    expectFailure(
+      () => verify(signed, [carol.publicKey]),
+      "unknown_signer",
+      /2 signature\(s\), none of them by the 1 trusted key/,
+    );
     // Signing again with the same key adds nothing (Ed25519 is deterministic).
     assert.deepEqual(sign(signed, alice.secretKey), signed);
   });
@@ -85,7 +115,10 @@ describe("wasmsign2-compatible signing", () => {
     expectFailure(() => verify(changed, [alice.publicKey]), "tampered");
     const resigned = sign(changed, bob.secretKey);
     assert.equal(readSignatures(resigned)!.signedHashesSet.length, 2);
-    assert.deepEqual(verify(resigned, [alice.publicKey, bob.publicKey]).signers.map((k) => k.id), [bob.publicKey.id]);
+    assert.deepEqual(
+      verify(resigned, [alice.publicKey, bob.publicKey]).signers.map((k) => k.id),
+      [bob.publicKey.id],
+    );
   });
 
   test("flipping any single byte of a signed module makes it fail to verify", () => {
@@ -104,7 +137,10 @@ describe("wasmsign2-compatible signing", () => {
       }
     }
     // Header bytes are malformed, section bytes tampered, signature bytes unknown signers.
-    assert.ok(seen.has("tampered") && seen.has("malformed") && seen.has("unknown_signer"), [...seen].join(", "));
+    assert.ok(
+      seen.has("tampered") && seen.has("malformed") && seen.has("unknown_signer"),
+      [...seen].join(", "),
+    );
   });
 
   test("a removed signature section reads as unsigned; an untrusted key as unknown signer", () => {
@@ -122,22 +158,58 @@ describe("wasmsign2-compatible signing", () => {
     const { publicKey, secretKey } = generateKeyPair();
     const signed = sign(wasmModule(), secretKey);
     const sigEnd = 8 + 2 + signed[9]; // id, one-byte size, payload (our test payload is < 128 bytes)
-    const moved = Uint8Array.from([...signed.subarray(0, 8), ...signed.subarray(sigEnd), ...signed.subarray(8, sigEnd)]);
+    const moved = Uint8Array.from([
+      ...signed.subarray(0, 8),
+      ...signed.subarray(sigEnd),
+      ...signed.subarray(8, sigEnd),
+    ]);
     expectFailure(() => verify(moved, [publicKey]), "unsigned");
     assert.deepEqual(sign(moved, secretKey), signed);
   });
 
   test("malformed inputs get clear errors", () => {
     const { publicKey, secretKey } = generateKeyPair();
-    expectFailure(() => verify(Uint8Array.of(1, 2, 3), [publicKey]), "malformed", /shorter than the 8-byte header/);
-    expectFailure(() => sign(new TextEncoder().encode("not wasm at all"), secretKey), "malformed", /\\0asm magic/);
+    expectFailure(
+      () => verify(Uint8Array.of(1, 2, 3), [publicKey]),
+      "malformed",
+      /shorter than the 8-byte header/,
+    );
+    expectFailure(
+      () => sign(new TextEncoder().encode("not wasm at all"), secretKey),
+      "malformed",
+      /\\0asm magic/,
+    );
     const truncated = wasmModule().subarray(0, 20);
-    expectFailure(() => sign(truncated, secretKey), "malformed", /not a well-formed WebAssembly module/);
-    const badHeader = Uint8Array.from([...wasmModule().subarray(0, 8), ...customSection("signature", Uint8Array.of(0x02, 0x01, 0x01, 0x00)), ...wasmModule().subarray(8)]);
-    expectFailure(() => verify(badHeader, [publicKey]), "malformed", /unsupported signature spec version 0x02/);
-    const badHash = Uint8Array.from([...wasmModule().subarray(0, 8), ...customSection("signature", Uint8Array.of(0x01, 0x01, 0x02, 0x00)), ...wasmModule().subarray(8)]);
-    expectFailure(() => verify(badHash, [publicKey]), "malformed", /unsupported hash function 0x02/);
-    const shortHashes = Uint8Array.from([...wasmModule().subarray(0, 8), ...customSection("signature", Uint8Array.of(0x01, 0x01, 0x01, 0x01, 0x03, 0x01, 0xaa, 0xbb)), ...wasmModule().subarray(8)]);
+    expectFailure(
+      () => sign(truncated, secretKey),
+      "malformed",
+      /not a well-formed WebAssembly module/,
+    );
+    const badHeader = Uint8Array.from([
+      ...wasmModule().subarray(0, 8),
+      ...customSection("signature", Uint8Array.of(0x02, 0x01, 0x01, 0x00)),
+      ...wasmModule().subarray(8),
+    ]);
+    expectFailure(
+      () => verify(badHeader, [publicKey]),
+      "malformed",
+      /unsupported signature spec version 0x02/,
+    );
+    const badHash = Uint8Array.from([
+      ...wasmModule().subarray(0, 8),
+      ...customSection("signature", Uint8Array.of(0x01, 0x01, 0x02, 0x00)),
+      ...wasmModule().subarray(8),
+    ]);
+    expectFailure(
+      () => verify(badHash, [publicKey]),
+      "malformed",
+      /unsupported hash function 0x02/,
+    );
+    const shortHashes = Uint8Array.from([
+      ...wasmModule().subarray(0, 8),
+      ...customSection("signature", Uint8Array.of(0x01, 0x01, 0x01, 0x01, 0x03, 0x01, 0xaa, 0xbb)),
+      ...wasmModule().subarray(8),
+    ]);
     expectFailure(() => verify(shortHashes, [publicKey]), "malformed", /hash 0 claims 32 bytes/);
   });
 
@@ -146,7 +218,12 @@ describe("wasmsign2-compatible signing", () => {
     const module = wasmModule({ manifest: null });
     // Re-encode the type section's size (5 bytes) as a padded 2-byte LEB128: still valid wasm.
     assert.equal(module[8], 0x01);
-    const padded = Uint8Array.from([...module.subarray(0, 9), module[9] | 0x80, 0x00, ...module.subarray(10)]);
+    const padded = Uint8Array.from([
+      ...module.subarray(0, 9),
+      module[9] | 0x80,
+      0x00,
+      ...module.subarray(10),
+    ]);
     await wasm.compile(padded);
     const signed = sign(padded, secretKey);
     assert.deepEqual(stripSignature(signed), module, "sections are re-encoded with minimal sizes");
@@ -161,12 +238,29 @@ describe("wasmsign2-compatible signing", () => {
     assert.ok(PublicKey.from(raw).equals(publicKey));
     assert.ok(PublicKey.from(publicKey.raw).equals(publicKey));
     assert.ok(PublicKey.from(publicKey.toPem()).equals(publicKey));
-    assert.ok(PublicKey.from(createPublicKey(publicKey.toPem()).export({ format: "der", type: "spki" })).equals(publicKey));
-    const sshBlob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), publicKey.raw]);
-    assert.ok(PublicKey.from(`ssh-ed25519 ${sshBlob.toString("base64")} ci@example\n`).equals(publicKey));
-    assert.throws(() => PublicKey.from(`ssh-ed25519 ${sshBlob.subarray(0, 40).toString("base64")}`), /not an OpenSSH Ed25519 public key/);
+    assert.ok(
+      PublicKey.from(
+        createPublicKey(publicKey.toPem()).export({ format: "der", type: "spki" }),
+      ).equals(publicKey),
+    );
+    const sshBlob = Buffer.concat([
+      Buffer.from([0, 0, 0, 11]),
+      Buffer.from("ssh-ed25519"),
+      Buffer.from([0, 0, 0, 32]),
+      publicKey.raw,
+    ]);
+    assert.ok(
+      PublicKey.from(`ssh-ed25519 ${sshBlob.toString("base64")} ci@example\n`).equals(publicKey),
+    );
+    assert.throws(
+      () => PublicKey.from(`ssh-ed25519 ${sshBlob.subarray(0, 40).toString("base64")}`),
+      /not an OpenSSH Ed25519 public key/,
+    );
     assert.match(publicKey.id, /^[0-9a-f]{16}$/);
-    assert.equal(publicKey.id, createHash("sha256").update(publicKey.raw).digest("hex").slice(0, 16));
+    assert.equal(
+      publicKey.id,
+      createHash("sha256").update(publicKey.raw).digest("hex").slice(0, 16),
+    );
 
     const secretRaw = secretKey.toWasmsign2();
     assert.equal(secretRaw.length, 65);
@@ -177,8 +271,21 @@ describe("wasmsign2-compatible signing", () => {
       assert.ok(copy.publicKey.equals(publicKey));
       assert.deepEqual(sign(module, copy), sign(module, secretKey));
     }
-    assert.throws(() => PublicKey.from(Uint8Array.of(0x02, ...publicKey.raw)), /not an Ed25519 public key/);
-    assert.throws(() => SecretKey.from(Uint8Array.of(0x81, ...secretRaw.subarray(1, 33), ...generateKeyPair().publicKey.raw)), /does not match the seed/);
-    assert.throws(() => PublicKey.from(Buffer.from("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")), /not an Ed25519 public key/);
+    assert.throws(
+      () => PublicKey.from(Uint8Array.of(0x02, ...publicKey.raw)),
+      /not an Ed25519 public key/,
+    );
+    assert.throws(
+      () =>
+        SecretKey.from(
+          Uint8Array.of(0x81, ...secretRaw.subarray(1, 33), ...generateKeyPair().publicKey.raw),
+        ),
+      /does not match the seed/,
+    );
+    assert.throws(
+      () =>
+        PublicKey.from(Buffer.from("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")),
+      /not an Ed25519 public key/,
+    );
   });
 });

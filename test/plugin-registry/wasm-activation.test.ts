@@ -34,14 +34,25 @@ describe("published plugins on wasm routes", () => {
     name: "sms",
     channel: "sms",
     adapter: "wasm",
-    config: { plugin: "test-sms", config: { api_key: "secret-key", base_url: providerUrl }, allowHttp: true, workers: 1 },
+    config: {
+      plugin: "test-sms",
+      config: { api_key: "secret-key", base_url: providerUrl },
+      allowHttp: true,
+      workers: 1,
+    },
     retry: { maxAttempts: 1, initialBackoffMs: 10, maxBackoffMs: 20 },
   });
 
   /** Sends one SMS and answers with the plugin version that made the provider request. */
   async function versionServing(): Promise<string> {
     const text = `probe-${++sent}`;
-    await clients(gw!.gateway.url).messages.send({ message: create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+15551234567" } }, content: { text } }) });
+    await clients(gw!.gateway.url).messages.send({
+      message: create(MessageSchema, {
+        channel: Channel.SMS,
+        to: { kind: { case: "phone", value: "+15551234567" } },
+        content: { text },
+      }),
+    });
     for (let i = 0; i < 200; i++) {
       const request = provider.received.find((r) => r.body === text);
       if (request) return String(request.headers["x-plugin-version"]);
@@ -61,12 +72,15 @@ describe("published plugins on wasm routes", () => {
   });
 
   test("a plugin route cannot start before a version is active", async () => {
-    await assert.rejects(startTestGateway({ store: { path }, routes: [route()] }), (error: unknown) => {
-      assert.ok(error instanceof HermesError);
-      assert.equal(error.code, ErrorCode.CONFIG_INVALID);
-      assert.match(error.message, /plugin "test-sms" has no active version/);
-      return true;
-    });
+    await assert.rejects(
+      startTestGateway({ store: { path }, routes: [route()] }),
+      (error: unknown) => {
+        assert.ok(error instanceof HermesError);
+        assert.equal(error.code, ErrorCode.CONFIG_INVALID);
+        assert.match(error.message, /plugin "test-sms" has no active version/);
+        return true;
+      },
+    );
   });
 
   test("publish and activate, then the route runs it; activate, veto and roll back swap it live", async () => {
@@ -74,7 +88,13 @@ describe("published plugins on wasm routes", () => {
       buildPlugin("test-plugin", testManifest({ version: "1.0.0" })),
       buildPlugin("test-plugin", testManifest({ version: "2.0.0" })),
       // 3.0.0 needs a config field the route does not set: the host cannot load it.
-      buildPlugin("test-plugin", testManifest({ version: "3.0.0", configSchema: [...testManifest().configSchema!, { name: "region", required: true }] })),
+      buildPlugin(
+        "test-plugin",
+        testManifest({
+          version: "3.0.0",
+          configSchema: [...testManifest().configSchema!, { name: "region", required: true }],
+        }),
+      ),
     ]).then((modules) => modules.map((m) => sign(m, publisher.secretKey)));
 
     const setup = await startTestGateway({ store: { path } });
@@ -104,8 +124,18 @@ describe("published plugins on wasm routes", () => {
     );
     assert.equal(vetoed.code, Code.FailedPrecondition);
     assert.equal(vetoed.findDetails(ErrorSchema)[0]?.code, ErrorCode.PLUGIN_REJECTED);
-    assert.match(vetoed.rawMessage, /test-sms@3\.0\.0 was not activated: 1 of 1 route\(s\) could not load it \(route sms: .*region is required\); 2\.0\.0 stays active/);
-    assert.deepEqual((await plugins.listPlugins({ name: "test-sms" })).plugins.map((p) => [p.version, p.active]), [["1.0.0", false], ["2.0.0", true], ["3.0.0", false]]);
+    assert.match(
+      vetoed.rawMessage,
+      /test-sms@3\.0\.0 was not activated: 1 of 1 route\(s\) could not load it \(route sms: .*region is required\); 2\.0\.0 stays active/,
+    );
+    assert.deepEqual(
+      (await plugins.listPlugins({ name: "test-sms" })).plugins.map((p) => [p.version, p.active]),
+      [
+        ["1.0.0", false],
+        ["2.0.0", true],
+        ["3.0.0", false],
+      ],
+    );
     assert.equal(await versionServing(), "2.0.0");
 
     const back = await plugins.rollbackPlugin({ name: "test-sms" });

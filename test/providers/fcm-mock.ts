@@ -16,10 +16,18 @@ export class FcmMock {
   #count = 0;
   #baseUrl = "";
 
-  constructor(readonly projectId: string, readonly clientEmail: string, readonly publicKey: KeyObject) {
+  constructor(
+    readonly projectId: string,
+    readonly clientEmail: string,
+    readonly publicKey: KeyObject,
+  ) {
     this.sink.answer = (request) => {
       if (request.method === "POST" && request.url === "/token") return this.#token(request.body);
-      if (request.method === "POST" && request.url === `/v1/projects/${this.projectId}/messages:send`) return this.#send(request.headers.authorization ?? "", request.body);
+      if (
+        request.method === "POST" &&
+        request.url === `/v1/projects/${this.projectId}/messages:send`
+      )
+        return this.#send(request.headers.authorization ?? "", request.body);
       return { status: 404, body: fcmError(404, "NOT_FOUND", "Not found", "UNSPECIFIED_ERROR") };
     };
   }
@@ -43,29 +51,90 @@ export class FcmMock {
     const form = new URLSearchParams(body);
     const jwt = form.get("assertion") ?? "";
     const [header, claims, signature] = jwt.split(".");
-    const invalid = (description: string) => ({ status: 400, body: JSON.stringify({ error: "invalid_grant", error_description: description }) });
-    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer" || !header || !claims || !signature) return invalid("Invalid grant: not a JWT bearer assertion.");
-    const verified = createVerify("RSA-SHA256").update(`${header}.${claims}`).verify(this.publicKey, Buffer.from(signature, "base64url"));
+    const invalid = (description: string) => ({
+      status: 400,
+      body: JSON.stringify({ error: "invalid_grant", error_description: description }),
+    });
+    if (
+      form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer" ||
+      !header ||
+      !claims ||
+      !signature
+    )
+      return invalid("Invalid grant: not a JWT bearer assertion.");
+    const verified = createVerify("RSA-SHA256")
+      .update(`${header}.${claims}`)
+      .verify(this.publicKey, Buffer.from(signature, "base64url"));
     if (!verified) return invalid("Invalid JWT Signature.");
-    const payload = JSON.parse(Buffer.from(claims, "base64url").toString()) as { iss?: string; aud?: string; scope?: string; iat?: number; exp?: number };
-    if (payload.iss !== this.clientEmail || payload.aud !== `${this.#baseUrl}/token` || payload.scope !== "https://www.googleapis.com/auth/firebase.messaging") return invalid("Invalid JWT: claims.");
-    if (!payload.iat || !payload.exp || payload.exp - payload.iat > 3600) return invalid("Invalid JWT: Token must be a short-lived token (60 minutes).");
+    const payload = JSON.parse(Buffer.from(claims, "base64url").toString()) as {
+      iss?: string;
+      aud?: string;
+      scope?: string;
+      iat?: number;
+      exp?: number;
+    };
+    if (
+      payload.iss !== this.clientEmail ||
+      payload.aud !== `${this.#baseUrl}/token` ||
+      payload.scope !== "https://www.googleapis.com/auth/firebase.messaging"
+    )
+      return invalid("Invalid JWT: claims.");
+    if (!payload.iat || !payload.exp || payload.exp - payload.iat > 3600)
+      return invalid("Invalid JWT: Token must be a short-lived token (60 minutes).");
     const token = `ya29.${randomBytes(12).toString("hex")}`;
     this.tokens.add(token);
-    return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: token, expires_in: 3599, token_type: "Bearer" }) };
+    return {
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ access_token: token, expires_in: 3599, token_type: "Bearer" }),
+    };
   }
 
   #send(authorization: string, body: string) {
     if (!this.tokens.has(authorization.replace(/^Bearer /, ""))) {
-      return { status: 401, body: JSON.stringify({ error: { code: 401, message: "Request had invalid authentication credentials.", status: "UNAUTHENTICATED" } }) };
+      return {
+        status: 401,
+        body: JSON.stringify({
+          error: {
+            code: 401,
+            message: "Request had invalid authentication credentials.",
+            status: "UNAUTHENTICATED",
+          },
+        }),
+      };
     }
     const { message } = JSON.parse(body) as { message?: { token?: string } };
-    if (!message?.token) return { status: 400, body: fcmError(400, "INVALID_ARGUMENT", "Request contains an invalid argument.", "INVALID_ARGUMENT") };
-    if (this.unregistered.has(message.token)) return { status: 404, body: fcmError(404, "NOT_FOUND", "Requested entity was not found.", "UNREGISTERED") };
-    return { status: 200, body: JSON.stringify({ name: `projects/${this.projectId}/messages/0:${Date.now()}%${++this.#count}` }) };
+    if (!message?.token)
+      return {
+        status: 400,
+        body: fcmError(
+          400,
+          "INVALID_ARGUMENT",
+          "Request contains an invalid argument.",
+          "INVALID_ARGUMENT",
+        ),
+      };
+    if (this.unregistered.has(message.token))
+      return {
+        status: 404,
+        body: fcmError(404, "NOT_FOUND", "Requested entity was not found.", "UNREGISTERED"),
+      };
+    return {
+      status: 200,
+      body: JSON.stringify({
+        name: `projects/${this.projectId}/messages/0:${Date.now()}%${++this.#count}`,
+      }),
+    };
   }
 }
 
 function fcmError(code: number, status: string, message: string, errorCode: string): string {
-  return JSON.stringify({ error: { code, message, status, details: [{ "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", errorCode }] } });
+  return JSON.stringify({
+    error: {
+      code,
+      message,
+      status,
+      details: [{ "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError", errorCode }],
+    },
+  });
 }

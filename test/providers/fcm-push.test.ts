@@ -6,10 +6,17 @@ import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
 import { FcmMock } from "./fcm-mock.js";
 
-const push = (token: string, title: string) => ({ channel: Channel.PUSH, to: { kind: { case: "deviceToken" as const, value: token } }, content: { subject: title, text: `${title}!` } });
+const push = (token: string, title: string) => ({
+  channel: Channel.PUSH,
+  to: { kind: { case: "deviceToken" as const, value: token } },
+  content: { subject: title, text: `${title}!` },
+});
 
 describe("fcm-push template", () => {
-  const built = templateSuite("fcm-push", "fcm-push against FCM's and Google OAuth's documented answers");
+  const built = templateSuite(
+    "fcm-push",
+    "fcm-push against FCM's and Google OAuth's documented answers",
+  );
 
   describe("end to end through a gateway, an OAuth token endpoint and FCM mocks", () => {
     const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });

@@ -11,13 +11,23 @@ export class GenericMock {
   readonly sink = new HttpSink();
   #ids = 0;
 
-  constructor(readonly apiKey: string, readonly webhookSecret: string) {
+  constructor(
+    readonly apiKey: string,
+    readonly webhookSecret: string,
+  ) {
     this.sink.answer = (request) => {
-      if (request.method !== "POST" || request.url !== "/v1/messages") return { status: 404, body: JSON.stringify({ error: "no such endpoint" }) };
-      if (request.headers.authorization !== `Bearer ${this.apiKey}`) return { status: 401, body: JSON.stringify({ error: "invalid api key" }) };
+      if (request.method !== "POST" || request.url !== "/v1/messages")
+        return { status: 404, body: JSON.stringify({ error: "no such endpoint" }) };
+      if (request.headers.authorization !== `Bearer ${this.apiKey}`)
+        return { status: 401, body: JSON.stringify({ error: "invalid api key" }) };
       const body = JSON.parse(request.body) as { to?: string };
-      if (body.to === GenericMock.unreachable) return { status: 400, body: JSON.stringify({ error: `invalid destination ${body.to}` }) };
-      return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ id: `gen-${++this.#ids}`, status: "queued" }) };
+      if (body.to === GenericMock.unreachable)
+        return { status: 400, body: JSON.stringify({ error: `invalid destination ${body.to}` }) };
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ id: `gen-${++this.#ids}`, status: "queued" }),
+      };
     };
   }
 
@@ -33,6 +43,10 @@ export class GenericMock {
   report(webhookUrl: string, id: string, status: string): Promise<Response> {
     const body = JSON.stringify({ id, status });
     const signature = createHmac("sha256", this.webhookSecret).update(body).digest("hex");
-    return fetch(webhookUrl, { method: "POST", headers: { "content-type": "application/json", "x-signature": signature }, body });
+    return fetch(webhookUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-signature": signature },
+      body,
+    });
   }
 }

@@ -5,17 +5,30 @@ import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
 import { InfobipMock } from "./infobip-mock.js";
 
-const sms = (to: string, text: string) => ({ channel: Channel.SMS, to: { kind: { case: "phone" as const, value: to } }, content: { text } });
+const sms = (to: string, text: string) => ({
+  channel: Channel.SMS,
+  to: { kind: { case: "phone" as const, value: to } },
+  content: { text },
+});
 
 describe("infobip-sms template", () => {
-  const built = templateSuite("infobip-sms", "infobip-sms against Infobip's documented answers and reports");
+  const built = templateSuite(
+    "infobip-sms",
+    "infobip-sms against Infobip's documented answers and reports",
+  );
 
   describe("end to end through a gateway and an Infobip mock", () => {
     const mock = new InfobipMock("e2e-infobip-key");
     const gateway = gatewayToMock(built, mock, {
       name: "infobip",
       channel: "sms",
-      config: (base) => ({ base_url: base, api_key: "e2e-infobip-key", from: "Hermes", notify_url: "https://hermes.example.com/webhooks/infobip", webhook_token: "e2e-token-0123456789abcdef" }),
+      config: (base) => ({
+        base_url: base,
+        api_key: "e2e-infobip-key",
+        from: "Hermes",
+        notify_url: "https://hermes.example.com/webhooks/infobip",
+        webhook_token: "e2e-token-0123456789abcdef",
+      }),
     });
 
     test("send → /sms/2/text/advanced → SUBMITTED → report at notifyUrl → DELIVERED", async () => {
@@ -47,9 +60,16 @@ describe("infobip-sms template", () => {
     test("a report without the callback token is refused", async () => {
       const id = await gateway().send(sms("+41793026729", "hello"));
       const messageId = await gateway().submitted(id);
-      const forged = await fetch(gateway().webhookUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ results: [{ messageId, status: { groupName: "DELIVERED" } }] }) });
+      const forged = await fetch(gateway().webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ results: [{ messageId, status: { groupName: "DELIVERED" } }] }),
+      });
       assert.equal(forged.status, 401);
-      assert.equal((await gateway().messages.getMessage({ id })).message?.status, MessageStatus.SUBMITTED);
+      assert.equal(
+        (await gateway().messages.getMessage({ id })).message?.status,
+        MessageStatus.SUBMITTED,
+      );
     });
   });
 });

@@ -5,10 +5,17 @@ import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
 import { TwilioMock } from "../../runtime/src/simulators/providers/twilio-mock.js";
 
-const sms = (to: string, text: string) => ({ channel: Channel.SMS, to: { kind: { case: "phone" as const, value: to } }, content: { text } });
+const sms = (to: string, text: string) => ({
+  channel: Channel.SMS,
+  to: { kind: { case: "phone" as const, value: to } },
+  content: { text },
+});
 
 describe("twilio-sms template", () => {
-  const built = templateSuite("twilio-sms", "twilio-sms against Twilio's documented answers and callbacks");
+  const built = templateSuite(
+    "twilio-sms",
+    "twilio-sms against Twilio's documented answers and callbacks",
+  );
 
   describe("end to end through a gateway and a Twilio mock", () => {
     const accountSid = `AC${"1".repeat(32)}`;
@@ -16,7 +23,13 @@ describe("twilio-sms template", () => {
     const gateway = gatewayToMock(built, mock, {
       name: "twilio",
       channel: "sms",
-      config: (base) => ({ account_sid: accountSid, auth_token: "e2e-auth-token", from: "+15005550006", base_url: base, status_callback_url: "https://hermes.example.com/webhooks/twilio" }),
+      config: (base) => ({
+        account_sid: accountSid,
+        auth_token: "e2e-auth-token",
+        from: "+15005550006",
+        base_url: base,
+        status_callback_url: "https://hermes.example.com/webhooks/twilio",
+      }),
     });
 
     test("send → Messages.json → SUBMITTED → signed delivered callback → DELIVERED", async () => {
@@ -38,7 +51,10 @@ describe("twilio-sms template", () => {
     test("an undelivered callback fails the message with Twilio's error code", async () => {
       const id = await gateway().send(sms("+15551230002", "hello"));
       const sid = await gateway().submitted(id);
-      assert.equal((await mock.statusCallback(gateway().webhookUrl, sid, "undelivered", "30003")).status, 200);
+      assert.equal(
+        (await mock.statusCallback(gateway().webhookUrl, sid, "undelivered", "30003")).status,
+        200,
+      );
       const last = (await gateway().terminal(id)).at(-1)!;
       assert.equal(last.status, MessageStatus.FAILED);
       assert.equal(last.error?.providerCode, "30003");
@@ -58,8 +74,14 @@ describe("twilio-sms template", () => {
       const sid = await gateway().submitted(id);
       const impostor = new TwilioMock(accountSid, "not-the-token");
       impostor.callbacks.set(sid, mock.callbacks.get(sid)!);
-      assert.equal((await impostor.statusCallback(gateway().webhookUrl, sid, "delivered")).status, 403);
-      assert.equal((await gateway().messages.getMessage({ id })).message?.status, MessageStatus.SUBMITTED);
+      assert.equal(
+        (await impostor.statusCallback(gateway().webhookUrl, sid, "delivered")).status,
+        403,
+      );
+      assert.equal(
+        (await gateway().messages.getMessage({ id })).message?.status,
+        MessageStatus.SUBMITTED,
+      );
     });
   });
 });

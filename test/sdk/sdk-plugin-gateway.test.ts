@@ -9,7 +9,11 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { Channel, MessageSchema, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { buildPlugin } from "../../sdk/builder/index.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { HttpSink, type SinkAnswer } from "../support/http-sink.js";
@@ -24,19 +28,33 @@ before(async () => {
   let ids = 0;
   provider.answer = (request): SinkAnswer => {
     const body = JSON.parse(request.body) as { text: string };
-    if (body.text === "please throttle") return { status: 429, headers: { "retry-after": "1" }, body: "{\"error\":\"slow down\"}" };
-    return { status: 201, headers: { "content-type": "application/json" }, body: JSON.stringify({ id: `ex-${++ids}` }) };
+    if (body.text === "please throttle")
+      return { status: 429, headers: { "retry-after": "1" }, body: '{"error":"slow down"}' };
+    return {
+      status: 201,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: `ex-${++ids}` }),
+    };
   };
   dir = mkdtempSync(join(tmpdir(), "hermes-sdk-plugin-"));
   const file = join(dir, "example.wasm");
-  await buildPlugin({ entry: new URL("../../sdk/test/assembly/example.ts", import.meta.url).pathname, outFile: file });
+  await buildPlugin({
+    entry: new URL("../../sdk/test/assembly/example.ts", import.meta.url).pathname,
+    outFile: file,
+  });
   gw = await startTestGateway({
     routes: [
       {
         name: "example",
         channel: "sms",
         adapter: "wasm",
-        config: { file, config: { apiKey: "key-1", baseUrl: providerUrl }, allowHttp: true, allowHosts: ["127.0.0.1"], workers: 1 },
+        config: {
+          file,
+          config: { apiKey: "key-1", baseUrl: providerUrl },
+          allowHttp: true,
+          allowHosts: ["127.0.0.1"],
+          workers: 1,
+        },
         retry: { maxAttempts: 1, initialBackoffMs: 10, maxBackoffMs: 20 },
       },
     ],
@@ -49,7 +67,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const sms = (text: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: "+447700900123" } }, content: { text } });
+const sms = (text: string) =>
+  create(MessageSchema, {
+    channel: Channel.SMS,
+    to: { kind: { case: "phone", value: "+447700900123" } },
+    content: { text },
+  });
 
 test("an SDK plugin sends through the host and reports delivery from its webhook", async () => {
   const { messages } = clients(gw.gateway.url);
@@ -76,7 +99,10 @@ test("an SDK plugin sends through the host and reports delivery from its webhook
   const events = await untilTerminal(messages, message.id);
   assert.equal(events.at(-1)?.status, MessageStatus.DELIVERED);
 
-  const refused = await fetch(`${gw.gateway.url}/webhooks/example`, { method: "POST", body: "nonsense" });
+  const refused = await fetch(`${gw.gateway.url}/webhooks/example`, {
+    method: "POST",
+    body: "nonsense",
+  });
   assert.equal(refused.status, 400);
 });
 

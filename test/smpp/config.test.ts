@@ -4,11 +4,14 @@ import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { parseSmppConfig } from "../../runtime/src/drivers/smpp/config.js";
 
 const invalid = (raw: Record<string, unknown>, field: string) =>
-  assert.throws(() => parseSmppConfig(raw), (error: { code: ErrorCode; field: string }) => {
-    assert.equal(error.code, ErrorCode.CONFIG_INVALID);
-    assert.equal(error.field, field);
-    return true;
-  });
+  assert.throws(
+    () => parseSmppConfig(raw),
+    (error: { code: ErrorCode; field: string }) => {
+      assert.equal(error.code, ErrorCode.CONFIG_INVALID);
+      assert.equal(error.field, field);
+      return true;
+    },
+  );
 
 test("defaults fill in everything but host and systemId", () => {
   const config = parseSmppConfig({ host: "smsc.example", systemId: "hermes" });
@@ -23,15 +26,30 @@ test("defaults fill in everything but host and systemId", () => {
   assert.equal(config.udhReference, 8);
   assert.equal(config.registeredDelivery, 1);
   assert.equal(config.maxPduBytes, 16_384);
-  assert.equal(parseSmppConfig({ host: "h", systemId: "s", longMessage: "payload" }).maxPduBytes, 70_000);
+  assert.equal(
+    parseSmppConfig({ host: "h", systemId: "s", longMessage: "payload" }).maxPduBytes,
+    70_000,
+  );
   assert.equal(parseSmppConfig({ host: "h", systemId: "s", throughput: 200 }).burst, 20);
 });
 
 test("TLS verifies the certificate unless told not to", () => {
-  assert.deepEqual(parseSmppConfig({ host: "h", systemId: "s", tls: true }).tls, { rejectUnauthorized: true });
-  assert.equal(parseSmppConfig({ host: "h", systemId: "s", tls: { ca: "PEM" } }).tls?.rejectUnauthorized, true);
-  assert.equal(parseSmppConfig({ host: "h", systemId: "s", tls: { rejectUnauthorized: false } }).tls?.rejectUnauthorized, false);
-  invalid({ host: "h", systemId: "s", tls: { caFile: "/nonexistent/ca.pem" } }, "config.tls.caFile");
+  assert.deepEqual(parseSmppConfig({ host: "h", systemId: "s", tls: true }).tls, {
+    rejectUnauthorized: true,
+  });
+  assert.equal(
+    parseSmppConfig({ host: "h", systemId: "s", tls: { ca: "PEM" } }).tls?.rejectUnauthorized,
+    true,
+  );
+  assert.equal(
+    parseSmppConfig({ host: "h", systemId: "s", tls: { rejectUnauthorized: false } }).tls
+      ?.rejectUnauthorized,
+    false,
+  );
+  invalid(
+    { host: "h", systemId: "s", tls: { caFile: "/nonexistent/ca.pem" } },
+    "config.tls.caFile",
+  );
 });
 
 test("a bad value names its key", () => {
@@ -42,5 +60,8 @@ test("a bad value names its key", () => {
   invalid({ host: "h", systemId: "s", gsmDataCoding: 8 }, "config.gsmDataCoding");
   invalid({ host: "h", systemId: "s", udhReference: 12 }, "config.udhReference");
   invalid({ host: "h", systemId: "s", port: "2775" }, "config.port");
-  invalid({ host: "h", systemId: "s", reconnectInitialMs: 1000, reconnectMaxMs: 10 }, "config.reconnectMaxMs");
+  invalid(
+    { host: "h", systemId: "s", reconnectInitialMs: 1000, reconnectMaxMs: 10 },
+    "config.reconnectMaxMs",
+  );
 });

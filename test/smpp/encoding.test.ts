@@ -1,10 +1,25 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import smpp from "smpp";
-import { decodeGsm7, encodeGsm7, encodeGsm7Text, fitsGsm7 } from "../../runtime/src/drivers/smpp/gsm7.js";
-import { chooseAlphabet, encodeText, type EncodingOptions } from "../../runtime/src/drivers/smpp/sms-encoding.js";
+import {
+  decodeGsm7,
+  encodeGsm7,
+  encodeGsm7Text,
+  fitsGsm7,
+} from "../../runtime/src/drivers/smpp/gsm7.js";
+import {
+  chooseAlphabet,
+  encodeText,
+  type EncodingOptions,
+} from "../../runtime/src/drivers/smpp/sms-encoding.js";
 
-const options: EncodingOptions = { alphabet: "gsm7", gsmDataCoding: 0, longMessage: "udh", udhReference: 8, maxParts: 255 };
+const options: EncodingOptions = {
+  alphabet: "gsm7",
+  gsmDataCoding: 0,
+  longMessage: "udh",
+  udhReference: 8,
+  maxParts: 255,
+};
 const ref = () => 0x1234;
 
 /** Decodes a part the way an SMSC would: drop the UDH, then the alphabet. */
@@ -18,17 +33,30 @@ function partText(bytes: Buffer, alphabet: string, hasUdh: boolean): string {
 describe("GSM 03.38", () => {
   test("basic characters are one septet, extension characters ESC + code", () => {
     assert.deepEqual([...encodeGsm7([..."@A£"])], [0x00, 0x41, 0x01]);
-    assert.deepEqual([...encodeGsm7([..."€[]{}"])], [0x1b, 0x65, 0x1b, 0x3c, 0x1b, 0x3e, 0x1b, 0x28, 0x1b, 0x29]);
-    assert.equal(decodeGsm7(encodeGsm7([..."Hello {world} ~ €5 ^_^ |\\"])), "Hello {world} ~ €5 ^_^ |\\");
+    assert.deepEqual(
+      [...encodeGsm7([..."€[]{}"])],
+      [0x1b, 0x65, 0x1b, 0x3c, 0x1b, 0x3e, 0x1b, 0x28, 0x1b, 0x29],
+    );
+    assert.equal(
+      decodeGsm7(encodeGsm7([..."Hello {world} ~ €5 ^_^ |\\"])),
+      "Hello {world} ~ €5 ^_^ |\\",
+    );
     assert.equal(fitsGsm7("Ça coûte 5€"), false, "û is not in GSM 03.38");
     assert.ok(fitsGsm7("Äpfel für 5€ [ok]"));
   });
 
   test("the one-pass encoder agrees with the per-character one and refuses what is not GSM", () => {
-    for (const text of ["", "plain ascii 123", "Grüße {ok} [x] ~ | \\ ^ € \f", "ΔΦΓΛΩΠΨΣΘΞ @£$¥ èéùìò", "@".repeat(200)]) {
+    for (const text of [
+      "",
+      "plain ascii 123",
+      "Grüße {ok} [x] ~ | \\ ^ € \f",
+      "ΔΦΓΛΩΠΨΣΘΞ @£$¥ èéùìò",
+      "@".repeat(200),
+    ]) {
       assert.deepEqual(encodeGsm7Text(text), encodeGsm7([...text]), JSON.stringify(text));
     }
-    for (const text of ["`backtick`", "ĉ", "😀", "日本", "\u0394\u0400"]) assert.equal(encodeGsm7Text(text), undefined, text);
+    for (const text of ["`backtick`", "ĉ", "😀", "日本", "\u0394\u0400"])
+      assert.equal(encodeGsm7Text(text), undefined, text);
   });
 
   test("alphabet choice: GSM when it fits, else UCS2; latin1 when the carrier prefers it", () => {
@@ -45,7 +73,10 @@ describe("GSM 03.38", () => {
     assert.equal(encodeText("hi", { ...options, gsmDataCoding: 0x01 }, ref).dataCoding, 0x01);
     assert.equal(encodeText("café", { ...options, alphabet: "latin1" }, ref).dataCoding, 0x03);
     assert.equal(encodeText("日本", options, ref).dataCoding, 0x08);
-    assert.deepEqual([...encodeText("日本", options, ref).parts[0]!.shortMessage], [0x65, 0xe5, 0x67, 0x2c]);
+    assert.deepEqual(
+      [...encodeText("日本", options, ref).parts[0]!.shortMessage],
+      [0x65, 0xe5, 0x67, 0x2c],
+    );
   });
 });
 
@@ -63,7 +94,10 @@ describe("splitting long messages", () => {
   test("16-bit references use IEI 0x08 and 152 septets per part", () => {
     const { parts } = encodeText("b".repeat(400), { ...options, udhReference: 16 }, ref);
     assert.equal(parts.length, 3);
-    assert.deepEqual([...parts[0]!.shortMessage.subarray(0, 7)], [0x06, 0x08, 0x04, 0x12, 0x34, 3, 1]);
+    assert.deepEqual(
+      [...parts[0]!.shortMessage.subarray(0, 7)],
+      [0x06, 0x08, 0x04, 0x12, 0x34, 3, 1],
+    );
     assert.equal(parts[0]!.shortMessage.length - 7, 152);
   });
 
@@ -93,10 +127,13 @@ describe("splitting long messages", () => {
   test("SAR mode carries the reference and numbering in TLVs, no UDH", () => {
     const { parts } = encodeText("c".repeat(300), { ...options, longMessage: "sar" }, ref);
     assert.equal(parts.length, 2);
-    assert.deepEqual(parts.map((p) => p.tlvs), [
-      { sar_msg_ref_num: 0x34, sar_total_segments: 2, sar_segment_seqnum: 1 },
-      { sar_msg_ref_num: 0x34, sar_total_segments: 2, sar_segment_seqnum: 2 },
-    ]);
+    assert.deepEqual(
+      parts.map((p) => p.tlvs),
+      [
+        { sar_msg_ref_num: 0x34, sar_total_segments: 2, sar_segment_seqnum: 1 },
+        { sar_msg_ref_num: 0x34, sar_total_segments: 2, sar_segment_seqnum: 2 },
+      ],
+    );
     assert.equal(parts[0]!.esmClass, 0);
     assert.equal(parts[0]!.shortMessage.length, 153);
   });
@@ -110,17 +147,25 @@ describe("splitting long messages", () => {
   });
 
   test("more parts than the route allows is a permanent INVALID_ARGUMENT on content.text", () => {
-    assert.throws(() => encodeText("e".repeat(2000), { ...options, maxParts: 3 }, ref), (error: { field: string; retryable: boolean }) => {
-      assert.equal(error.field, "content.text");
-      assert.equal(error.retryable, false);
-      return true;
-    });
+    assert.throws(
+      () => encodeText("e".repeat(2000), { ...options, maxParts: 3 }, ref),
+      (error: { field: string; retryable: boolean }) => {
+        assert.equal(error.field, "content.text");
+        assert.equal(error.retryable, false);
+        return true;
+      },
+    );
   });
 
   test("the parts survive the smpp codec byte for byte", () => {
     const { parts, dataCoding } = encodeText("Grüße {ok} " + "z".repeat(200), options, ref);
     for (const part of parts) {
-      const pdu = new smpp.PDU("submit_sm", { destination_addr: "1", data_coding: dataCoding, esm_class: part.esmClass, short_message: part.shortMessage });
+      const pdu = new smpp.PDU("submit_sm", {
+        destination_addr: "1",
+        data_coding: dataCoding,
+        esm_class: part.esmClass,
+        short_message: part.shortMessage,
+      });
       const raw = pdu.toBuffer();
       assert.ok(raw.includes(part.shortMessage), "short_message written as given");
     }

@@ -1,14 +1,31 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { Channel, DeliveryEventKind, MessageSchema, MessageStatus, type DeliveryEvent } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  DeliveryEventKind,
+  MessageSchema,
+  MessageStatus,
+  type DeliveryEvent,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
-import { clients, startTestGateway, type Clients, type TestGateway } from "../support/gateway-harness.js";
+import {
+  clients,
+  startTestGateway,
+  type Clients,
+  type TestGateway,
+} from "../support/gateway-harness.js";
 import { untilTerminal } from "../support/wait.js";
 
-const text = (to: string, body: string) => create(MessageSchema, { channel: Channel.SMS, to: { kind: { case: "phone", value: to } }, from: { kind: { case: "phone", value: "Hermes" } }, content: { text: body } });
+const text = (to: string, body: string) =>
+  create(MessageSchema, {
+    channel: Channel.SMS,
+    to: { kind: { case: "phone", value: to } },
+    from: { kind: { case: "phone", value: "Hermes" } },
+    content: { text: body },
+  });
 
 describe("SMS through a real gateway and the SMSC simulator", () => {
   let smsc: SmscSimulator;
@@ -17,7 +34,13 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
 
   before(async () => {
     smsc = await SmscSimulator.start({
-      behaviour: { systemId: "hermes", password: "pw", submitIdFormat: "hex", receiptIdFormat: "decimal", receipts: [{ destination: "^4477009099", stat: "UNDELIV", err: "034" }] },
+      behaviour: {
+        systemId: "hermes",
+        password: "pw",
+        submitIdFormat: "hex",
+        receiptIdFormat: "decimal",
+        receipts: [{ destination: "^4477009099", stat: "UNDELIV", err: "034" }],
+      },
     });
     gw = await startTestGateway({
       routes: [
@@ -49,28 +72,39 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
   });
 
   test("a receipt (hex submit id, decimal receipt id) makes the message DELIVERED", async () => {
-    const { message } = await api.messages.send({ message: text("+447700900001", "Your code is 1234") });
+    const { message } = await api.messages.send({
+      message: text("+447700900001", "Your code is 1234"),
+    });
     const events = await untilTerminal(api.messages, message!.id);
-    assert.deepEqual(events.filter((e) => e.kind === DeliveryEventKind.STATUS).map((e) => e.status), [
-      MessageStatus.ACCEPTED,
-      MessageStatus.SUBMITTED,
-      MessageStatus.DELIVERED,
-    ]);
+    assert.deepEqual(
+      events.filter((e) => e.kind === DeliveryEventKind.STATUS).map((e) => e.status),
+      [MessageStatus.ACCEPTED, MessageStatus.SUBMITTED, MessageStatus.DELIVERED],
+    );
     const got = (await api.messages.getMessage({ id: message!.id })).message!;
     assert.equal(got.status, MessageStatus.DELIVERED);
     const submit = smsc.received.find((r) => r.destination === "447700900001")!;
-    assert.equal(got.providerMessageId, Number(submit.id).toString(16), "the normalised submit_sm_resp id");
+    assert.equal(
+      got.providerMessageId,
+      Number(submit.id).toString(16),
+      "the normalised submit_sm_resp id",
+    );
     assert.equal(submit.sourceTon, 5, "an alphanumeric sender goes as TON 5");
     assert.equal(submit.sourceAddr, "Hermes");
     assert.equal(events.at(-1)!.detail.smpp_stat, "DELIVRD");
     const metrics = await (await fetch(`${gw.gateway.url}/metrics`)).text();
-    assert.match(metrics, /hermes_messages_finished_total\{route="carrier",status="DELIVERED"\} [1-9]/, "a receipt's DELIVERED is counted on the route");
+    assert.match(
+      metrics,
+      /hermes_messages_finished_total\{route="carrier",status="DELIVERED"\} [1-9]/,
+      "a receipt's DELIVERED is counted on the route",
+    );
   });
 
   test("receipts carried only in TLVs correlate too", async () => {
     smsc.configure({ receiptStyle: "tlv" });
     try {
-      const { message } = await api.messages.send({ message: text("+447700900002", "tlv receipt") });
+      const { message } = await api.messages.send({
+        message: text("+447700900002", "tlv receipt"),
+      });
       const events = await untilTerminal(api.messages, message!.id);
       assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
     } finally {
@@ -92,7 +126,9 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
   });
 
   test("an UNDELIV receipt fails the message with the network error", async () => {
-    const { message } = await api.messages.send({ message: text("+447700909900", "to a dead phone") });
+    const { message } = await api.messages.send({
+      message: text("+447700909900", "to a dead phone"),
+    });
     const events = await untilTerminal(api.messages, message!.id);
     const last = events.at(-1)!;
     assert.equal(last.status, MessageStatus.FAILED);
@@ -105,7 +141,8 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
     const { message } = await api.messages.send({ message: text("+447700900004", "slow carrier") });
     const watching = untilTerminal(api.messages, message!.id);
     const deadline = Date.now() + 3000;
-    while (!smsc.received.some((r) => r.destination === "447700900004") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (!smsc.received.some((r) => r.destination === "447700900004") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
     smsc.configure({ silentDestinations: undefined });
     const events = await watching;
     const retrying = events.find((e) => e.kind === DeliveryEventKind.RETRYING);
@@ -121,7 +158,10 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
     const seen: DeliveryEvent[] = [];
     const watching = (async () => {
       try {
-        for await (const { event } of api.messages.watchEvents({ channels: [Channel.SMS] }, { signal: abort.signal })) {
+        for await (const { event } of api.messages.watchEvents(
+          { channels: [Channel.SMS] },
+          { signal: abort.signal },
+        )) {
           if (event?.kind === DeliveryEventKind.INBOUND) {
             seen.push(event);
             return;
@@ -132,7 +172,11 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 50));
-    const status = await smsc.injectMo({ from: "+447700900555", to: "+447700900000", text: "STOP ✋" });
+    const status = await smsc.injectMo({
+      from: "+447700900555",
+      to: "+447700900000",
+      text: "STOP ✋",
+    });
     assert.equal(status, 0);
     const timer = setTimeout(() => abort.abort(), 3000);
     await watching;
@@ -149,7 +193,10 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
     const body = "Please call me back about my order 42, " + "it has not arrived yet. ".repeat(12);
     const watching = (async () => {
       try {
-        for await (const { event } of api.messages.watchEvents({ channels: [Channel.SMS] }, { signal: abort.signal })) {
+        for await (const { event } of api.messages.watchEvents(
+          { channels: [Channel.SMS] },
+          { signal: abort.signal },
+        )) {
           if (event?.kind === DeliveryEventKind.INBOUND) seen.push(event);
           if (event?.kind === DeliveryEventKind.INBOUND && event.detail.smpp_parts) return;
         }

@@ -42,10 +42,19 @@ class RawSmsc {
         const pdu = new smpp.PDU(this.#buffer.subarray(0, length));
         this.#buffer = this.#buffer.subarray(length);
         this.received.push(pdu);
-        if (pdu.command === "bind_transceiver") socket.write(pdu.response({ system_id: "raw" }).toBuffer());
+        if (pdu.command === "bind_transceiver")
+          socket.write(pdu.response({ system_id: "raw" }).toBuffer());
         if (pdu.command === "submit_sm") {
           const nack = pdu.destination_addr === "447700900999";
-          socket.write((nack ? new smpp.PDU("generic_nack", { sequence_number: pdu.sequence_number, command_status: 0x03 }) : pdu.response({ message_id: "ABC" })).toBuffer());
+          socket.write(
+            (nack
+              ? new smpp.PDU("generic_nack", {
+                  sequence_number: pdu.sequence_number,
+                  command_status: 0x03,
+                })
+              : pdu.response({ message_id: "ABC" })
+            ).toBuffer(),
+          );
         }
         if (pdu.command === "unbind") socket.write(pdu.response().toBuffer());
       }
@@ -73,7 +82,14 @@ describe("hostile PDUs from the SMSC", () => {
 
   before(async () => {
     const port = await smsc.listen();
-    carrier = await startCarrier({ host: "127.0.0.1", port, systemId: "hermes", reconnectInitialMs: 10, reconnectMaxMs: 20, maxRestarts: 50 });
+    carrier = await startCarrier({
+      host: "127.0.0.1",
+      port,
+      systemId: "hermes",
+      reconnectInitialMs: 10,
+      reconnectMaxMs: 20,
+      maxRestarts: 50,
+    });
     await until(() => carrier.adapter.sessions.length === 1, "bind");
   });
   after(async () => {
@@ -81,14 +97,19 @@ describe("hostile PDUs from the SMSC", () => {
     await smsc.close();
   });
 
-  const nackFor = (sequence: number) => smsc.received.find((p) => p.command === "generic_nack" && p.sequence_number === sequence);
+  const nackFor = (sequence: number) =>
+    smsc.received.find((p) => p.command === "generic_nack" && p.sequence_number === sequence);
 
   test("an unknown command id gets generic_nack ESME_RINVCMDID and the session stays up", async () => {
     smsc.write(header(16, 0x00000099, 0, 7001));
     await until(() => nackFor(7001) !== undefined, "generic_nack");
     assert.equal(nackFor(7001)!.command_status, 0x03);
     smsc.send("enquire_link", { sequence_number: 7002 });
-    await until(() => smsc.received.some((p) => p.command === "enquire_link_resp" && p.sequence_number === 7002), "enquire_link_resp");
+    await until(
+      () =>
+        smsc.received.some((p) => p.command === "enquire_link_resp" && p.sequence_number === 7002),
+      "enquire_link_resp",
+    );
     assert.equal(smsc.connections, 1);
   });
 
@@ -103,8 +124,14 @@ describe("hostile PDUs from the SMSC", () => {
 
   test("a deliver_sm without a sender is refused, not reported", async () => {
     smsc.send("deliver_sm", { sequence_number: 7004, short_message: Buffer.from("hi") });
-    await until(() => smsc.received.some((p) => p.command === "deliver_sm_resp" && p.sequence_number === 7004), "deliver_sm_resp");
-    const resp = smsc.received.find((p) => p.command === "deliver_sm_resp" && p.sequence_number === 7004)!;
+    await until(
+      () =>
+        smsc.received.some((p) => p.command === "deliver_sm_resp" && p.sequence_number === 7004),
+      "deliver_sm_resp",
+    );
+    const resp = smsc.received.find(
+      (p) => p.command === "deliver_sm_resp" && p.sequence_number === 7004,
+    )!;
     assert.equal(resp.command_status, 0x0a);
     assert.equal(carrier.reports.length, 0);
   });
@@ -136,9 +163,17 @@ describe("hostile PDUs from the SMSC", () => {
       const connections = smsc.connections;
       const invalid = carrier.adapter.counters.invalidPdus;
       smsc.write(bytes);
-      await until(() => smsc.connections === connections + 1 && carrier.adapter.sessions.length === 1, "reconnect and rebind");
+      await until(
+        () => smsc.connections === connections + 1 && carrier.adapter.sessions.length === 1,
+        "reconnect and rebind",
+      );
       assert.ok(carrier.adapter.counters.invalidPdus > invalid);
-      if (label.includes("oversized")) assert.equal(nackFor(1)?.command_status, 0x02, "answered with generic_nack ESME_RINVCMDLEN first");
+      if (label.includes("oversized"))
+        assert.equal(
+          nackFor(1)?.command_status,
+          0x02,
+          "answered with generic_nack ESME_RINVCMDLEN first",
+        );
       const outcome = await carrier.adapter.send(sms("+447700900900", "still alive"), 1);
       assert.equal(outcome.kind, "submitted");
     });
@@ -163,12 +198,34 @@ describe("hostile PDUs from the SMSC", () => {
 test("an SMSC slow to answer our enquire_link still gets its deliver_sm answered at once", async () => {
   const smsc = new RawSmsc();
   const port = await smsc.listen();
-  const carrier = await startCarrier({ host: "127.0.0.1", port, systemId: "hermes", enquireLinkIntervalMs: 10, enquireLinkTimeoutMs: 5000 });
+  const carrier = await startCarrier({
+    host: "127.0.0.1",
+    port,
+    systemId: "hermes",
+    enquireLinkIntervalMs: 10,
+    enquireLinkTimeoutMs: 5000,
+  });
   try {
-    await until(() => smsc.received.some((p) => p.command === "enquire_link"), "our enquire_link, left unanswered");
-    smsc.send("deliver_sm", { sequence_number: 9001, source_addr: "447700900555", destination_addr: "447700900000", short_message: Buffer.from("hi") });
-    await until(() => smsc.received.some((p) => p.command === "deliver_sm_resp" && p.sequence_number === 9001), "deliver_sm_resp");
-    assert.equal(smsc.connections, 1, "answered on the same connection, before the enquire_link deadline");
+    await until(
+      () => smsc.received.some((p) => p.command === "enquire_link"),
+      "our enquire_link, left unanswered",
+    );
+    smsc.send("deliver_sm", {
+      sequence_number: 9001,
+      source_addr: "447700900555",
+      destination_addr: "447700900000",
+      short_message: Buffer.from("hi"),
+    });
+    await until(
+      () =>
+        smsc.received.some((p) => p.command === "deliver_sm_resp" && p.sequence_number === 9001),
+      "deliver_sm_resp",
+    );
+    assert.equal(
+      smsc.connections,
+      1,
+      "answered on the same connection, before the enquire_link deadline",
+    );
     assert.equal(carrier.reports[0]?.text, "hi");
   } finally {
     await carrier.close();

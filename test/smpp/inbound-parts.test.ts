@@ -3,13 +3,37 @@ import assert from "node:assert/strict";
 import { concatenationOf, InboundParts } from "../../runtime/src/drivers/smpp/inbound-parts.js";
 
 test("concatenation from a UDH element (8- and 16-bit) or SAR TLVs", () => {
-  assert.deepEqual(concatenationOf([Buffer.from([0x00, 3, 0x42, 3, 2])], {}), { reference: 0x42, total: 3, seq: 2 });
-  assert.deepEqual(concatenationOf([Buffer.from([0x08, 4, 0x12, 0x34, 2, 1])], {}), { reference: 0x1234, total: 2, seq: 1 });
-  assert.deepEqual(concatenationOf(undefined, { ref: 7, total: 2, seq: 2 }), { reference: 7, total: 2, seq: 2 });
+  assert.deepEqual(concatenationOf([Buffer.from([0x00, 3, 0x42, 3, 2])], {}), {
+    reference: 0x42,
+    total: 3,
+    seq: 2,
+  });
+  assert.deepEqual(concatenationOf([Buffer.from([0x08, 4, 0x12, 0x34, 2, 1])], {}), {
+    reference: 0x1234,
+    total: 2,
+    seq: 1,
+  });
+  assert.deepEqual(concatenationOf(undefined, { ref: 7, total: 2, seq: 2 }), {
+    reference: 7,
+    total: 2,
+    seq: 2,
+  });
   assert.equal(concatenationOf(undefined, {}), undefined);
-  assert.equal(concatenationOf([Buffer.from([0x00, 3, 1, 2, 3])], {}), undefined, "part 3 of 2 makes no sense");
-  assert.equal(concatenationOf([Buffer.from([0x00, 3, 1, 1, 1])], {}), undefined, "one part is no concatenation");
-  assert.equal(concatenationOf([Buffer.from([0x00])], {}), undefined, "a truncated element is ignored");
+  assert.equal(
+    concatenationOf([Buffer.from([0x00, 3, 1, 2, 3])], {}),
+    undefined,
+    "part 3 of 2 makes no sense",
+  );
+  assert.equal(
+    concatenationOf([Buffer.from([0x00, 3, 1, 1, 1])], {}),
+    undefined,
+    "one part is no concatenation",
+  );
+  assert.equal(
+    concatenationOf([Buffer.from([0x00])], {}),
+    undefined,
+    "a truncated element is ignored",
+  );
 });
 
 test("parts in any order give the whole text once; a duplicate part does not count twice", () => {
@@ -17,7 +41,10 @@ test("parts in any order give the whole text once; a duplicate part does not cou
   assert.equal(parts.add("a>b", { reference: 1, total: 3, seq: 3 }, "!", "ctx"), undefined);
   assert.equal(parts.add("a>b", { reference: 1, total: 3, seq: 1 }, "Hel", "ctx"), undefined);
   assert.equal(parts.add("a>b", { reference: 1, total: 3, seq: 1 }, "Hel", "ctx"), undefined);
-  assert.equal(parts.add("c>b", { reference: 1, total: 2, seq: 1 }, "other sender", "ctx"), undefined);
+  assert.equal(
+    parts.add("c>b", { reference: 1, total: 2, seq: 1 }, "other sender", "ctx"),
+    undefined,
+  );
   assert.equal(parts.add("a>b", { reference: 1, total: 3, seq: 2 }, "lo", "ctx"), "Hello!");
   assert.equal(parts.waiting, 1);
   parts.stop();
@@ -25,7 +52,9 @@ test("parts in any order give the whole text once; a duplicate part does not cou
 
 test("a message whose parts do not all come is handed on with what came", async () => {
   const incomplete: Array<[string, string, number, number]> = [];
-  const parts = new InboundParts<string>(20, (context, text, received, total) => incomplete.push([context, text, received, total]));
+  const parts = new InboundParts<string>(20, (context, text, received, total) =>
+    incomplete.push([context, text, received, total]),
+  );
   parts.add("a>b", { reference: 9, total: 3, seq: 1 }, "first ", "from a");
   parts.add("a>b", { reference: 9, total: 3, seq: 3 }, "third", "from a");
   await new Promise((resolve) => setTimeout(resolve, 60));

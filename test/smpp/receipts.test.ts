@@ -7,7 +7,10 @@ import { MultipartReceipts } from "../../runtime/src/drivers/smpp/multipart-rece
 
 describe("delivery receipts", () => {
   test("the SMPP 3.4 Appendix B text form", () => {
-    const receipt = parseReceipt("id:0123456789 sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:Hello world", {});
+    const receipt = parseReceipt(
+      "id:0123456789 sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:Hello world",
+      {},
+    );
     assert.ok(receipt);
     assert.equal(receipt.id, "0123456789");
     assert.equal(receipt.stat, "DELIVRD");
@@ -25,7 +28,11 @@ describe("delivery receipts", () => {
   });
 
   test("TLVs (receipted_message_id, message_state, network_error_code) win over the text", () => {
-    const receipt = parseReceipt("", { receipted_message_id: "1A2B ", message_state: 5, network_error_code: Buffer.from([3, 0x00, 0x22]) });
+    const receipt = parseReceipt("", {
+      receipted_message_id: "1A2B ",
+      message_state: 5,
+      network_error_code: Buffer.from([3, 0x00, 0x22]),
+    });
     assert.equal(receipt?.tlvId, "1A2B");
     assert.equal(receipt?.stat, "UNDELIV");
     assert.equal(receipt?.err, "3:34");
@@ -48,7 +55,8 @@ describe("delivery receipts", () => {
       assert.equal(status(stat).error?.code, ErrorCode.PROVIDER_REJECTED);
       assert.equal(status(stat).error?.providerCode, "001");
     }
-    for (const stat of ["ENROUTE", "ACCEPTD", "UNKNOWN", "WHATEVER"]) assert.equal(status(stat).kind, DeliveryEventKind.PROGRESS);
+    for (const stat of ["ENROUTE", "ACCEPTD", "UNKNOWN", "WHATEVER"])
+      assert.equal(status(stat).kind, DeliveryEventKind.PROGRESS);
   });
 
   test("message ids are normalised across hex and decimal", () => {
@@ -57,7 +65,11 @@ describe("delivery receipts", () => {
     assert.equal(normalizeId("1A2B", "hex", "decimal"), "6699");
     assert.equal(normalizeId("007", "decimal", "decimal"), "7");
     assert.equal(normalizeId(" abc-1 ", "string", "string"), "abc-1");
-    assert.equal(normalizeId("not-hex", "hex", "hex"), "not-hex", "unparseable ids are kept as they are");
+    assert.equal(
+      normalizeId("not-hex", "hex", "hex"),
+      "not-hex",
+      "unparseable ids are kept as they are",
+    );
   });
 
   test("multipart: DELIVERED only when every part is; the first failure decides", () => {
@@ -65,7 +77,11 @@ describe("delivery receipts", () => {
     const group = tracker.open(3);
     const delivered = { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED };
     tracker.add(group, "a");
-    assert.equal(tracker.decide("a", delivered).kind, DeliveryEventKind.PROGRESS, "an early receipt before the other parts' ids are known");
+    assert.equal(
+      tracker.decide("a", delivered).kind,
+      DeliveryEventKind.PROGRESS,
+      "an early receipt before the other parts' ids are known",
+    );
     tracker.add(group, "b");
     tracker.add(group, "c");
     assert.equal(tracker.decide("b", delivered).kind, DeliveryEventKind.PROGRESS);
@@ -76,10 +92,21 @@ describe("delivery receipts", () => {
     const other = tracker.open(2);
     tracker.add(other, "x");
     tracker.add(other, "y");
-    const failed = tracker.decide("y", { kind: DeliveryEventKind.STATUS, status: MessageStatus.FAILED });
+    const failed = tracker.decide("y", {
+      kind: DeliveryEventKind.STATUS,
+      status: MessageStatus.FAILED,
+    });
     assert.equal(failed.status, MessageStatus.FAILED);
-    assert.equal(tracker.decide("x", delivered).kind, DeliveryEventKind.PROGRESS, "decided already");
-    assert.equal(tracker.decide("unknown", delivered).status, MessageStatus.DELIVERED, "unknown groups pass through");
+    assert.equal(
+      tracker.decide("x", delivered).kind,
+      DeliveryEventKind.PROGRESS,
+      "decided already",
+    );
+    assert.equal(
+      tracker.decide("unknown", delivered).status,
+      MessageStatus.DELIVERED,
+      "unknown groups pass through",
+    );
   });
 
   test("parts with the same id, or none, count once (or not at all)", () => {
@@ -88,7 +115,11 @@ describe("delivery receipts", () => {
     tracker.add(group, "same");
     tracker.add(group, "same");
     tracker.add(group, "");
-    assert.equal(tracker.decide("same", { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED }).status, MessageStatus.DELIVERED);
+    assert.equal(
+      tracker.decide("same", { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED })
+        .status,
+      MessageStatus.DELIVERED,
+    );
   });
 
   test("multipart groups are bounded", () => {
@@ -100,6 +131,10 @@ describe("delivery receipts", () => {
     }
     assert.equal(tracker.size, 2);
     const delivered = { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED };
-    assert.equal(tracker.decide("1a", delivered).status, MessageStatus.DELIVERED, "the oldest group was dropped");
+    assert.equal(
+      tracker.decide("1a", delivered).status,
+      MessageStatus.DELIVERED,
+      "the oldest group was dropped",
+    );
   });
 });

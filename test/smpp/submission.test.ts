@@ -11,7 +11,12 @@ test("submitted once every part has its id: the first is the provider id, the ot
   assert.equal(submission.settled, false);
   submission.partAccepted(1, "b");
   const outcome = await submission.outcome;
-  assert.deepEqual(outcome, { kind: "submitted", providerMessageId: "a", extraProviderIds: ["b", "c"], detail: { smpp_parts: "3", smpp_message_ids: "a,b,c" } });
+  assert.deepEqual(outcome, {
+    kind: "submitted",
+    providerMessageId: "a",
+    extraProviderIds: ["b", "c"],
+    detail: { smpp_parts: "3", smpp_message_ids: "a,b,c" },
+  });
   assert.deepEqual(seen, ["c", "a", "b"], "each id as it comes, for the multipart receipts");
 });
 

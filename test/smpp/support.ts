@@ -1,7 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { pino } from "pino";
-import { Channel, MessageSchema, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  type Message,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { Supervisor } from "../../runtime/src/kernel/index.js";
 import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
 import type { ProviderReport, SendOutcome } from "../../runtime/src/router/adapter.js";
@@ -20,8 +24,17 @@ export interface CarrierHarness {
   close(): Promise<void>;
 }
 
-export async function startCarrier(config: Record<string, unknown>, onReport?: (report: ProviderReport) => void): Promise<CarrierHarness> {
-  const root = await Supervisor.start({ name: "root", strategy: "one_for_one", intensity: 100, period: 1000, logger });
+export async function startCarrier(
+  config: Record<string, unknown>,
+  onReport?: (report: ProviderReport) => void,
+): Promise<CarrierHarness> {
+  const root = await Supervisor.start({
+    name: "root",
+    strategy: "one_for_one",
+    intensity: 100,
+    period: 1000,
+    logger,
+  });
   const routeSupervisor = await RouteSupervisor.start(root, "carrier", logger);
   const adapter = createSmppAdapter(config) as SmppAdapter;
   const reports: ProviderReport[] = [];
@@ -51,7 +64,11 @@ export async function startCarrier(config: Record<string, unknown>, onReport?: (
   };
 }
 
-export function sms(to: string, text: string, extra: Partial<{ from: string; priority: number; expiresAt: Date }> = {}): Message {
+export function sms(
+  to: string,
+  text: string,
+  extra: Partial<{ from: string; priority: number; expiresAt: Date }> = {},
+): Message {
   return create(MessageSchema, {
     id: `m_${Math.random().toString(36).slice(2)}`,
     channel: Channel.SMS,
@@ -64,7 +81,10 @@ export function sms(to: string, text: string, extra: Partial<{ from: string; pri
 }
 
 /** Sends as the router's dispatcher would: never more outstanding than demand(). */
-export async function sendAll(adapter: SmppAdapter, messages: readonly Message[]): Promise<SendOutcome[]> {
+export async function sendAll(
+  adapter: SmppAdapter,
+  messages: readonly Message[],
+): Promise<SendOutcome[]> {
   const outcomes: SendOutcome[] = new Array(messages.length);
   let next = 0;
   let outstanding = 0;

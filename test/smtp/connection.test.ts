@@ -1,13 +1,23 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { ContentSchema, DeliveryEventKind, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  ContentSchema,
+  DeliveryEventKind,
+  MessageStatus,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { KumoSimulator } from "../../runtime/src/simulators/kumomta/index.js";
 import { selfSignedCertificate } from "../../runtime/src/simulators/kumomta/self-signed.js";
 import { untilTerminal } from "../support/wait.js";
-import { email, secretHeader, startKumoRoute, untilRouteState, webhookSecret } from "./kumomta-fixture.js";
+import {
+  email,
+  secretHeader,
+  startKumoRoute,
+  untilRouteState,
+  webhookSecret,
+} from "./kumomta-fixture.js";
 
 describe("the SMTP session to KumoMTA", () => {
   test("with certificate verification on (the default), KumoMTA's self-signed STARTTLS certificate takes the route DOWN with a clear reason and nothing is sent", async () => {
@@ -18,7 +28,11 @@ describe("the SMTP session to KumoMTA", () => {
       const { message } = await route.api.messages.send({ message: email("dan@example.com") });
       await new Promise((resolve) => setTimeout(resolve, 150));
       const { message: stored } = await route.api.messages.getMessage({ id: message!.id });
-      assert.equal(stored?.status, MessageStatus.ACCEPTED, "the message waits for a connection instead of failing");
+      assert.equal(
+        stored?.status,
+        MessageStatus.ACCEPTED,
+        "the message waits for a connection instead of failing",
+      );
       assert.equal(route.sim.counters.received, 0);
       const { routes } = await route.api.admin.getHealth({});
       assert.equal(routes[0].state, RouteState.DOWN);
@@ -29,11 +43,18 @@ describe("the SMTP session to KumoMTA", () => {
   });
 
   test("with verification on and KumoMTA's certificate trusted as CA, STARTTLS verifies and mail flows", async () => {
-    const route = await startKumoRoute({ smtp: { tls: { rejectUnauthorized: true, ca: selfSignedCertificate, servername: "kumomta.sim" } } });
+    const route = await startKumoRoute({
+      smtp: {
+        tls: { rejectUnauthorized: true, ca: selfSignedCertificate, servername: "kumomta.sim" },
+      },
+    });
     try {
       await untilRouteState(route, RouteState.UP);
       const { message } = await route.api.messages.send({ message: email("dora@example.com") });
-      assert.equal((await untilTerminal(route.api.messages, message!.id)).at(-1)!.status, MessageStatus.DELIVERED);
+      assert.equal(
+        (await untilTerminal(route.api.messages, message!.id)).at(-1)!.status,
+        MessageStatus.DELIVERED,
+      );
     } finally {
       await route.close();
     }
@@ -44,7 +65,9 @@ describe("the SMTP session to KumoMTA", () => {
     try {
       await untilRouteState(route, RouteState.UP);
       const content = create(ContentSchema, { subject: "big", text: "x".repeat(10_000) });
-      const { message } = await route.api.messages.send({ message: email("ed@example.com", { content }) });
+      const { message } = await route.api.messages.send({
+        message: email("ed@example.com", { content }),
+      });
       const last = (await untilTerminal(route.api.messages, message!.id)).at(-1)!;
       assert.equal(last.error?.code, ErrorCode.PROVIDER_REJECTED);
       assert.equal(last.error?.providerCode, "552 5.3.4");
@@ -81,7 +104,11 @@ describe("the SMTP session to KumoMTA", () => {
       const { message } = await route.api.messages.send({ message: email("fred@example.com") });
       const events = await untilTerminal(route.api.messages, message!.id);
       const last = events.at(-1)!;
-      assert.equal(last.error?.code, ErrorCode.PROVIDER_REJECTED, JSON.stringify(events.map((e) => [e.status, e.error?.message])));
+      assert.equal(
+        last.error?.code,
+        ErrorCode.PROVIDER_REJECTED,
+        JSON.stringify(events.map((e) => [e.status, e.error?.message])),
+      );
       assert.equal(last.error?.providerCode, "550 5.7.1");
       assert.match(last.error!.message, /relaying not permitted/);
     } finally {
@@ -94,7 +121,10 @@ describe("the SMTP session to KumoMTA", () => {
     const probe = await KumoSimulator.start({ httpPort: false });
     const port = probe.smtpPort;
     await probe.close();
-    const route = await startKumoRoute({ smtpPort: port, smtp: { reconnect: { initialMs: 20, maxMs: 100 } } });
+    const route = await startKumoRoute({
+      smtpPort: port,
+      smtp: { reconnect: { initialMs: 20, maxMs: 100 } },
+    });
     let late: KumoSimulator | undefined;
     try {
       const health = await untilRouteState(route, RouteState.DOWN);
@@ -105,10 +135,15 @@ describe("the SMTP session to KumoMTA", () => {
       assert.equal(waiting?.status, MessageStatus.ACCEPTED);
       assert.equal(waiting?.attempts, 0, "no attempt is wasted while KumoMTA is down");
       late = await KumoSimulator.start({ smtpPort: port, httpPort: false, stepDelayMs: 2 });
-      await late.attachLogHook({ url: `${route.gw.gateway.url}/webhooks/mail`, headers: { [secretHeader]: webhookSecret } });
+      await late.attachLogHook({
+        url: `${route.gw.gateway.url}/webhooks/mail`,
+        headers: { [secretHeader]: webhookSecret },
+      });
       const events = await untilTerminal(route.api.messages, message!.id);
       assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
-      const { nodes } = await route.api.admin.getHealth({}).then((h) => ({ nodes: JSON.stringify(h.supervisionTree) }));
+      const { nodes } = await route.api.admin
+        .getHealth({})
+        .then((h) => ({ nodes: JSON.stringify(h.supervisionTree) }));
       assert.match(nodes, /kumomta-session:mail/, "the session is in the supervision tree");
     } finally {
       await route.close();
@@ -120,14 +155,24 @@ describe("the SMTP session to KumoMTA", () => {
     const route = await startKumoRoute();
     try {
       await untilRouteState(route, RouteState.UP);
-      const { message } = await route.api.messages.send({ message: email("drop-once@example.com") });
+      const { message } = await route.api.messages.send({
+        message: email("drop-once@example.com"),
+      });
       const events = await untilTerminal(route.api.messages, message!.id);
       const retry = events.find((e) => e.kind === DeliveryEventKind.RETRYING);
-      assert.equal(retry?.error?.code, ErrorCode.CONNECTION_LOST, `the outcome of the first attempt is unknown: ${retry?.error?.message} ${JSON.stringify(retry?.detail)}`);
+      assert.equal(
+        retry?.error?.code,
+        ErrorCode.CONNECTION_LOST,
+        `the outcome of the first attempt is unknown: ${retry?.error?.message} ${JSON.stringify(retry?.detail)}`,
+      );
       assert.equal(retry?.error?.retryable, true);
       assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
       const tree = JSON.stringify((await route.api.admin.getHealth({})).supervisionTree);
-      assert.match(tree, /"name":"kumomta-session:mail".*?"restarts":1/, "the session crashed and was restarted once");
+      assert.match(
+        tree,
+        /"name":"kumomta-session:mail".*?"restarts":1/,
+        "the session crashed and was restarted once",
+      );
     } finally {
       await route.close();
     }
@@ -138,17 +183,26 @@ describe("HTTP injection (POST /api/inject/v1)", () => {
   test("injects through KumoMTA's HTTP API and correlates its records by the Hermes id header", async () => {
     const route = await startKumoRoute({ config: { injection: "http" } });
     try {
-      const { message } = await route.api.messages.send({ message: email("Ivy <ivy@example.com>") });
+      const { message } = await route.api.messages.send({
+        message: email("Ivy <ivy@example.com>"),
+      });
       const events = await untilTerminal(route.api.messages, message!.id);
-      assert.deepEqual(events.filter((e) => e.kind === 1).map((e) => MessageStatus[e.status]), ["ACCEPTED", "SUBMITTED", "DELIVERED"]);
+      assert.deepEqual(
+        events.filter((e) => e.kind === 1).map((e) => MessageStatus[e.status]),
+        ["ACCEPTED", "SUBMITTED", "DELIVERED"],
+      );
       const spooled = route.sim.spool.messages.at(-1)!;
       assert.equal(spooled.receptionProtocol, "HTTP");
       assert.equal(spooled.headers.get("x-hermes-message-id")?.[1], message!.id);
       assert.equal(spooled.queue, "spring:acme@example.com");
-      const { message: bounced } = await route.api.messages.send({ message: email("permfail@example.com") });
+      const { message: bounced } = await route.api.messages.send({
+        message: email("permfail@example.com"),
+      });
       const failed = (await untilTerminal(route.api.messages, bounced!.id)).at(-1)!;
       assert.equal(failed.error?.code, ErrorCode.INVALID_RECIPIENT);
-      const { message: refused } = await route.api.messages.send({ message: email("reject-rcpt@example.com") });
+      const { message: refused } = await route.api.messages.send({
+        message: email("reject-rcpt@example.com"),
+      });
       const rejected = (await untilTerminal(route.api.messages, refused!.id)).at(-1)!;
       assert.equal(rejected.error?.code, ErrorCode.PROVIDER_REJECTED);
       assert.match(rejected.error!.message, /550 5\.1\.1/);

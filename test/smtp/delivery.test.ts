@@ -1,13 +1,19 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import { ContentSchema, DeliveryEventKind, MessageStatus, type DeliveryEvent } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  ContentSchema,
+  DeliveryEventKind,
+  MessageStatus,
+  type DeliveryEvent,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { untilTerminal } from "../support/wait.js";
 import { email, startKumoRoute, untilRouteState, type KumoRoute } from "./kumomta-fixture.js";
 
-const statuses = (events: DeliveryEvent[]) => events.filter((e) => e.kind === DeliveryEventKind.STATUS).map((e) => MessageStatus[e.status]);
+const statuses = (events: DeliveryEvent[]) =>
+  events.filter((e) => e.kind === DeliveryEventKind.STATUS).map((e) => MessageStatus[e.status]);
 
 describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
   let route: KumoRoute;
@@ -19,23 +25,42 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
   after(() => route.close());
 
   test("a delivered message goes ACCEPTED -> SUBMITTED -> DELIVERED with KumoMTA's spool id", async () => {
-    const { message } = await route.api.messages.send({ message: email("Ann Example <ann@example.com>") });
+    const { message } = await route.api.messages.send({
+      message: email("Ann Example <ann@example.com>"),
+    });
     const events = await untilTerminal(route.api.messages, message!.id);
     assert.deepEqual(statuses(events), ["ACCEPTED", "SUBMITTED", "DELIVERED"]);
-    const { message: stored, events: history } = await route.api.messages.getMessage({ id: message!.id });
+    const { message: stored, events: history } = await route.api.messages.getMessage({
+      id: message!.id,
+    });
     assert.equal(stored?.status, MessageStatus.DELIVERED);
-    assert.match(stored!.providerMessageId, /^[0-9a-f]{32}$/, "the provider id is KumoMTA's spool id from 250 OK ids=");
+    assert.match(
+      stored!.providerMessageId,
+      /^[0-9a-f]{32}$/,
+      "the provider id is KumoMTA's spool id from 250 OK ids=",
+    );
     const spooled = route.sim.spool.messages.find((m) => m.id === stored!.providerMessageId);
     assert.ok(spooled, "KumoMTA spooled the message under that id");
     assert.equal(spooled.recipient, "ann@example.com");
     assert.equal(spooled.sender, "noreply@hermes.test");
     assert.equal(spooled.headers.get("x-hermes-message-id")?.[1], message!.id);
-    assert.equal(spooled.queue, "spring:acme@example.com", "X-Tenant and X-Campaign reach KumoMTA's queue helper");
-    const delivered = history.find((e) => e.status === MessageStatus.DELIVERED && e.detail.kumo_type === "Delivery");
+    assert.equal(
+      spooled.queue,
+      "spring:acme@example.com",
+      "X-Tenant and X-Campaign reach KumoMTA's queue helper",
+    );
+    const delivered = history.find(
+      (e) => e.status === MessageStatus.DELIVERED && e.detail.kumo_type === "Delivery",
+    );
     assert.ok(delivered, "the DELIVERED event comes from KumoMTA's Delivery record");
     assert.equal(delivered.detail.smtp_code, "250");
     assert.equal(delivered.detail.egress_pool, "pool0");
-    assert.ok(history.some((e) => e.kind === DeliveryEventKind.PROGRESS && e.detail.kumo_type === "Reception"), "the Reception record is recorded as progress");
+    assert.ok(
+      history.some(
+        (e) => e.kind === DeliveryEventKind.PROGRESS && e.detail.kumo_type === "Reception",
+      ),
+      "the Reception record is recorded as progress",
+    );
   });
 
   test("a hard bounce fails the message with KumoMTA's classification", async () => {
@@ -60,7 +85,9 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
   });
 
   test("transient failures are RETRYING events, then the delivery", async () => {
-    const { message } = await route.api.messages.send({ message: email("tempfail-then-deliver@example.com") });
+    const { message } = await route.api.messages.send({
+      message: email("tempfail-then-deliver@example.com"),
+    });
     const events = await untilTerminal(route.api.messages, message!.id);
     const retrying = events.filter((e) => e.kind === DeliveryEventKind.RETRYING);
     assert.equal(retrying.length, 2);
@@ -68,7 +95,10 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
       assert.equal(e.status, MessageStatus.SUBMITTED, "a KumoMTA retry does not change the status");
       assert.equal(e.error?.providerCode, "451 4.7.1");
     }
-    assert.deepEqual(retrying.map((e) => e.detail.num_attempts), ["1", "2"]);
+    assert.deepEqual(
+      retrying.map((e) => e.detail.num_attempts),
+      ["1", "2"],
+    );
     assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
   });
 
@@ -88,14 +118,19 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
     await route.sim.settled();
     const { message: stored, events } = await route.api.messages.getMessage({ id: message!.id });
     const complaint = events.find((e) => e.kind === DeliveryEventKind.COMPLAINT);
-    assert.ok(complaint, `a complaint event; got ${events.map((e) => DeliveryEventKind[e.kind]).join(",")}`);
+    assert.ok(
+      complaint,
+      `a complaint event; got ${events.map((e) => DeliveryEventKind[e.kind]).join(",")}`,
+    );
     assert.equal(complaint.detail.feedback_type, "abuse");
     assert.equal(complaint.detail.complainant, "complaint@example.com");
     assert.equal(stored?.status, MessageStatus.DELIVERED, "a complaint does not change the status");
   });
 
   test("5xx at RCPT fails at once with the SMTP code, enhanced code and text", async () => {
-    const { message } = await route.api.messages.send({ message: email("reject-rcpt@example.com") });
+    const { message } = await route.api.messages.send({
+      message: email("reject-rcpt@example.com"),
+    });
     const last = (await untilTerminal(route.api.messages, message!.id)).at(-1)!;
     assert.equal(last.status, MessageStatus.FAILED);
     assert.equal(last.error?.code, ErrorCode.INVALID_RECIPIENT);
@@ -107,7 +142,9 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
   });
 
   test("5xx at DATA fails with PROVIDER_REJECTED", async () => {
-    const { message } = await route.api.messages.send({ message: email("reject-data@example.com") });
+    const { message } = await route.api.messages.send({
+      message: email("reject-data@example.com"),
+    });
     const last = (await untilTerminal(route.api.messages, message!.id)).at(-1)!;
     assert.equal(last.error?.code, ErrorCode.PROVIDER_REJECTED);
     assert.equal(last.error?.providerCode, "554 5.7.1");
@@ -115,10 +152,17 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
   });
 
   test("4xx at RCPT and DATA are retried, then given up with the last reply", async () => {
-    for (const [address, code] of [["reject-rcpt-temp@example.com", "451 4.7.1"], ["reject-data-temp@example.com", "451 4.3.0"]] as const) {
+    for (const [address, code] of [
+      ["reject-rcpt-temp@example.com", "451 4.7.1"],
+      ["reject-data-temp@example.com", "451 4.3.0"],
+    ] as const) {
       const { message } = await route.api.messages.send({ message: email(address) });
       const events = await untilTerminal(route.api.messages, message!.id);
-      assert.equal(events.filter((e) => e.kind === DeliveryEventKind.RETRYING).length, 2, `${address}: two retries before giving up`);
+      assert.equal(
+        events.filter((e) => e.kind === DeliveryEventKind.RETRYING).length,
+        2,
+        `${address}: two retries before giving up`,
+      );
       const last = events.at(-1)!;
       assert.equal(last.status, MessageStatus.FAILED);
       assert.equal(last.error?.code, ErrorCode.RETRIES_EXHAUSTED);
@@ -127,8 +171,13 @@ describe("email through KumoMTA over SMTP (STARTTLS, verification off)", () => {
   });
 
   test("a template-only message fails clearly over SMTP (KumoMTA renders templates only in text/html bodies)", async () => {
-    const content = create(ContentSchema, { subject: "welcome", template: { name: "welcome", variables: { name: "Ann" } } });
-    const { message } = await route.api.messages.send({ message: email("ann@example.com", { content }) });
+    const content = create(ContentSchema, {
+      subject: "welcome",
+      template: { name: "welcome", variables: { name: "Ann" } },
+    });
+    const { message } = await route.api.messages.send({
+      message: email("ann@example.com", { content }),
+    });
     const last = (await untilTerminal(route.api.messages, message!.id)).at(-1)!;
     assert.equal(last.status, MessageStatus.FAILED);
     assert.equal(last.error?.code, ErrorCode.INVALID_ARGUMENT);

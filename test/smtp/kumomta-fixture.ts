@@ -1,8 +1,22 @@
 import { create } from "@bufbuild/protobuf";
-import { Channel, MessageSchema, type Content, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  type Content,
+  type Message,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { KumoSimulator, type KumoSimulatorOptions, type LogHookOptions } from "../../runtime/src/simulators/kumomta/index.js";
-import { clients, startTestGateway, type Clients, type TestGateway } from "../support/gateway-harness.js";
+import {
+  KumoSimulator,
+  type KumoSimulatorOptions,
+  type LogHookOptions,
+} from "../../runtime/src/simulators/kumomta/index.js";
+import {
+  clients,
+  startTestGateway,
+  type Clients,
+  type TestGateway,
+} from "../support/gateway-harness.js";
 import { untilAdapterState } from "../support/wait.js";
 
 export const webhookSecret = "kumo-hook-secret";
@@ -13,7 +27,10 @@ export interface KumoRoute {
   readonly gw: TestGateway;
   readonly api: Clients;
   /** POSTs a body to the route's webhook, with the secret unless told otherwise. */
-  postWebhook(body: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
+  postWebhook(
+    body: string,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -39,7 +56,13 @@ export async function startKumoRoute(options: KumoRouteOptions = {}): Promise<Ku
         adapter: "smtp",
         retry: { maxAttempts: options.maxAttempts ?? 3, initialBackoffMs: 20, maxBackoffMs: 100 },
         config: {
-          smtp: { port: options.smtpPort ?? sim.smtpPort, tls: { rejectUnauthorized: false }, reconnect: { initialMs: 20, maxMs: 200 }, maxConnections: 3, ...options.smtp },
+          smtp: {
+            port: options.smtpPort ?? sim.smtpPort,
+            tls: { rejectUnauthorized: false },
+            reconnect: { initialMs: 20, maxMs: 200 },
+            maxConnections: 3,
+            ...options.smtp,
+          },
           http: sim.httpUrl ? { url: sim.httpUrl } : undefined,
           from: "Hermes Test <noreply@hermes.test>",
           webhook: { secret: webhookSecret },
@@ -49,13 +72,21 @@ export async function startKumoRoute(options: KumoRouteOptions = {}): Promise<Ku
     ],
   });
   const webhookUrl = `${gw.gateway.url}/webhooks/mail`;
-  await sim.attachLogHook({ url: webhookUrl, headers: { [secretHeader]: webhookSecret }, ...options.logHook });
+  await sim.attachLogHook({
+    url: webhookUrl,
+    headers: { [secretHeader]: webhookSecret },
+    ...options.logHook,
+  });
   return {
     sim,
     gw,
     api: clients(gw.gateway.url),
     async postWebhook(body, headers = { [secretHeader]: webhookSecret }) {
-      const response = await fetch(webhookUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+      const response = await fetch(webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
       return { status: response.status, body: await response.text() };
     },
     async close() {
@@ -70,12 +101,20 @@ export function email(to: string, extra: { content?: Content } = {}): Message {
   return create(MessageSchema, {
     channel: Channel.EMAIL,
     to: { kind: { case: "email", value: to } },
-    content: extra.content ?? { subject: "Hello", text: "Hello from Hermes", html: "<p>Hello from <b>Hermes</b></p>" },
+    content: extra.content ?? {
+      subject: "Hello",
+      text: "Hello from Hermes",
+      html: "<p>Hello from <b>Hermes</b></p>",
+    },
     metadata: { campaign: "spring" },
   });
 }
 
 /** Resolves once the route reports `state`, or rejects with the last health seen. */
-export function untilRouteState(route: KumoRoute, state: RouteState, timeoutMs = 5000): Promise<{ reason?: string }> {
+export function untilRouteState(
+  route: KumoRoute,
+  state: RouteState,
+  timeoutMs = 5000,
+): Promise<{ reason?: string }> {
   return untilAdapterState(route.gw.gateway.router.routes[0].adapter, state, timeoutMs);
 }

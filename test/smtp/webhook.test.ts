@@ -6,14 +6,23 @@ import type { AddressInfo } from "node:net";
 import { DeliveryEventKind, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { untilTerminal } from "../support/wait.js";
-import { email, secretHeader, startKumoRoute, webhookSecret, untilRouteState, type KumoRoute } from "./kumomta-fixture.js";
+import {
+  email,
+  secretHeader,
+  startKumoRoute,
+  webhookSecret,
+  untilRouteState,
+  type KumoRoute,
+} from "./kumomta-fixture.js";
 
 /** Sends a message to delivery and returns its id and KumoMTA's records for it. */
 async function delivered(route: KumoRoute, to = "bob@example.com") {
   const { message } = await route.api.messages.send({ message: email(to) });
   await untilTerminal(route.api.messages, message!.id);
   await route.sim.settled();
-  const records = route.sim.spool.records.filter((r) => (r.headers as Record<string, string>)["X-Hermes-Message-Id"] === message!.id);
+  const records = route.sim.spool.records.filter(
+    (r) => (r.headers as Record<string, string>)["X-Hermes-Message-Id"] === message!.id,
+  );
   return { id: message!.id, records };
 }
 
@@ -49,14 +58,24 @@ describe("the KumoMTA log hook endpoint", () => {
 
   test("a batch with a malformed record records the valid ones and answers 400 naming the bad one", async () => {
     const { id, records } = await delivered(route);
-    const extra = { ...records.find((r) => r.type === "Delivery")!, type: "TransientFailure", num_attempts: 99 };
+    const extra = {
+      ...records.find((r) => r.type === "Delivery")!,
+      type: "TransientFailure",
+      num_attempts: 99,
+    };
     const reply = await route.postWebhook(JSON.stringify([extra, { type: "Bounce" }]));
     assert.equal(reply.status, 400);
     const body = JSON.parse(reply.body);
     assert.equal(body.accepted, 1);
-    assert.deepEqual(body.rejected.map((r: { index: number }) => r.index), [1]);
+    assert.deepEqual(
+      body.rejected.map((r: { index: number }) => r.index),
+      [1],
+    );
     const { events } = await route.api.messages.getMessage({ id });
-    assert.ok(events.some((e) => e.kind === DeliveryEventKind.RETRYING && e.detail.num_attempts === "99"), "the valid record of the batch was recorded");
+    assert.ok(
+      events.some((e) => e.kind === DeliveryEventKind.RETRYING && e.detail.num_attempts === "99"),
+      "the valid record of the batch was recorded",
+    );
   });
 
   test("a redelivered record is acknowledged once and recorded once", async () => {
@@ -69,7 +88,11 @@ describe("the KumoMTA log hook endpoint", () => {
     const batchAgain = await route.postWebhook(records.map((r) => JSON.stringify(r)).join("\n"));
     assert.equal(batchAgain.status, 200);
     assert.equal(JSON.parse(batchAgain.body).duplicates, records.length);
-    assert.equal((await route.api.messages.getMessage({ id })).events.length, before, "no event was added by redelivery");
+    assert.equal(
+      (await route.api.messages.getMessage({ id })).events.length,
+      before,
+      "no event was added by redelivery",
+    );
   });
 
   test("a record for a message Hermes does not know is kept as an orphan, not refused", async () => {
@@ -92,8 +115,14 @@ for (const format of ["array", "ndjson"] as const) {
     after(() => route.close());
 
     test("delivers every message's events from batched posts", async () => {
-      const sent = await Promise.all(["a", "b", "c", "tempfail-then-deliver", "permfail"].map((local) => route.api.messages.send({ message: email(`${local}@example.com`) })));
-      const finals = await Promise.all(sent.map(({ message }) => untilTerminal(route.api.messages, message!.id)));
+      const sent = await Promise.all(
+        ["a", "b", "c", "tempfail-then-deliver", "permfail"].map((local) =>
+          route.api.messages.send({ message: email(`${local}@example.com`) }),
+        ),
+      );
+      const finals = await Promise.all(
+        sent.map(({ message }) => untilTerminal(route.api.messages, message!.id)),
+      );
       assert.deepEqual(
         finals.map((events) => MessageStatus[events.at(-1)!.status]),
         ["DELIVERED", "DELIVERED", "DELIVERED", "DELIVERED", "FAILED"],
@@ -120,7 +149,10 @@ describe("a log hook whose webhook fails for a while", () => {
       }
       const answer = await fetch(`${route.gw.gateway.url}/webhooks/mail`, {
         method: "POST",
-        headers: { "content-type": "application/json", [secretHeader]: String(req.headers[secretHeader.toLowerCase()]) },
+        headers: {
+          "content-type": "application/json",
+          [secretHeader]: String(req.headers[secretHeader.toLowerCase()]),
+        },
         body: Buffer.concat(chunks),
       });
       res.writeHead(answer.status).end(await answer.text());
@@ -129,11 +161,19 @@ describe("a log hook whose webhook fails for a while", () => {
     await once(front, "listening");
     try {
       await untilRouteState(route, RouteState.UP);
-      await route.sim.attachLogHook({ url: `http://127.0.0.1:${(front.address() as AddressInfo).port}/`, headers: { [secretHeader]: webhookSecret }, retry: { initialMs: 10, maxMs: 40 } });
+      await route.sim.attachLogHook({
+        url: `http://127.0.0.1:${(front.address() as AddressInfo).port}/`,
+        headers: { [secretHeader]: webhookSecret },
+        retry: { initialMs: 10, maxMs: 40 },
+      });
       const { message } = await route.api.messages.send({ message: email("carol@example.com") });
       const events = await untilTerminal(route.api.messages, message!.id);
       assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
-      assert.equal(route.sim.publisher!.retried, 3, "the refused post was retried until it went through");
+      assert.equal(
+        route.sim.publisher!.retried,
+        3,
+        "the refused post was retried until it went through",
+      );
     } finally {
       front.close();
       await route.close();

@@ -5,9 +5,20 @@ import { createHash, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { SMTPServer } from "smtp-server";
-import { Channel, MessageSchema, MessageStatus, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+  type Message,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { clients, keys, startTestGateway, type Clients, type TestGateway } from "../support/gateway-harness.js";
+import {
+  clients,
+  keys,
+  startTestGateway,
+  type Clients,
+  type TestGateway,
+} from "../support/gateway-harness.js";
 import { poll, untilAdapterState } from "../support/wait.js";
 
 /**
@@ -26,7 +37,11 @@ interface Captured {
 }
 
 /** A plain SMTP relay that answers the end of DATA the way KumoMTA does, so the driver's reply parsing is exercised. */
-async function startCapturingServer(): Promise<{ port: number; captured: Captured[]; close(): Promise<void> }> {
+async function startCapturingServer(): Promise<{
+  port: number;
+  captured: Captured[];
+  close(): Promise<void>;
+}> {
   const captured: Captured[] = [];
   const server = new SMTPServer({
     secure: false,
@@ -71,7 +86,12 @@ interface Parsed {
   readonly textCharset: string | null;
   readonly html: string | null;
   readonly htmlCharset: string | null;
-  readonly attachments: { filename: string | null; contentType: string; sha256: string; size: number }[];
+  readonly attachments: {
+    filename: string | null;
+    contentType: string;
+    sha256: string;
+    size: number;
+  }[];
 }
 
 const parserScript = String.raw`
@@ -152,7 +172,9 @@ function lineViolations(raw: Buffer): string[] {
       start = i + 1;
       line++;
     } else if (byte === 0x0d || byte === 0x0a) {
-      violations.push(`line ${line} has a bare ${byte === 0x0d ? "CR" : "LF"} at octet ${i - start}`);
+      violations.push(
+        `line ${line} has a bare ${byte === 0x0d ? "CR" : "LF"} at octet ${i - start}`,
+      );
     }
   }
   if (raw.length - start > 998) violations.push(`last line has ${raw.length - start} octets`);
@@ -162,22 +184,32 @@ function lineViolations(raw: Buffer): string[] {
 /** Offset of the first header-section byte that is not printable ASCII (or tab, CR, LF), or -1. */
 function nonAsciiHeaderOffset(raw: Buffer): number {
   const end = raw.indexOf("\r\n\r\n");
-  return [...raw.subarray(0, end < 0 ? raw.length : end)].findIndex((b) => b > 0x7e || (b < 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x09));
+  return [...raw.subarray(0, end < 0 ? raw.length : end)].findIndex(
+    (b) => b > 0x7e || (b < 0x20 && b !== 0x0d && b !== 0x0a && b !== 0x09),
+  );
 }
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
 // Every byte value, then random bytes: CR, LF, NUL and a lone "." must all survive the transfer encoding.
-const binary = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(4096)]);
+const binary = Buffer.concat([
+  Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+  randomBytes(4096),
+]);
 const pdfLike = Buffer.from("%PDF-1.7\r\n%\xe2\xe3\xcf\xd3\r\n.\r\n..\r\n", "latin1");
-const subject = "Grüße — 你好 👋 (Ünïcödé subject long enough that it must be folded across several encoded words: ÄÖÜ äöü ß €)";
+const subject =
+  "Grüße — 你好 👋 (Ünïcödé subject long enough that it must be folded across several encoded words: ÄÖÜ äöü ß €)";
 const text = `Hallo Jürgen,\n\nGrüße aus Köln — 你好，世界 👋\n.\nA line that starts with a dot, above, and a very long one below:\n${"Ünïcödé ".repeat(200)}\n`;
 const html = `<!doctype html><html><body><p>Grüße — <b>你好</b> 👋</p><p>${"€ long line without breaks ".repeat(80)}</p></body></html>`;
 const attachments = [
   { filename: "Prüfbericht – 東京 📎.bin", contentType: "application/octet-stream", data: binary },
   { filename: "résumé.pdf", contentType: "application/pdf", data: pdfLike },
 ];
-const recipients = ["Jürgen Müller <juergen@example.com>", "\"Doe, Jane\" <jane@example.org>", "plain@example.net"];
+const recipients = [
+  "Jürgen Müller <juergen@example.com>",
+  '"Doe, Jane" <jane@example.org>',
+  "plain@example.net",
+];
 
 function newsletter(to: string, campaign: string): Message {
   return create(MessageSchema, {
@@ -195,7 +227,9 @@ async function untilSubmitted(api: Clients, id: string, timeoutMs = 5000): Promi
   return poll(
     async () => {
       last = (await api.messages.getMessage({ id })).message;
-      return last && last.status !== MessageStatus.ACCEPTED && last.status !== MessageStatus.QUEUED ? last : undefined;
+      return last && last.status !== MessageStatus.ACCEPTED && last.status !== MessageStatus.QUEUED
+        ? last
+        : undefined;
     },
     () => `message ${id} still ${MessageStatus[last?.status ?? 0]} after ${timeoutMs} ms`,
     timeoutMs,
@@ -218,7 +252,14 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
           channel: "email",
           adapter: "smtp",
           retry: { maxAttempts: 1 },
-          config: { smtp: { port: server.port, starttls: "never", reconnect: { initialMs: 20, maxMs: 200 } }, from: "Hermes Test <noreply@hermes.test>" },
+          config: {
+            smtp: {
+              port: server.port,
+              starttls: "never",
+              reconnect: { initialMs: 20, maxMs: 200 },
+            },
+            from: "Hermes Test <noreply@hermes.test>",
+          },
         },
       ],
     });
@@ -233,7 +274,11 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
       const campaign = `frühling-${i}`;
       const { message } = await api.messages.send({ message: newsletter(to, campaign) });
       const submitted = await untilSubmitted(api, message!.id);
-      assert.equal(submitted.status, MessageStatus.SUBMITTED, `${to}: ${submitted.error?.message ?? ""}`);
+      assert.equal(
+        submitted.status,
+        MessageStatus.SUBMITTED,
+        `${to}: ${submitted.error?.message ?? ""}`,
+      );
       sent.push({ message: submitted, to, tenant, campaign });
     }
     raws = server.captured.map((c) => c.raw);
@@ -250,16 +295,27 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
       const capture = server.captured[i];
       assert.equal(capture.mailFrom, "news@acme.test", "MAIL FROM is the message's From address");
       assert.deepEqual(capture.rcptTo, [/<(.+)>/.exec(to)?.[1] ?? to]);
-      assert.equal(message.providerMessageId, capture.spoolId, "the driver read the id from the 250 OK ids= reply");
+      assert.equal(
+        message.providerMessageId,
+        capture.spoolId,
+        "the driver read the id from the 250 OK ids= reply",
+      );
     }
   });
 
   test("only CRLF line endings, no line over 998 octets, ASCII-only headers", () => {
     for (const [i, raw] of raws.entries()) {
       assert.deepEqual(lineViolations(raw), [], `message ${i}`);
-      assert.ok(raw.indexOf("\r\n\r\n") > 0, `message ${i} has a header section ended by an empty line`);
+      assert.ok(
+        raw.indexOf("\r\n\r\n") > 0,
+        `message ${i} has a header section ended by an empty line`,
+      );
       const offset = nonAsciiHeaderOffset(raw);
-      assert.equal(offset, -1, `message ${i}: header byte ${offset} is not printable ASCII (the server was not asked for SMTPUTF8)`);
+      assert.equal(
+        offset,
+        -1,
+        `message ${i}: header byte ${offset} is not printable ASCII (the server was not asked for SMTPUTF8)`,
+      );
     }
   });
 
@@ -267,7 +323,8 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
     for (const [i, p] of parsed.entries()) {
       assert.deepEqual(p.defects, [], `message ${i}`);
       assert.deepEqual(p.headerDefects, {}, `message ${i}`);
-      for (const part of p.parts) assert.deepEqual(part.defects, [], `message ${i}, part ${part.contentType}`);
+      for (const part of p.parts)
+        assert.deepEqual(part.defects, [], `message ${i}, part ${part.contentType}`);
     }
   });
 
@@ -299,22 +356,33 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
 
   test("the checks above catch a malformed message (so they can fail)", async () => {
     const malformed = Buffer.from(
-      "Subject: caf\u00e9\r\nTo: <broken@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n" +
+      'Subject: caf\u00e9\r\nTo: <broken@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
         `--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n@@@\n${"x".repeat(1000)}\r\n`,
     );
-    assert.deepEqual(lineViolations(malformed), ["line 10 has a bare LF at octet 3", "line 10 has 1004 octets"]);
+    assert.deepEqual(lineViolations(malformed), [
+      "line 10 has a bare LF at octet 3",
+      "line 10 has 1004 octets",
+    ]);
     assert.equal(nonAsciiHeaderOffset(malformed), 12);
     const [p] = await parseWithPython([malformed]);
     assert.deepEqual(p.defects, ["CloseBoundaryNotFoundDefect: "]);
     assert.ok(p.headerDefects.To?.length, JSON.stringify(p.headerDefects));
-    assert.ok(p.parts.some((part) => part.defects.some((d) => d.startsWith("InvalidBase64"))), JSON.stringify(p.parts));
+    assert.ok(
+      p.parts.some((part) => part.defects.some((d) => d.startsWith("InvalidBase64"))),
+      JSON.stringify(p.parts),
+    );
   });
 
   test("attachments keep their non-ASCII filenames, content types and exact bytes", () => {
     for (const [i, p] of parsed.entries()) {
       assert.deepEqual(
         p.attachments,
-        attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, sha256: sha256(a.data), size: a.data.length })),
+        attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          sha256: sha256(a.data),
+          size: a.data.length,
+        })),
         `message ${i}`,
       );
     }

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
 import { pino } from "pino";
 import { parseConfig, type GatewayConfig } from "../../runtime/src/config/gateway-config.js";
 import { startGateway, type Gateway } from "../../runtime/src/gateway.js";
@@ -36,7 +40,10 @@ export interface TestGateway {
  * Starts a real gateway on a free loopback port with its own SQLite file.
  * `raw` is the config file's JSON shape, merged over test defaults.
  */
-export async function startTestGateway(raw: Record<string, unknown> = {}, adapters?: Record<string, AdapterFactory>): Promise<TestGateway> {
+export async function startTestGateway(
+  raw: Record<string, unknown> = {},
+  adapters?: Record<string, AdapterFactory>,
+): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), "hermes-test-"));
   const { store, ...rest } = raw;
   const config = parseConfig({
@@ -45,9 +52,17 @@ export async function startTestGateway(raw: Record<string, unknown> = {}, adapte
     logLevel: "silent",
     ...rest,
     // Tests need crash safety, not power-loss safety: NORMAL unless asked.
-    store: { path: join(dir, "hermes.db"), synchronous: "NORMAL", ...(store as object | undefined) },
+    store: {
+      path: join(dir, "hermes.db"),
+      synchronous: "NORMAL",
+      ...(store as object | undefined),
+    },
   });
-  const gateway = await startGateway({ config, adapters, logger: pino({ level: process.env.HERMES_TEST_LOG ?? "silent" }) });
+  const gateway = await startGateway({
+    config,
+    adapters,
+    logger: pino({ level: process.env.HERMES_TEST_LOG ?? "silent" }),
+  });
   return {
     gateway,
     dir,
@@ -86,7 +101,15 @@ export interface Clients {
   readonly plugins: Client<typeof PluginService>;
 }
 
-export function clients(baseUrl: string, apiKey: string = keys.all, kind: TransportKind = "connect-h2"): Clients {
+export function clients(
+  baseUrl: string,
+  apiKey: string = keys.all,
+  kind: TransportKind = "connect-h2",
+): Clients {
   const t = transport(baseUrl, kind, apiKey);
-  return { messages: createClient(MessageService, t), admin: createClient(AdminService, t), plugins: createClient(PluginService, t) };
+  return {
+    messages: createClient(MessageService, t),
+    admin: createClient(AdminService, t),
+    plugins: createClient(PluginService, t),
+  };
 }

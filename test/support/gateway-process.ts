@@ -14,12 +14,17 @@ export interface GatewayProcess {
  * Runs the gateway as `npm start` does, in a child process, with a config
  * file; resolves once it prints the URL it listens on.
  */
-export async function spawnGateway(configPath: string, env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+export async function spawnGateway(
+  configPath: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", main], {
     env: { ...process.env, HERMES_CONFIG: configPath, HERMES_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -32,7 +37,9 @@ export async function spawnGateway(configPath: string, env: NodeJS.ProcessEnv = 
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then((code) => reject(new Error(`gateway exited with ${code} before listening:\n${output}`)));
+    void exited.then((code) =>
+      reject(new Error(`gateway exited with ${code} before listening:\n${output}`)),
+    );
   });
   return { child, url, exited };
 }

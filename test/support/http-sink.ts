@@ -1,2 +1,6 @@
 // The loopback HTTP stand-in lives with the provider simulators (hermes dev runs them); tests import it from here too.
-export { HttpSink, type SinkAnswer, type SinkRequest } from "../../runtime/src/simulators/providers/http-sink.js";
+export {
+  HttpSink,
+  type SinkAnswer,
+  type SinkRequest,
+} from "../../runtime/src/simulators/providers/http-sink.js";

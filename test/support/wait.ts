@@ -1,10 +1,20 @@
 import type { Client } from "@connectrpc/connect";
-import { DeliveryEventKind, MessageStatus, type DeliveryEvent, type Message } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  DeliveryEventKind,
+  MessageStatus,
+  type DeliveryEvent,
+  type Message,
+} from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import type { MessageService } from "../../runtime/src/gen/hermes/v1/message_service_pb.js";
 import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import type { AdapterHealth, ChannelAdapter } from "../../runtime/src/router/adapter.js";
 
-const terminal = new Set([MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.EXPIRED, MessageStatus.REJECTED]);
+const terminal = new Set([
+  MessageStatus.DELIVERED,
+  MessageStatus.FAILED,
+  MessageStatus.EXPIRED,
+  MessageStatus.REJECTED,
+]);
 
 /**
  * Follows a message on WatchEvents (replaying its history first) until an
@@ -23,7 +33,10 @@ export async function untilEvent(
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    for await (const { event } of messages.watchEvents({ messageIds: [id], replay: true }, { signal: abort.signal })) {
+    for await (const { event } of messages.watchEvents(
+      { messageIds: [id], replay: true },
+      { signal: abort.signal },
+    )) {
       if (!event) continue;
       seen.push(event);
       if (found(event)) return seen;
@@ -34,19 +47,35 @@ export async function untilEvent(
     clearTimeout(timer);
     abort.abort();
   }
-  throw new Error(`message ${id} reached no ${what} in ${timeoutMs} ms; events: ${seen.map((e) => `${DeliveryEventKind[e.kind]}/${MessageStatus[e.status]}`).join(" -> ")}`);
+  throw new Error(
+    `message ${id} reached no ${what} in ${timeoutMs} ms; events: ${seen.map((e) => `${DeliveryEventKind[e.kind]}/${MessageStatus[e.status]}`).join(" -> ")}`,
+  );
 }
 
 /** Follows a message until it reaches a terminal status; resolves with every event seen. */
-export function untilTerminal(messages: Client<typeof MessageService>, id: string, timeoutMs = 10_000): Promise<DeliveryEvent[]> {
-  return untilEvent(messages, id, (event) => terminal.has(event.status) && event.kind === DeliveryEventKind.STATUS, "terminal status", timeoutMs);
+export function untilTerminal(
+  messages: Client<typeof MessageService>,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<DeliveryEvent[]> {
+  return untilEvent(
+    messages,
+    id,
+    (event) => terminal.has(event.status) && event.kind === DeliveryEventKind.STATUS,
+    "terminal status",
+    timeoutMs,
+  );
 }
 
 /**
  * Polls `probe` until it yields a value (anything but undefined or false);
  * rejects after the timeout with `failure()`, which can say what was last seen.
  */
-export async function poll<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, failure: () => string, timeoutMs = 5000): Promise<T> {
+export async function poll<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  failure: () => string,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -58,25 +87,41 @@ export async function poll<T>(probe: () => T | undefined | false | Promise<T | u
 
 /** Waits until `check` holds; fails with `what` after the timeout. */
 export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  await poll(() => check(), () => `timed out waiting for ${what}`, timeoutMs);
+  await poll(
+    () => check(),
+    () => `timed out waiting for ${what}`,
+    timeoutMs,
+  );
 }
 
 /** Resolves with the adapter's health once it reports `state`; fails with the last health seen. */
-export function untilAdapterState(adapter: ChannelAdapter, state: RouteState, timeoutMs = 5000): Promise<AdapterHealth> {
+export function untilAdapterState(
+  adapter: ChannelAdapter,
+  state: RouteState,
+  timeoutMs = 5000,
+): Promise<AdapterHealth> {
   let last = adapter.health();
   return poll(
     () => ((last = adapter.health()).state === state ? last : undefined),
-    () => `route never reached ${RouteState[state]}; last: ${RouteState[last.state]} ${last.reason ?? ""}`,
+    () =>
+      `route never reached ${RouteState[state]}; last: ${RouteState[last.state]} ${last.reason ?? ""}`,
     timeoutMs,
   );
 }
 
 /** Polls GetMessage until the message has `status` (for statuses no event stream ends at, such as SUBMITTED). */
-export function untilStatus(messages: Client<typeof MessageService>, id: string, status: MessageStatus, timeoutMs = 5000): Promise<Message> {
+export function untilStatus(
+  messages: Client<typeof MessageService>,
+  id: string,
+  status: MessageStatus,
+  timeoutMs = 5000,
+): Promise<Message> {
   let last: Message | undefined;
   return poll(
-    async () => ((last = (await messages.getMessage({ id })).message)?.status === status ? last : undefined),
-    () => `message ${id} never reached ${MessageStatus[status]}; last ${MessageStatus[last?.status ?? 0]}`,
+    async () =>
+      (last = (await messages.getMessage({ id })).message)?.status === status ? last : undefined,
+    () =>
+      `message ${id} never reached ${MessageStatus[status]}; last ${MessageStatus[last?.status ?? 0]}`,
     timeoutMs,
   );
 }

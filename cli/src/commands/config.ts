@@ -2,9 +2,14 @@ import { GatewayCommand } from "../gateway-command.js";
 import { profileFilePath } from "../connection/profiles.js";
 
 export default class Config extends GatewayCommand<typeof Config> {
-  static override summary = "Show which gateway and token the CLI would use, and where each came from.";
-  static override description = "Resolves --server/--token/--profile, HERMES_URL/HERMES_TOKEN/HERMES_PROFILE and the profile file exactly as every other command does, without calling the gateway. The token is shown masked.";
-  static override examples = ["<%= config.bin %> config", "<%= config.bin %> config --profile prod --json"];
+  static override summary =
+    "Show which gateway and token the CLI would use, and where each came from.";
+  static override description =
+    "Resolves --server/--token/--profile, HERMES_URL/HERMES_TOKEN/HERMES_PROFILE and the profile file exactly as every other command does, without calling the gateway. The token is shown masked.";
+  static override examples = [
+    "<%= config.bin %> config",
+    "<%= config.bin %> config --profile prod --json",
+  ];
   static override enableJsonFlag = true;
 
   public async run(): Promise<unknown> {

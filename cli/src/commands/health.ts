@@ -16,8 +16,12 @@ import { channelName, duration } from "../output/names.js";
 
 export default class Health extends GatewayCommand<typeof Health> {
   static override summary = "Show the gateway's supervision tree and the state of every route.";
-  static override description = `Draws the supervision tree (state, restarts, mailbox depth and demand of every process) and a table of routes. Exits ${ExitCode.Unhealthy} when a route is degraded or down, so it doubles as a probe. Needs an admin key.`;
-  static override examples = ["<%= config.bin %> health", "<%= config.bin %> health --json | jq '.routes[] | select(.state != \"ROUTE_STATE_UP\")'"];
+  static override description =
+    `Draws the supervision tree (state, restarts, mailbox depth and demand of every process) and a table of routes. Exits ${ExitCode.Unhealthy} when a route is degraded or down, so it doubles as a probe. Needs an admin key.`;
+  static override examples = [
+    "<%= config.bin %> health",
+    "<%= config.bin %> health --json | jq '.routes[] | select(.state != \"ROUTE_STATE_UP\")'",
+  ];
   static override enableJsonFlag = true;
 
   public async run(): Promise<unknown> {
@@ -30,9 +34,13 @@ export default class Health extends GatewayCommand<typeof Health> {
     }
     this.log(await describeHealth(health));
     if (unhealthy.length > 0) {
-      throw new Failure(ExitCode.Unhealthy, `${unhealthy.length} of ${health.routes.length} routes are not up: ${unhealthy.map((r) => `${r.name} ${routeState(r.state)}${r.reason ? ` (${r.reason})` : ""}`).join(", ")}`, {
-        reason: "unhealthy",
-      });
+      throw new Failure(
+        ExitCode.Unhealthy,
+        `${unhealthy.length} of ${health.routes.length} routes are not up: ${unhealthy.map((r) => `${r.name} ${routeState(r.state)}${r.reason ? ` (${r.reason})` : ""}`).join(", ")}`,
+        {
+          reason: "unhealthy",
+        },
+      );
     }
     return undefined;
   }
@@ -40,7 +48,9 @@ export default class Health extends GatewayCommand<typeof Health> {
 
 async function describeHealth(health: GetHealthResponse): Promise<string> {
   const headline = `Hermes ${health.version} · ${health.healthy ? ux.colorize("green", "healthy") : ux.colorize("red", "unhealthy")} · up ${duration(Number(health.uptimeSeconds))}`;
-  const tree = health.supervisionTree ? drawTree(health.supervisionTree, processLabel, (n) => n.children) : "(no supervision tree reported)";
+  const tree = health.supervisionTree
+    ? drawTree(health.supervisionTree, processLabel, (n) => n.children)
+    : "(no supervision tree reported)";
   const routes = health.routes.length
     ? await renderTable(
         health.routes.map((r) => ({
@@ -50,7 +60,9 @@ async function describeHealth(health: GetHealthResponse): Promise<string> {
           state: routeState(r.state),
           queued: String(r.queued),
           reason: r.reason,
-          detail: Object.entries(r.detail).map(([k, v]) => `${k}=${v}`).join(" "),
+          detail: Object.entries(r.detail)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" "),
         })),
         [
           { key: "name", name: "Route" },
@@ -68,7 +80,12 @@ async function describeHealth(health: GetHealthResponse): Promise<string> {
 
 function processLabel(node: ProcessNode): string {
   const state = ProcessState[node.state]?.toLowerCase() ?? "unknown";
-  const colored = node.state === ProcessState.RUNNING ? ux.colorize("green", state) : node.state === ProcessState.FAILED ? ux.colorize("red", state) : ux.colorize("yellow", state);
+  const colored =
+    node.state === ProcessState.RUNNING
+      ? ux.colorize("green", state)
+      : node.state === ProcessState.FAILED
+        ? ux.colorize("red", state)
+        : ux.colorize("yellow", state);
   const facts = [
     node.kind + (node.strategy ? ` ${node.strategy}` : ""),
     colored,

@@ -6,8 +6,12 @@ import { eventLine, messageCard } from "../output/message-view.js";
 
 export default class Status extends GatewayCommand<typeof Status> {
   static override summary = "Show a message's status and history.";
-  static override description = "Prints the message as the gateway stores it (status, route, attempts, provider id, last error) and every event of its history, oldest first. Exits 6 when no message has that id for your key's tenant.";
-  static override examples = ["<%= config.bin %> status 01JD6Y3M4Q8X2T0V5N7B9C1D3F", "<%= config.bin %> status 01JD6Y3M4Q8X2T0V5N7B9C1D3F --json | jq -r .message.status"];
+  static override description =
+    "Prints the message as the gateway stores it (status, route, attempts, provider id, last error) and every event of its history, oldest first. Exits 6 when no message has that id for your key's tenant.";
+  static override examples = [
+    "<%= config.bin %> status 01JD6Y3M4Q8X2T0V5N7B9C1D3F",
+    "<%= config.bin %> status 01JD6Y3M4Q8X2T0V5N7B9C1D3F --json | jq -r .message.status",
+  ];
   static override enableJsonFlag = true;
   static override args = {
     id: Args.string({ description: "The message id that send printed.", required: true }),
@@ -18,7 +22,11 @@ export default class Status extends GatewayCommand<typeof Status> {
     if (this.jsonEnabled()) return toJson(GetMessageResponseSchema, found);
     this.log(messageCard(found.message!));
     this.log("");
-    this.log(found.events.length ? `History\n${found.events.map((e) => `  ${eventLine(e)}`).join("\n")}` : "No events yet.");
+    this.log(
+      found.events.length
+        ? `History\n${found.events.map((e) => `  ${eventLine(e)}`).join("\n")}`
+        : "No events yet.",
+    );
     return found;
   }
 }

@@ -11,7 +11,8 @@ import { eventLine } from "../output/message-view.js";
 
 export default class Watch extends GatewayCommand<typeof Watch> {
   static override summary = "Stream delivery events as they happen.";
-  static override description = `Follows MessageService.WatchEvents for your key's tenant, one event per line (with --json, one JSON object per line). When the connection drops it reconnects and resumes after the last event it printed, so nothing is missed or repeated. Stops on Ctrl-C, after --count events, or after --timeout seconds (exit ${ExitCode.Timeout} if --count was not reached by then).`;
+  static override description =
+    `Follows MessageService.WatchEvents for your key's tenant, one event per line (with --json, one JSON object per line). When the connection drops it reconnects and resumes after the last event it printed, so nothing is missed or repeated. Stops on Ctrl-C, after --count events, or after --timeout seconds (exit ${ExitCode.Timeout} if --count was not reached by then).`;
   static override examples = [
     "<%= config.bin %> watch",
     "<%= config.bin %> watch --channel sms --status failed --status expired",
@@ -20,12 +21,36 @@ export default class Watch extends GatewayCommand<typeof Watch> {
   ];
   static override enableJsonFlag = true;
   static override flags = {
-    channel: Flags.option({ options: channelNames, multiple: true, description: "Only events of this channel (repeatable)." })(),
-    message: Flags.string({ multiple: true, helpValue: "<id>", description: "Only events of this message id (repeatable)." }),
-    status: Flags.option({ options: statusNames, multiple: true, description: "Only events that leave the message in this status (repeatable)." })(),
-    since: Flags.string({ description: "Replay stored events after this sequence first (0 replays all history).", helpValue: "<sequence>" }),
-    count: Flags.integer({ char: "n", min: 1, helpValue: "<n>", description: "Stop after this many events." }),
-    timeout: Flags.integer({ min: 1, helpValue: "<seconds>", description: "Stop after this many seconds." }),
+    channel: Flags.option({
+      options: channelNames,
+      multiple: true,
+      description: "Only events of this channel (repeatable).",
+    })(),
+    message: Flags.string({
+      multiple: true,
+      helpValue: "<id>",
+      description: "Only events of this message id (repeatable).",
+    }),
+    status: Flags.option({
+      options: statusNames,
+      multiple: true,
+      description: "Only events that leave the message in this status (repeatable).",
+    })(),
+    since: Flags.string({
+      description: "Replay stored events after this sequence first (0 replays all history).",
+      helpValue: "<sequence>",
+    }),
+    count: Flags.integer({
+      char: "n",
+      min: 1,
+      helpValue: "<n>",
+      description: "Stop after this many events.",
+    }),
+    timeout: Flags.integer({
+      min: 1,
+      helpValue: "<seconds>",
+      description: "Stop after this many seconds.",
+    }),
   };
 
   public async run(): Promise<unknown> {
@@ -34,23 +59,42 @@ export default class Watch extends GatewayCommand<typeof Watch> {
     const wanted = new Set((flags.status ?? []).map(statusOf));
     const abort = new AbortController();
     let timedOut = false;
-    const timer = flags.timeout ? setTimeout(() => ((timedOut = true), abort.abort()), flags.timeout * 1000) : undefined;
+    const timer = flags.timeout
+      ? setTimeout(() => ((timedOut = true), abort.abort()), flags.timeout * 1000)
+      : undefined;
     let seen = 0;
     try {
       const events = followEvents(
         this.gateway.messages,
-        { afterSequence: since ?? 0n, replay: since !== undefined, messageIds: flags.message, channels: (flags.channel ?? []).map(channelOf) },
+        {
+          afterSequence: since ?? 0n,
+          replay: since !== undefined,
+          messageIds: flags.message,
+          channels: (flags.channel ?? []).map(channelOf),
+        },
         {
           signal: abort.signal,
           onReconnect: ({ attempt, delayMs, reason, afterSequence }) =>
-            ux.stderr(`${ux.colorize("yellow", "!")} stream lost (${reason instanceof ConnectError ? reason.rawMessage : String(reason)}); reconnecting in ${delayMs} ms (attempt ${attempt}, resuming after #${afterSequence})`),
+            ux.stderr(
+              `${ux.colorize("yellow", "!")} stream lost (${reason instanceof ConnectError ? reason.rawMessage : String(reason)}); reconnecting in ${delayMs} ms (attempt ${attempt}, resuming after #${afterSequence})`,
+            ),
         },
       );
-      if (!this.jsonEnabled()) ux.stderr(ux.colorize("dim", `Watching ${this.connection.server}${since !== undefined ? ` from #${since}` : ""} (Ctrl-C to stop)`));
+      if (!this.jsonEnabled())
+        ux.stderr(
+          ux.colorize(
+            "dim",
+            `Watching ${this.connection.server}${since !== undefined ? ` from #${since}` : ""} (Ctrl-C to stop)`,
+          ),
+        );
       for await (const event of events) {
         if (wanted.size > 0 && !wanted.has(event.status)) continue;
         // Written directly: with --json this is NDJSON, one event per line, as it happens.
-        ux.stdout(this.jsonEnabled() ? JSON.stringify(toJson(DeliveryEventSchema, event)) : eventLine(event));
+        ux.stdout(
+          this.jsonEnabled()
+            ? JSON.stringify(toJson(DeliveryEventSchema, event))
+            : eventLine(event),
+        );
         if (flags.count !== undefined && ++seen >= flags.count) return undefined;
       }
     } finally {
@@ -58,7 +102,11 @@ export default class Watch extends GatewayCommand<typeof Watch> {
       abort.abort();
     }
     if (timedOut && flags.count !== undefined) {
-      throw new Failure(ExitCode.Timeout, `saw ${seen} of ${flags.count} events in ${flags.timeout} s`, { reason: "timeout" });
+      throw new Failure(
+        ExitCode.Timeout,
+        `saw ${seen} of ${flags.count} events in ${flags.timeout} s`,
+        { reason: "timeout" },
+      );
     }
     return undefined;
   }
@@ -66,6 +114,11 @@ export default class Watch extends GatewayCommand<typeof Watch> {
 
 function parseSequence(raw: string | undefined): bigint | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw)) throw new Failure(ExitCode.Usage, `--since takes an event sequence number (e.g. 0 or 1234), got "${raw}"`, { reason: "usage", field: "since" });
+  if (!/^\d+$/.test(raw))
+    throw new Failure(
+      ExitCode.Usage,
+      `--since takes an event sequence number (e.g. 0 or 1234), got "${raw}"`,
+      { reason: "usage", field: "since" },
+    );
   return BigInt(raw);
 }

@@ -20,7 +20,12 @@ export interface ConnectionSettings {
 }
 
 export interface ConnectionInputs {
-  readonly flags: { readonly server?: string; readonly token?: string; readonly profile?: string; readonly http1?: boolean };
+  readonly flags: {
+    readonly server?: string;
+    readonly token?: string;
+    readonly profile?: string;
+    readonly http1?: boolean;
+  };
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -42,17 +47,28 @@ export function resolveConnection({ flags, env }: ConnectionInputs): ConnectionS
       const known = Object.keys(file.profiles);
       throw new Failure(ExitCode.Usage, `no profile "${explicitName}" in ${path}`, {
         reason: "unknown_profile",
-        hints: [known.length ? `known profiles: ${known.join(", ")}` : `create it: {"profiles": {"${explicitName}": {"server": "https://…", "token": "…"}}}`],
+        hints: [
+          known.length
+            ? `known profiles: ${known.join(", ")}`
+            : `create it: {"profiles": {"${explicitName}": {"server": "https://…", "token": "…"}}}`,
+        ],
       });
     }
   }
   const fallbackName = explicitName === undefined ? file.defaultProfile : undefined;
   const fallback = fallbackName !== undefined ? file.profiles[fallbackName] : undefined;
   if (fallbackName !== undefined && !fallback) {
-    throw new Failure(ExitCode.Usage, `defaultProfile "${fallbackName}" is not in ${path}`, { reason: "unknown_profile" });
+    throw new Failure(ExitCode.Usage, `defaultProfile "${fallbackName}" is not in ${path}`, {
+      reason: "unknown_profile",
+    });
   }
 
-  const pick = <K extends keyof Profile>(key: K, flag: Profile[K], envValue: Profile[K], envName: string): [Profile[K], string] | undefined => {
+  const pick = <K extends keyof Profile>(
+    key: K,
+    flag: Profile[K],
+    envValue: Profile[K],
+    envName: string,
+  ): [Profile[K], string] | undefined => {
     if (flag !== undefined) return [flag, `--${key}`];
     if (explicit?.[key] !== undefined) return [explicit[key], `profile ${explicitName}`];
     if (envValue !== undefined) return [envValue, envName];
@@ -60,7 +76,12 @@ export function resolveConnection({ flags, env }: ConnectionInputs): ConnectionS
     return undefined;
   };
 
-  const [rawServer, serverSource] = pick("server", flags.server, env.HERMES_URL || undefined, "HERMES_URL") ?? [defaultServer, "default"];
+  const [rawServer, serverSource] = pick(
+    "server",
+    flags.server,
+    env.HERMES_URL || undefined,
+    "HERMES_URL",
+  ) ?? [defaultServer, "default"];
   const server = normalizeServer(rawServer!, serverSource);
   const http1 = flags.http1 === true || (explicit ?? fallback)?.http1 === true;
   let token = pick("token", flags.token, env.HERMES_TOKEN || undefined, "HERMES_TOKEN");
@@ -81,10 +102,17 @@ function normalizeServer(raw: string, source: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new Failure(ExitCode.Usage, `the server URL "${raw}" (from ${source}) is not a URL`, { reason: "bad_server_url", hints: ["use e.g. http://127.0.0.1:8080"] });
+    throw new Failure(ExitCode.Usage, `the server URL "${raw}" (from ${source}) is not a URL`, {
+      reason: "bad_server_url",
+      hints: ["use e.g. http://127.0.0.1:8080"],
+    });
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Failure(ExitCode.Usage, `the server URL "${raw}" (from ${source}) must be http:// or https://`, { reason: "bad_server_url" });
+    throw new Failure(
+      ExitCode.Usage,
+      `the server URL "${raw}" (from ${source}) must be http:// or https://`,
+      { reason: "bad_server_url" },
+    );
   }
   return url.href.replace(/\/$/, "");
 }

@@ -29,4 +29,3 @@ export enum ExitCode {
   /** A wait (`--wait`, `--timeout`) ran out of time. */
   Timeout = 11,
 }
-

@@ -27,7 +27,11 @@ export class Failure extends Errors.CLIError {
 
   constructor(exitCode: ExitCode, message: string, options: FailureOptions = {}) {
     const reason = options.reason ?? snake(ExitCode[exitCode]);
-    super(message, { exit: exitCode, code: reason, suggestions: options.hints ? [...options.hints] : undefined });
+    super(message, {
+      exit: exitCode,
+      code: reason,
+      suggestions: options.hints ? [...options.hints] : undefined,
+    });
     this.exitCode = exitCode;
     this.reason = reason;
     this.hints = options.hints ?? [];
@@ -36,7 +40,15 @@ export class Failure extends Errors.CLIError {
   }
 
   /** The `--json` form, printed on stdout. */
-  toJson(): { error: { exitCode: number; reason: string; message: string; field?: string; hints: readonly string[] } } {
+  toJson(): {
+    error: {
+      exitCode: number;
+      reason: string;
+      message: string;
+      field?: string;
+      hints: readonly string[];
+    };
+  } {
     return {
       error: {
         exitCode: this.exitCode,
@@ -70,7 +82,8 @@ const signatureHints = [
   "make the signer's public key trusted: `hermes keys trust <public key>` (gateway) or `--key <public key>` (plugin verify)",
 ];
 
-const tokenHint = "pass --token <key>, set HERMES_TOKEN, or add \"token\" to a profile in ~/.config/hermes/config.json";
+const tokenHint =
+  'pass --token <key>, set HERMES_TOKEN, or add "token" to a profile in ~/.config/hermes/config.json';
 
 /**
  * Maps anything thrown into a CLIError with the right exit code: oclif's own
@@ -81,13 +94,23 @@ export function toFailure(reason: unknown, context: FailureContext = {}): Errors
   if (reason instanceof Errors.CLIError) return reason;
   if (reason instanceof ConnectError) return fromConnectError(reason, context);
   if (reason instanceof SignatureError) {
-    return new Failure(ExitCode.PluginRejected, reason.message, { reason: reason.failure === "unknown_signer" ? "untrusted" : `signature_${reason.failure}`, hints: signatureHints, cause: reason });
+    return new Failure(ExitCode.PluginRejected, reason.message, {
+      reason: reason.failure === "unknown_signer" ? "untrusted" : `signature_${reason.failure}`,
+      hints: signatureHints,
+      cause: reason,
+    });
   }
   if (reason instanceof HermesError) return fromHermesError(reason);
   const fsCode = (reason as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof fsCode === "string" && ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EPERM"].includes(fsCode)) {
+  if (
+    typeof fsCode === "string" &&
+    ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EPERM"].includes(fsCode)
+  ) {
     const path = (reason as NodeJS.ErrnoException).path ?? "";
-    return new Failure(ExitCode.Usage, `cannot read or write ${path}: ${fsCode}`, { reason: "file_error", cause: reason });
+    return new Failure(ExitCode.Usage, `cannot read or write ${path}: ${fsCode}`, {
+      reason: "file_error",
+      cause: reason,
+    });
   }
   const message = reason instanceof Error ? reason.message : String(reason);
   return new Failure(ExitCode.Error, message, { reason: "internal", cause: reason });
@@ -98,34 +121,55 @@ function fromConnectError(error: ConnectError, context: FailureContext): Failure
   const rpc = (error as unknown as Record<symbol, string | undefined>)[rpcOf];
   const detail = error.findDetails(ErrorSchema)[0];
   const field = detail?.field || undefined;
-  const message = field && !error.rawMessage.includes(field) ? `${field}: ${error.rawMessage}` : error.rawMessage;
+  const message =
+    field && !error.rawMessage.includes(field) ? `${field}: ${error.rawMessage}` : error.rawMessage;
   const cause = error;
   switch (detail?.code) {
     case ErrorCode.PLUGIN_REJECTED:
     case ErrorCode.PLUGIN_SIGNATURE_INVALID:
     case ErrorCode.PLUGIN_UNTRUSTED:
-      return new Failure(ExitCode.PluginRejected, message, { reason: ErrorCode[detail.code].toLowerCase(), hints: signatureHints, cause });
+      return new Failure(ExitCode.PluginRejected, message, {
+        reason: ErrorCode[detail.code].toLowerCase(),
+        hints: signatureHints,
+        cause,
+      });
     case ErrorCode.NOT_FOUND:
       return new Failure(ExitCode.NotFound, message, { reason: "not_found", cause });
   }
   switch (error.code) {
     case Code.Unavailable:
       if (isConnectionFailure(error)) {
-        return new Failure(ExitCode.Unavailable, `no gateway answered at ${server} (${error.rawMessage})`, { reason: "unreachable", hints: connectionHints, cause });
+        return new Failure(
+          ExitCode.Unavailable,
+          `no gateway answered at ${server} (${error.rawMessage})`,
+          { reason: "unreachable", hints: connectionHints, cause },
+        );
       }
-      return new Failure(ExitCode.Unavailable, `${server} is unavailable: ${message}`, { reason: "unavailable", hints: ["retry later"], cause });
+      return new Failure(ExitCode.Unavailable, `${server} is unavailable: ${message}`, {
+        reason: "unavailable",
+        hints: ["retry later"],
+        cause,
+      });
     case Code.ResourceExhausted:
-      return new Failure(ExitCode.Unavailable, `${server} is throttling: ${message}`, { reason: "throttled", hints: ["retry later, more slowly"], cause });
+      return new Failure(ExitCode.Unavailable, `${server} is throttling: ${message}`, {
+        reason: "throttled",
+        hints: ["retry later, more slowly"],
+        cause,
+      });
     case Code.Unauthenticated:
       return new Failure(
         ExitCode.Auth,
-        context.tokenSource ? `${server} refused the token from ${context.tokenSource}: ${message}` : `${server} needs a token and none was given`,
+        context.tokenSource
+          ? `${server} refused the token from ${context.tokenSource}: ${message}`
+          : `${server} needs a token and none was given`,
         { reason: "unauthenticated", hints: [tokenHint], cause },
       );
     case Code.PermissionDenied:
       return new Failure(ExitCode.Auth, message, {
         reason: "permission_denied",
-        hints: ["use a key with the scope this call needs: send (send), read (status, watch, plugin list, keys list) or admin (health, plugin publish/activate/rollback, keys trust)"],
+        hints: [
+          "use a key with the scope this call needs: send (send), read (status, watch, plugin list, keys list) or admin (health, plugin publish/activate/rollback, keys trust)",
+        ],
         cause,
       });
     case Code.InvalidArgument:
@@ -133,20 +177,32 @@ function fromConnectError(error: ConnectError, context: FailureContext): Failure
     case Code.NotFound:
       return new Failure(ExitCode.NotFound, message, { reason: "not_found", cause });
     case Code.Unimplemented:
-      return new Failure(ExitCode.Unsupported, `${server} does not implement ${rpc ?? "this call"} yet (${error.rawMessage})`, {
-        reason: "unimplemented",
-        hints: ["upgrade the gateway to a build that has it, or point --server at one that does"],
-        cause,
-      });
+      return new Failure(
+        ExitCode.Unsupported,
+        `${server} does not implement ${rpc ?? "this call"} yet (${error.rawMessage})`,
+        {
+          reason: "unimplemented",
+          hints: ["upgrade the gateway to a build that has it, or point --server at one that does"],
+          cause,
+        },
+      );
     case Code.DeadlineExceeded:
       return new Failure(ExitCode.Timeout, message, { reason: "timeout", cause });
     case Code.FailedPrecondition:
     case Code.AlreadyExists:
     case Code.OutOfRange:
     case Code.Aborted:
-      return new Failure(ExitCode.Rejected, message, { reason: detail ? ErrorCode[detail.code].toLowerCase() : snake(Code[error.code]), field, cause });
+      return new Failure(ExitCode.Rejected, message, {
+        reason: detail ? ErrorCode[detail.code].toLowerCase() : snake(Code[error.code]),
+        field,
+        cause,
+      });
     default:
-      return new Failure(ExitCode.Error, `${server} failed: ${message} (${Code[error.code] ?? error.code})`, { reason: "internal", cause });
+      return new Failure(
+        ExitCode.Error,
+        `${server} failed: ${message} (${Code[error.code] ?? error.code})`,
+        { reason: "internal", cause },
+      );
   }
 }
 
@@ -176,7 +232,16 @@ function snake(name: string): string {
 
 /** True when the call never reached a gateway (refused, reset, unknown host). */
 function isConnectionFailure(error: ConnectError): boolean {
-  const codes = ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "EAI_AGAIN", "ERR_HTTP2_ERROR", "ERR_HTTP2_GOAWAY_SESSION"];
+  const codes = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ENOTFOUND",
+    "EHOSTUNREACH",
+    "ETIMEDOUT",
+    "EAI_AGAIN",
+    "ERR_HTTP2_ERROR",
+    "ERR_HTTP2_GOAWAY_SESSION",
+  ];
   for (let cause: unknown = error.cause; cause; cause = (cause as { cause?: unknown }).cause) {
     if (codes.includes((cause as NodeJS.ErrnoException).code ?? "")) return true;
   }

@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { AddressSchema, ContentSchema, MessageSchema, type Address, type Message } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import {
+  AddressSchema,
+  ContentSchema,
+  MessageSchema,
+  type Address,
+  type Message,
+} from "@hermes/runtime/gen/hermes/v1/message_pb";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 import { channelName, channelNames, channelOf, type ChannelName } from "../output/names.js";
@@ -43,16 +49,23 @@ const recipientHelp: Readonly<Record<ChannelName, string>> = {
  * the gateway would reject anyway but that are plainly command-line mistakes
  * (no channel, no recipient, no content) are reported here as usage errors.
  */
-export function buildMessage(input: SendInput, readStdin: () => string = () => readFileSync(0, "utf8")): Message {
+export function buildMessage(
+  input: SendInput,
+  readStdin: () => string = () => readFileSync(0, "utf8"),
+): Message {
   const message = input.file ? readMessageFile(input.file, readStdin) : create(MessageSchema);
   if (input.channel) message.channel = channelOf(input.channel);
   const channel = channelName(message.channel) as ChannelName;
   if (!channelNames.includes(channel)) {
-    throw usage("no channel: pass --channel (sms, email, push, chat or webhook) or set \"channel\" in --file", "channel");
+    throw usage(
+      'no channel: pass --channel (sms, email, push, chat or webhook) or set "channel" in --file',
+      "channel",
+    );
   }
   if (input.to !== undefined) message.to = address(channel, input.to);
   if (input.from !== undefined) message.from = address(channel, input.from);
-  if (!message.to?.kind.case) throw usage(`no recipient: pass --to with ${recipientHelp[channel]}`, "to");
+  if (!message.to?.kind.case)
+    throw usage(`no recipient: pass --to with ${recipientHelp[channel]}`, "to");
 
   const content = (message.content ??= create(ContentSchema));
   if (input.body !== undefined) content.text = readValue(input.body);
@@ -90,7 +103,8 @@ function readMessageFile(path: string, readStdin: () => string): Message {
   } catch (cause) {
     throw usage(`${path} is not valid JSON: ${(cause as Error).message}`, "file");
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) throw usage(`${path} must hold a JSON object (a hermes.v1.Message)`, "file");
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw usage(`${path} must hold a JSON object (a hermes.v1.Message)`, "file");
   const raw = "message" in json ? (json as { message: unknown }).message : json;
   try {
     return fromJson(MessageSchema, friendlyChannel(raw) as JsonValue);
@@ -103,7 +117,8 @@ function readMessageFile(path: string, readStdin: () => string): Message {
 function friendlyChannel(raw: unknown): unknown {
   if (typeof raw !== "object" || raw === null) return raw;
   const channel = (raw as { channel?: unknown }).channel;
-  if (typeof channel === "string" && channelNames.includes(channel as ChannelName)) return { ...raw, channel: `CHANNEL_${channel.toUpperCase()}` };
+  if (typeof channel === "string" && channelNames.includes(channel as ChannelName))
+    return { ...raw, channel: `CHANNEL_${channel.toUpperCase()}` };
   return raw;
 }
 

@@ -15,13 +15,26 @@ export interface EventQuery {
 export interface FollowOptions {
   readonly signal?: AbortSignal;
   /** Told when a stream that had connected broke and is being re-opened. */
-  readonly onReconnect?: (info: { attempt: number; delayMs: number; reason: unknown; afterSequence: bigint }) => void;
+  readonly onReconnect?: (info: {
+    attempt: number;
+    delayMs: number;
+    reason: unknown;
+    afterSequence: bigint;
+  }) => void;
   /** Longest pause between reconnection attempts. */
   readonly maxBackoffMs?: number;
 }
 
 /** Codes after which the same watch, resumed, can go on. */
-const transient = new Set([Code.Unavailable, Code.Unknown, Code.Internal, Code.Aborted, Code.Canceled, Code.ResourceExhausted, Code.DeadlineExceeded]);
+const transient = new Set([
+  Code.Unavailable,
+  Code.Unknown,
+  Code.Internal,
+  Code.Aborted,
+  Code.Canceled,
+  Code.ResourceExhausted,
+  Code.DeadlineExceeded,
+]);
 
 /**
  * Yields delivery events from MessageService.WatchEvents and survives the
@@ -30,7 +43,11 @@ const transient = new Set([Code.Unavailable, Code.Unknown, Code.Internal, Code.A
  * was missed, so no event is lost or repeated. A first connection that fails
  * is an error for the caller: there is nothing to resume yet.
  */
-export async function* followEvents(messages: Client<typeof MessageService>, query: EventQuery, options: FollowOptions = {}): AsyncGenerator<DeliveryEvent> {
+export async function* followEvents(
+  messages: Client<typeof MessageService>,
+  query: EventQuery,
+  options: FollowOptions = {},
+): AsyncGenerator<DeliveryEvent> {
   const { signal } = options;
   let after = query.afterSequence ?? 0n;
   let replay = query.replay ?? false;
@@ -40,7 +57,12 @@ export async function* followEvents(messages: Client<typeof MessageService>, que
     let reason: unknown = new Error("the gateway ended the stream");
     try {
       const stream = messages.watchEvents(
-        { afterSequence: after, replay, messageIds: [...(query.messageIds ?? [])], channels: [...(query.channels ?? [])] },
+        {
+          afterSequence: after,
+          replay,
+          messageIds: [...(query.messageIds ?? [])],
+          channels: [...(query.channels ?? [])],
+        },
         { signal, onHeader: () => void (connected = true) },
       );
       for await (const { event } of stream) {

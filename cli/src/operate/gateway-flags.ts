@@ -1,13 +1,30 @@
 import { Flags } from "@oclif/core";
-import { defaultConfigPath, loadConfig, type GatewayConfig } from "@hermes/runtime/config/gateway-config";
+import {
+  defaultConfigPath,
+  loadConfig,
+  type GatewayConfig,
+} from "@hermes/runtime/config/gateway-config";
 
 /** Flags of the commands that run a gateway in this process (serve, dev). */
 export const runGatewayFlags = {
-  config: Flags.string({ char: "c", description: "Gateway config file (JSON). Else HERMES_CONFIG, else ./hermes.config.json when present.", helpValue: "<file>" }),
+  config: Flags.string({
+    char: "c",
+    description:
+      "Gateway config file (JSON). Else HERMES_CONFIG, else ./hermes.config.json when present.",
+    helpValue: "<file>",
+  }),
   host: Flags.string({ description: "Address to listen on (overrides server.host)." }),
-  port: Flags.integer({ char: "p", min: 0, max: 65535, description: "Port to listen on, 0 for any free one (overrides server.port)." }),
+  port: Flags.integer({
+    char: "p",
+    min: 0,
+    max: 65535,
+    description: "Port to listen on, 0 for any free one (overrides server.port).",
+  }),
   db: Flags.string({ description: "SQLite file (overrides store.path).", helpValue: "<file>" }),
-  "log-level": Flags.option({ options: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, description: "Gateway log level (overrides logLevel)." })(),
+  "log-level": Flags.option({
+    options: ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const,
+    description: "Gateway log level (overrides logLevel).",
+  })(),
 };
 
 export interface RunGatewayInputs {
@@ -19,7 +36,10 @@ export interface RunGatewayInputs {
 }
 
 /** The config file to use: --config, HERMES_CONFIG, or ./hermes.config.json if it exists. */
-export function configPathOf(flags: RunGatewayInputs, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function configPathOf(
+  flags: RunGatewayInputs,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return flags.config ?? defaultConfigPath(env);
 }
 

@@ -1,5 +1,10 @@
 import { ux } from "@oclif/core";
-import { MessageStatus, type Address, type DeliveryEvent, type Message } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import {
+  MessageStatus,
+  type Address,
+  type DeliveryEvent,
+  type Message,
+} from "@hermes/runtime/gen/hermes/v1/message_pb";
 import { channelName, describeError, eventKindName, isoTime, statusName } from "./names.js";
 
 /** A status word coloured by outcome: green delivered, red failed, yellow on the way. */
@@ -34,12 +39,20 @@ export function messageCard(message: Message): string {
     ["updated", isoTime(message.updatedAt)],
     ["expires", isoTime(message.expiresAt)],
     ["idempotency", message.idempotencyKey],
-    ["metadata", Object.entries(message.metadata).map(([k, v]) => `${k}=${v}`).join(" ")],
+    [
+      "metadata",
+      Object.entries(message.metadata)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" "),
+    ],
     ["error", message.error ? describeError(message.error) : ""],
   ];
   const shown = facts.filter(([, value]) => value !== "");
   const width = Math.max(...shown.map(([name]) => name.length));
-  return [`${ux.colorize("bold", message.id)}  ${coloredStatus(message.status)}`, ...shown.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`)].join("\n");
+  return [
+    `${ux.colorize("bold", message.id)}  ${coloredStatus(message.status)}`,
+    ...shown.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`),
+  ].join("\n");
 }
 
 /** One event per line, for `hermes watch` and histories. */

@@ -1,4 +1,8 @@
-import { Channel, MessageStatus, DeliveryEventKind } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import {
+  Channel,
+  MessageStatus,
+  DeliveryEventKind,
+} from "@hermes/runtime/gen/hermes/v1/message_pb";
 import { ErrorCode, type Error as ErrorDetail } from "@hermes/runtime/gen/hermes/v1/error_pb";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
@@ -15,7 +19,15 @@ export function channelName(channel: Channel): string {
 }
 
 /** Statuses by the name the CLI accepts and prints (`delivered`…). */
-export const statusNames = ["accepted", "queued", "submitted", "delivered", "failed", "expired", "rejected"] as const;
+export const statusNames = [
+  "accepted",
+  "queued",
+  "submitted",
+  "delivered",
+  "failed",
+  "expired",
+  "rejected",
+] as const;
 export type StatusName = (typeof statusNames)[number];
 
 export function statusOf(name: StatusName): MessageStatus {
@@ -32,7 +44,11 @@ export function eventKindName(kind: DeliveryEventKind): string {
 
 /** `[provider_rejected] unknown subscriber (provider 0x0B, retryable)`. */
 export function describeError(error: ErrorDetail): string {
-  const extras = [error.field && `field ${error.field}`, error.providerCode && `provider ${error.providerCode}`, error.retryable && "retryable"].filter(Boolean);
+  const extras = [
+    error.field && `field ${error.field}`,
+    error.providerCode && `provider ${error.providerCode}`,
+    error.retryable && "retryable",
+  ].filter(Boolean);
   return `[${ErrorCode[error.code]?.toLowerCase() ?? error.code}] ${error.message.trim()}${extras.length ? ` (${extras.join(", ")})` : ""}`;
 }
 
@@ -43,7 +59,11 @@ export function isoTime(time: Timestamp | undefined): string {
 /** `1h 2m 3s` */
 export function duration(totalSeconds: number): string {
   const parts: string[] = [];
-  const units: [number, string][] = [[86_400, "d"], [3600, "h"], [60, "m"]];
+  const units: [number, string][] = [
+    [86_400, "d"],
+    [3600, "h"],
+    [60, "m"],
+  ];
   let rest = Math.floor(totalSeconds);
   for (const [size, unit] of units) {
     if (rest >= size) {

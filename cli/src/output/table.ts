@@ -8,7 +8,11 @@ export interface Column<R> {
  * Renders rows as a table with @oclif/table. Imported on first use: it brings
  * React and ink, which commands printing JSON or no table should not load.
  */
-export async function renderTable<R extends Record<string, unknown>>(rows: R[], columns: readonly Column<R>[], title?: string): Promise<string> {
+export async function renderTable<R extends Record<string, unknown>>(
+  rows: R[],
+  columns: readonly Column<R>[],
+  title?: string,
+): Promise<string> {
   const { makeTable } = await import("@oclif/table");
   return makeTable({
     data: rows,

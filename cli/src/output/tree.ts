@@ -6,7 +6,11 @@
  *   │   └── grandchild
  *   └── child
  */
-export function drawTree<N>(root: N, label: (node: N) => string, children: (node: N) => readonly N[]): string {
+export function drawTree<N>(
+  root: N,
+  label: (node: N) => string,
+  children: (node: N) => readonly N[],
+): string {
   const lines = [label(root)];
   const walk = (node: N, prefix: string) => {
     const kids = children(node);

@@ -7,8 +7,17 @@ import { Failure } from "../errors/failure.js";
 /** A .wasm file as read from disk, checked to be a WebAssembly module. */
 export function readWasm(path: string): Uint8Array {
   const bytes = new Uint8Array(readFileSync(path));
-  if (bytes.length < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-    throw new Failure(ExitCode.Usage, `${path} is not a WebAssembly module (no \\0asm header)`, { reason: "not_wasm", hints: ["build one with `hermes plugin build`"] });
+  if (
+    bytes.length < 8 ||
+    bytes[0] !== 0x00 ||
+    bytes[1] !== 0x61 ||
+    bytes[2] !== 0x73 ||
+    bytes[3] !== 0x6d
+  ) {
+    throw new Failure(ExitCode.Usage, `${path} is not a WebAssembly module (no \\0asm header)`, {
+      reason: "not_wasm",
+      hints: ["build one with `hermes plugin build`"],
+    });
   }
   return bytes;
 }
@@ -22,7 +31,9 @@ export function kib(bytes: number): string {
 }
 
 /** What the module exports and imports, read by compiling it (nothing runs). */
-export async function moduleInterface(bytes: Uint8Array): Promise<{ exports: string[]; imports: string[] }> {
+export async function moduleInterface(
+  bytes: Uint8Array,
+): Promise<{ exports: string[]; imports: string[] }> {
   const module = await wasm.compile(bytes);
   return {
     exports: wasm.Module.exports(module).map((e) => `${e.name} (${e.kind})`),

@@ -10,14 +10,23 @@ import { Failure } from "../errors/failure.js";
  * 32 bytes (as `hermes keys generate` prints it).
  */
 export function readPublicKey(value: string): PublicKey {
-  if (existsSync(value) && statSync(value).isFile()) return asKey(value, () => PublicKey.from(readFileSync(value)));
-  const raw = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, "hex") : /^[A-Za-z0-9+/_-]{43}=?$/.test(value) ? Buffer.from(value, "base64") : undefined;
+  if (existsSync(value) && statSync(value).isFile())
+    return asKey(value, () => PublicKey.from(readFileSync(value)));
+  const raw = /^[0-9a-f]{64}$/i.test(value)
+    ? Buffer.from(value, "hex")
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(value)
+      ? Buffer.from(value, "base64")
+      : undefined;
   if (value.includes("-----BEGIN")) return PublicKey.from(value);
   if (!raw || raw.length !== 32) {
-    throw new Failure(ExitCode.Usage, `"${value}" is neither a key file nor an Ed25519 public key (64 hex characters or base64 of 32 bytes)`, {
-      reason: "bad_public_key",
-      hints: ["`hermes keys generate` prints a public key and writes it to <name>.pub"],
-    });
+    throw new Failure(
+      ExitCode.Usage,
+      `"${value}" is neither a key file nor an Ed25519 public key (64 hex characters or base64 of 32 bytes)`,
+      {
+        reason: "bad_public_key",
+        hints: ["`hermes keys generate` prints a public key and writes it to <name>.pub"],
+      },
+    );
   }
   return PublicKey.fromRaw(raw);
 }
@@ -40,14 +49,22 @@ export function readTrustedKeys(path: string): PublicKey[] {
 }
 
 /** The signing key: a file (wasmsign2 raw, PEM, DER), or the key itself in HERMES_SIGNING_KEY (PEM), as CI secrets are. */
-export function readSecretKey(path: string | undefined, env: NodeJS.ProcessEnv = process.env): SecretKey {
+export function readSecretKey(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): SecretKey {
   if (path !== undefined) return asKey(path, () => SecretKey.from(readFileSync(path)));
-  if (env.HERMES_SIGNING_KEY) return asKey("HERMES_SIGNING_KEY", () => SecretKey.from(env.HERMES_SIGNING_KEY!));
-  throw new Failure(ExitCode.Usage, "no signing key: pass --key <secret key file> or set HERMES_SIGNING_KEY to the key (PEM)", {
-    reason: "usage",
-    field: "key",
-    hints: ["create one with `hermes keys generate`"],
-  });
+  if (env.HERMES_SIGNING_KEY)
+    return asKey("HERMES_SIGNING_KEY", () => SecretKey.from(env.HERMES_SIGNING_KEY!));
+  throw new Failure(
+    ExitCode.Usage,
+    "no signing key: pass --key <secret key file> or set HERMES_SIGNING_KEY to the key (PEM)",
+    {
+      reason: "usage",
+      field: "key",
+      hints: ["create one with `hermes keys generate`"],
+    },
+  );
 }
 
 /** A key that does not parse is a usage error (exit 2) naming where it came from, not a signature failure. */
@@ -56,7 +73,10 @@ function asKey<K>(source: string, read: () => K): K {
     return read();
   } catch (reason) {
     if (!(reason instanceof SignatureError)) throw reason;
-    throw new Failure(ExitCode.Usage, `${source}: ${reason.message}`, { reason: "bad_key", hints: ["`hermes keys generate` writes keys in a format every command reads"] });
+    throw new Failure(ExitCode.Usage, `${source}: ${reason.message}`, {
+      reason: "bad_key",
+      hints: ["`hermes keys generate` writes keys in a format every command reads"],
+    });
   }
 }
 

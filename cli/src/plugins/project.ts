@@ -21,7 +21,10 @@ export function pluginProject(dir: string, entry = "plugin.ts"): PluginProject {
   if (!existsSync(file)) {
     throw new Failure(ExitCode.Usage, `no plugin entry at ${file}`, {
       reason: "no_entry",
-      hints: ["run this in a plugin directory, pass it as an argument, or name the entry with --entry", "start one with `hermes plugin new <name> --template <template>`"],
+      hints: [
+        "run this in a plugin directory, pass it as an argument, or name the entry with --entry",
+        "start one with `hermes plugin new <name> --template <template>`",
+      ],
     });
   }
   return { dir: root, entry: file };
@@ -32,10 +35,22 @@ export function readFixtures(path: string): ConformanceFixtures {
   try {
     fixtures = JSON.parse(readFileSync(path, "utf8"));
   } catch (cause) {
-    throw new Failure(ExitCode.Usage, `cannot read the fixtures ${path}: ${(cause as Error).message}`, { reason: "bad_fixtures" });
+    throw new Failure(
+      ExitCode.Usage,
+      `cannot read the fixtures ${path}: ${(cause as Error).message}`,
+      { reason: "bad_fixtures" },
+    );
   }
-  if (typeof fixtures !== "object" || fixtures === null || typeof (fixtures as { config?: unknown }).config !== "object") {
-    throw new Failure(ExitCode.Usage, `${path} needs a "config" object (a working config for the plugin) beside its cases`, { reason: "bad_fixtures" });
+  if (
+    typeof fixtures !== "object" ||
+    fixtures === null ||
+    typeof (fixtures as { config?: unknown }).config !== "object"
+  ) {
+    throw new Failure(
+      ExitCode.Usage,
+      `${path} needs a "config" object (a working config for the plugin) beside its cases`,
+      { reason: "bad_fixtures" },
+    );
   }
   return fixtures as ConformanceFixtures;
 }

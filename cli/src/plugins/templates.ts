@@ -6,7 +6,9 @@ import { Failure } from "../errors/failure.js";
 
 /** Where templates live: HERMES_TEMPLATES, else the repository's plugin-templates/. */
 export function templatesDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.HERMES_TEMPLATES || fileURLToPath(new URL("../../../plugin-templates", import.meta.url));
+  return (
+    env.HERMES_TEMPLATES || fileURLToPath(new URL("../../../plugin-templates", import.meta.url))
+  );
 }
 
 export interface TemplateInfo {
@@ -25,7 +27,11 @@ export function listTemplates(dir: string): TemplateInfo[] {
     .map((name) => {
       const readme = join(dir, name, "README.md");
       const title = existsSync(readme) ? (readFileSync(readme, "utf8").split("\n")[0] ?? "") : "";
-      return { name, dir: join(dir, name), description: title.replace(/^#\s*/, "").replace(new RegExp(`^${name}\\s*[—-]+\\s*`), "") };
+      return {
+        name,
+        dir: join(dir, name),
+        description: title.replace(/^#\s*/, "").replace(new RegExp(`^${name}\\s*[—-]+\\s*`), ""),
+      };
     });
 }
 
@@ -40,10 +46,18 @@ const textFile = /\.(ts|json|md|txt|toml|yaml|yml)$/;
 export function scaffold(template: TemplateInfo, target: string, name: string): string[] {
   const dest = resolve(target);
   if (existsSync(dest) && readdirSync(dest).length > 0) {
-    throw new Failure(ExitCode.Usage, `${dest} exists and is not empty`, { reason: "exists", hints: ["pick another name or --dir"] });
+    throw new Failure(ExitCode.Usage, `${dest} exists and is not empty`, {
+      reason: "exists",
+      hints: ["pick another name or --dir"],
+    });
   }
-  cpSync(template.dir, dest, { recursive: true, filter: (src) => !/node_modules|[/\\]dist([/\\]|$)/.test(src) });
-  const files = readdirSync(dest, { recursive: true, encoding: "utf8" }).filter((f) => statSync(join(dest, f)).isFile()).sort();
+  cpSync(template.dir, dest, {
+    recursive: true,
+    filter: (src) => !/node_modules|[/\\]dist([/\\]|$)/.test(src),
+  });
+  const files = readdirSync(dest, { recursive: true, encoding: "utf8" })
+    .filter((f) => statSync(join(dest, f)).isFile())
+    .sort();
   const pattern = new RegExp(`\\b${template.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`, "g");
   for (const file of files.filter((f) => textFile.test(f))) {
     const path = join(dest, file);

@@ -7,7 +7,9 @@ export const cliRoot = fileURLToPath(new URL("../..", import.meta.url));
 const bin = fileURLToPath(new URL("../../bin/run.js", import.meta.url));
 
 // Tests never read the profile file of whoever runs them.
-process.env.HERMES_CLI_CONFIG = fileURLToPath(new URL("./no-such-profile-file.json", import.meta.url));
+process.env.HERMES_CLI_CONFIG = fileURLToPath(
+  new URL("./no-such-profile-file.json", import.meta.url),
+);
 for (const name of ["HERMES_URL", "HERMES_TOKEN", "HERMES_PROFILE"]) delete process.env[name];
 
 export interface CliResult {
@@ -41,15 +43,23 @@ export async function hermes(...args: string[]): Promise<CliResult> {
   const exitCode = error ? ((error as { oclif?: { exit?: number } }).oclif?.exit ?? 1) : 0;
   // Failures that escape the command are printed by oclif's handler, which a test does not run.
   const shownError =
-    error && exitCode !== 0 && (error as { code?: string }).code !== "EEXIT" ? [error.message, ...((error as { suggestions?: string[] }).suggestions ?? [])].join("\n") : "";
-  return { stdout: strip(stdout.text()), stderr: strip(stderr.text() + shownError), exitCode, error };
+    error && exitCode !== 0 && (error as { code?: string }).code !== "EEXIT"
+      ? [error.message, ...((error as { suggestions?: string[] }).suggestions ?? [])].join("\n")
+      : "";
+  return {
+    stdout: strip(stdout.text()),
+    stderr: strip(stderr.text() + shownError),
+    exitCode,
+    error,
+  };
 }
 
 function capture(stream: NodeJS.WriteStream): { text(): string; restore(): void } {
   const original = stream.write;
   const chunks: string[] = [];
   stream.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-    if (typeof chunk !== "string") return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    if (typeof chunk !== "string")
+      return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     chunks.push(chunk);
     const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     callback?.();
@@ -67,14 +77,24 @@ function strip(text: string): string {
 export interface RunningHermes {
   readonly child: ChildProcess;
   /** Resolves with the first match of pattern in the stream's output so far or to come. */
-  waitFor(stream: "stdout" | "stderr", pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  waitFor(
+    stream: "stdout" | "stderr",
+    pattern: RegExp,
+    timeoutMs?: number,
+  ): Promise<RegExpMatchArray>;
   /** Resolves when the process exits. */
   readonly exited: Promise<CliResult>;
 }
 
 /** Starts the real executable (bin/run.js) in a child process: real stdout, stderr, signals and exit code. */
-export function startHermes(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): RunningHermes {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...options.env }, stdio: ["pipe", "pipe", "pipe"] });
+export function startHermes(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): RunningHermes {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   const output = { stdout: "", stderr: "" };
   const listeners = new Set<() => void>();
   for (const stream of ["stdout", "stderr"] as const) {
@@ -86,7 +106,9 @@ export function startHermes(args: readonly string[], options: { env?: NodeJS.Pro
   child.stdin.end(options.input ?? "");
   const exited = new Promise<CliResult>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout: output.stdout, stderr: output.stderr, exitCode: code ?? 1 }));
+    child.on("close", (code) =>
+      resolve({ stdout: output.stdout, stderr: output.stderr, exitCode: code ?? 1 }),
+    );
   });
   return {
     child,
@@ -102,12 +124,20 @@ export function startHermes(args: readonly string[], options: { env?: NodeJS.Pro
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`hermes ${args.join(" ")}: no ${pattern} on ${stream} in ${timeoutMs} ms\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
+          reject(
+            new Error(
+              `hermes ${args.join(" ")}: no ${pattern} on ${stream} in ${timeoutMs} ms\nstdout: ${output.stdout}\nstderr: ${output.stderr}`,
+            ),
+          );
         }, timeoutMs);
         const onExit = () => {
           if (check()) return;
           done();
-          reject(new Error(`hermes ${args.join(" ")} exited before printing ${pattern}\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
+          reject(
+            new Error(
+              `hermes ${args.join(" ")} exited before printing ${pattern}\nstdout: ${output.stdout}\nstderr: ${output.stderr}`,
+            ),
+          );
         };
         const done = () => {
           clearTimeout(timer);
@@ -124,7 +154,10 @@ export function startHermes(args: readonly string[], options: { env?: NodeJS.Pro
 }
 
 /** Runs the real executable to completion; fails the test if it takes longer than timeoutMs. */
-export async function spawnHermes(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function spawnHermes(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const running = startHermes(args, options);
   const timeoutMs = options.timeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;

@@ -13,7 +13,8 @@ export function configReaders(invalid: InvalidConfig) {
   return {
     object(value: unknown, at: string): Record<string, unknown> {
       if (value === undefined) return {};
-      if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(at, "must be an object");
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw invalid(at, "must be an object");
       return value as Record<string, unknown>;
     },
     array(value: unknown, at: string): unknown[] {
@@ -31,7 +32,12 @@ export function configReaders(invalid: InvalidConfig) {
       if (typeof value !== "boolean") throw invalid(at, "must be true or false");
       return value;
     },
-    integer(value: unknown, at: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    integer(
+      value: unknown,
+      at: string,
+      min: number,
+      max = Number.MAX_SAFE_INTEGER,
+    ): number | undefined {
       if (value === undefined) return undefined;
       if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
         throw invalid(at, `must be an integer from ${min} to ${max}`);

@@ -18,15 +18,28 @@ test("defaults fill what a config leaves out", () => {
 
 test("a bad config names the field at fault", () => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [
-    [{ routes: [{ name: "x", channel: "fax", adapter: "webhook" }] }, /routes\[0\]\.channel unknown channel "fax"/],
-    [{ routes: [{ name: "Bad Name", channel: "sms", adapter: "smpp" }] }, /routes\[0\]\.name must match/],
+    [
+      { routes: [{ name: "x", channel: "fax", adapter: "webhook" }] },
+      /routes\[0\]\.channel unknown channel "fax"/,
+    ],
+    [
+      { routes: [{ name: "Bad Name", channel: "sms", adapter: "smpp" }] },
+      /routes\[0\]\.name must match/,
+    ],
     [{ server: { port: 70000 } }, /server\.port must be an integer from 0 to 65535/],
     [{ apiKeys: [{ tenant: "a", scopes: ["send"] }] }, /apiKeys\[0\] needs key or sha256/],
-    [{ apiKeys: [{ key: "k", tenant: "a", scopes: ["root"] }] }, /apiKeys\[0\]\.scopes\[0\] must be one of send, read, admin/],
+    [
+      { apiKeys: [{ key: "k", tenant: "a", scopes: ["root"] }] },
+      /apiKeys\[0\]\.scopes\[0\] must be one of send, read, admin/,
+    ],
     [{ routes: "nope" }, /routes must be an array/],
   ];
   for (const [raw, message] of cases) {
-    assert.throws(() => parseConfig(raw), (e: unknown) => e instanceof HermesError && message.test(e.message), String(message));
+    assert.throws(
+      () => parseConfig(raw),
+      (e: unknown) => e instanceof HermesError && message.test(e.message),
+      String(message),
+    );
   }
 });
 
@@ -34,15 +47,34 @@ test("a config file is read, and the environment overrides it", () => {
   const dir = mkdtempSync(join(tmpdir(), "hermes-config-"));
   try {
     const path = join(dir, "hermes.json");
-    writeFileSync(path, JSON.stringify({ server: { port: 9000 }, apiKeys: [{ key: "file-key", tenant: "a", scopes: ["send"] }] }));
-    const config = loadConfig(path, { HERMES_PORT: "9100", HERMES_DB: "/tmp/x.db", HERMES_API_KEYS: "k1:acme:send+read,k2:ops:admin" });
+    writeFileSync(
+      path,
+      JSON.stringify({
+        server: { port: 9000 },
+        apiKeys: [{ key: "file-key", tenant: "a", scopes: ["send"] }],
+      }),
+    );
+    const config = loadConfig(path, {
+      HERMES_PORT: "9100",
+      HERMES_DB: "/tmp/x.db",
+      HERMES_API_KEYS: "k1:acme:send+read,k2:ops:admin",
+    });
     assert.equal(config.server.port, 9100);
     assert.equal(config.store.path, "/tmp/x.db");
-    assert.deepEqual(config.apiKeys.map((k) => [k.tenant, k.scopes]), [["acme", ["send", "read"]], ["ops", ["admin"]]]);
+    assert.deepEqual(
+      config.apiKeys.map((k) => [k.tenant, k.scopes]),
+      [
+        ["acme", ["send", "read"]],
+        ["ops", ["admin"]],
+      ],
+    );
     writeFileSync(path, "{ not json");
     assert.throws(() => loadConfig(path, {}), /config file is not valid JSON/);
     assert.throws(() => loadConfig(join(dir, "missing.json"), {}), /cannot read config file/);
-    assert.throws(() => loadConfig(undefined, { HERMES_API_KEYS: "justakey" }), /HERMES_API_KEYS\[0\] expected "key:tenant:scope\+scope"/);
+    assert.throws(
+      () => loadConfig(undefined, { HERMES_API_KEYS: "justakey" }),
+      /HERMES_API_KEYS\[0\] expected "key:tenant:scope\+scope"/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

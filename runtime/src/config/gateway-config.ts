@@ -84,7 +84,10 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   return env.HERMES_CONFIG || (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
 }
 
-export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function loadConfig(
+  path: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayConfig {
   const file = path ? (readJson(path) as Record<string, unknown>) : {};
   const config = parseConfig(file);
   return applyEnv(config, env);
@@ -117,18 +120,28 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
     },
     store: {
       path: string(store.path, "store.path") ?? defaultConfig.store.path,
-      synchronous: oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
+      synchronous:
+        oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
     },
-    apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) => parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`)),
-    routes: array(raw.routes, "routes").map((r, i) => parseRoute(object(r, `routes[${i}]`), `routes[${i}]`)),
+    apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
+      parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
+    ),
+    routes: array(raw.routes, "routes").map((r, i) =>
+      parseRoute(object(r, `routes[${i}]`), `routes[${i}]`),
+    ),
     limits: {
-      maxMessageBytes: integer(limits.maxMessageBytes, "limits.maxMessageBytes", 1) ?? defaultConfig.limits.maxMessageBytes,
-      maxBatchSize: integer(limits.maxBatchSize, "limits.maxBatchSize", 1) ?? defaultConfig.limits.maxBatchSize,
+      maxMessageBytes:
+        integer(limits.maxMessageBytes, "limits.maxMessageBytes", 1) ??
+        defaultConfig.limits.maxMessageBytes,
+      maxBatchSize:
+        integer(limits.maxBatchSize, "limits.maxBatchSize", 1) ?? defaultConfig.limits.maxBatchSize,
     },
     plugins: {
       dir: string(plugins.dir, "plugins.dir") ?? defaultConfig.plugins.dir,
       allowUnsigned: boolean(plugins.allowUnsigned, "plugins.allowUnsigned") ?? false,
-      maxArtifactBytes: integer(plugins.maxArtifactBytes, "plugins.maxArtifactBytes", 1) ?? defaultConfig.plugins.maxArtifactBytes,
+      maxArtifactBytes:
+        integer(plugins.maxArtifactBytes, "plugins.maxArtifactBytes", 1) ??
+        defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
   };
@@ -138,11 +151,15 @@ function parseApiKey(raw: Record<string, unknown>, at: string): ApiKeyConfig {
   const key = string(raw.key, `${at}.key`);
   const sha256 = string(raw.sha256, `${at}.sha256`);
   if (!key && !sha256) throw invalid(at, "needs key or sha256");
-  if (sha256 && !/^[0-9a-f]{64}$/.test(sha256)) throw invalid(`${at}.sha256`, "must be 64 lower-case hex digits");
+  if (sha256 && !/^[0-9a-f]{64}$/.test(sha256))
+    throw invalid(`${at}.sha256`, "must be 64 lower-case hex digits");
   const tenant = string(raw.tenant, `${at}.tenant`);
   if (!tenant) throw invalid(`${at}.tenant`, "is required");
-  const granted = array(raw.scopes, `${at}.scopes`).map((s, i) => oneOf(s, `${at}.scopes[${i}]`, scopes)!);
-  if (granted.length === 0) throw invalid(`${at}.scopes`, "needs at least one of send, read, admin");
+  const granted = array(raw.scopes, `${at}.scopes`).map(
+    (s, i) => oneOf(s, `${at}.scopes[${i}]`, scopes)!,
+  );
+  if (granted.length === 0)
+    throw invalid(`${at}.scopes`, "needs at least one of send, read, admin");
   return { key, sha256, tenant, scopes: granted, name: string(raw.name, `${at}.name`) };
 }
 
@@ -151,18 +168,24 @@ export function parseChannel(value: unknown, at: string): Channel {
   const name = typeof value === "string" ? value.toUpperCase() : "";
   const channel = (Channel as unknown as Record<string, number>)[name];
   if (channel === undefined || channel === Channel.UNSPECIFIED) {
-    throw invalid(at, `unknown channel ${JSON.stringify(value)}; use sms, email, push, chat or webhook`);
+    throw invalid(
+      at,
+      `unknown channel ${JSON.stringify(value)}; use sms, email, push, chat or webhook`,
+    );
   }
   return channel;
 }
 
 function parseRoute(raw: Record<string, unknown>, at: string): RouteConfig {
   const name = string(raw.name, `${at}.name`);
-  if (!name || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) throw invalid(`${at}.name`, "must match [a-z0-9][a-z0-9_-]{0,63}");
+  if (!name || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name))
+    throw invalid(`${at}.name`, "must match [a-z0-9][a-z0-9_-]{0,63}");
   const adapter = string(raw.adapter, `${at}.adapter`);
   if (!adapter) throw invalid(`${at}.adapter`, "is required");
   const retry = object(raw.retry, `${at}.retry`);
-  const tenants = array(raw.tenants, `${at}.tenants`).map((t, i) => string(t, `${at}.tenants[${i}]`)!);
+  const tenants = array(raw.tenants, `${at}.tenants`).map(
+    (t, i) => string(t, `${at}.tenants[${i}]`)!,
+  );
   return {
     name,
     channel: parseChannel(raw.channel, `${at}.channel`),
@@ -170,9 +193,13 @@ function parseRoute(raw: Record<string, unknown>, at: string): RouteConfig {
     tenants: tenants.length > 0 ? tenants : ["*"],
     config: object(raw.config, `${at}.config`),
     retry: {
-      maxAttempts: integer(retry.maxAttempts, `${at}.retry.maxAttempts`, 1) ?? defaultRetry.maxAttempts,
-      initialBackoffMs: integer(retry.initialBackoffMs, `${at}.retry.initialBackoffMs`, 0) ?? defaultRetry.initialBackoffMs,
-      maxBackoffMs: integer(retry.maxBackoffMs, `${at}.retry.maxBackoffMs`, 0) ?? defaultRetry.maxBackoffMs,
+      maxAttempts:
+        integer(retry.maxAttempts, `${at}.retry.maxAttempts`, 1) ?? defaultRetry.maxAttempts,
+      initialBackoffMs:
+        integer(retry.initialBackoffMs, `${at}.retry.initialBackoffMs`, 0) ??
+        defaultRetry.initialBackoffMs,
+      maxBackoffMs:
+        integer(retry.maxBackoffMs, `${at}.retry.maxBackoffMs`, 0) ?? defaultRetry.maxBackoffMs,
     },
     validitySeconds: integer(raw.validitySeconds, `${at}.validitySeconds`, 1) ?? 86_400,
   };
@@ -184,7 +211,9 @@ function applyEnv(config: GatewayConfig, env: NodeJS.ProcessEnv): GatewayConfig 
     ...config,
     server: {
       host: env.HERMES_HOST ?? config.server.host,
-      port: env.HERMES_PORT ? integer(Number(env.HERMES_PORT), "HERMES_PORT", 0, 65535)! : config.server.port,
+      port: env.HERMES_PORT
+        ? integer(Number(env.HERMES_PORT), "HERMES_PORT", 0, 65535)!
+        : config.server.port,
     },
     store: { ...config.store, path: env.HERMES_DB ?? config.store.path },
     logLevel: env.HERMES_LOG_LEVEL ?? config.logLevel,
@@ -195,7 +224,8 @@ function applyEnv(config: GatewayConfig, env: NodeJS.ProcessEnv): GatewayConfig 
 function parseApiKeysEnv(value: string): ApiKeyConfig[] {
   return value.split(",").map((entry, i) => {
     const [key, tenant, granted] = entry.trim().split(":");
-    if (!key || !tenant || !granted) throw invalid(`HERMES_API_KEYS[${i}]`, 'expected "key:tenant:scope+scope"');
+    if (!key || !tenant || !granted)
+      throw invalid(`HERMES_API_KEYS[${i}]`, 'expected "key:tenant:scope+scope"');
     return parseApiKey({ key, tenant, scopes: granted.split("+") }, `HERMES_API_KEYS[${i}]`);
   });
 }

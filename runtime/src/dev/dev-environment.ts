@@ -4,15 +4,30 @@ import { startGateway, type Gateway } from "../gateway.js";
 import type { Logger } from "pino";
 import { startKumoDevService, type KumoDevService } from "../simulators/kumomta/dev-service.js";
 import { startSmscDevService } from "../simulators/smsc/dev-service.js";
-import { devProviderTemplate, startProviderDevService, type DevProviderName, type ProviderDevService } from "../simulators/providers/dev-service.js";
+import {
+  devProviderTemplate,
+  startProviderDevService,
+  type DevProviderName,
+  type ProviderDevService,
+} from "../simulators/providers/dev-service.js";
 import { devPluginFile, type CompilePlugin } from "./dev-plugins.js";
 import { devApiKey, devProvidersApiKey, devProvidersTenant } from "./dev-keys.js";
 
 export { devApiKey, devProvidersApiKey, devProvidersTenant };
 
-const devKey: ApiKeyConfig = { key: devApiKey, tenant: "dev", scopes: ["send", "read", "admin"], name: "dev" };
+const devKey: ApiKeyConfig = {
+  key: devApiKey,
+  tenant: "dev",
+  scopes: ["send", "read", "admin"],
+  name: "dev",
+};
 
-const devProvidersKey: ApiKeyConfig = { key: devProvidersApiKey, tenant: devProvidersTenant, scopes: ["send", "read", "admin"], name: "dev-providers" };
+const devProvidersKey: ApiKeyConfig = {
+  key: devProvidersApiKey,
+  tenant: devProvidersTenant,
+  scopes: ["send", "read", "admin"],
+  name: "dev-providers",
+};
 
 const devRetry = { maxAttempts: 5, initialBackoffMs: 500, maxBackoffMs: 10_000 };
 
@@ -50,7 +65,11 @@ export interface DevEnvironment {
  * local simulators stand in for carriers. `npm start` and `hermes dev` run it.
  * With `providers`, provider mocks and their routes too (`hermes dev --providers`).
  */
-export async function startDevEnvironment(config: GatewayConfig, logger?: Logger, options: DevOptions = {}): Promise<DevEnvironment> {
+export async function startDevEnvironment(
+  config: GatewayConfig,
+  logger?: Logger,
+  options: DevOptions = {},
+): Promise<DevEnvironment> {
   const usingDevKey = config.apiKeys.length === 0;
   const services: DevService[] = [];
   const routes: RouteConfig[] = [...config.routes];
@@ -60,7 +79,15 @@ export async function startDevEnvironment(config: GatewayConfig, logger?: Logger
     for (const service of services.reverse()) await service.close();
   };
   if (routes.length === 0) {
-    routes.push({ name: "webhook", channel: Channel.WEBHOOK, adapter: "webhook", tenants: ["*"], config: {}, retry: devRetry, validitySeconds: 3600 });
+    routes.push({
+      name: "webhook",
+      channel: Channel.WEBHOOK,
+      adapter: "webhook",
+      tenants: ["*"],
+      config: {},
+      retry: devRetry,
+      validitySeconds: 3600,
+    });
     kumomta = await startKumoDevService(devRetry);
     services.push(kumomta);
     routes.push(kumomta.route);
@@ -81,11 +108,17 @@ export async function startDevEnvironment(config: GatewayConfig, logger?: Logger
     await stopServices();
     throw reason;
   }
-  const apiKeys = usingDevKey ? (providers.length > 0 ? [devKey, devProvidersKey] : [devKey]) : config.apiKeys;
-  const gateway = await startGateway({ config: { ...config, apiKeys, routes }, logger }).catch(async (reason) => {
-    await stopServices();
-    throw reason;
-  });
+  const apiKeys = usingDevKey
+    ? providers.length > 0
+      ? [devKey, devProvidersKey]
+      : [devKey]
+    : config.apiKeys;
+  const gateway = await startGateway({ config: { ...config, apiKeys, routes }, logger }).catch(
+    async (reason) => {
+      await stopServices();
+      throw reason;
+    },
+  );
   await kumomta?.connect(gateway.url);
   for (const provider of providers) provider.connect(gateway.url);
   return {

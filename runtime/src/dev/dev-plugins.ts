@@ -2,7 +2,15 @@
 // the .wasm is cached under a key over the template's sources and the SDK's,
 // so the second start loads it from disk instead of loading the compiler.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,7 +34,11 @@ function sourcesOf(dir: string): string[] {
 /** A content key over the template's sources and the SDK's (runtime and build code). */
 function sourceHash(template: string): string {
   const hash = createHash("sha256");
-  for (const file of [...sourcesOf(join(templatesDir, template)), ...sourcesOf(join(repositoryRoot, "sdk", "assembly")), ...sourcesOf(join(repositoryRoot, "sdk", "builder"))]) {
+  for (const file of [
+    ...sourcesOf(join(templatesDir, template)),
+    ...sourcesOf(join(repositoryRoot, "sdk", "assembly")),
+    ...sourcesOf(join(repositoryRoot, "sdk", "builder")),
+  ]) {
     hash.update(file.slice(repositoryRoot.length)).update(readFileSync(file));
   }
   return hash.digest("hex").slice(0, 24);
@@ -42,7 +54,11 @@ export function devPluginPath(template: string, cacheDir: string): string {
  * only when no build of its current sources is there. Older builds of the
  * template are removed.
  */
-export async function devPluginFile(template: string, compile: CompilePlugin, cacheDir: string): Promise<string> {
+export async function devPluginFile(
+  template: string,
+  compile: CompilePlugin,
+  cacheDir: string,
+): Promise<string> {
   const file = devPluginPath(template, cacheDir);
   if (existsSync(file)) return file;
   const wasm = await compile(join(templatesDir, template, "plugin.ts"));
@@ -52,7 +68,8 @@ export async function devPluginFile(template: string, compile: CompilePlugin, ca
   writeFileSync(temp, wasm);
   renameSync(temp, file);
   for (const old of readdirSync(cacheDir)) {
-    if (old.startsWith(`${template}-`) && old.endsWith(".wasm") && join(cacheDir, old) !== file) rmSync(join(cacheDir, old), { force: true });
+    if (old.startsWith(`${template}-`) && old.endsWith(".wasm") && join(cacheDir, old) !== file)
+      rmSync(join(cacheDir, old), { force: true });
   }
   return file;
 }

@@ -74,7 +74,11 @@ export class HermesError extends Error {
 }
 
 /** Builds the wire form directly, for adapters that report without throwing. */
-export function errorDetail(code: ErrorCode, message: string, options: ErrorOptions = {}): ErrorDetail {
+export function errorDetail(
+  code: ErrorCode,
+  message: string,
+  options: ErrorOptions = {},
+): ErrorDetail {
   return new HermesError(code, message, options).toDetail();
 }
 

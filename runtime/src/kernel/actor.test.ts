@@ -67,13 +67,38 @@ describe("Actor", () => {
     const actor = await new Gated().start();
     const blocked = actor.call("wait", { timeoutMs: Infinity });
     await delay(0); // the call is now being handled
-    const order: Priority[] = ["log", "main", "system", "urgent", "log", "main", "system", "urgent"];
+    const order: Priority[] = [
+      "log",
+      "main",
+      "system",
+      "urgent",
+      "log",
+      "main",
+      "system",
+      "urgent",
+    ];
     order.forEach((priority, i) => actor.cast(`${priority}${i}`, { priority }));
-    assert.deepEqual(actor.mailboxDetail(), { urgent: 2, system: 2, main: 2, log: 2, total: 8, dropped: 0 });
+    assert.deepEqual(actor.mailboxDetail(), {
+      urgent: 2,
+      system: 2,
+      main: 2,
+      log: 2,
+      total: 8,
+      dropped: 0,
+    });
     actor.open();
     await blocked;
     await actor.call("wait", { priority: "log" }); // served after everything else
-    assert.deepEqual(actor.handled, ["urgent3", "urgent7", "system2", "system6", "main1", "main5", "log0", "log4"]);
+    assert.deepEqual(actor.handled, [
+      "urgent3",
+      "urgent7",
+      "system2",
+      "system6",
+      "main1",
+      "main5",
+      "log0",
+      "log4",
+    ]);
     await actor.stop();
   });
 
@@ -110,7 +135,10 @@ describe("Actor", () => {
 
   it("times out a call without crashing the actor", async () => {
     const worker = await new TestWorker("slow", new Journal()).start();
-    await assert.rejects(worker.call({ sleepMs: 50 }, { timeoutMs: 5 }), (e: HermesError) => e.code === ErrorCode.TIMEOUT);
+    await assert.rejects(
+      worker.call({ sleepMs: 50 }, { timeoutMs: 5 }),
+      (e: HermesError) => e.code === ErrorCode.TIMEOUT,
+    );
     assert.equal(await worker.call("ping"), "pong");
     await worker.stop();
   });
@@ -148,7 +176,9 @@ describe("Actor", () => {
 
   it("propagates crashes over links, but not normal exits", async () => {
     const journal = new Journal();
-    const [a, b, c] = await Promise.all(["a", "b", "c"].map((id) => new TestWorker(id, journal).start()));
+    const [a, b, c] = await Promise.all(
+      ["a", "b", "c"].map((id) => new TestWorker(id, journal).start()),
+    );
     link(a!, b!);
     link(b!, c!);
     a!.cast("normal_exit");
@@ -161,7 +191,10 @@ describe("Actor", () => {
     assert.equal((reason as Error).message, "d crashed");
     assert.equal(await b!.exited, reason);
     // Killed by a signal, without terminate: only d's own crash ran it.
-    assert.deepEqual(journal.entries.filter((e) => e.startsWith("stop:")), ["stop:a", "stop:d"]);
+    assert.deepEqual(
+      journal.entries.filter((e) => e.startsWith("stop:")),
+      ["stop:a", "stop:d"],
+    );
   });
 
   it("delivers EXIT to a process trapping exits, and DOWN and monitor callbacks to watchers", async () => {
@@ -193,7 +226,16 @@ describe("Actor", () => {
     }
     const session = await new Session({ name: "smpp:1" }).start();
     const snap = session.snapshot();
-    assert.deepEqual(snap, { name: "smpp:1", kind: "worker", state: "running", restarts: 0, mailboxDepth: 0, demand: 0, children: [], detail: { bind: "transceiver" } });
+    assert.deepEqual(snap, {
+      name: "smpp:1",
+      kind: "worker",
+      state: "running",
+      restarts: 0,
+      mailboxDepth: 0,
+      demand: 0,
+      children: [],
+      detail: { bind: "transceiver" },
+    });
     session.kill();
     assert.equal(session.snapshot().detail.exit_reason, "killed");
   });

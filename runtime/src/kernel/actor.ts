@@ -1,7 +1,16 @@
 import type { Logger } from "pino";
 import { callTimeoutError, droppedError, exitedError } from "./errors.js";
 import { PriorityMailbox, type MailboxDepth, type Priority } from "./mailbox.js";
-import { formatReason, isNormalExit, ProcessBase, toExitReason, type ExitReason, type Process, type ProcessKind, type ProcessSnapshot } from "./process.js";
+import {
+  formatReason,
+  isNormalExit,
+  ProcessBase,
+  toExitReason,
+  type ExitReason,
+  type Process,
+  type ProcessKind,
+  type ProcessSnapshot,
+} from "./process.js";
 
 /** Options every actor accepts (pass them to `super`). */
 export interface ActorOptions {
@@ -40,7 +49,11 @@ export interface DownMessage {
 }
 
 type Envelope =
-  | { readonly kind: "call"; readonly msg: unknown; settle: ((ok: boolean, value: unknown) => void) | undefined }
+  | {
+      readonly kind: "call";
+      readonly msg: unknown;
+      settle: ((ok: boolean, value: unknown) => void) | undefined;
+    }
   | { readonly kind: "cast"; readonly msg: unknown }
   | { readonly kind: "info"; readonly msg: unknown }
   | { readonly kind: "run"; readonly run: () => unknown };
@@ -60,7 +73,12 @@ let sequence = 0;
  * Subclasses override `init`, `handleCall`, `handleCast`, `handleInfo` and
  * `terminate` (all may be async) and `describe` for the tree snapshot.
  */
-export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, TInfo = unknown> extends ProcessBase {
+export abstract class Actor<
+  TCall = unknown,
+  TReply = unknown,
+  TCast = unknown,
+  TInfo = unknown,
+> extends ProcessBase {
   readonly kind: ProcessKind = "worker";
   /** Set in `init` to receive links' exits as `ExitMessage`s (process_flag(trap_exit, true)). */
   protected trapExits = false;
@@ -111,7 +129,10 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
         },
       };
       if (Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => envelope.settle?.(false, callTimeoutError(this.name, timeoutMs)), timeoutMs);
+        timer = setTimeout(
+          () => envelope.settle?.(false, callTimeoutError(this.name, timeoutMs)),
+          timeoutMs,
+        );
       }
       this.#enqueue(options.priority ?? "main", envelope);
     });
@@ -160,7 +181,11 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
 
   exitSignal(reason: ExitReason, from: Process): void {
     if (!this.alive) return;
-    if (this.trapExits) this.#enqueue("system", { kind: "info", msg: { type: "EXIT", from, reason } satisfies ExitMessage });
+    if (this.trapExits)
+      this.#enqueue("system", {
+        kind: "info",
+        msg: { type: "EXIT", from, reason } satisfies ExitMessage,
+      });
     else if (reason !== "normal") this.#finish(reason);
   }
 
@@ -175,7 +200,8 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
       mailboxDepth: this.#mailbox.size,
       demand: this.demand(),
       children: [],
-      detail: exitReason === undefined ? detail : { ...detail, exit_reason: formatReason(exitReason) },
+      detail:
+        exitReason === undefined ? detail : { ...detail, exit_reason: formatReason(exitReason) },
     };
   }
 
@@ -203,7 +229,12 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
 
   /** Watches `process`: its exit arrives as a `DownMessage` (system priority). Returns demonitor. */
   protected monitor(process: Process): () => void {
-    return process.onExit((reason) => this.#enqueue("system", { kind: "info", msg: { type: "DOWN", process, reason } satisfies DownMessage }));
+    return process.onExit((reason) =>
+      this.#enqueue("system", {
+        kind: "info",
+        msg: { type: "DOWN", process, reason } satisfies DownMessage,
+      }),
+    );
   }
 
   /** Runs `run` as a message of its own, in turn with the others (kernel use: stages). */
@@ -240,7 +271,8 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
 
   #enqueue(priority: Priority, envelope: Envelope): void {
     if (!this.alive) {
-      if (envelope.kind === "call") envelope.settle?.(false, exitedError(this.name, this.exitReason ?? "normal"));
+      if (envelope.kind === "call")
+        envelope.settle?.(false, exitedError(this.name, this.exitReason ?? "normal"));
       return;
     }
     const dropped = this.#mailbox.push(priority, envelope);
@@ -249,7 +281,8 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
   }
 
   #schedule(): void {
-    if (this.#loop === undefined && this.#phase === "running" && this.state === "running") this.#loop = this.#serve();
+    if (this.#loop === undefined && this.#phase === "running" && this.state === "running")
+      this.#loop = this.#serve();
   }
 
   async #serve(): Promise<void> {
@@ -320,8 +353,10 @@ export abstract class Actor<TCall = unknown, TReply = unknown, TCast = unknown, 
     const error = exitedError(this.name, reason);
     const current = this.#current;
     if (current?.kind === "call") current.settle?.(false, error);
-    for (const envelope of this.#mailbox.drain()) if (envelope.kind === "call") envelope.settle?.(false, error);
-    if (!isNormalExit(reason) && reason !== "killed") this.log.debug({ process: this.name, reason: formatReason(reason) }, "actor exited");
+    for (const envelope of this.#mailbox.drain())
+      if (envelope.kind === "call") envelope.settle?.(false, error);
+    if (!isNormalExit(reason) && reason !== "killed")
+      this.log.debug({ process: this.name, reason: formatReason(reason) }, "actor exited");
     this.markExited(reason);
   }
 }

@@ -36,10 +36,12 @@ const defaultWorkerShutdownMs = 5000;
 /** Fills in defaults and rejects what OTP would reject. */
 export function resolveChildSpec(spec: ChildSpec): ResolvedChildSpec {
   if (!spec.id) throw new TypeError("child spec: id is required");
-  if (typeof spec.start !== "function") throw new TypeError(`child spec ${spec.id}: start must be a function`);
+  if (typeof spec.start !== "function")
+    throw new TypeError(`child spec ${spec.id}: start must be a function`);
   const type = spec.type ?? "worker";
   const shutdown = spec.shutdown ?? (type === "supervisor" ? "infinity" : defaultWorkerShutdownMs);
-  if (typeof shutdown === "number" && !(shutdown >= 0)) throw new RangeError(`child spec ${spec.id}: shutdown must be >= 0 ms`);
+  if (typeof shutdown === "number" && !(shutdown >= 0))
+    throw new RangeError(`child spec ${spec.id}: shutdown must be >= 0 ms`);
   return { id: spec.id, start: spec.start, restart: spec.restart ?? "permanent", shutdown, type };
 }
 

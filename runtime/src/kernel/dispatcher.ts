@@ -62,7 +62,10 @@ export class DemandDispatcher<T> implements Dispatcher<T> {
       if (best === undefined) break;
       const count = Math.min(most, events.length - offset);
       this.#demand.set(best, most - count);
-      deliver(best, offset === 0 && count === events.length ? events : events.slice(offset, offset + count));
+      deliver(
+        best,
+        offset === 0 && count === events.length ? events : events.slice(offset, offset + count),
+      );
       offset += count;
     }
     return offset === 0 ? events : events.slice(offset);

@@ -4,7 +4,10 @@ import { formatReason, type ExitReason } from "./process.js";
 /** A call to a process that has exited, or that exited before replying (OTP's noproc/exit). */
 export function exitedError(name: string, reason: ExitReason): HermesError {
   // Retryable: the supervisor restarts the process, so asking again may work.
-  return new HermesError(ErrorCode.INTERNAL, `${name} exited (${formatReason(reason)})`, { retryable: true, cause: reason });
+  return new HermesError(ErrorCode.INTERNAL, `${name} exited (${formatReason(reason)})`, {
+    retryable: true,
+    cause: reason,
+  });
 }
 
 /** A call that got no reply in time. */

@@ -9,7 +9,14 @@ export type { Child, ChildSpec, ChildType, RestartType, Shutdown } from "./child
 export type { Backoff } from "./restart-intensity.js";
 export { link, monitor } from "./links.js";
 export { isNormalExit } from "./process.js";
-export type { ExitListener, ExitReason, Process, ProcessKind, ProcessSnapshot, ProcessState } from "./process.js";
+export type {
+  ExitListener,
+  ExitReason,
+  Process,
+  ProcessKind,
+  ProcessSnapshot,
+  ProcessState,
+} from "./process.js";
 export { priorities } from "./mailbox.js";
 export type { MailboxDepth, Priority } from "./mailbox.js";
 export { Consumer, Producer, ProducerConsumer } from "./stages.js";

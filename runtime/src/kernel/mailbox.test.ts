@@ -25,8 +25,18 @@ describe("PriorityMailbox", () => {
     assert.equal(mailbox.push("log", "l3"), "l1");
     mailbox.push("urgent", "u1");
     mailbox.push("system", "s1");
-    assert.deepEqual(mailbox.depth(), { urgent: 1, system: 1, main: 1, log: 2, total: 5, dropped: 1 });
-    assert.deepEqual([1, 2, 3, 4, 5].map(() => mailbox.shift()), ["u1", "s1", "m1", "l2", "l3"]);
+    assert.deepEqual(mailbox.depth(), {
+      urgent: 1,
+      system: 1,
+      main: 1,
+      log: 2,
+      total: 5,
+      dropped: 1,
+    });
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map(() => mailbox.shift()),
+      ["u1", "s1", "m1", "l2", "l3"],
+    );
     assert.equal(mailbox.size, 0);
   });
 });

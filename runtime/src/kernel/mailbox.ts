@@ -12,7 +12,10 @@ export type Priority = "urgent" | "system" | "main" | "log";
 export const priorities: readonly Priority[] = ["urgent", "system", "main", "log"];
 
 /** Mailbox depth per class, as `Actor.mailboxDepth()` details it. */
-export type MailboxDepth = Readonly<Record<Priority, number>> & { readonly total: number; readonly dropped: number };
+export type MailboxDepth = Readonly<Record<Priority, number>> & {
+  readonly total: number;
+  readonly dropped: number;
+};
 
 /**
  * A FIFO queue on an array with a moving head: O(1) push and shift without
@@ -74,13 +77,19 @@ export class Fifo<T> {
  * a waiting `call` can be rejected) and counted.
  */
 export class PriorityMailbox<T> {
-  readonly #queues: Record<Priority, Fifo<T>> = { urgent: new Fifo(), system: new Fifo(), main: new Fifo(), log: new Fifo() };
+  readonly #queues: Record<Priority, Fifo<T>> = {
+    urgent: new Fifo(),
+    system: new Fifo(),
+    main: new Fifo(),
+    log: new Fifo(),
+  };
   readonly #logCapacity: number;
   #size = 0;
   #dropped = 0;
 
   constructor(logCapacity: number) {
-    if (!(logCapacity >= 1)) throw new RangeError(`log capacity must be at least 1, got ${logCapacity}`);
+    if (!(logCapacity >= 1))
+      throw new RangeError(`log capacity must be at least 1, got ${logCapacity}`);
     this.#logCapacity = logCapacity;
   }
 

@@ -10,7 +10,13 @@ import { pino } from "pino";
 export type ExitReason = "normal" | "shutdown" | "killed" | { readonly shutdown: string } | Error;
 
 /** The life cycle of a process, as the tree snapshot reports it. */
-export type ProcessState = "starting" | "running" | "restarting" | "stopping" | "stopped" | "failed";
+export type ProcessState =
+  | "starting"
+  | "running"
+  | "restarting"
+  | "stopping"
+  | "stopped"
+  | "failed";
 
 /** What a process is, as the tree snapshot reports it. */
 export type ProcessKind = "supervisor" | "worker" | "stage";
@@ -73,7 +79,11 @@ export interface Process {
 
 /** True for the reasons OTP treats as a normal exit. */
 export function isNormalExit(reason: ExitReason): boolean {
-  return reason === "normal" || reason === "shutdown" || (typeof reason === "object" && !(reason instanceof Error));
+  return (
+    reason === "normal" ||
+    reason === "shutdown" ||
+    (typeof reason === "object" && !(reason instanceof Error))
+  );
 }
 
 /** Turns anything thrown into an exit reason: errors stay errors. */
@@ -143,7 +153,10 @@ export abstract class ProcessBase implements Process {
    * ignored. The final state follows the reason unless given (a supervisor
    * that gave up exits with a shutdown reason but is "failed").
    */
-  protected markExited(reason: ExitReason, state: "stopped" | "failed" = isNormalExit(reason) ? "stopped" : "failed"): void {
+  protected markExited(
+    reason: ExitReason,
+    state: "stopped" | "failed" = isNormalExit(reason) ? "stopped" : "failed",
+  ): void {
     if (this.#reason !== undefined) return;
     this.#reason = reason;
     this.#state = state;

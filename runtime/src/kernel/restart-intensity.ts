@@ -9,7 +9,8 @@ export class RestartIntensity {
   #restarts: number[] = [];
 
   constructor(intensity: number, period: number) {
-    if (!(intensity >= 0) || !Number.isInteger(intensity)) throw new RangeError(`intensity must be an integer >= 0, got ${intensity}`);
+    if (!(intensity >= 0) || !Number.isInteger(intensity))
+      throw new RangeError(`intensity must be an integer >= 0, got ${intensity}`);
     if (!(period > 0)) throw new RangeError(`period must be > 0 ms, got ${period}`);
     this.intensity = intensity;
     this.period = period;
@@ -50,6 +51,8 @@ export function backoffDelay(backoff: Backoff | undefined, failures: number): nu
 
 /** Rejects a backoff that would never wait or never stop growing. */
 export function validateBackoff(backoff: Backoff): void {
-  if (!(backoff.initialMs >= 0) || !(backoff.maxMs >= backoff.initialMs)) throw new RangeError("backoff: need 0 <= initialMs <= maxMs");
-  if (backoff.factor !== undefined && !(backoff.factor >= 1)) throw new RangeError("backoff: factor must be >= 1");
+  if (!(backoff.initialMs >= 0) || !(backoff.maxMs >= backoff.initialMs))
+    throw new RangeError("backoff: need 0 <= initialMs <= maxMs");
+  if (backoff.factor !== undefined && !(backoff.factor >= 1))
+    throw new RangeError("backoff: factor must be >= 1");
 }

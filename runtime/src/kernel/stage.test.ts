@@ -106,10 +106,16 @@ describe("Stages: demand", () => {
     assert.deepEqual(sink.got, range(40));
     assert.equal(producer.demands[0], 10);
     // Re-asks come in chunks of at least maxDemand - minDemand, never dribbling one by one...
-    assert.ok(producer.demands.slice(1).every((d) => d >= 4), `re-asks ${producer.demands.join(",")}`);
+    assert.ok(
+      producer.demands.slice(1).every((d) => d >= 4),
+      `re-asks ${producer.demands.join(",")}`,
+    );
     assert.ok(sink.batches.every((b) => b <= 4));
     // ...and asked-but-unhandled never exceeds maxDemand.
-    assert.equal(producer.demands.reduce((a, b) => a + b, 0) - sink.got.length, sink.snapshot().demand);
+    assert.equal(
+      producer.demands.reduce((a, b) => a + b, 0) - sink.got.length,
+      sink.snapshot().demand,
+    );
     assert.ok(sink.snapshot().demand <= 10);
     await sink.stop();
     await producer.stop();
@@ -151,10 +157,15 @@ describe("Stages: demand", () => {
     const one = await new Sink(shared, new Journal(), { maxDemand: 10 }, count).start();
     const two = await new Sink(shared, new Journal(), { maxDemand: 7 }, count).start();
     await journal.until("total:100");
-    assert.deepEqual([...one.got, ...two.got].sort((a, b) => a - b), range(100));
+    assert.deepEqual(
+      [...one.got, ...two.got].sort((a, b) => a - b),
+      range(100),
+    );
     for (const stage of [one, two, shared]) await stage.stop();
 
-    const broadcaster = await new Numbers(Infinity, { dispatcher: new BroadcastDispatcher() }).start();
+    const broadcaster = await new Numbers(Infinity, {
+      dispatcher: new BroadcastDispatcher(),
+    }).start();
     const fast = await new Sink(broadcaster, new Journal(), { mode: "manual" }).start();
     const slowJournal = new Journal();
     const slow = await new Sink(broadcaster, slowJournal, { mode: "manual" }).start();
@@ -170,7 +181,10 @@ describe("Stages: demand", () => {
   it("a permanent subscription exits with its producer; a temporary one stays", async () => {
     const producer = await new Numbers().start();
     const permanent = await new Sink(producer, new Journal(), { mode: "manual" }).start();
-    const temporary = await new Sink(producer, new Journal(), { mode: "manual", cancel: "temporary" }).start();
+    const temporary = await new Sink(producer, new Journal(), {
+      mode: "manual",
+      cancel: "temporary",
+    }).start();
     producer.kill();
     assert.equal(await permanent.exited, "killed");
     await delay(1);
@@ -197,16 +211,21 @@ describe("Stages: consumer crash and restart", () => {
           {
             id: "sink",
             start: () =>
-              new Sink(producer!, journal, { maxDemand: 1 + Math.floor(random() * 30) }, async (events) => {
-                delivered.push(...events);
-                journal.push(`delivered:${delivered.length}`);
-                if (random() < 0.3) await delay(0); // let batches pile up in the mailbox
-                const crashAt = events.find((e) => crashes.has(e));
-                if (crashAt !== undefined) {
-                  crashes.delete(crashAt);
-                  throw new Error(`crash at ${crashAt}`);
-                }
-              }).start(),
+              new Sink(
+                producer!,
+                journal,
+                { maxDemand: 1 + Math.floor(random() * 30) },
+                async (events) => {
+                  delivered.push(...events);
+                  journal.push(`delivered:${delivered.length}`);
+                  if (random() < 0.3) await delay(0); // let batches pile up in the mailbox
+                  const crashAt = events.find((e) => crashes.has(e));
+                  if (crashAt !== undefined) {
+                    crashes.delete(crashAt);
+                    throw new Error(`crash at ${crashAt}`);
+                  }
+                },
+              ).start(),
           },
         ],
       });

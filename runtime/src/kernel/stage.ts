@@ -1,7 +1,12 @@
 import { Actor, type ActorOptions } from "./actor.js";
 import { DemandDispatcher, type Dispatcher, type Subscription } from "./dispatcher.js";
 import { Fifo } from "./mailbox.js";
-import { isNormalExit, type ExitReason, type ProcessKind, type ProcessSnapshot } from "./process.js";
+import {
+  isNormalExit,
+  type ExitReason,
+  type ProcessKind,
+  type ProcessSnapshot,
+} from "./process.js";
 
 /** GenStage's stage types. */
 export type StageType = "producer" | "producer_consumer" | "consumer";
@@ -51,7 +56,10 @@ interface Batch<T> {
 }
 
 /** A subscription between two stages of this kernel. */
-type StageSubscription = Subscription & { readonly producer: Stage<unknown, unknown>; readonly consumer: Stage<unknown, unknown> };
+type StageSubscription = Subscription & {
+  readonly producer: Stage<unknown, unknown>;
+  readonly consumer: Stage<unknown, unknown>;
+};
 
 let subscriptionIds = 0;
 
@@ -93,14 +101,31 @@ export abstract class Stage<TIn, TOut> extends Actor {
    * restarted consumer subscribes again.
    */
   subscribe(producer: Stage<unknown, TIn>, options: SubscribeOptions = {}): Subscription {
-    if (this.stageType === "producer") throw new TypeError(`${this.name}: a producer cannot subscribe`);
-    if (producer.stageType === "consumer") throw new TypeError(`${this.name}: ${producer.name} is a consumer`);
+    if (this.stageType === "producer")
+      throw new TypeError(`${this.name}: a producer cannot subscribe`);
+    if (producer.stageType === "consumer")
+      throw new TypeError(`${this.name}: ${producer.name} is a consumer`);
     const maxDemand = options.maxDemand ?? 1000;
     const minDemand = options.minDemand ?? Math.floor(maxDemand * 0.75);
-    if (!(maxDemand >= 1) || !(minDemand >= 0 && minDemand < maxDemand)) throw new RangeError(`${this.name}: need 0 <= minDemand < maxDemand`);
-    const subscription: StageSubscription = { id: ++subscriptionIds, producer: producer as Stage<unknown, unknown>, consumer: this as Stage<unknown, unknown> };
-    const unwatch = producer.onExit((reason) => this.schedule("system", () => this.#producerExited(subscription, reason)));
-    this.#upstreams.set(subscription, { maxDemand, minDemand, mode: options.mode ?? "automatic", cancel: options.cancel ?? "permanent", outstanding: 0, buffered: 0, unwatch });
+    if (!(maxDemand >= 1) || !(minDemand >= 0 && minDemand < maxDemand))
+      throw new RangeError(`${this.name}: need 0 <= minDemand < maxDemand`);
+    const subscription: StageSubscription = {
+      id: ++subscriptionIds,
+      producer: producer as Stage<unknown, unknown>,
+      consumer: this as Stage<unknown, unknown>,
+    };
+    const unwatch = producer.onExit((reason) =>
+      this.schedule("system", () => this.#producerExited(subscription, reason)),
+    );
+    this.#upstreams.set(subscription, {
+      maxDemand,
+      minDemand,
+      mode: options.mode ?? "automatic",
+      cancel: options.cancel ?? "permanent",
+      outstanding: 0,
+      buffered: 0,
+      unwatch,
+    });
     subscription.producer.#accept(subscription);
     if (options.mode !== "manual") this.ask(subscription, maxDemand);
     return subscription;
@@ -112,7 +137,9 @@ export abstract class Stage<TIn, TOut> extends Actor {
     if (!upstream || count <= 0) return;
     upstream.outstanding += count;
     const { producer } = subscription as StageSubscription;
-    producer.schedule("system", () => producer.#serveDemand(producer.#dispatcher.ask(subscription, count)));
+    producer.schedule("system", () =>
+      producer.#serveDemand(producer.#dispatcher.ask(subscription, count)),
+    );
   }
 
   /** Ends a subscription from the consumer side; the producer forgets it. */
@@ -128,8 +155,16 @@ export abstract class Stage<TIn, TOut> extends Actor {
   override snapshot(): ProcessSnapshot {
     const own = super.snapshot();
     const detail: Record<string, string> = { ...own.detail, stage: this.stageType };
-    if (this.stageType !== "consumer") Object.assign(detail, { buffered: String(this.#buffer.length), dropped: String(this.#dropped) });
-    if (this.stageType !== "producer") Object.assign(detail, { pending_events: String(this.#pendingEvents()), subscriptions: String(this.#upstreams.size) });
+    if (this.stageType !== "consumer")
+      Object.assign(detail, {
+        buffered: String(this.#buffer.length),
+        dropped: String(this.#dropped),
+      });
+    if (this.stageType !== "producer")
+      Object.assign(detail, {
+        pending_events: String(this.#pendingEvents()),
+        subscriptions: String(this.#upstreams.size),
+      });
     return { ...own, detail };
   }
 
@@ -148,13 +183,17 @@ export abstract class Stage<TIn, TOut> extends Actor {
    */
   protected emit(events: TOut[]): void {
     if (events.length === 0) return;
-    const leftover = this.#buffer.length > 0 ? events : this.#dispatcher.dispatch(events, Stage.#deliver);
+    const leftover =
+      this.#buffer.length > 0 ? events : this.#dispatcher.dispatch(events, Stage.#deliver);
     for (const event of leftover) this.#buffer.push(event);
     const excess = this.#buffer.length - this.#bufferSize;
     if (excess > 0) {
       this.#buffer.take(excess);
       this.#dropped += excess;
-      this.log.warn({ stage: this.name, dropped: excess }, "producer buffer full: oldest events dropped");
+      this.log.warn(
+        { stage: this.name, dropped: excess },
+        "producer buffer full: oldest events dropped",
+      );
     }
   }
 
@@ -162,7 +201,10 @@ export abstract class Stage<TIn, TOut> extends Actor {
   protected handleDemand(_demand: number): TOut[] | void | Promise<TOut[] | void> {}
 
   /** Consumers and producer-consumers: handles a batch; producer-consumers return the events to send on. */
-  protected handleEvents(_events: TIn[], _from: Subscription): TOut[] | void | Promise<TOut[] | void> {
+  protected handleEvents(
+    _events: TIn[],
+    _from: Subscription,
+  ): TOut[] | void | Promise<TOut[] | void> {
     throw new Error(`${this.name}: handleEvents is not implemented`);
   }
 
@@ -170,7 +212,9 @@ export abstract class Stage<TIn, TOut> extends Actor {
   #accept(subscription: StageSubscription): void {
     this.schedule("system", () => {
       this.#dispatcher.subscribe(subscription);
-      const unwatch = subscription.consumer.onExit(() => this.schedule("system", () => this.#cancelled(subscription)));
+      const unwatch = subscription.consumer.onExit(() =>
+        this.schedule("system", () => this.#cancelled(subscription)),
+      );
       this.#consumerWatches.set(subscription, unwatch);
     });
   }
@@ -234,10 +278,14 @@ export abstract class Stage<TIn, TOut> extends Actor {
   /** Consumer side: handles pending input, in chunks, within downstream demand for producer-consumers. */
   async #handlePending(): Promise<void> {
     let batch: Batch<TIn> | undefined;
-    while ((this.stageType === "consumer" || this.#downstream > 0) && (batch = this.#pending.shift()) !== undefined) {
+    while (
+      (this.stageType === "consumer" || this.#downstream > 0) &&
+      (batch = this.#pending.shift()) !== undefined
+    ) {
       const { subscription } = batch;
       const upstream = this.#upstreams.get(subscription);
-      const chunk = upstream?.mode === "automatic" ? upstream.maxDemand - upstream.minDemand : Infinity;
+      const chunk =
+        upstream?.mode === "automatic" ? upstream.maxDemand - upstream.minDemand : Infinity;
       const limit = Math.min(chunk, this.stageType === "consumer" ? Infinity : this.#downstream);
       let events = batch.events;
       if (events.length > limit) {
@@ -267,7 +315,11 @@ export abstract class Stage<TIn, TOut> extends Actor {
     const upstream = this.#upstreams.get(subscription);
     if (!upstream) return;
     this.#upstreams.delete(subscription);
-    if (upstream.cancel === "permanent" || (upstream.cancel === "transient" && !isNormalExit(reason))) this.exit(reason);
+    if (
+      upstream.cancel === "permanent" ||
+      (upstream.cancel === "transient" && !isNormalExit(reason))
+    )
+      this.exit(reason);
   }
 
   /** At exit: unhandled input goes back to its producers, one batch per subscription, in order. */

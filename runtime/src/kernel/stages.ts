@@ -24,7 +24,10 @@ export abstract class ProducerConsumer<TIn, TOut> extends Stage<TIn, TOut> {
     super("producer_consumer", options);
   }
 
-  protected abstract override handleEvents(events: TIn[], from: Subscription): TOut[] | void | Promise<TOut[] | void>;
+  protected abstract override handleEvents(
+    events: TIn[],
+    from: Subscription,
+  ): TOut[] | void | Promise<TOut[] | void>;
 }
 
 /** A GenStage consumer: subscribes upstream and handles batches in `handleEvents`. */

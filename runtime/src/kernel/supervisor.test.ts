@@ -7,7 +7,14 @@ import { delay, Journal, seededRandom, TestWorker, workerSpec } from "./testing/
 /** Starts a supervisor of workers a, b, c. */
 async function startABC(strategy: Strategy, journal: Journal, extra: Partial<ChildSpec> = {}) {
   const children = ["a", "b", "c"].map((id) => workerSpec(id, journal, extra));
-  return Supervisor.start({ name: strategy, strategy, intensity: 10, period: 10_000, children, logger: journal.logger() });
+  return Supervisor.start({
+    name: strategy,
+    strategy,
+    intensity: 10,
+    period: 10_000,
+    children,
+    logger: journal.logger(),
+  });
 }
 
 const worker = (journal: Journal, id: string): TestWorker => journal.workers.get(id)!;
@@ -19,9 +26,22 @@ describe("Supervisor strategies", () => {
     const mark = journal.entries.length;
     worker(journal, "b").cast("crash");
     await journal.until("log:child restarted");
-    assert.deepEqual(journal.since(mark).filter((e) => !e.startsWith("log:")), ["stop:b", "start:b"]);
-    assert.deepEqual(sup.whichChildren().map((c) => [c.id, c.state]), [["a", "running"], ["b", "running"], ["c", "running"]]);
-    assert.deepEqual(sup.snapshot().children.map((c) => c.restarts), [0, 1, 0]);
+    assert.deepEqual(
+      journal.since(mark).filter((e) => !e.startsWith("log:")),
+      ["stop:b", "start:b"],
+    );
+    assert.deepEqual(
+      sup.whichChildren().map((c) => [c.id, c.state]),
+      [
+        ["a", "running"],
+        ["b", "running"],
+        ["c", "running"],
+      ],
+    );
+    assert.deepEqual(
+      sup.snapshot().children.map((c) => c.restarts),
+      [0, 1, 0],
+    );
     await sup.stop();
   });
 
@@ -31,7 +51,10 @@ describe("Supervisor strategies", () => {
     const mark = journal.entries.length;
     worker(journal, "b").cast("crash");
     await journal.until("start:c", 2);
-    assert.deepEqual(journal.since(mark).filter((e) => !e.startsWith("log:")), ["stop:b", "stop:c", "stop:a", "start:a", "start:b", "start:c"]);
+    assert.deepEqual(
+      journal.since(mark).filter((e) => !e.startsWith("log:")),
+      ["stop:b", "stop:c", "stop:a", "start:a", "start:b", "start:c"],
+    );
     await sup.stop();
   });
 
@@ -41,17 +64,33 @@ describe("Supervisor strategies", () => {
     const mark = journal.entries.length;
     worker(journal, "b").cast("crash");
     await journal.until("start:c", 2);
-    assert.deepEqual(journal.since(mark).filter((e) => !e.startsWith("log:")), ["stop:b", "stop:c", "start:b", "start:c"]);
+    assert.deepEqual(
+      journal.since(mark).filter((e) => !e.startsWith("log:")),
+      ["stop:b", "stop:c", "start:b", "start:c"],
+    );
     await sup.stop();
   });
 
   it("simple_one_for_one starts children from a template with arguments and forgets them when stopped", async () => {
     const journal = new Journal();
-    const template: ChildSpec = { id: "session", restart: "transient", start: (carrier: string) => new TestWorker(carrier, journal).start() };
-    const sup = await Supervisor.start({ name: "sessions", strategy: "simple_one_for_one", intensity: 5, children: [template], logger: journal.logger() });
+    const template: ChildSpec = {
+      id: "session",
+      restart: "transient",
+      start: (carrier: string) => new TestWorker(carrier, journal).start(),
+    };
+    const sup = await Supervisor.start({
+      name: "sessions",
+      strategy: "simple_one_for_one",
+      intensity: 5,
+      children: [template],
+      logger: journal.logger(),
+    });
     const one = await sup.startChild(["carrier-1"]);
     await sup.startChild(["carrier-2"]);
-    assert.deepEqual(sup.whichChildren().map((c) => c.id), ["session:1", "session:2"]);
+    assert.deepEqual(
+      sup.whichChildren().map((c) => c.id),
+      ["session:1", "session:2"],
+    );
     worker(journal, "carrier-1").cast("crash");
     await journal.until("log:child restarted");
     assert.equal(sup.countChildren().active, 2);
@@ -74,7 +113,12 @@ describe("Supervisor restart types", () => {
   ] as const) {
     it(`${restart}: ${normalRestarts ? "" : "not "}after a normal exit, ${crashRestarts ? "" : "not "}after a crash`, async () => {
       const journal = new Journal();
-      const sup = await Supervisor.start({ name: restart, strategy: "one_for_one", intensity: 10, logger: journal.logger() });
+      const sup = await Supervisor.start({
+        name: restart,
+        strategy: "one_for_one",
+        intensity: 10,
+        logger: journal.logger(),
+      });
       await sup.startChild(workerSpec("n", journal, { restart }));
       await sup.startChild(workerSpec("c", journal, { restart }));
       worker(journal, "n").cast("normal_exit");
@@ -84,7 +128,14 @@ describe("Supervisor restart types", () => {
       await journal.until("log:child restarted", Number(normalRestarts) + Number(crashRestarts));
       const children = sup.whichChildren();
       if (restart === "temporary") assert.deepEqual(children, []);
-      else assert.deepEqual(children.map((c) => [c.id, c.state]), [["n", normalRestarts ? "running" : "stopped"], ["c", "running"]]);
+      else
+        assert.deepEqual(
+          children.map((c) => [c.id, c.state]),
+          [
+            ["n", normalRestarts ? "running" : "stopped"],
+            ["c", "running"],
+          ],
+        );
       await sup.stop();
     });
   }
@@ -94,7 +145,14 @@ describe("Supervisor restart intensity", () => {
   it("gives up past the intensity: stops the rest in reverse and exits with reached_max_restart_intensity", async () => {
     const journal = new Journal();
     const children = ["a", "b", "c"].map((id) => workerSpec(id, journal));
-    const sup = await Supervisor.start({ name: "carrier", strategy: "one_for_one", intensity: 2, period: 60_000, children, logger: journal.logger() });
+    const sup = await Supervisor.start({
+      name: "carrier",
+      strategy: "one_for_one",
+      intensity: 2,
+      period: 60_000,
+      children,
+      logger: journal.logger(),
+    });
     for (let i = 1; i <= 2; i++) {
       worker(journal, "b").cast("crash");
       await journal.until("start:b", i + 1);
@@ -103,7 +161,10 @@ describe("Supervisor restart intensity", () => {
     worker(journal, "b").cast("crash");
     assert.deepEqual(await sup.exited, { shutdown: "reached_max_restart_intensity" });
     assert.equal(sup.state, "failed");
-    assert.deepEqual(journal.since(mark).filter((e) => e.startsWith("stop:")), ["stop:b", "stop:c", "stop:a"]);
+    assert.deepEqual(
+      journal.since(mark).filter((e) => e.startsWith("stop:")),
+      ["stop:b", "stop:c", "stop:a"],
+    );
     assert.ok(journal.entries.includes("log:reached_max_restart_intensity: shutting down"));
     assert.equal(sup.snapshot().state, "failed");
   });
@@ -113,9 +174,21 @@ describe("Supervisor restart intensity", () => {
     const carrierSpec: ChildSpec = {
       id: "carrier",
       type: "supervisor",
-      start: () => Supervisor.start({ name: "carrier", strategy: "one_for_one", intensity: 0, children: [workerSpec("bind", journal)] }),
+      start: () =>
+        Supervisor.start({
+          name: "carrier",
+          strategy: "one_for_one",
+          intensity: 0,
+          children: [workerSpec("bind", journal)],
+        }),
     };
-    const root = await Supervisor.start({ name: "root", strategy: "one_for_one", intensity: 3, children: [carrierSpec, workerSpec("api", journal)], logger: journal.logger() });
+    const root = await Supervisor.start({
+      name: "root",
+      strategy: "one_for_one",
+      intensity: 3,
+      children: [carrierSpec, workerSpec("api", journal)],
+      logger: journal.logger(),
+    });
     const firstCarrier = root.whichChildren()[0]!.process!;
     worker(journal, "bind").cast("crash");
     await journal.until("log:child restarted");
@@ -125,13 +198,21 @@ describe("Supervisor restart intensity", () => {
     assert.equal(tree.children[0]!.restarts, 1);
     assert.equal(tree.children[0]!.strategy, "one_for_one");
     assert.equal(tree.children[0]!.children[0]!.state, "running");
-    assert.deepEqual(journal.entries.filter((e) => e === "start:api"), ["start:api"]);
+    assert.deepEqual(
+      journal.entries.filter((e) => e === "start:api"),
+      ["start:api"],
+    );
     await root.stop();
   });
 
   it("tells the owner of a root supervisor that it failed", async () => {
     const journal = new Journal();
-    const root = await Supervisor.start({ name: "root", strategy: "one_for_one", intensity: 0, children: [workerSpec("w", journal)] });
+    const root = await Supervisor.start({
+      name: "root",
+      strategy: "one_for_one",
+      intensity: 0,
+      children: [workerSpec("w", journal)],
+    });
     const failed = new Promise((resolve) => root.onExit(resolve));
     worker(journal, "w").cast("crash");
     assert.deepEqual(await failed, { shutdown: "reached_max_restart_intensity" });
@@ -143,7 +224,10 @@ describe("Supervisor start and shutdown", () => {
     const journal = new Journal();
     const sup = await startABC("one_for_one", journal);
     await sup.stop();
-    assert.deepEqual(journal.entries.filter((e) => !e.startsWith("log:")), ["start:a", "start:b", "start:c", "stop:c", "stop:b", "stop:a"]);
+    assert.deepEqual(
+      journal.entries.filter((e) => !e.startsWith("log:")),
+      ["start:a", "start:b", "start:c", "stop:c", "stop:b", "stop:a"],
+    );
     assert.equal(sup.state, "stopped");
   });
 
@@ -160,13 +244,23 @@ describe("Supervisor start and shutdown", () => {
     assert.equal(await slow!.exited, "killed");
     assert.equal(await brutal!.exited, "killed");
     assert.equal(await patient!.exited, "shutdown");
-    assert.deepEqual(journal.entries.filter((e) => e.startsWith("stop:")), ["stop:patient"]);
+    assert.deepEqual(
+      journal.entries.filter((e) => e.startsWith("stop:")),
+      ["stop:patient"],
+    );
   });
 
   it("fails to start when a child fails, stopping those already started", async () => {
     const journal = new Journal();
-    const broken: ChildSpec = { id: "broken", start: () => Promise.reject(new Error("bind refused")) };
-    const start = Supervisor.start({ name: "s", strategy: "one_for_one", children: [workerSpec("a", journal), workerSpec("b", journal), broken] });
+    const broken: ChildSpec = {
+      id: "broken",
+      start: () => Promise.reject(new Error("bind refused")),
+    };
+    const start = Supervisor.start({
+      name: "s",
+      strategy: "one_for_one",
+      children: [workerSpec("a", journal), workerSpec("b", journal), broken],
+    });
     await assert.rejects(start, /failed to start child broken: bind refused/);
     assert.deepEqual(journal.entries, ["start:a", "start:b", "stop:b", "stop:a"]);
   });
@@ -177,7 +271,10 @@ describe("Supervisor start and shutdown", () => {
     await sup.startChild(workerSpec("a", journal));
     await assert.rejects(sup.startChild(workerSpec("a", journal)), /already exists/);
     await sup.terminateChild("a");
-    assert.deepEqual(sup.whichChildren().map((c) => c.state), ["stopped"]);
+    assert.deepEqual(
+      sup.whichChildren().map((c) => c.state),
+      ["stopped"],
+    );
     await assert.rejects(sup.deleteChild("missing"), /no child missing/);
     await sup.restartChild("a");
     await assert.rejects(sup.deleteChild("a"), /is running/);
@@ -219,7 +316,13 @@ describe("Supervisor restart backoff", () => {
 
   it("cancels a pending restart on shutdown", async () => {
     const journal = new Journal();
-    const sup = await Supervisor.start({ name: "s", strategy: "one_for_one", backoff: { initialMs: 50, maxMs: 50 }, children: [workerSpec("w", journal)], logger: journal.logger() });
+    const sup = await Supervisor.start({
+      name: "s",
+      strategy: "one_for_one",
+      backoff: { initialMs: 50, maxMs: 50 },
+      children: [workerSpec("w", journal)],
+      logger: journal.logger(),
+    });
     worker(journal, "w").cast("crash");
     await journal.until("log:restarting after backoff");
     await sup.stop();
@@ -243,7 +346,13 @@ describe("Supervisor under random crash schedules", () => {
       const strategy = strategies[Math.floor(random() * strategies.length)]!;
       const ids = ["a", "b", "c", "d"];
       const logger = journal.logger();
-      const sup = await Supervisor.start({ name: "p", strategy, intensity: 1000, children: ids.map((id) => workerSpec(id, journal)), logger });
+      const sup = await Supervisor.start({
+        name: "p",
+        strategy,
+        intensity: 1000,
+        children: ids.map((id) => workerSpec(id, journal)),
+        logger,
+      });
       let restartsSoFar = 0;
       for (let round = 0; round < 20; round++) {
         const victim = ids[Math.floor(random() * ids.length)]!;
@@ -251,13 +360,23 @@ describe("Supervisor under random crash schedules", () => {
         if (random() < 0.5) target.cast("crash");
         else target.fail("closed");
         // Every restart of the group is logged: wait for all of them.
-        await journal.until("log:child restarted", restartsSoFar += groupSize(strategy, ids.indexOf(victim), ids.length));
+        await journal.until(
+          "log:child restarted",
+          (restartsSoFar += groupSize(strategy, ids.indexOf(victim), ids.length)),
+        );
         const live = sup.whichChildren().map((c) => c.process);
-        assert.ok(live.every((p) => p?.alive), `${strategy} round ${round}: all running`);
+        assert.ok(
+          live.every((p) => p?.alive),
+          `${strategy} round ${round}: all running`,
+        );
         for (const id of ids) {
           const starts = journal.entries.filter((e) => e === `start:${id}`).length;
           const stops = journal.entries.filter((e) => e === `stop:${id}`).length;
-          assert.equal(starts, stops + 1, `${strategy} round ${round}: ${id} started once more than stopped`);
+          assert.equal(
+            starts,
+            stops + 1,
+            `${strategy} round ${round}: ${id} started once more than stopped`,
+          );
         }
       }
       await sup.stop();

@@ -1,8 +1,29 @@
 import type { Logger } from "pino";
-import { resolveChildSpec, shouldRestart, shutdownChild, type ChildSpec, type ChildType, type ResolvedChildSpec } from "./child-spec.js";
+import {
+  resolveChildSpec,
+  shouldRestart,
+  shutdownChild,
+  type ChildSpec,
+  type ChildType,
+  type ResolvedChildSpec,
+} from "./child-spec.js";
 import { supervisorError } from "./errors.js";
-import { formatReason, isNormalExit, ProcessBase, toExitReason, type ExitReason, type Process, type ProcessKind, type ProcessSnapshot } from "./process.js";
-import { backoffDelay, RestartIntensity, validateBackoff, type Backoff } from "./restart-intensity.js";
+import {
+  formatReason,
+  isNormalExit,
+  ProcessBase,
+  toExitReason,
+  type ExitReason,
+  type Process,
+  type ProcessKind,
+  type ProcessSnapshot,
+} from "./process.js";
+import {
+  backoffDelay,
+  RestartIntensity,
+  validateBackoff,
+  type Backoff,
+} from "./restart-intensity.js";
 
 /** OTP's restart strategies. */
 export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one" | "simple_one_for_one";
@@ -81,7 +102,8 @@ export class Supervisor extends ProcessBase {
     this.#intensity = new RestartIntensity(spec.intensity ?? 1, spec.period ?? 5000);
     if (spec.backoff) validateBackoff(spec.backoff);
     this.#backoff = spec.backoff;
-    this.#resetAfterMs = spec.backoff?.resetAfterMs ?? Math.max(spec.backoff?.maxMs ?? 0, this.#intensity.period);
+    this.#resetAfterMs =
+      spec.backoff?.resetAfterMs ?? Math.max(spec.backoff?.maxMs ?? 0, this.#intensity.period);
   }
 
   /**
@@ -139,7 +161,12 @@ export class Supervisor extends ProcessBase {
   }
 
   whichChildren(): ChildInfo[] {
-    return this.#children.map((r) => ({ id: r.spec.id, process: r.process, state: childState(r), type: r.spec.type }));
+    return this.#children.map((r) => ({
+      id: r.spec.id,
+      process: r.process,
+      state: childState(r),
+      type: r.spec.type,
+    }));
   }
 
   countChildren(): ChildCounts {
@@ -200,7 +227,11 @@ export class Supervisor extends ProcessBase {
 
   async #init(specs: readonly ChildSpec[]): Promise<void> {
     if (this.strategy === "simple_one_for_one") {
-      if (specs.length !== 1) throw supervisorError(this.name, "simple_one_for_one needs exactly one child spec (the template)");
+      if (specs.length !== 1)
+        throw supervisorError(
+          this.name,
+          "simple_one_for_one needs exactly one child spec (the template)",
+        );
       this.#template = resolveChildSpec(specs[0]!);
       this.setState("running");
       return;
@@ -212,7 +243,10 @@ export class Supervisor extends ProcessBase {
         this.#children.push(record);
       } catch (thrown) {
         const reason = toExitReason(thrown);
-        this.log.error({ supervisor: this.name, child: spec.id, err: reason }, "failed to start child");
+        this.log.error(
+          { supervisor: this.name, child: spec.id, err: reason },
+          "failed to start child",
+        );
         this.#stopping = true;
         await this.#terminateAll();
         this.markExited(reason);
@@ -234,15 +268,31 @@ export class Supervisor extends ProcessBase {
     let spec: ResolvedChildSpec;
     let args: readonly unknown[] = [];
     if (this.#template) {
-      if (!Array.isArray(specOrArgs)) throw supervisorError(this.name, "simple_one_for_one: startChild takes the start arguments");
+      if (!Array.isArray(specOrArgs))
+        throw supervisorError(
+          this.name,
+          "simple_one_for_one: startChild takes the start arguments",
+        );
       spec = { ...this.#template, id: `${this.#template.id}:${++this.#dynamicIds}` };
       args = specOrArgs;
     } else {
-      if (Array.isArray(specOrArgs)) throw supervisorError(this.name, "startChild needs a child spec");
+      if (Array.isArray(specOrArgs))
+        throw supervisorError(this.name, "startChild needs a child spec");
       spec = resolveChildSpec(specOrArgs as ChildSpec);
-      if (this.#children.some((r) => r.spec.id === spec.id)) throw supervisorError(this.name, `child ${spec.id} already exists`);
+      if (this.#children.some((r) => r.spec.id === spec.id))
+        throw supervisorError(this.name, `child ${spec.id} already exists`);
     }
-    return { spec, args, process: undefined, unwatch: undefined, restarts: 0, failures: 0, startedAt: 0, lastExit: undefined, backoffTimer: undefined };
+    return {
+      spec,
+      args,
+      process: undefined,
+      unwatch: undefined,
+      restarts: 0,
+      failures: 0,
+      startedAt: 0,
+      lastExit: undefined,
+      backoffTimer: undefined,
+    };
   }
 
   async #startRecord(record: ChildRecord): Promise<void> {
@@ -250,7 +300,9 @@ export class Supervisor extends ProcessBase {
     const process = await start(...record.args);
     record.process = process;
     record.startedAt = Date.now();
-    record.unwatch = process.onExit((reason) => void this.#serial(() => this.#childExited(record, process, reason)));
+    record.unwatch = process.onExit(
+      (reason) => void this.#serial(() => this.#childExited(record, process, reason)),
+    );
   }
 
   async #childExited(record: ChildRecord, process: Process, reason: ExitReason): Promise<void> {
@@ -284,15 +336,25 @@ export class Supervisor extends ProcessBase {
       await this.#startGroup(restartable);
       return;
     }
-    this.log.info({ supervisor: this.name, child: failed.spec.id, delayMs: delay }, "restarting after backoff");
-    const timer = setTimeout(() => void this.#serial(() => this.#startGroup(restartable.filter((r) => r.backoffTimer === timer))), delay);
+    this.log.info(
+      { supervisor: this.name, child: failed.spec.id, delayMs: delay },
+      "restarting after backoff",
+    );
+    const timer = setTimeout(
+      () =>
+        void this.#serial(() =>
+          this.#startGroup(restartable.filter((r) => r.backoffTimer === timer)),
+        ),
+      delay,
+    );
     for (const r of restartable) r.backoffTimer = timer;
   }
 
   /** The children a failure restarts: itself, everyone, or itself and those started after it. */
   #restartGroup(failed: ChildRecord): ChildRecord[] {
     if (this.strategy === "one_for_all") return [...this.#children];
-    if (this.strategy === "rest_for_one") return this.#children.slice(this.#children.indexOf(failed));
+    if (this.strategy === "rest_for_one")
+      return this.#children.slice(this.#children.indexOf(failed));
     return [failed];
   }
 
@@ -305,11 +367,17 @@ export class Supervisor extends ProcessBase {
       try {
         await this.#startRecord(record);
         record.restarts++;
-        this.log.info({ supervisor: this.name, child: record.spec.id, restarts: record.restarts }, "child restarted");
+        this.log.info(
+          { supervisor: this.name, child: record.spec.id, restarts: record.restarts },
+          "child restarted",
+        );
       } catch (thrown) {
         const reason = toExitReason(thrown);
         record.lastExit = reason;
-        this.log.error({ supervisor: this.name, child: record.spec.id, err: reason }, "failed to restart child");
+        this.log.error(
+          { supervisor: this.name, child: record.spec.id, err: reason },
+          "failed to restart child",
+        );
         await this.#restart(record);
         return;
       }
@@ -318,7 +386,11 @@ export class Supervisor extends ProcessBase {
 
   async #giveUp(): Promise<void> {
     this.log.error(
-      { supervisor: this.name, intensity: this.#intensity.intensity, period: this.#intensity.period },
+      {
+        supervisor: this.name,
+        intensity: this.#intensity.intensity,
+        period: this.#intensity.period,
+      },
       "reached_max_restart_intensity: shutting down",
     );
     this.#stopping = true;
@@ -359,13 +431,23 @@ export class Supervisor extends ProcessBase {
   }
 
   #find(idOrProcess: string | Process): ChildRecord {
-    const record = this.#children.find((r) => (typeof idOrProcess === "string" ? r.spec.id === idOrProcess : r.process === idOrProcess));
-    if (!record) throw supervisorError(this.name, `no child ${typeof idOrProcess === "string" ? idOrProcess : idOrProcess.name}`);
+    const record = this.#children.find((r) =>
+      typeof idOrProcess === "string" ? r.spec.id === idOrProcess : r.process === idOrProcess,
+    );
+    if (!record)
+      throw supervisorError(
+        this.name,
+        `no child ${typeof idOrProcess === "string" ? idOrProcess : idOrProcess.name}`,
+      );
     return record;
   }
 
   #findStatic(id: string): ChildRecord {
-    if (this.#template) throw supervisorError(this.name, "simple_one_for_one children cannot be restarted or deleted by id");
+    if (this.#template)
+      throw supervisorError(
+        this.name,
+        "simple_one_for_one children cannot be restarted or deleted by id",
+      );
     return this.#find(id);
   }
 }
@@ -377,7 +459,8 @@ function childState(record: ChildRecord): ChildInfo["state"] {
 
 /** A child's node: its own snapshot with the restart count only its supervisor knows. */
 function childSnapshot(record: ChildRecord): ProcessSnapshot {
-  const lastExit: Record<string, string> = record.lastExit === undefined ? {} : { last_exit: formatReason(record.lastExit) };
+  const lastExit: Record<string, string> =
+    record.lastExit === undefined ? {} : { last_exit: formatReason(record.lastExit) };
   if (record.process) {
     const own = record.process.snapshot();
     return { ...own, restarts: record.restarts, detail: { ...own.detail, ...lastExit } };

@@ -5,16 +5,23 @@ import { PluginMetrics } from "./plugin-telemetry.js";
 /** Where routes configured with `plugin: "<name>"` get the active version's bytes (the plugin registry). */
 export interface PluginSource {
   /** The active version of `name`, or undefined if none is published/active. */
-  resolve(name: string): Promise<{ readonly version: string; readonly bytes: Uint8Array } | undefined>;
+  resolve(
+    name: string,
+  ): Promise<{ readonly version: string; readonly bytes: Uint8Array } | undefined>;
 }
 
 /** What the host needs of a running WASM route to swap its plugin. */
 export interface SwappableRoute {
   readonly route: string;
   /** The plugin name and version the route runs now. */
-  current(): { readonly name: string; readonly version: string; readonly sha256: string } | undefined;
+  current():
+    | { readonly name: string; readonly version: string; readonly sha256: string }
+    | undefined;
   /** Switches to `bytes`; rejects (keeping the old version) if its manifest is not `expect`. */
-  swap(bytes: Uint8Array, expect?: { readonly name: string; readonly version: string }): Promise<void>;
+  swap(
+    bytes: Uint8Array,
+    expect?: { readonly name: string; readonly version: string },
+  ): Promise<void>;
 }
 
 /** How activating a version went on one route. */
@@ -59,7 +66,11 @@ export class PluginHost {
   async resolve(name: string): Promise<{ version: string; bytes: Uint8Array }> {
     const found = this.#source ? await this.#source.resolve(name) : undefined;
     if (!found) {
-      throw new HermesError(ErrorCode.CONFIG_INVALID, `plugin "${name}" has no active version${this.#source ? "" : " (no plugin registry is attached)"}`, { field: "config.plugin" });
+      throw new HermesError(
+        ErrorCode.CONFIG_INVALID,
+        `plugin "${name}" has no active version${this.#source ? "" : " (no plugin registry is attached)"}`,
+        { field: "config.plugin" },
+      );
     }
     return found;
   }
@@ -74,7 +85,16 @@ export class PluginHost {
   routes(): Array<{ route: string; plugin: string; version: string; sha256: string }> {
     return [...this.#routes].flatMap((r) => {
       const current = r.current();
-      return current ? [{ route: r.route, plugin: current.name, version: current.version, sha256: current.sha256 }] : [];
+      return current
+        ? [
+            {
+              route: r.route,
+              plugin: current.name,
+              version: current.version,
+              sha256: current.sha256,
+            },
+          ]
+        : [];
     });
   }
 
@@ -93,7 +113,12 @@ export class PluginHost {
           await route.swap(bytes, { name, version });
           return { route: route.route, ok: true, version };
         } catch (reason) {
-          return { route: route.route, ok: false, version: route.current()?.version ?? "", error: HermesError.from(reason, ErrorCode.PLUGIN_REJECTED) };
+          return {
+            route: route.route,
+            ok: false,
+            version: route.current()?.version ?? "",
+            error: HermesError.from(reason, ErrorCode.PLUGIN_REJECTED),
+          };
         }
       }),
     );

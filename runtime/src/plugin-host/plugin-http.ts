@@ -1,5 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { HttpResponseSchema, type HttpRequest, type HttpResponse } from "../gen/hermes/plugin/v1/plugin_pb.js";
+import {
+  HttpResponseSchema,
+  type HttpRequest,
+  type HttpResponse,
+} from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../errors/hermes-error.js";
 
 /** How the host performs a plugin's HTTP requests. */
@@ -16,7 +20,9 @@ export interface PluginHttpOptions {
 /** True when `hostname` is one of `allowed` or under a "*.domain" pattern (not the bare domain). */
 export function hostAllowed(hostname: string, allowed: readonly string[]): boolean {
   const host = hostname.toLowerCase();
-  return allowed.some((pattern) => (pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern.toLowerCase()));
+  return allowed.some((pattern) =>
+    pattern.startsWith("*.") ? host.endsWith(pattern.slice(1)) : host === pattern.toLowerCase(),
+  );
 }
 
 /**
@@ -28,15 +34,26 @@ export function hostAllowed(hostname: string, allowed: readonly string[]): boole
  * cannot lead the host to a host the manifest does not allow; connections
  * are pooled by Node's fetch (undici) per origin.
  */
-export async function performRequest(request: HttpRequest, options: PluginHttpOptions): Promise<HttpResponse> {
+export async function performRequest(
+  request: HttpRequest,
+  options: PluginHttpOptions,
+): Promise<HttpResponse> {
   const url = parseUrl(request.url);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && options.allowHttp)) {
-    throw new HermesError(ErrorCode.PLUGIN_DENIED, `plugin asked for ${url.protocol}// (${url.host}); only https${options.allowHttp ? " and http" : ""} are allowed`, { retryable: false });
+    throw new HermesError(
+      ErrorCode.PLUGIN_DENIED,
+      `plugin asked for ${url.protocol}// (${url.host}); only https${options.allowHttp ? " and http" : ""} are allowed`,
+      { retryable: false },
+    );
   }
   if (!hostAllowed(url.hostname, options.allowedHosts)) {
-    throw new HermesError(ErrorCode.PLUGIN_DENIED, `plugin asked for host ${url.hostname}, which its manifest's allowed_hosts (${options.allowedHosts.join(", ") || "none"}) do not include`, {
-      retryable: false,
-    });
+    throw new HermesError(
+      ErrorCode.PLUGIN_DENIED,
+      `plugin asked for host ${url.hostname}, which its manifest's allowed_hosts (${options.allowedHosts.join(", ") || "none"}) do not include`,
+      {
+        retryable: false,
+      },
+    );
   }
   const method = (request.method || "GET").toUpperCase();
   const timeoutMs = Math.min(request.timeoutMs || options.defaultTimeoutMs, options.maxTimeoutMs);
@@ -46,7 +63,10 @@ export async function performRequest(request: HttpRequest, options: PluginHttpOp
     const response = await fetch(url, {
       method,
       headers,
-      body: method === "GET" || method === "HEAD" || request.body.length === 0 ? undefined : request.body,
+      body:
+        method === "GET" || method === "HEAD" || request.body.length === 0
+          ? undefined
+          : request.body,
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -54,7 +74,9 @@ export async function performRequest(request: HttpRequest, options: PluginHttpOp
     const responseHeaders = [...response.headers].map(([name, value]) => ({ name, value }));
     return create(HttpResponseSchema, { status: response.status, headers: responseHeaders, body });
   } catch (reason) {
-    return create(HttpResponseSchema, { transportError: transportError(reason, url, timeoutMs, options.maxResponseBytes) });
+    return create(HttpResponseSchema, {
+      transportError: transportError(reason, url, timeoutMs, options.maxResponseBytes),
+    });
   }
 }
 
@@ -62,7 +84,11 @@ function parseUrl(raw: string): URL {
   try {
     return new URL(raw);
   } catch {
-    throw new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin asked for an invalid URL "${raw.slice(0, 200)}"`, { retryable: false });
+    throw new HermesError(
+      ErrorCode.PLUGIN_FAILURE,
+      `plugin asked for an invalid URL "${raw.slice(0, 200)}"`,
+      { retryable: false },
+    );
   }
 }
 
@@ -85,8 +111,16 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
 }
 
 function transportError(reason: unknown, url: URL, timeoutMs: number, maxBytes: number) {
-  if (reason instanceof BodyTooLarge) return errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `${url.host} answered with a body over ${maxBytes} bytes`);
-  if (reason instanceof DOMException && reason.name === "TimeoutError") return errorDetail(ErrorCode.TIMEOUT, `no answer from ${url.host} within ${timeoutMs} ms`);
+  if (reason instanceof BodyTooLarge)
+    return errorDetail(
+      ErrorCode.PROVIDER_UNAVAILABLE,
+      `${url.host} answered with a body over ${maxBytes} bytes`,
+    );
+  if (reason instanceof DOMException && reason.name === "TimeoutError")
+    return errorDetail(ErrorCode.TIMEOUT, `no answer from ${url.host} within ${timeoutMs} ms`);
   const cause = (reason as { cause?: { code?: string; message?: string } }).cause;
-  return errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `cannot reach ${url.host}: ${cause?.code ?? cause?.message ?? String(reason)}`);
+  return errorDetail(
+    ErrorCode.PROVIDER_UNAVAILABLE,
+    `cannot reach ${url.host}: ${cause?.code ?? cause?.message ?? String(reason)}`,
+  );
 }

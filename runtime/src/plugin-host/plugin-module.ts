@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
-import { AbiVersion, Capability, ManifestSchema, type Manifest } from "../gen/hermes/plugin/v1/plugin_pb.js";
+import {
+  AbiVersion,
+  Capability,
+  ManifestSchema,
+  type Manifest,
+} from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { defaultPolicy, effectiveLimits, type EffectiveLimits, type HostPolicy } from "./policy.js";
 import { boundMemory, customSections, WasmFormatError } from "./wasm-binary.js";
@@ -55,7 +60,8 @@ const extismIo = ["input_length", "input_load_u8", "input_load_u64", "output_set
 
 /** Tells the I/O convention from the imports: without the ABI's fast I/O but with Extism's input/output, it is a generic plugin. */
 export function pluginIo(imports: readonly { module: string; name: string }[]): PluginIo {
-  const uses = (namespace: string, names: readonly string[]) => imports.some((i) => i.module === namespace && names.includes(i.name));
+  const uses = (namespace: string, names: readonly string[]) =>
+    imports.some((i) => i.module === namespace && names.includes(i.name));
   return !uses(userNamespace, fastIo) && uses("extism:host/env", extismIo) ? "extism" : "hermes";
 }
 
@@ -65,13 +71,21 @@ export function pluginIo(imports: readonly { module: string; name: string }[]): 
  */
 export function readManifest(bytes: Uint8Array): Manifest {
   const found = reject(() => customSections(bytes, manifestSection));
-  if (found.length === 0) throw rejected(`the module has no "${manifestSection}" custom section: build it with the Hermes SDK, which embeds the manifest`);
-  if (found.length > 1) throw rejected(`the module has ${found.length} "${manifestSection}" custom sections; exactly one is allowed`);
+  if (found.length === 0)
+    throw rejected(
+      `the module has no "${manifestSection}" custom section: build it with the Hermes SDK, which embeds the manifest`,
+    );
+  if (found.length > 1)
+    throw rejected(
+      `the module has ${found.length} "${manifestSection}" custom sections; exactly one is allowed`,
+    );
   let manifest: Manifest;
   try {
     manifest = fromBinary(ManifestSchema, found[0]!);
   } catch (reason) {
-    throw rejected(`the "${manifestSection}" section is not a binary hermes.plugin.v1.Manifest: ${(reason as Error).message}`);
+    throw rejected(
+      `the "${manifestSection}" section is not a binary hermes.plugin.v1.Manifest: ${(reason as Error).message}`,
+    );
   }
   checkManifest(manifest);
   return manifest;
@@ -83,7 +97,10 @@ export function readManifest(bytes: Uint8Array): Manifest {
  * AssemblyScript's `env.abort`; no WASI), memory bounded to the granted
  * ceiling. Every problem is a PLUGIN_REJECTED error saying what is wrong.
  */
-export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defaultPolicy): Promise<PluginModule> {
+export async function compilePlugin(
+  bytes: Uint8Array,
+  policy: HostPolicy = defaultPolicy,
+): Promise<PluginModule> {
   const manifest = readManifest(bytes);
   const limits = effectiveLimits(manifest.limits, policy);
   const bounded = reject(() => boundMemory(bytes, limits.memoryPages));
@@ -100,13 +117,24 @@ export async function compilePlugin(bytes: Uint8Array, policy: HostPolicy = defa
   if (!declared.some((e) => e.name === "memory" && e.kind === "memory")) {
     throw rejected('the module does not export its linear memory as "memory"');
   }
-  return { manifest, limits, module, sha256: createHash("sha256").update(bytes).digest("hex"), exports, io: pluginIo(imports) };
+  return {
+    manifest,
+    limits,
+    module,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    exports,
+    io: pluginIo(imports),
+  };
 }
 
 /** A route's plugin config with the manifest's config_schema defaults filled in where the route sets nothing. */
-export function configWithDefaults(config: Readonly<Record<string, string>>, manifest: Manifest): Record<string, string> {
+export function configWithDefaults(
+  config: Readonly<Record<string, string>>,
+  manifest: Manifest,
+): Record<string, string> {
   const merged: Record<string, string> = {};
-  for (const field of manifest.configSchema) if (field.defaultValue) merged[field.name] = field.defaultValue;
+  for (const field of manifest.configSchema)
+    if (field.defaultValue) merged[field.name] = field.defaultValue;
   return { ...merged, ...config };
 }
 
@@ -118,8 +146,12 @@ function checkImport(namespace: string, name: string, kind: string): void {
     (namespace === "env" && name === "abort");
   if (!allowed || kind !== "function") {
     const hint =
-      namespace.startsWith("wasi") || extismHttp ? " (plugins do no I/O of their own: prepare_send returns the HTTP request and the host performs it)" : "";
-    throw rejected(`imports ${kind} "${namespace}"."${name}", which the sandbox does not provide${hint}`);
+      namespace.startsWith("wasi") || extismHttp
+        ? " (plugins do no I/O of their own: prepare_send returns the HTTP request and the host performs it)"
+        : "";
+    throw rejected(
+      `imports ${kind} "${namespace}"."${name}", which the sandbox does not provide${hint}`,
+    );
   }
 }
 
@@ -129,16 +161,24 @@ export const namePattern = /^[a-z0-9-]{1,64}$/;
 export const hostPattern = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
 
 function checkManifest(manifest: Manifest): void {
-  if (!namePattern.test(manifest.name)) throw rejected(`manifest name ${JSON.stringify(manifest.name)} must match [a-z0-9-]{1,64}`);
-  if (!isSemver(manifest.version)) throw rejected(`manifest version ${JSON.stringify(manifest.version)} of ${manifest.name} is not a semantic version (e.g. 1.4.0)`);
+  if (!namePattern.test(manifest.name))
+    throw rejected(`manifest name ${JSON.stringify(manifest.name)} must match [a-z0-9-]{1,64}`);
+  if (!isSemver(manifest.version))
+    throw rejected(
+      `manifest version ${JSON.stringify(manifest.version)} of ${manifest.name} is not a semantic version (e.g. 1.4.0)`,
+    );
   if (manifest.abiVersion !== AbiVersion.V1) {
-    throw rejected(`${manifest.name}@${manifest.version} targets ABI ${AbiVersion[manifest.abiVersion] ?? manifest.abiVersion}; this host runs ABI V1 plugins`);
+    throw rejected(
+      `${manifest.name}@${manifest.version} targets ABI ${AbiVersion[manifest.abiVersion] ?? manifest.abiVersion}; this host runs ABI V1 plugins`,
+    );
   }
   for (const host of manifest.allowedHosts) {
-    if (!hostPattern.test(host)) throw rejected(`allowed host "${host}" is not a host name or *.domain pattern`);
+    if (!hostPattern.test(host))
+      throw rejected(`allowed host "${host}" is not a host name or *.domain pattern`);
   }
   for (const capability of manifest.capabilities) {
-    if (!(capability in Capability) || capability === Capability.UNSPECIFIED) throw rejected(`unknown capability ${capability}`);
+    if (!(capability in Capability) || capability === Capability.UNSPECIFIED)
+      throw rejected(`unknown capability ${capability}`);
   }
 }
 
@@ -152,5 +192,7 @@ function reject<T>(run: () => T): T {
 }
 
 function rejected(message: string): HermesError {
-  return new HermesError(ErrorCode.PLUGIN_REJECTED, `plugin rejected: ${message}`, { retryable: false });
+  return new HermesError(ErrorCode.PLUGIN_REJECTED, `plugin rejected: ${message}`, {
+    retryable: false,
+  });
 }

@@ -5,7 +5,11 @@ import type { LogRecord, MetricRecord } from "./worker-protocol.js";
 const maxMetricsPerPlugin = 32;
 const levels = ["info", "debug", "info", "warn", "error"] as const;
 
-type PluginMetric = { readonly kind: number; readonly labelNames: readonly string[]; readonly metric: Counter | Gauge | Histogram };
+type PluginMetric = {
+  readonly kind: number;
+  readonly labelNames: readonly string[];
+  readonly metric: Counter | Gauge | Histogram;
+};
 
 /**
  * Plugin metrics (hermes_metric), exported as `hermes_plugin_<name>` with
@@ -18,7 +22,12 @@ export class PluginMetrics {
   readonly registry = new Registry();
   readonly #metrics = new Map<string, PluginMetric>();
   readonly #namesPerPlugin = new Map<string, Set<string>>();
-  readonly #dropped = new Counter({ name: "hermes_plugin_metrics_dropped_total", help: "Plugin metric records dropped (limits, kind or label mismatch)", labelNames: ["plugin"], registers: [this.registry] });
+  readonly #dropped = new Counter({
+    name: "hermes_plugin_metrics_dropped_total",
+    help: "Plugin metric records dropped (limits, kind or label mismatch)",
+    labelNames: ["plugin"],
+    registers: [this.registry],
+  });
 
   record(plugin: string, route: string, record: MetricRecord): void {
     const names = this.#namesPerPlugin.get(plugin) ?? new Set<string>();
@@ -26,7 +35,12 @@ export class PluginMetrics {
     if (!names.has(record.name) && names.size >= maxMetricsPerPlugin) return this.#drop(plugin);
     const metric = this.#metric(record);
     const labels = { ...record.labels, plugin, route };
-    if (!metric || Object.keys(labels).length !== metric.labelNames.length || metric.labelNames.some((l) => !(l in labels))) return this.#drop(plugin);
+    if (
+      !metric ||
+      Object.keys(labels).length !== metric.labelNames.length ||
+      metric.labelNames.some((l) => !(l in labels))
+    )
+      return this.#drop(plugin);
     names.add(record.name);
     if (metric.metric instanceof Counter) {
       if (record.value < 0) return this.#drop(plugin);
@@ -38,9 +52,25 @@ export class PluginMetrics {
   #metric(record: MetricRecord): PluginMetric | undefined {
     const existing = this.#metrics.get(record.name);
     if (existing) return existing.kind === record.kind ? existing : undefined;
-    const labelNames = ["plugin", "route", ...Object.keys(record.labels).filter((l) => /^[a-z_][a-z0-9_]*$/.test(l) && l !== "plugin" && l !== "route").sort()];
-    const options = { name: `hermes_plugin_${record.name}`, help: `Plugin metric ${record.name}`, labelNames, registers: [this.registry] };
-    const metric = record.kind === 1 ? new Counter(options) : record.kind === 2 ? new Gauge(options) : new Histogram(options);
+    const labelNames = [
+      "plugin",
+      "route",
+      ...Object.keys(record.labels)
+        .filter((l) => /^[a-z_][a-z0-9_]*$/.test(l) && l !== "plugin" && l !== "route")
+        .sort(),
+    ];
+    const options = {
+      name: `hermes_plugin_${record.name}`,
+      help: `Plugin metric ${record.name}`,
+      labelNames,
+      registers: [this.registry],
+    };
+    const metric =
+      record.kind === 1
+        ? new Counter(options)
+        : record.kind === 2
+          ? new Gauge(options)
+          : new Histogram(options);
     const created = { kind: record.kind, labelNames, metric };
     this.#metrics.set(record.name, created);
     return created;
@@ -71,7 +101,11 @@ export class PluginLogForwarder {
   write(plugin: { name: string; version: string }, record: LogRecord): void {
     const now = Date.now();
     if (now - this.#refilledAt >= 1000) {
-      if (this.#dropped > 0) this.log.warn({ plugin: plugin.name, dropped: this.#dropped }, "plugin log lines dropped by the rate limit");
+      if (this.#dropped > 0)
+        this.log.warn(
+          { plugin: plugin.name, dropped: this.#dropped },
+          "plugin log lines dropped by the rate limit",
+        );
       this.#dropped = 0;
       this.#tokens = this.perSecond;
       this.#refilledAt = now;
@@ -82,6 +116,9 @@ export class PluginLogForwarder {
     }
     this.#tokens--;
     const level = levels[record.level] ?? "info";
-    this.log[level]({ plugin: plugin.name, pluginVersion: plugin.version, fields: record.fields }, record.message);
+    this.log[level](
+      { plugin: plugin.name, pluginVersion: plugin.version, fields: record.fields },
+      record.message,
+    );
   }
 }

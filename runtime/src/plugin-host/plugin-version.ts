@@ -1,4 +1,11 @@
-import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import {
   ConfigureRequestSchema,
   ConfigureResponseSchema,
@@ -50,7 +57,12 @@ export class PluginVersion {
   }
 
   /** Loads the version into every worker of `pool` (configure runs in each new instance). */
-  static async load(pool: PluginPool, module: PluginModule, route: string, config: Readonly<Record<string, string>>): Promise<PluginVersion> {
+  static async load(
+    pool: PluginPool,
+    module: PluginModule,
+    route: string,
+    config: Readonly<Record<string, string>>,
+  ): Promise<PluginVersion> {
     const version = new PluginVersion(module, pool, route, config);
     const { manifest, limits } = module;
     await pool.load({
@@ -65,7 +77,10 @@ export class PluginVersion {
         ioBytes: limits.ioBytes,
         memoryPages: limits.memoryPages,
         callTimeoutMs: limits.callTimeoutMs,
-        configureInput: toBinary(ConfigureRequestSchema, create(ConfigureRequestSchema, { config, route })),
+        configureInput: toBinary(
+          ConfigureRequestSchema,
+          create(ConfigureRequestSchema, { config, route }),
+        ),
         io: module.io,
       },
     });
@@ -85,19 +100,49 @@ export class PluginVersion {
   }
 
   configure(): Promise<ConfigureResponse> {
-    return this.call("configure", ConfigureRequestSchema, { config: this.config, route: this.route }, ConfigureResponseSchema);
+    return this.call(
+      "configure",
+      ConfigureRequestSchema,
+      { config: this.config, route: this.route },
+      ConfigureResponseSchema,
+    );
   }
 
-  prepareSend(request: MessageInitShape<typeof PrepareSendRequestSchema>, tenant: string): Promise<PrepareSendResponse> {
-    return this.call("prepare_send", PrepareSendRequestSchema, request, PrepareSendResponseSchema, tenant);
+  prepareSend(
+    request: MessageInitShape<typeof PrepareSendRequestSchema>,
+    tenant: string,
+  ): Promise<PrepareSendResponse> {
+    return this.call(
+      "prepare_send",
+      PrepareSendRequestSchema,
+      request,
+      PrepareSendResponseSchema,
+      tenant,
+    );
   }
 
-  handleResponse(request: MessageInitShape<typeof HandleResponseRequestSchema>, tenant: string): Promise<HandleResponseResponse> {
-    return this.call("handle_response", HandleResponseRequestSchema, request, HandleResponseResponseSchema, tenant);
+  handleResponse(
+    request: MessageInitShape<typeof HandleResponseRequestSchema>,
+    tenant: string,
+  ): Promise<HandleResponseResponse> {
+    return this.call(
+      "handle_response",
+      HandleResponseRequestSchema,
+      request,
+      HandleResponseResponseSchema,
+      tenant,
+    );
   }
 
-  parseWebhook(request: MessageInitShape<typeof ParseWebhookRequestSchema>): Promise<ParseWebhookResponse> {
-    return this.call("parse_webhook", ParseWebhookRequestSchema, request, ParseWebhookResponseSchema);
+  parseWebhook(
+    request: MessageInitShape<typeof ParseWebhookRequestSchema>,
+  ): Promise<ParseWebhookResponse> {
+    return this.call(
+      "parse_webhook",
+      ParseWebhookRequestSchema,
+      request,
+      ParseWebhookResponseSchema,
+    );
   }
 
   health(): Promise<HealthResponse> {
@@ -128,23 +173,44 @@ export class PluginVersion {
    * refuses one above the plugin's I/O limit, calls, and decodes the response
    * (an undecodable one is the plugin breaking the ABI).
    */
-  async call<I extends DescMessage, O extends DescMessage>(fn: string, inSchema: I, input: MessageInitShape<I>, outSchema: O, tenant = ""): Promise<MessageShape<O>> {
+  async call<I extends DescMessage, O extends DescMessage>(
+    fn: string,
+    inSchema: I,
+    input: MessageInitShape<I>,
+    outSchema: O,
+    tenant = "",
+  ): Promise<MessageShape<O>> {
     const bytes = toBinary(inSchema, create(inSchema, input));
     if (bytes.length > this.module.limits.ioBytes) {
-      throw new HermesError(ErrorCode.PLUGIN_FAILURE, `input to ${this.label} ${fn} is ${bytes.length} bytes, above its ${this.module.limits.ioBytes}-byte limit`, { retryable: false });
+      throw new HermesError(
+        ErrorCode.PLUGIN_FAILURE,
+        `input to ${this.label} ${fn} is ${bytes.length} bytes, above its ${this.module.limits.ioBytes}-byte limit`,
+        { retryable: false },
+      );
     }
     const output = await this.callRaw(fn, bytes, tenant);
     try {
       return fromBinary(outSchema, output);
     } catch (reason) {
-      throw new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${this.label} ${fn} broke the ABI: its output is not a ${outSchema.typeName} (${(reason as Error).message})`, {
-        retryable: false,
-      });
+      throw new HermesError(
+        ErrorCode.PLUGIN_FAILURE,
+        `plugin ${this.label} ${fn} broke the ABI: its output is not a ${outSchema.typeName} (${(reason as Error).message})`,
+        {
+          retryable: false,
+        },
+      );
     }
   }
 
   /** One call of export `fn` with already-encoded input, in this version's pool, under its time limit. */
   callRaw(fn: string, input: Uint8Array, tenant = ""): Promise<Uint8Array> {
-    return this.pool.call({ plugin: this.id, fn, input, tenant, timeoutMs: this.module.limits.callTimeoutMs, label: this.label });
+    return this.pool.call({
+      plugin: this.id,
+      fn,
+      input,
+      tenant,
+      timeoutMs: this.module.limits.callTimeoutMs,
+      label: this.label,
+    });
   }
 }

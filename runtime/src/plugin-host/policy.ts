@@ -45,11 +45,20 @@ export interface EffectiveLimits {
 }
 
 export function effectiveLimits(asked: Limits | undefined, policy: HostPolicy): EffectiveLimits {
-  const grant = (value: number | undefined, fallback: number, cap: number) => Math.min(value || fallback, cap);
+  const grant = (value: number | undefined, fallback: number, cap: number) =>
+    Math.min(value || fallback, cap);
   return {
-    callTimeoutMs: grant(asked?.callTimeoutMs, policy.defaultCallTimeoutMs, policy.maxCallTimeoutMs),
+    callTimeoutMs: grant(
+      asked?.callTimeoutMs,
+      policy.defaultCallTimeoutMs,
+      policy.maxCallTimeoutMs,
+    ),
     memoryPages: grant(asked?.maxMemoryPages, policy.defaultMemoryPages, policy.maxMemoryPages),
     ioBytes: grant(asked?.maxIoBytes, policy.defaultIoBytes, policy.maxIoBytes),
-    httpResponseBytes: grant(asked?.maxHttpResponseBytes, policy.defaultHttpResponseBytes, policy.maxHttpResponseBytes),
+    httpResponseBytes: grant(
+      asked?.maxHttpResponseBytes,
+      policy.defaultHttpResponseBytes,
+      policy.maxHttpResponseBytes,
+    ),
   };
 }

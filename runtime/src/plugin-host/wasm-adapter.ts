@@ -3,9 +3,20 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Message } from "../gen/hermes/v1/message_pb.js";
 import { DeliveryEventKind } from "../gen/hermes/v1/message_pb.js";
 import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
-import { Capability, type HttpRequest, type SendResult } from "../gen/hermes/plugin/v1/plugin_pb.js";
+import {
+  Capability,
+  type HttpRequest,
+  type SendResult,
+} from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError, type ErrorDetail } from "../errors/hermes-error.js";
-import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome, WebhookReply, WebhookRequest } from "../router/adapter.js";
+import type {
+  AdapterContext,
+  AdapterHealth,
+  ChannelAdapter,
+  SendOutcome,
+  WebhookReply,
+  WebhookRequest,
+} from "../router/adapter.js";
 import { compilePlugin, configWithDefaults, type PluginModule } from "./plugin-module.js";
 import { PluginVersion } from "./plugin-version.js";
 import { performRequest } from "./plugin-http.js";
@@ -82,7 +93,11 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
     const bytes = await this.#initialBytes();
     const module = await this.#check(await compilePlugin(bytes, this.#host.policy));
     if (this.#config.plugin && module.manifest.name !== this.#config.plugin) {
-      throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the active version of "${this.#config.plugin}" is a module named "${module.manifest.name}"`, { retryable: false });
+      throw new HermesError(
+        ErrorCode.PLUGIN_REJECTED,
+        `the active version of "${this.#config.plugin}" is a module named "${module.manifest.name}"`,
+        { retryable: false },
+      );
     }
     this.#pool = new PluginPool({
       name: `plugins:${ctx.route}`,
@@ -112,7 +127,12 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
 
   async send(message: Message, attempt: number): Promise<SendOutcome> {
     const version = this.#current;
-    if (!version) return failed(new HermesError(ErrorCode.PLUGIN_FAILURE, "the wasm route is not running", { retryable: true }));
+    if (!version)
+      return failed(
+        new HermesError(ErrorCode.PLUGIN_FAILURE, "the wasm route is not running", {
+          retryable: true,
+        }),
+      );
     this.#inFlight++;
     version.acquire();
     try {
@@ -127,31 +147,54 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
 
   async handleWebhook(request: WebhookRequest): Promise<WebhookReply> {
     const version = this.#current;
-    if (!version?.module.manifest.capabilities.includes(Capability.WEBHOOK)) return { status: 404, body: "this route's plugin takes no webhooks\n" };
+    if (!version?.module.manifest.capabilities.includes(Capability.WEBHOOK))
+      return { status: 404, body: "this route's plugin takes no webhooks\n" };
     version.acquire();
     try {
-      const headers = Object.entries(request.headers).flatMap(([name, value]) => (value === undefined ? [] : [value].flat().map((v) => ({ name, value: v }))));
+      const headers = Object.entries(request.headers).flatMap(([name, value]) =>
+        value === undefined ? [] : [value].flat().map((v) => ({ name, value: v })),
+      );
       const parsed = await version.parseWebhook({
-        request: { method: request.method, url: request.url, headers, body: request.body, publicUrl: this.#config.publicUrl ? new URL(request.url, this.#config.publicUrl).href : "" },
+        request: {
+          method: request.method,
+          url: request.url,
+          headers,
+          body: request.body,
+          publicUrl: this.#config.publicUrl
+            ? new URL(request.url, this.#config.publicUrl).href
+            : "",
+        },
         config: version.config,
       });
-      if (parsed.error) this.#ctx?.log.warn({ plugin: version.label, status: parsed.replyStatus, reason: parsed.error }, "plugin refused a webhook");
+      if (parsed.error)
+        this.#ctx?.log.warn(
+          { plugin: version.label, status: parsed.replyStatus, reason: parsed.error },
+          "plugin refused a webhook",
+        );
       // Reply only once the reports are on disk, so a provider whose
       // callback we lost retries it.
-      await Promise.all(parsed.events.map((event) => this.#ctx!.report({
-        kind: event.kind || DeliveryEventKind.STATUS,
-        providerMessageId: event.providerMessageId || undefined,
-        messageId: event.messageId || undefined,
-        status: event.status || undefined,
-        error: event.error,
-        detail: event.detail,
-        time: event.time ? timestampDate(event.time) : undefined,
-        from: event.from,
-        to: event.to,
-        text: event.text || undefined,
-        tenant: event.tenant || undefined,
-      })));
-      return { status: parsed.replyStatus || 200, body: parsed.replyBody, contentType: parsed.replyContentType || undefined };
+      await Promise.all(
+        parsed.events.map((event) =>
+          this.#ctx!.report({
+            kind: event.kind || DeliveryEventKind.STATUS,
+            providerMessageId: event.providerMessageId || undefined,
+            messageId: event.messageId || undefined,
+            status: event.status || undefined,
+            error: event.error,
+            detail: event.detail,
+            time: event.time ? timestampDate(event.time) : undefined,
+            from: event.from,
+            to: event.to,
+            text: event.text || undefined,
+            tenant: event.tenant || undefined,
+          }),
+        ),
+      );
+      return {
+        status: parsed.replyStatus || 200,
+        body: parsed.replyBody,
+        contentType: parsed.replyContentType || undefined,
+      };
     } catch (reason) {
       const error = HermesError.from(reason, ErrorCode.PLUGIN_FAILURE);
       this.#ctx?.log.error({ plugin: version.label, err: error }, "webhook handling failed");
@@ -164,7 +207,11 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   health(): AdapterHealth {
     const pool = this.#pool;
     if (pool && pool.liveWorkers < pool.size) {
-      return { state: RouteState.DEGRADED, reason: `${pool.liveWorkers} of ${pool.size} plugin workers running`, detail: this.#detail() };
+      return {
+        state: RouteState.DEGRADED,
+        reason: `${pool.liveWorkers} of ${pool.size} plugin workers running`,
+        detail: this.#detail(),
+      };
     }
     return { ...this.#health, detail: { ...this.#health.detail, ...this.#detail() } };
   }
@@ -177,7 +224,13 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
 
   current(): { name: string; version: string; sha256: string } | undefined {
     const module = this.#current?.module;
-    return module && { name: module.manifest.name, version: module.manifest.version, sha256: module.sha256 };
+    return (
+      module && {
+        name: module.manifest.name,
+        version: module.manifest.version,
+        sha256: module.sha256,
+      }
+    );
   }
 
   /**
@@ -187,18 +240,31 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
    * new version while sends in flight finish on the old one, which is
    * unloaded after the last of them.
    */
-  swap(bytes: Uint8Array, expect?: { readonly name: string; readonly version: string }): Promise<void> {
+  swap(
+    bytes: Uint8Array,
+    expect?: { readonly name: string; readonly version: string },
+  ): Promise<void> {
     const run = this.#swapping.then(async () => {
       const old = this.#current;
-      if (!old) throw new HermesError(ErrorCode.PLUGIN_FAILURE, "the wasm route is not running", { retryable: true });
+      if (!old)
+        throw new HermesError(ErrorCode.PLUGIN_FAILURE, "the wasm route is not running", {
+          retryable: true,
+        });
       const module = await this.#check(await compilePlugin(bytes, this.#host.policy));
       const { name, version } = module.manifest;
       const wanted = expect ?? { name: old.name, version };
       if (name !== wanted.name || version !== wanted.version) {
-        throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the module is ${name}@${version}, expected ${wanted.name}@${wanted.version}`, { retryable: false });
+        throw new HermesError(
+          ErrorCode.PLUGIN_REJECTED,
+          `the module is ${name}@${version}, expected ${wanted.name}@${wanted.version}`,
+          { retryable: false },
+        );
       }
       this.#current = await this.#activate(module);
-      this.#ctx?.log.info({ from: old.label, to: this.#current.label, sha256: module.sha256, draining: old.inFlight }, "wasm plugin swapped");
+      this.#ctx?.log.info(
+        { from: old.label, to: this.#current.label, sha256: module.sha256, draining: old.inFlight },
+        "wasm plugin swapped",
+      );
       void old.retire().then(() => this.#versions.delete(old.id));
       void this.#refreshHealth();
     });
@@ -215,16 +281,32 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
     for (let step = 1; ; step++) {
       if (action.case === "result") return outcomeOf(action.value);
       if (action.case !== "http") {
-        throw new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${version.label} returned neither an HTTP request nor a result`, { retryable: false });
+        throw new HermesError(
+          ErrorCode.PLUGIN_FAILURE,
+          `plugin ${version.label} returned neither an HTTP request nor a result`,
+          { retryable: false },
+        );
       }
       if (step > policy.maxHttpSteps) {
-        throw new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${version.label} asked for more than ${policy.maxHttpSteps} HTTP requests for one send`, { retryable: false });
+        throw new HermesError(
+          ErrorCode.PLUGIN_FAILURE,
+          `plugin ${version.label} asked for more than ${policy.maxHttpSteps} HTTP requests for one send`,
+          { retryable: false },
+        );
       }
       const request: HttpRequest = action.value;
       const response = await this.#http(version, request);
       // No answer: the send may succeed later; the plugin has nothing to interpret.
-      if (response.transportError) return failed(new HermesError(response.transportError.code, response.transportError.message, { retryable: true }));
-      const handled = await version.handleResponse({ message, config, request, response, state, attempt, step }, message.tenant);
+      if (response.transportError)
+        return failed(
+          new HermesError(response.transportError.code, response.transportError.message, {
+            retryable: true,
+          }),
+        );
+      const handled = await version.handleResponse(
+        { message, config, request, response, state, attempt, step },
+        message.tenant,
+      );
       action = handled.action;
       state = handled.state;
     }
@@ -233,11 +315,17 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   #http(version: PluginVersion, request: HttpRequest) {
     const { manifest, limits } = version.module;
     if (!manifest.capabilities.includes(Capability.HTTP)) {
-      throw new HermesError(ErrorCode.PLUGIN_DENIED, `plugin ${version.label} asked for an HTTP request without CAPABILITY_HTTP in its manifest`, { retryable: false });
+      throw new HermesError(
+        ErrorCode.PLUGIN_DENIED,
+        `plugin ${version.label} asked for an HTTP request without CAPABILITY_HTTP in its manifest`,
+        { retryable: false },
+      );
     }
     const policy = this.#host.policy;
     return performRequest(request, {
-      allowedHosts: this.#config.allowHosts?.length ? [...manifest.allowedHosts, ...this.#config.allowHosts] : manifest.allowedHosts,
+      allowedHosts: this.#config.allowHosts?.length
+        ? [...manifest.allowedHosts, ...this.#config.allowHosts]
+        : manifest.allowedHosts,
       allowHttp: this.#config.allowHttp,
       defaultTimeoutMs: policy.defaultHttpTimeoutMs,
       maxTimeoutMs: policy.maxHttpTimeoutMs,
@@ -250,7 +338,11 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
       try {
         return new Uint8Array(await readFile(this.#config.file));
       } catch (reason) {
-        throw new HermesError(ErrorCode.CONFIG_INVALID, `cannot read plugin file ${this.#config.file}: ${(reason as Error).message}`, { field: "config.file" });
+        throw new HermesError(
+          ErrorCode.CONFIG_INVALID,
+          `cannot read plugin file ${this.#config.file}: ${(reason as Error).message}`,
+          { field: "config.file" },
+        );
       }
     }
     return (await this.#host.resolve(this.#config.plugin!)).bytes;
@@ -260,11 +352,22 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   async #check(module: PluginModule): Promise<PluginModule> {
     const ctx = this.#ctx!;
     if (!module.manifest.channels.includes(ctx.channel)) {
-      throw new HermesError(ErrorCode.CONFIG_INVALID, `plugin ${module.manifest.name} does not serve this route's channel`, { field: `routes.${ctx.route}.channel` });
+      throw new HermesError(
+        ErrorCode.CONFIG_INVALID,
+        `plugin ${module.manifest.name} does not serve this route's channel`,
+        { field: `routes.${ctx.route}.channel` },
+      );
     }
-    const needed = module.manifest.capabilities.includes(Capability.WEBHOOK) ? [...requiredExports, "parse_webhook"] : requiredExports;
+    const needed = module.manifest.capabilities.includes(Capability.WEBHOOK)
+      ? [...requiredExports, "parse_webhook"]
+      : requiredExports;
     const missing = needed.filter((name) => !module.exports.has(name));
-    if (missing.length) throw new HermesError(ErrorCode.PLUGIN_REJECTED, `plugin ${module.manifest.name} does not export ${missing.join(", ")}`, { retryable: false });
+    if (missing.length)
+      throw new HermesError(
+        ErrorCode.PLUGIN_REJECTED,
+        `plugin ${module.manifest.name} does not export ${missing.join(", ")}`,
+        { retryable: false },
+      );
     return module;
   }
 
@@ -275,14 +378,23 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
    */
   async #activate(module: PluginModule): Promise<PluginVersion> {
     const config = configWithDefaults(this.#config.config, module.manifest);
-    const schemaProblems = module.manifest.configSchema.filter((f) => f.required && !config[f.name]).map((f) => ({ field: f.name, reason: "is required" }));
+    const schemaProblems = module.manifest.configSchema
+      .filter((f) => f.required && !config[f.name])
+      .map((f) => ({ field: f.name, reason: "is required" }));
     if (schemaProblems.length) throw configInvalid(module, schemaProblems);
     const version = await PluginVersion.load(this.#pool!, module, this.#ctx!.route, config);
     this.#versions.set(version.id, version);
     try {
       const described = (await version.describe()).manifest;
-      if (described?.name !== module.manifest.name || described.version !== module.manifest.version) {
-        throw new HermesError(ErrorCode.PLUGIN_REJECTED, `describe says ${described?.name}@${described?.version}, the manifest section ${version.label}`, { retryable: false });
+      if (
+        described?.name !== module.manifest.name ||
+        described.version !== module.manifest.version
+      ) {
+        throw new HermesError(
+          ErrorCode.PLUGIN_REJECTED,
+          `describe says ${described?.name}@${described?.version}, the manifest section ${version.label}`,
+          { retryable: false },
+        );
       }
       const { problems } = await version.configure();
       if (problems.length) throw configInvalid(module, problems);
@@ -297,7 +409,8 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   #telemetry(telemetry: Telemetry): void {
     for (const record of telemetry.logs) {
       const version = this.#versions.get(record.plugin);
-      if (version) this.#logs?.write({ name: version.name, version: version.module.manifest.version }, record);
+      if (version)
+        this.#logs?.write({ name: version.name, version: version.module.manifest.version }, record);
     }
     for (const record of telemetry.metrics) {
       const version = this.#versions.get(record.plugin);
@@ -311,9 +424,14 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
     version.acquire();
     try {
       const health = await version.health();
-      this.#health = health.ok ? { state: RouteState.UP, detail: health.detail ? { plugin_health: health.detail } : {} } : { state: RouteState.DEGRADED, reason: `plugin health: ${health.detail || "not ok"}` };
+      this.#health = health.ok
+        ? { state: RouteState.UP, detail: health.detail ? { plugin_health: health.detail } : {} }
+        : { state: RouteState.DEGRADED, reason: `plugin health: ${health.detail || "not ok"}` };
     } catch (reason) {
-      this.#health = { state: RouteState.DEGRADED, reason: `plugin health check failed: ${(reason as Error).message}` };
+      this.#health = {
+        state: RouteState.DEGRADED,
+        reason: `plugin health check failed: ${(reason as Error).message}`,
+      };
     } finally {
       version.release();
     }
@@ -321,7 +439,13 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
 
   #detail(): Record<string, string> {
     const current = this.#current;
-    return current ? { plugin: current.label, sha256: current.module.sha256, workers: String(this.#pool?.liveWorkers ?? 0) } : {};
+    return current
+      ? {
+          plugin: current.label,
+          sha256: current.module.sha256,
+          workers: String(this.#pool?.liveWorkers ?? 0),
+        }
+      : {};
   }
 }
 
@@ -329,8 +453,16 @@ function outcomeOf(result: SendResult): SendOutcome {
   if (result.outcome.case === "providerMessageId" && result.outcome.value) {
     return { kind: "submitted", providerMessageId: result.outcome.value, detail: result.detail };
   }
-  const error: ErrorDetail | undefined = result.outcome.case === "error" ? result.outcome.value : undefined;
-  if (!error) return failed(new HermesError(ErrorCode.PLUGIN_FAILURE, "the plugin's send result has neither a provider message id nor an error", { retryable: false }));
+  const error: ErrorDetail | undefined =
+    result.outcome.case === "error" ? result.outcome.value : undefined;
+  if (!error)
+    return failed(
+      new HermesError(
+        ErrorCode.PLUGIN_FAILURE,
+        "the plugin's send result has neither a provider message id nor an error",
+        { retryable: false },
+      ),
+    );
   if (error.code === ErrorCode.UNSPECIFIED) error.code = ErrorCode.PROVIDER_REJECTED;
   return { kind: "failed", error, detail: result.detail };
 }
@@ -339,7 +471,14 @@ function failed(error: HermesError): SendOutcome {
   return { kind: "failed", error: error.toDetail() };
 }
 
-function configInvalid(module: PluginModule, problems: ReadonlyArray<{ field: string; reason: string }>): HermesError {
+function configInvalid(
+  module: PluginModule,
+  problems: ReadonlyArray<{ field: string; reason: string }>,
+): HermesError {
   const list = problems.map((p) => `${p.field} ${p.reason}`).join("; ");
-  return new HermesError(ErrorCode.CONFIG_INVALID, `plugin ${module.manifest.name} config: ${list}`, { field: `config.config.${problems[0]!.field}` });
+  return new HermesError(
+    ErrorCode.CONFIG_INVALID,
+    `plugin ${module.manifest.name} config: ${list}`,
+    { field: `config.config.${problems[0]!.field}` },
+  );
 }

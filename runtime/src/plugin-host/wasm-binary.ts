@@ -7,7 +7,13 @@
  */
 
 import { ByteReader, ByteWriter } from "../wasm/leb128.js";
-import { customSectionId, customSectionsNamed, encodeSection, splitSections, type WasmSection } from "../wasm/module-sections.js";
+import {
+  customSectionId,
+  customSectionsNamed,
+  encodeSection,
+  splitSections,
+  type WasmSection,
+} from "../wasm/module-sections.js";
 
 const magic = [0x00, 0x61, 0x73, 0x6d];
 const version1 = [0x01, 0x00, 0x00, 0x00];
@@ -38,30 +44,50 @@ export interface MemoryLimits {
  * that import a memory, share one, use 64-bit memories, or whose initial
  * size is already above the ceiling.
  */
-export function boundMemory(bytes: Uint8Array, maxPages: number): { bytes: Uint8Array; memories: MemoryLimits[] } {
+export function boundMemory(
+  bytes: Uint8Array,
+  maxPages: number,
+): { bytes: Uint8Array; memories: MemoryLimits[] } {
   const all = sections(bytes);
-  for (const section of all) if (section.id === sectionImport) structural(() => rejectImportedMemory(section));
+  for (const section of all)
+    if (section.id === sectionImport) structural(() => rejectImportedMemory(section));
   const memory = all.find((s) => s.id === sectionMemory);
   if (!memory) return { bytes, memories: [] };
   const { payload, memories } = structural(() => boundedMemorySection(memory, maxPages));
 
-  const out = concat([bytes.subarray(0, memory.start), ...encodeSection({ id: sectionMemory, payload }), bytes.subarray(memory.end)]);
+  const out = concat([
+    bytes.subarray(0, memory.start),
+    ...encodeSection({ id: sectionMemory, payload }),
+    bytes.subarray(memory.end),
+  ]);
   return { bytes: out, memories };
 }
 
-function boundedMemorySection(memory: WasmSection, maxPages: number): { payload: Uint8Array; memories: MemoryLimits[] } {
+function boundedMemorySection(
+  memory: WasmSection,
+  maxPages: number,
+): { payload: Uint8Array; memories: MemoryLimits[] } {
   const reader = new ByteReader(memory.payload);
   const count = reader.u32("memory count");
   const memories: MemoryLimits[] = [];
   const payload = new ByteWriter().u32(count);
   for (let i = 0; i < count; i++) {
     const flags = reader.u8("memory limits flag");
-    if (flags > 1) throw new WasmFormatError(`memory ${i} is shared or 64-bit (limits flag ${flags}); plugins get one private 32-bit memory`);
+    if (flags > 1)
+      throw new WasmFormatError(
+        `memory ${i} is shared or 64-bit (limits flag ${flags}); plugins get one private 32-bit memory`,
+      );
     const min = reader.u32("memory minimum");
     const max = flags === 1 ? reader.u32("memory maximum") : undefined;
     memories.push(max === undefined ? { min } : { min, max });
-    if (min > maxPages) throw new WasmFormatError(`memory ${i} starts at ${min} pages, above the ceiling of ${maxPages} pages`);
-    payload.u8(0x01).u32(min).u32(Math.min(max ?? maxPages, maxPages));
+    if (min > maxPages)
+      throw new WasmFormatError(
+        `memory ${i} starts at ${min} pages, above the ceiling of ${maxPages} pages`,
+      );
+    payload
+      .u8(0x01)
+      .u32(min)
+      .u32(Math.min(max ?? maxPages, maxPages));
   }
   if (reader.remaining !== 0) throw new WasmFormatError("memory section has trailing bytes");
   return { payload: payload.finish(), memories };
@@ -74,7 +100,10 @@ function rejectImportedMemory(section: WasmSection): void {
     const module = reader.name("import module name");
     const field = reader.name("import field name");
     const kind = reader.u8("import kind");
-    if (kind === importKindMemory) throw new WasmFormatError(`imports memory "${module}"."${field}"; a plugin must define and export its own memory`);
+    if (kind === importKindMemory)
+      throw new WasmFormatError(
+        `imports memory "${module}"."${field}"; a plugin must define and export its own memory`,
+      );
     skipImportDescriptor(reader, kind);
   }
 }
@@ -106,8 +135,10 @@ function skipImportDescriptor(reader: ByteReader, kind: number): void {
 }
 
 function sections(bytes: Uint8Array): WasmSection[] {
-  if (bytes.length < 8 || magic.some((b, i) => bytes[i] !== b)) throw new WasmFormatError("not a WebAssembly module (bad magic number)");
-  if (version1.some((b, i) => bytes[4 + i] !== b)) throw new WasmFormatError("unsupported WebAssembly binary version");
+  if (bytes.length < 8 || magic.some((b, i) => bytes[i] !== b))
+    throw new WasmFormatError("not a WebAssembly module (bad magic number)");
+  if (version1.some((b, i) => bytes[4 + i] !== b))
+    throw new WasmFormatError("unsupported WebAssembly binary version");
   return structural(() => splitSections(bytes));
 }
 
@@ -116,13 +147,18 @@ function structural<T>(run: () => T): T {
   try {
     return run();
   } catch (reason) {
-    if (reason instanceof RangeError || reason instanceof TypeError) throw new WasmFormatError(reason.message, { cause: reason });
+    if (reason instanceof RangeError || reason instanceof TypeError)
+      throw new WasmFormatError(reason.message, { cause: reason });
     throw reason;
   }
 }
 
 /** Appends a custom section (used by build tools and tests to embed the manifest). */
-export function appendCustomSection(bytes: Uint8Array, name: string, payload: Uint8Array): Uint8Array {
+export function appendCustomSection(
+  bytes: Uint8Array,
+  name: string,
+  payload: Uint8Array,
+): Uint8Array {
   return concat([bytes, ...encodeSection({ id: customSectionId, name, payload })]);
 }
 

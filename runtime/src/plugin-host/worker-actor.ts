@@ -2,7 +2,18 @@ import type { WasmModule } from "../wasm/wasm-api.js";
 import { Worker } from "node:worker_threads";
 import { Actor, type ExitReason } from "../kernel/index.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
-import { callStatus, progressSlots, type CallStatus, type CallTarget, type FromWorker, type PackedResults, type Telemetry, type ToWorker, type WorkerData, type WorkerPluginSpec } from "./worker-protocol.js";
+import {
+  callStatus,
+  progressSlots,
+  type CallStatus,
+  type CallTarget,
+  type FromWorker,
+  type PackedResults,
+  type Telemetry,
+  type ToWorker,
+  type WorkerData,
+  type WorkerPluginSpec,
+} from "./worker-protocol.js";
 
 const workerUrl = new URL("./worker/plugin-worker.mjs", import.meta.url);
 /** Heap of the worker's JavaScript side (host functions, Extism's buffers); guest memory is bounded separately. */
@@ -91,12 +102,20 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
   }
 
   protected override async init(): Promise<void> {
-    const workerData: WorkerData = { progress: this.#progress.buffer as SharedArrayBuffer, epoch: this.#epoch, kvPath: this.#hooks.kvPath };
+    const workerData: WorkerData = {
+      progress: this.#progress.buffer as SharedArrayBuffer,
+      epoch: this.#epoch,
+      kvPath: this.#hooks.kvPath,
+    };
     // No TypeScript loader: the worker is plain JavaScript. Extism imports
     // node:wasi, whose experimental warning would print once per thread;
     // plugins never get WASI.
     const execArgv = ["--disable-warning=ExperimentalWarning"];
-    const thread = new Worker(workerUrl, { workerData, execArgv, resourceLimits: { maxOldGenerationSizeMb: workerHeapMb } });
+    const thread = new Worker(workerUrl, {
+      workerData,
+      execArgv,
+      resourceLimits: { maxOldGenerationSizeMb: workerHeapMb },
+    });
     this.#thread = thread;
     await new Promise<void>((resolve, reject) => {
       this.#booting = { resolve, reject };
@@ -105,13 +124,20 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
       thread.on("exit", (code) => this.#died(`worker thread exited with code ${code}`));
     });
     for (const version of this.#hooks.versions()) {
-      await this.#load(version).catch((reason: Error) => this.log.error({ process: this.name, plugin: version.id, err: reason }, "plugin version failed to load in a new worker"));
+      await this.#load(version).catch((reason: Error) =>
+        this.log.error(
+          { process: this.name, plugin: version.id, err: reason },
+          "plugin version failed to load in a new worker",
+        ),
+      );
     }
     if (!this.#thread) throw new Error("the worker thread was lost while loading plugins");
     this.#hooks.ready(this);
   }
 
-  protected override handleCall(request: WorkerRequest): Promise<BatchOutcome | LoadOutcome> | void {
+  protected override handleCall(
+    request: WorkerRequest,
+  ): Promise<BatchOutcome | LoadOutcome> | void {
     switch (request.type) {
       case "batch":
         return this.#runBatch(request.calls);
@@ -152,7 +178,11 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     const batch = pack(first, calls);
     return new Promise<BatchOutcome>((settle) => {
       this.#batch = { first, calls, settle };
-      this.#thread?.postMessage({ type: "batch", batch } satisfies ToWorker, [batch.targetOf.buffer, batch.bounds.buffer, batch.data.buffer]);
+      this.#thread?.postMessage({ type: "batch", batch } satisfies ToWorker, [
+        batch.targetOf.buffer,
+        batch.bounds.buffer,
+        batch.data.buffer,
+      ]);
       this.#watch();
     });
   }
@@ -167,7 +197,11 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         const label = `${version.spec.name}@${version.spec.version}`;
-        const error = new HermesError(ErrorCode.PLUGIN_REJECTED, `plugin ${label} did not load within ${budgetMs} ms (its start function or configure ran too long); the worker was terminated`, { retryable: false });
+        const error = new HermesError(
+          ErrorCode.PLUGIN_REJECTED,
+          `plugin ${label} did not load within ${budgetMs} ms (its start function or configure ran too long); the worker was terminated`,
+          { retryable: false },
+        );
         this.#loads.delete(version.id);
         reject(error);
         this.#terminateThread(error.rawMessage);
@@ -205,7 +239,10 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     if (message.type === "loaded") {
       const waiter = this.#loads.get(message.id);
       this.#loads.delete(message.id);
-      if (message.error) waiter?.reject(new HermesError(ErrorCode.PLUGIN_REJECTED, message.error, { retryable: false }));
+      if (message.error)
+        waiter?.reject(
+          new HermesError(ErrorCode.PLUGIN_REJECTED, message.error, { retryable: false }),
+        );
       else waiter?.resolve();
       return;
     }
@@ -213,7 +250,8 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     const batch = this.#batch;
     this.#batch = undefined;
     clearTimeout(this.#watchdog);
-    if (message.telemetry.logs.length || message.telemetry.metrics.length) this.#hooks.telemetry(message.telemetry);
+    if (message.telemetry.logs.length || message.telemetry.metrics.length)
+      this.#hooks.telemetry(message.telemetry);
     if (!batch) return;
     settleAll(batch, message.results);
     this.#callsServed += batch.calls.length;
@@ -248,7 +286,9 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
       { retryable: true },
     );
     this.#abortBatch(running, error);
-    this.#terminateThread(`terminated by the watchdog: ${running.label} ${running.fn} overran ${running.timeoutMs} ms`);
+    this.#terminateThread(
+      `terminated by the watchdog: ${running.label} ${running.fn} overran ${running.timeoutMs} ms`,
+    );
   }
 
   /** The thread died on its own (crash, heap limit): the running call is to blame, the rest run elsewhere. */
@@ -270,7 +310,10 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     if (!batch) return;
     const running = this.#running(batch);
     const label = running ? `${running.label} ${running.fn}` : "a plugin call";
-    this.#abortBatch(running, new HermesError(ErrorCode.PLUGIN_FAILURE, `${reason} during ${label}`, { retryable: true }));
+    this.#abortBatch(
+      running,
+      new HermesError(ErrorCode.PLUGIN_FAILURE, `${reason} during ${label}`, { retryable: true }),
+    );
   }
 
   #abortBatch(culprit: PendingCall | undefined, error: HermesError): void {
@@ -325,7 +368,15 @@ function settleAll(batch: RunningBatch, results: PackedResults): void {
     const kind = callStatus[status[i]!] ?? "error";
     if (kind === "ok") return settle(call, bytes);
     const what = kind === "error" ? "failed: " : kind === "limit" ? "broke a limit: " : "";
-    settle(call, undefined, new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin ${call.label} ${call.fn} ${what}${decoder.decode(bytes)}`, { retryable: retryable.has(kind) }));
+    settle(
+      call,
+      undefined,
+      new HermesError(
+        ErrorCode.PLUGIN_FAILURE,
+        `plugin ${call.label} ${call.fn} ${what}${decoder.decode(bytes)}`,
+        { retryable: retryable.has(kind) },
+      ),
+    );
   });
 }
 

@@ -5,7 +5,14 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { Supervisor, type Process } from "../kernel/index.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
-import { PluginWorker, type LoadedVersion, type BatchOutcome, type LoadOutcome, type PendingCall, type WorkerHooks } from "./worker-actor.js";
+import {
+  PluginWorker,
+  type LoadedVersion,
+  type BatchOutcome,
+  type LoadOutcome,
+  type PendingCall,
+  type WorkerHooks,
+} from "./worker-actor.js";
 import type { Telemetry } from "./worker-protocol.js";
 import { CallQueue } from "./call-queue.js";
 
@@ -26,7 +33,11 @@ export interface PluginPoolOptions {
 
 /** Where the pool's supervisor lives: under a route's supervisor, or its own root. */
 export interface SupervisorParent {
-  startChild(spec: { id: string; type: "supervisor"; start: () => Promise<Process> }): Promise<Process>;
+  startChild(spec: {
+    id: string;
+    type: "supervisor";
+    start: () => Promise<Process>;
+  }): Promise<Process>;
 }
 
 export type PluginCallRequest = Omit<PendingCall, "resolve" | "reject" | "settled">;
@@ -131,12 +142,17 @@ export class PluginPool {
     this.#stopped = true;
     for (const call of this.#queue.drain()) call.reject(this.#stoppedError());
     await this.#root?.stop("shutdown");
-    if (this.#ownsKv) for (const suffix of ["", "-wal", "-shm"]) rmSync(this.#kvPath + suffix, { force: true });
+    if (this.#ownsKv)
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(this.#kvPath + suffix, { force: true });
   }
 
   /** Calls the pool can no longer run may succeed on a later attempt (a restarted route). */
   #stoppedError(): HermesError {
-    return new HermesError(ErrorCode.PLUGIN_FAILURE, `plugin pool ${this.#options.name} is stopped`, { retryable: true });
+    return new HermesError(
+      ErrorCode.PLUGIN_FAILURE,
+      `plugin pool ${this.#options.name} is stopped`,
+      { retryable: true },
+    );
   }
 
   #startSupervisor(): Promise<Supervisor> {

@@ -53,7 +53,12 @@ export interface PackedBatch {
 }
 
 export type ToWorker =
-  | { readonly type: "load"; readonly id: string; readonly module: WasmModule; readonly spec: WorkerPluginSpec }
+  | {
+      readonly type: "load";
+      readonly id: string;
+      readonly module: WasmModule;
+      readonly spec: WorkerPluginSpec;
+    }
   | { readonly type: "unload"; readonly id: string }
   | { readonly type: "batch"; readonly batch: PackedBatch };
 

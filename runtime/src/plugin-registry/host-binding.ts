@@ -15,7 +15,11 @@ export interface RouteSwapResult {
  * every route running a plugin.
  */
 export interface SwappingHost {
-  setSource(source: { resolve(name: string): Promise<{ version: string; bytes: Uint8Array } | undefined> } | undefined): void;
+  setSource(
+    source:
+      | { resolve(name: string): Promise<{ version: string; bytes: Uint8Array } | undefined> }
+      | undefined,
+  ): void;
   activate(name: string, version: string, bytes: Uint8Array): Promise<readonly RouteSwapResult[]>;
 }
 
@@ -41,8 +45,11 @@ export function bindPluginHost(registry: PluginRegistry, host: SwappingHost): ()
       const results = await host.activate(activation.name, activation.version, activation.artifact);
       const failed = results.filter((r) => !r.ok);
       if (failed.length === 0) return;
-      if (previous && failed.length < results.length) await host.activate(activation.name, previous.plugin.version, previous.artifact);
-      const reasons = failed.map((r) => `route ${r.route}: ${r.error?.message ?? "failed"}`).join("; ");
+      if (previous && failed.length < results.length)
+        await host.activate(activation.name, previous.plugin.version, previous.artifact);
+      const reasons = failed
+        .map((r) => `route ${r.route}: ${r.error?.message ?? "failed"}`)
+        .join("; ");
       throw new HermesError(
         ErrorCode.PLUGIN_REJECTED,
         `${activation.name}@${activation.version} was not activated: ${failed.length} of ${results.length} route(s) could not load it (${reasons})${previous ? `; ${previous.plugin.version} stays active` : ""}`,

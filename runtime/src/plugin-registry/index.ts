@@ -14,6 +14,9 @@ export {
   type ActivePlugin,
 } from "./plugin-registry.js";
 export type { PluginActivation, PluginActivationListener } from "./activation.js";
-export { readManifest, manifestSection as manifestSectionName } from "../plugin-host/plugin-module.js";
+export {
+  readManifest,
+  manifestSection as manifestSectionName,
+} from "../plugin-host/plugin-module.js";
 export { compareSemver, isSemver } from "../plugin-host/semver.js";
 export { bindPluginHost, type SwappingHost, type RouteSwapResult } from "./host-binding.js";

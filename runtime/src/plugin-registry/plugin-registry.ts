@@ -12,7 +12,8 @@ import { parseModule } from "./signing/wasm-module.js";
 import { wasm } from "../wasm/wasm-api.js";
 
 export const defaultMaxArtifactBytes = 16 * 1024 * 1024;
-export const unsignedWarning = "unsigned plugins are accepted (plugins.allowUnsigned): development only";
+export const unsignedWarning =
+  "unsigned plugins are accepted (plugins.allowUnsigned): development only";
 
 export interface PluginRegistryOptions {
   /** The SQLite database file (the gateway's store.path); ":memory:" for tests. */
@@ -118,14 +119,23 @@ export class PluginRegistry {
     try {
       publicKey = key instanceof PublicKey ? key : PublicKey.from(key);
     } catch (reason) {
-      throw new HermesError(ErrorCode.INVALID_ARGUMENT, `public_key: ${(reason as Error).message}`, { field: "public_key", cause: reason });
+      throw new HermesError(
+        ErrorCode.INVALID_ARGUMENT,
+        `public_key: ${(reason as Error).message}`,
+        { field: "public_key", cause: reason },
+      );
     }
     const existing = this.#db.trustedKey(publicKey.id);
     if (existing) {
       if (comment && comment !== existing.comment) this.#db.updateComment(existing.id, comment);
       return toKeyInfo({ ...existing, comment: comment || existing.comment });
     }
-    const row: TrustedKeyRow = { id: publicKey.id, public_key: Buffer.from(publicKey.raw), comment, added_at: this.#now() };
+    const row: TrustedKeyRow = {
+      id: publicKey.id,
+      public_key: Buffer.from(publicKey.raw),
+      comment,
+      added_at: this.#now(),
+    };
     this.#db.insertTrustedKey(row);
     return toKeyInfo(row);
   }
@@ -136,28 +146,44 @@ export class PluginRegistry {
 
   // ---- publish ----
 
-  async publish(artifact: Uint8Array, options: { activate?: boolean } = {}): Promise<PublishResult> {
+  async publish(
+    artifact: Uint8Array,
+    options: { activate?: boolean } = {},
+  ): Promise<PublishResult> {
     if (artifact.length === 0) throw invalidArtifact("artifact is empty");
     if (artifact.length > this.maxArtifactBytes) {
-      throw invalidArtifact(`artifact is ${artifact.length} bytes, more than the ${this.maxArtifactBytes}-byte limit (plugins.maxArtifactBytes)`);
+      throw invalidArtifact(
+        `artifact is ${artifact.length} bytes, more than the ${this.maxArtifactBytes}-byte limit (plugins.maxArtifactBytes)`,
+      );
     }
     try {
       parseModule(artifact);
     } catch (reason) {
-      throw new HermesError(ErrorCode.PLUGIN_REJECTED, (reason as Error).message, { field: "artifact", cause: reason });
+      throw new HermesError(ErrorCode.PLUGIN_REJECTED, (reason as Error).message, {
+        field: "artifact",
+        cause: reason,
+      });
     }
     const signedBy = this.#verifySignature(artifact);
     try {
       await wasm.compile(artifact);
     } catch (reason) {
-      throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the module does not compile: ${(reason as Error).message}`, { field: "artifact", cause: reason });
+      throw new HermesError(
+        ErrorCode.PLUGIN_REJECTED,
+        `the module does not compile: ${(reason as Error).message}`,
+        { field: "artifact", cause: reason },
+      );
     }
     const manifest = readManifest(artifact);
     try {
       await this.#validate?.(artifact);
     } catch (reason) {
       if (reason instanceof HermesError) throw reason;
-      throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the plugin host refuses the module: ${(reason as Error).message}`, { field: "artifact", cause: reason });
+      throw new HermesError(
+        ErrorCode.PLUGIN_REJECTED,
+        `the plugin host refuses the module: ${(reason as Error).message}`,
+        { field: "artifact", cause: reason },
+      );
     }
     const sha256 = createHash("sha256").update(artifact).digest("hex");
     const { name, version } = manifest;
@@ -175,10 +201,21 @@ export class PluginRegistry {
         return { plugin: this.#info(existing), created: false };
       }
       this.#db.insertVersion(
-        { name, version, sha256, signed_by: JSON.stringify(signedBy), manifest: Buffer.from(toBinary(ManifestSchema, manifest)), published_at: this.#now() },
+        {
+          name,
+          version,
+          sha256,
+          signed_by: JSON.stringify(signedBy),
+          manifest: Buffer.from(toBinary(ManifestSchema, manifest)),
+          published_at: this.#now(),
+        },
         artifact,
       );
-      if (signedBy.length === 0) this.#log?.warn({ plugin: name, version, sha256 }, `published ${name}@${version} unsigned: ${unsignedWarning}`);
+      if (signedBy.length === 0)
+        this.#log?.warn(
+          { plugin: name, version, sha256 },
+          `published ${name}@${version} unsigned: ${unsignedWarning}`,
+        );
       return { plugin: this.#info(this.#db.version(name, version)!), created: true };
     });
     if (!options.activate) return result;
@@ -196,14 +233,22 @@ export class PluginRegistry {
       switch (reason.failure) {
         case "unsigned":
           if (this.#allowUnsigned) return [];
-          throw new HermesError(ErrorCode.PLUGIN_SIGNATURE_INVALID, `${reason.message}; sign it with \`hermes plugin sign\` (or wasmsign2) using a key in the trust store`, { field: "artifact" });
+          throw new HermesError(
+            ErrorCode.PLUGIN_SIGNATURE_INVALID,
+            `${reason.message}; sign it with \`hermes plugin sign\` (or wasmsign2) using a key in the trust store`,
+            { field: "artifact" },
+          );
         case "malformed":
         case "tampered":
-          throw new HermesError(ErrorCode.PLUGIN_SIGNATURE_INVALID, reason.message, { field: "artifact" });
+          throw new HermesError(ErrorCode.PLUGIN_SIGNATURE_INVALID, reason.message, {
+            field: "artifact",
+          });
         case "unknown_signer":
           throw new HermesError(
             ErrorCode.PLUGIN_UNTRUSTED,
-            trusted.length === 0 ? "the trust store is empty: add the publisher's public key with PluginService.TrustKey first" : `untrusted publisher: ${reason.message}`,
+            trusted.length === 0
+              ? "the trust store is empty: add the publisher's public key with PluginService.TrustKey first"
+              : `untrusted publisher: ${reason.message}`,
             { field: "artifact" },
           );
       }
@@ -218,7 +263,9 @@ export class PluginRegistry {
     return this.#db
       .versions(name || undefined)
       .map((row) => this.#info(row, active))
-      .sort((a, b) => (a.name === b.name ? compareSemver(a.version, b.version) : a.name < b.name ? -1 : 1));
+      .sort((a, b) =>
+        a.name === b.name ? compareSemver(a.version, b.version) : a.name < b.name ? -1 : 1,
+      );
   }
 
   /** The active version of a plugin with its bytes, or undefined if none is active. */
@@ -242,7 +289,8 @@ export class PluginRegistry {
       const row = this.#db.version(name, version);
       if (!row) throw notFound(name, version, this.#db.versions(name));
       const [current] = this.#db.liveActivations(name);
-      if (current?.version === version) return { plugin: this.#info(row), previousVersion: version };
+      if (current?.version === version)
+        return { plugin: this.#info(row), previousVersion: version };
       await this.#notify(row, current?.version, "activate");
       this.#db.recordActivation(name, version, this.#now());
       return { plugin: this.#info(row), previousVersion: current?.version };
@@ -254,10 +302,22 @@ export class PluginRegistry {
     return this.#serialized(async () => {
       const [current, previous] = this.#db.liveActivations(name);
       if (!current) {
-        if (this.#db.versions(name).length === 0) throw new HermesError(ErrorCode.NOT_FOUND, `no plugin named ${name} is published`, { field: "name" });
-        throw new HermesError(ErrorCode.NOT_FOUND, `${name} has no active version to roll back from`, { field: "name" });
+        if (this.#db.versions(name).length === 0)
+          throw new HermesError(ErrorCode.NOT_FOUND, `no plugin named ${name} is published`, {
+            field: "name",
+          });
+        throw new HermesError(
+          ErrorCode.NOT_FOUND,
+          `${name} has no active version to roll back from`,
+          { field: "name" },
+        );
       }
-      if (!previous) throw new HermesError(ErrorCode.NOT_FOUND, `${name}@${current.version} is the first version activated; there is nothing earlier to roll back to`, { field: "name" });
+      if (!previous)
+        throw new HermesError(
+          ErrorCode.NOT_FOUND,
+          `${name}@${current.version} is the first version activated; there is nothing earlier to roll back to`,
+          { field: "name" },
+        );
       const row = this.#db.version(name, previous.version)!;
       await this.#notify(row, current.version, "rollback");
       this.#db.markRolledBack(current.sequence, this.#now());
@@ -269,7 +329,11 @@ export class PluginRegistry {
     this.#db.close();
   }
 
-  async #notify(row: VersionRow, previousVersion: string | undefined, reason: PluginActivation["reason"]): Promise<void> {
+  async #notify(
+    row: VersionRow,
+    previousVersion: string | undefined,
+    reason: PluginActivation["reason"],
+  ): Promise<void> {
     if (this.#listeners.size === 0) return;
     const activation: PluginActivation = {
       name: row.name,
@@ -285,7 +349,11 @@ export class PluginRegistry {
         await listener.pluginActivated(activation);
       } catch (reason) {
         if (reason instanceof HermesError) throw reason;
-        throw new HermesError(ErrorCode.PLUGIN_REJECTED, `the plugin host could not load ${row.name}@${row.version}: ${(reason as Error).message}`, { cause: reason });
+        throw new HermesError(
+          ErrorCode.PLUGIN_REJECTED,
+          `the plugin host could not load ${row.name}@${row.version}: ${(reason as Error).message}`,
+          { cause: reason },
+        );
       }
     }
   }
@@ -312,7 +380,12 @@ export class PluginRegistry {
 }
 
 function toKeyInfo(row: TrustedKeyRow): TrustedKeyInfo {
-  return { id: row.id, publicKey: PublicKey.fromRaw(row.public_key), comment: row.comment, addedAt: new Date(row.added_at) };
+  return {
+    id: row.id,
+    publicKey: PublicKey.fromRaw(row.public_key),
+    comment: row.comment,
+    addedAt: new Date(row.added_at),
+  };
 }
 
 function invalidArtifact(message: string): HermesError {
@@ -320,7 +393,17 @@ function invalidArtifact(message: string): HermesError {
 }
 
 function notFound(name: string, version: string, known: readonly VersionRow[]): HermesError {
-  if (known.length === 0) return new HermesError(ErrorCode.NOT_FOUND, `no plugin named ${name} is published`, { field: "name" });
-  const versions = known.map((r) => r.version).sort(compareSemver).join(", ");
-  return new HermesError(ErrorCode.NOT_FOUND, `${name}@${version} is not published (published: ${versions})`, { field: "version" });
+  if (known.length === 0)
+    return new HermesError(ErrorCode.NOT_FOUND, `no plugin named ${name} is published`, {
+      field: "name",
+    });
+  const versions = known
+    .map((r) => r.version)
+    .sort(compareSemver)
+    .join(", ");
+  return new HermesError(
+    ErrorCode.NOT_FOUND,
+    `${name}@${version} is not published (published: ${versions})`,
+    { field: "version" },
+  );
 }

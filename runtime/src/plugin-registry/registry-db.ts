@@ -24,7 +24,8 @@ export interface ActivationRow {
   version: string;
 }
 
-const versionColumns = "v.name, v.version, v.sha256, v.signed_by, v.manifest, v.published_at, a.size_bytes";
+const versionColumns =
+  "v.name, v.version, v.sha256, v.signed_by, v.manifest, v.published_at, a.size_bytes";
 
 /**
  * The registry's rows in SQLite. Its own connection to the gateway's database
@@ -41,24 +42,40 @@ export class RegistryDb {
     migrateRegistry(this.#db);
     const db = this.#db;
     this.#q = {
-      insertArtifact: db.prepare("INSERT OR IGNORE INTO plugin_artifacts (sha256, size_bytes, bytes) VALUES (?, ?, ?)"),
+      insertArtifact: db.prepare(
+        "INSERT OR IGNORE INTO plugin_artifacts (sha256, size_bytes, bytes) VALUES (?, ?, ?)",
+      ),
       artifact: db.prepare("SELECT bytes FROM plugin_artifacts WHERE sha256 = ?").pluck(),
       insertVersion: db.prepare(
         "INSERT INTO plugin_versions (name, version, sha256, signed_by, manifest, published_at) VALUES (@name, @version, @sha256, @signed_by, @manifest, @published_at)",
       ),
-      version: db.prepare(`SELECT ${versionColumns} FROM plugin_versions v JOIN plugin_artifacts a USING (sha256) WHERE v.name = ? AND v.version = ?`),
-      versionsOf: db.prepare(`SELECT ${versionColumns} FROM plugin_versions v JOIN plugin_artifacts a USING (sha256) WHERE v.name = ?`),
-      allVersions: db.prepare(`SELECT ${versionColumns} FROM plugin_versions v JOIN plugin_artifacts a USING (sha256)`),
-      liveActivations: db.prepare("SELECT sequence, version FROM plugin_activations WHERE name = ? AND rolled_back_at IS NULL ORDER BY sequence DESC LIMIT 2"),
+      version: db.prepare(
+        `SELECT ${versionColumns} FROM plugin_versions v JOIN plugin_artifacts a USING (sha256) WHERE v.name = ? AND v.version = ?`,
+      ),
+      versionsOf: db.prepare(
+        `SELECT ${versionColumns} FROM plugin_versions v JOIN plugin_artifacts a USING (sha256) WHERE v.name = ?`,
+      ),
+      allVersions: db.prepare(
+        `SELECT ${versionColumns} FROM plugin_versions v JOIN plugin_artifacts a USING (sha256)`,
+      ),
+      liveActivations: db.prepare(
+        "SELECT sequence, version FROM plugin_activations WHERE name = ? AND rolled_back_at IS NULL ORDER BY sequence DESC LIMIT 2",
+      ),
       activeVersions: db.prepare(
         `SELECT name, version FROM plugin_activations a WHERE rolled_back_at IS NULL
            AND sequence = (SELECT MAX(sequence) FROM plugin_activations b WHERE b.name = a.name AND b.rolled_back_at IS NULL)`,
       ),
-      insertActivation: db.prepare("INSERT INTO plugin_activations (name, version, activated_at) VALUES (?, ?, ?)"),
-      markRolledBack: db.prepare("UPDATE plugin_activations SET rolled_back_at = ? WHERE sequence = ?"),
+      insertActivation: db.prepare(
+        "INSERT INTO plugin_activations (name, version, activated_at) VALUES (?, ?, ?)",
+      ),
+      markRolledBack: db.prepare(
+        "UPDATE plugin_activations SET rolled_back_at = ? WHERE sequence = ?",
+      ),
       trustedKey: db.prepare("SELECT * FROM plugin_trusted_keys WHERE id = ?"),
       trustedKeys: db.prepare("SELECT * FROM plugin_trusted_keys ORDER BY added_at, id"),
-      insertTrustedKey: db.prepare("INSERT INTO plugin_trusted_keys (id, public_key, comment, added_at) VALUES (?, ?, ?, ?)"),
+      insertTrustedKey: db.prepare(
+        "INSERT INTO plugin_trusted_keys (id, public_key, comment, added_at) VALUES (?, ?, ?, ?)",
+      ),
       updateComment: db.prepare("UPDATE plugin_trusted_keys SET comment = ? WHERE id = ?"),
     };
   }

@@ -52,14 +52,19 @@ const migrations: readonly string[] = [
 
 export function migrateRegistry(db: Database.Database): void {
   db.exec("CREATE TABLE IF NOT EXISTS plugin_registry_schema (version INTEGER NOT NULL) STRICT");
-  const row = db.prepare("SELECT version FROM plugin_registry_schema").get() as { version: number } | undefined;
+  const row = db.prepare("SELECT version FROM plugin_registry_schema").get() as
+    | { version: number }
+    | undefined;
   const current = row?.version ?? 0;
   if (current > migrations.length) {
-    throw new Error(`the plugin registry schema is at version ${current}, newer than this gateway knows (${migrations.length}); upgrade the gateway`);
+    throw new Error(
+      `the plugin registry schema is at version ${current}, newer than this gateway knows (${migrations.length}); upgrade the gateway`,
+    );
   }
   db.transaction(() => {
     for (const sql of migrations.slice(current)) db.exec(sql);
     if (row) db.prepare("UPDATE plugin_registry_schema SET version = ?").run(migrations.length);
-    else db.prepare("INSERT INTO plugin_registry_schema (version) VALUES (?)").run(migrations.length);
+    else
+      db.prepare("INSERT INTO plugin_registry_schema (version) VALUES (?)").run(migrations.length);
   }).immediate();
 }

@@ -1,5 +1,11 @@
 import type { Logger } from "pino";
-import type { Address, Channel, DeliveryEventKind, Message, MessageStatus } from "../gen/hermes/v1/message_pb.js";
+import type {
+  Address,
+  Channel,
+  DeliveryEventKind,
+  Message,
+  MessageStatus,
+} from "../gen/hermes/v1/message_pb.js";
 import type { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import type { ErrorDetail } from "../errors/hermes-error.js";
 import type { RouteSupervisor } from "./route-supervisor.js";
@@ -54,7 +60,11 @@ export type SendOutcome =
       readonly extraProviderIds?: readonly string[];
       readonly detail?: Readonly<Record<string, string>>;
     }
-  | { readonly kind: "failed"; readonly error: ErrorDetail; readonly detail?: Readonly<Record<string, string>> };
+  | {
+      readonly kind: "failed";
+      readonly error: ErrorDetail;
+      readonly detail?: Readonly<Record<string, string>>;
+    };
 
 /**
  * A delivery report, receipt or inbound message from a provider. The gateway

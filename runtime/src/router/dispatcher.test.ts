@@ -40,7 +40,11 @@ test("never more sends outstanding than the adapter's demand; completions pull t
   }
   assert.equal(finished.length, 10);
   assert.equal(maxOpen(), 3);
-  assert.deepEqual(finished, Array.from({ length: 10 }, (_, i) => `m${i}`), "FIFO within a priority");
+  assert.deepEqual(
+    finished,
+    Array.from({ length: 10 }, (_, i) => `m${i}`),
+    "FIFO within a priority",
+  );
 });
 
 test("higher priority is served first; forgotten messages are skipped", async () => {
@@ -51,7 +55,10 @@ test("higher priority is served first; forgotten messages are skipped", async ()
   dispatcher.enqueue(msg("mid", 5));
   dispatcher.enqueue(msg("gone", 5));
   dispatcher.forget("gone");
-  assert.deepEqual(dispatcher.drain().map((m) => m.id), ["urgent", "mid", "low"]);
+  assert.deepEqual(
+    dispatcher.drain().map((m) => m.id),
+    ["urgent", "mid", "low"],
+  );
   assert.equal(open.length, 0, "no demand, nothing sent");
 });
 
@@ -66,7 +73,9 @@ test("a throwing adapter becomes a retryable failure, not a crash", async () => 
     health: () => ({ state: RouteState.UP }),
     stop: async () => {},
   };
-  const outcome = await new Promise<SendOutcome>((resolve) => new Dispatcher(adapter, async (_m, _a, o) => resolve(o)).enqueue(msg("x")));
+  const outcome = await new Promise<SendOutcome>((resolve) =>
+    new Dispatcher(adapter, async (_m, _a, o) => resolve(o)).enqueue(msg("x")),
+  );
   assert.equal(outcome.kind, "failed");
   assert.equal(outcome.kind === "failed" && outcome.error.retryable, true);
   assert.match(outcome.kind === "failed" ? outcome.error.message : "", /boom/);

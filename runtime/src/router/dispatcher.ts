@@ -3,7 +3,11 @@ import { ErrorCode, errorDetail } from "../errors/hermes-error.js";
 import type { ChannelAdapter, SendOutcome } from "./adapter.js";
 
 /** Where a dispatcher hands each finished attempt. */
-export type OutcomeHandler = (message: Message, attempt: number, outcome: SendOutcome) => Promise<void>;
+export type OutcomeHandler = (
+  message: Message,
+  attempt: number,
+  outcome: SendOutcome,
+) => Promise<void>;
 
 const priorities = 10;
 
@@ -18,7 +22,10 @@ export class Dispatcher {
   readonly #adapter: ChannelAdapter;
   readonly #onOutcome: OutcomeHandler;
   // One FIFO per priority (9 is served first); a head index avoids shift().
-  readonly #queues: Array<{ items: Message[]; head: number }> = Array.from({ length: priorities }, () => ({ items: [], head: 0 }));
+  readonly #queues: Array<{ items: Message[]; head: number }> = Array.from(
+    { length: priorities },
+    () => ({ items: [], head: 0 }),
+  );
   readonly #timers = new Map<string, NodeJS.Timeout>();
   // Ids dropped while queued; skipped when their turn comes.
   readonly #cancelled = new Set<string>();
@@ -124,7 +131,11 @@ export class Dispatcher {
     } catch (reason) {
       outcome = {
         kind: "failed",
-        error: errorDetail(ErrorCode.INTERNAL, `adapter failed: ${reason instanceof Error ? reason.message : String(reason)}`, { retryable: true }),
+        error: errorDetail(
+          ErrorCode.INTERNAL,
+          `adapter failed: ${reason instanceof Error ? reason.message : String(reason)}`,
+          { retryable: true },
+        ),
       };
     }
     this.#inFlight--;

@@ -22,7 +22,11 @@ export class RouteTable {
   }
 
   /** The first candidate that is up, else the first candidate (it may recover). */
-  select(tenant: string, channel: Channel, isUp: (route: string) => boolean): RouteConfig | undefined {
+  select(
+    tenant: string,
+    channel: Channel,
+    isUp: (route: string) => boolean,
+  ): RouteConfig | undefined {
     const candidates = this.candidates(tenant, channel);
     return candidates.find((r) => isUp(r.name)) ?? candidates[0];
   }

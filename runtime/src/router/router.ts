@@ -13,12 +13,24 @@ import {
 import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../errors/hermes-error.js";
 import type { GatewayConfig, RouteConfig } from "../config/gateway-config.js";
-import { isTerminal, type AcceptResult, type MessageStore, type Transition } from "../store/message-store.js";
+import {
+  isTerminal,
+  type AcceptResult,
+  type MessageStore,
+  type Transition,
+} from "../store/message-store.js";
 import { newMessageId } from "../store/ids.js";
 import type { EventBus } from "../events/event-bus.js";
 import type { GatewayMetrics } from "../server/metrics.js";
 import type { RouteSupervisor } from "./route-supervisor.js";
-import type { AdapterHealth, ChannelAdapter, ProviderReport, SendOutcome, WebhookReply, WebhookRequest } from "./adapter.js";
+import type {
+  AdapterHealth,
+  ChannelAdapter,
+  ProviderReport,
+  SendOutcome,
+  WebhookReply,
+  WebhookRequest,
+} from "./adapter.js";
 import { Dispatcher } from "./dispatcher.js";
 import { RouteTable } from "./route-table.js";
 import { validateMessage } from "./validation.js";
@@ -43,7 +55,9 @@ export interface RouterOptions {
 }
 
 /** One item of an accept: the stored message, or why it was refused. */
-export type AcceptOutcome = ({ readonly ok: true } & AcceptResult) | { readonly ok: false; readonly error: HermesError };
+export type AcceptOutcome =
+  | ({ readonly ok: true } & AcceptResult)
+  | { readonly ok: false; readonly error: HermesError };
 
 /**
  * The router owns the life of a message after the API: it validates and
@@ -61,16 +75,25 @@ export class Router {
   constructor(options: RouterOptions) {
     this.#options = options;
     this.#table = new RouteTable(options.config.routes);
-    this.#correlator = new ReportCorrelator(options.store, (route, report) => this.#applyReport(route, report), (route) =>
-      options.metrics.orphanReports.inc({ route }),
+    this.#correlator = new ReportCorrelator(
+      options.store,
+      (route, report) => this.#applyReport(route, report),
+      (route) => options.metrics.orphanReports.inc({ route }),
     );
   }
 
   /** Adds a started route; its dispatcher starts pumping. */
-  addRoute(config: RouteConfig, adapter: ChannelAdapter, supervisor: RouteSupervisor): RouteRuntime {
+  addRoute(
+    config: RouteConfig,
+    adapter: ChannelAdapter,
+    supervisor: RouteSupervisor,
+  ): RouteRuntime {
     const dispatcher = new Dispatcher(adapter, (message, attempt, outcome) =>
       this.#recordOutcome(config, message, attempt, outcome).catch((reason) =>
-        this.#options.log.error({ err: reason, messageId: message.id, route: config.name }, "recording an outcome failed"),
+        this.#options.log.error(
+          { err: reason, messageId: message.id, route: config.name },
+          "recording an outcome failed",
+        ),
       ),
     );
     const runtime = { config, adapter, dispatcher, supervisor };
@@ -135,7 +158,8 @@ export class Router {
       if (result.duplicate) return;
       this.#options.metrics.accepted.inc({ channel: Channel[result.message.channel], tenant });
       if (result.event) this.#options.bus.publish(result.event);
-      if (result.message.status === MessageStatus.ACCEPTED) this.#routes.get(result.message.route)?.dispatcher.enqueue(result.message);
+      if (result.message.status === MessageStatus.ACCEPTED)
+        this.#routes.get(result.message.route)?.dispatcher.enqueue(result.message);
     });
     return outcomes as AcceptOutcome[];
   }
@@ -154,11 +178,15 @@ export class Router {
     if (!route) {
       message.route = "";
       message.status = MessageStatus.REJECTED;
-      message.error = errorDetail(ErrorCode.NO_ROUTE, `no route serves ${Channel[message.channel]} for tenant ${tenant}`);
+      message.error = errorDetail(
+        ErrorCode.NO_ROUTE,
+        `no route serves ${Channel[message.channel]} for tenant ${tenant}`,
+      );
       return message;
     }
     message.route = route.name;
-    if (!message.expiresAt) message.expiresAt = timestampFromDate(new Date(now.getTime() + route.validitySeconds * 1000));
+    if (!message.expiresAt)
+      message.expiresAt = timestampFromDate(new Date(now.getTime() + route.validitySeconds * 1000));
     return message;
   }
 
@@ -167,18 +195,32 @@ export class Router {
     return !!runtime && safeHealth(runtime.adapter).state !== RouteState.DOWN;
   }
 
-  async #recordOutcome(route: RouteConfig, message: Message, attempt: number, outcome: SendOutcome): Promise<void> {
+  async #recordOutcome(
+    route: RouteConfig,
+    message: Message,
+    attempt: number,
+    outcome: SendOutcome,
+  ): Promise<void> {
     const { store, metrics } = this.#options;
     metrics.attempts.inc({ route: route.name, outcome: outcome.kind });
     if (outcome.kind === "delivered" || outcome.kind === "submitted") {
       const providerIds = outcome.providerMessageId ? [outcome.providerMessageId] : [];
       if (outcome.kind === "submitted") providerIds.push(...(outcome.extraProviderIds ?? []));
-      const correlated = providerIds.length > 0 ? store.correlate(route.name, providerIds, message.id, correlationTtlMs) : undefined;
-      const status = outcome.kind === "delivered" ? MessageStatus.DELIVERED : MessageStatus.SUBMITTED;
+      const correlated =
+        providerIds.length > 0
+          ? store.correlate(route.name, providerIds, message.id, correlationTtlMs)
+          : undefined;
+      const status =
+        outcome.kind === "delivered" ? MessageStatus.DELIVERED : MessageStatus.SUBMITTED;
       await this.#transition(message.id, route.name, {
         attempts: attempt,
         providerMessageId: outcome.providerMessageId ?? "",
-        event: { kind: DeliveryEventKind.STATUS, status, detail: outcome.detail, providerMessageId: outcome.providerMessageId },
+        event: {
+          kind: DeliveryEventKind.STATUS,
+          status,
+          detail: outcome.detail,
+          providerMessageId: outcome.providerMessageId,
+        },
       });
       await correlated;
       this.#correlator.correlated(route.name, providerIds);
@@ -186,24 +228,45 @@ export class Router {
     }
     const error = outcome.error;
     // The provider may have taken a send whose answer never came back.
-    const mayHaveBeenSent = error.code === ErrorCode.CONNECTION_LOST || error.code === ErrorCode.TIMEOUT || outcome.detail?.duplicate_risk === "true";
+    const mayHaveBeenSent =
+      error.code === ErrorCode.CONNECTION_LOST ||
+      error.code === ErrorCode.TIMEOUT ||
+      outcome.detail?.duplicate_risk === "true";
     if (mayHaveBeenSent) metrics.duplicateRisk.inc({ route: route.name });
-    const expired = message.expiresAt !== undefined && timestampDate(message.expiresAt).getTime() <= Date.now();
+    const expired =
+      message.expiresAt !== undefined && timestampDate(message.expiresAt).getTime() <= Date.now();
     if (error.retryable && attempt < route.retry.maxAttempts && !expired) {
       const delay = Math.max(error.retryAfterMs, backoff(route, attempt));
       await this.#transition(message.id, route.name, {
         attempts: attempt,
         nextAttemptAt: new Date(Date.now() + delay),
-        event: { kind: DeliveryEventKind.RETRYING, status: MessageStatus.QUEUED, error, detail: { ...outcome.detail, retry_in_ms: String(delay), attempt: String(attempt) } },
+        event: {
+          kind: DeliveryEventKind.RETRYING,
+          status: MessageStatus.QUEUED,
+          error,
+          detail: { ...outcome.detail, retry_in_ms: String(delay), attempt: String(attempt) },
+        },
       });
       message.attempts = attempt;
       this.#routes.get(route.name)?.dispatcher.enqueueAfter(message, delay);
       return;
     }
     const final = error.retryable
-      ? errorDetail(ErrorCode.RETRIES_EXHAUSTED, `gave up after ${attempt} attempts: ${error.message}`, { providerCode: error.providerCode, retryable: false })
+      ? errorDetail(
+          ErrorCode.RETRIES_EXHAUSTED,
+          `gave up after ${attempt} attempts: ${error.message}`,
+          { providerCode: error.providerCode, retryable: false },
+        )
       : error;
-    await this.#transition(message.id, route.name, { attempts: attempt, event: { kind: DeliveryEventKind.STATUS, status: MessageStatus.FAILED, error: final, detail: outcome.detail } });
+    await this.#transition(message.id, route.name, {
+      attempts: attempt,
+      event: {
+        kind: DeliveryEventKind.STATUS,
+        status: MessageStatus.FAILED,
+        error: final,
+        detail: outcome.detail,
+      },
+    });
   }
 
   /**
@@ -211,7 +274,11 @@ export class Router {
    * counter: callers know it, and reading the message back for it was about
    * 5 % of the CPU profile of the carrier benchmark (`npm run bench -- smpp`).
    */
-  async #transition(id: string, route: string, change: Transition): Promise<DeliveryEvent | undefined> {
+  async #transition(
+    id: string,
+    route: string,
+    change: Transition,
+  ): Promise<DeliveryEvent | undefined> {
     const event = await this.#options.store.transition(id, change);
     if (event) {
       this.#options.bus.publish(event);
@@ -228,7 +295,10 @@ export class Router {
     return this.#correlator.submit(route, report);
   }
 
-  async #applyReport(route: string, report: ProviderReport & { messageId?: string }): Promise<void> {
+  async #applyReport(
+    route: string,
+    report: ProviderReport & { messageId?: string },
+  ): Promise<void> {
     const event = {
       kind: report.kind,
       status: report.status,
@@ -269,7 +339,8 @@ export class Router {
   /** Hands a provider callback to its route's adapter. */
   async webhook(route: string, request: WebhookRequest): Promise<WebhookReply> {
     const runtime = this.#routes.get(route);
-    if (!runtime?.adapter.handleWebhook) return { status: 404, body: `no webhook endpoint for route ${route}\n` };
+    if (!runtime?.adapter.handleWebhook)
+      return { status: 404, body: `no webhook endpoint for route ${route}\n` };
     return runtime.adapter.handleWebhook(request);
   }
 
@@ -280,9 +351,16 @@ export class Router {
   async #expire(): Promise<void> {
     for (const id of this.#options.store.expiredBefore(new Date())) {
       const message = this.#options.store.get(id);
-      if (message && message.status !== MessageStatus.SUBMITTED) this.#routes.get(message.route)?.dispatcher.forget(id);
+      if (message && message.status !== MessageStatus.SUBMITTED)
+        this.#routes.get(message.route)?.dispatcher.forget(id);
       await this.#transition(id, message?.route ?? "", {
-        event: { kind: DeliveryEventKind.STATUS, status: MessageStatus.EXPIRED, error: errorDetail(ErrorCode.EXPIRED, "the message outlived its validity period", { retryable: false }) },
+        event: {
+          kind: DeliveryEventKind.STATUS,
+          status: MessageStatus.EXPIRED,
+          error: errorDetail(ErrorCode.EXPIRED, "the message outlived its validity period", {
+            retryable: false,
+          }),
+        },
       });
     }
   }
@@ -292,13 +370,18 @@ export class Router {
     for (const runtime of this.#routes.values()) {
       if (runtime.dispatcher.queued === 0 || this.#isUp(runtime.config.name)) continue;
       for (const message of runtime.dispatcher.drain()) {
-        const alternative = this.#table.candidates(message.tenant, message.channel).find((r) => r.name !== runtime.config.name && this.#isUp(r.name));
+        const alternative = this.#table
+          .candidates(message.tenant, message.channel)
+          .find((r) => r.name !== runtime.config.name && this.#isUp(r.name));
         const target = alternative ? this.#routes.get(alternative.name)! : runtime;
         if (alternative) {
           message.route = alternative.name;
           void this.#transition(message.id, alternative.name, {
             route: alternative.name,
-            event: { kind: DeliveryEventKind.PROGRESS, detail: { rerouted_from: runtime.config.name, rerouted_to: alternative.name } },
+            event: {
+              kind: DeliveryEventKind.PROGRESS,
+              detail: { rerouted_from: runtime.config.name, rerouted_to: alternative.name },
+            },
           });
         }
         target.dispatcher.enqueue(message);
@@ -314,7 +397,10 @@ export class Router {
 }
 
 function backoff(route: RouteConfig, attempt: number): number {
-  const base = Math.min(route.retry.maxBackoffMs, route.retry.initialBackoffMs * 2 ** (attempt - 1));
+  const base = Math.min(
+    route.retry.maxBackoffMs,
+    route.retry.initialBackoffMs * 2 ** (attempt - 1),
+  );
   return Math.round(base * (0.8 + Math.random() * 0.4)); // jitter so retries do not arrive in waves
 }
 

@@ -5,7 +5,8 @@ import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 const e164 = /^\+[1-9][0-9]{6,14}$/;
 const alphanumericSender = /^[A-Za-z0-9 ]{1,11}$/;
 // A pragmatic RFC 5321 mailbox check with an optional display name.
-const mailbox = /^(?:[^<>]*<)?[^\s@<>"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+>?$/;
+const mailbox =
+  /^(?:[^<>]*<)?[^\s@<>"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+>?$/;
 
 export interface ValidationLimits {
   readonly maxMessageBytes: number;
@@ -22,10 +23,12 @@ export function validateMessage(message: Message, limits: ValidationLimits): voi
   }
   if (!message.to || message.to.kind.case === undefined) throw invalid("to", "is required");
   validateAddress(message.channel, message.to, "to", false);
-  if (message.from && message.from.kind.case !== undefined) validateAddress(message.channel, message.from, "from", true);
+  if (message.from && message.from.kind.case !== undefined)
+    validateAddress(message.channel, message.from, "from", true);
 
   const content = message.content;
-  const hasBody = !!content && (content.text !== "" || content.html !== "" || !!content.template?.name);
+  const hasBody =
+    !!content && (content.text !== "" || content.html !== "" || !!content.template?.name);
   if (!hasBody) throw invalid("content", "needs text, html or a template");
   if (message.channel === Channel.EMAIL && !content.subject && !content.template?.name) {
     throw invalid("content.subject", "is required for email");
@@ -37,10 +40,14 @@ export function validateMessage(message: Message, limits: ValidationLimits): voi
     if (!attachment.filename) throw invalid(`content.attachments[${i}].filename`, "is required");
   });
   if (message.priority > 9) throw invalid("priority", "must be from 0 to 9");
-  if (message.idempotencyKey.length > 256) throw invalid("idempotency_key", "must be at most 256 characters");
+  if (message.idempotencyKey.length > 256)
+    throw invalid("idempotency_key", "must be at most 256 characters");
   for (const [key, value] of Object.entries(message.metadata)) {
     if (key.length === 0 || key.length > 128 || value.length > 1024) {
-      throw invalid(`metadata[${JSON.stringify(key)}]`, "keys are 1-128 characters, values at most 1024");
+      throw invalid(
+        `metadata[${JSON.stringify(key)}]`,
+        "keys are 1-128 characters, values at most 1024",
+      );
     }
   }
   const size = toBinary(MessageSchema, message).byteLength;
@@ -60,11 +67,17 @@ function validateAddress(channel: Channel, address: Address, field: string, send
   switch (kind.case) {
     case "phone":
       if (!e164.test(value) && !(sender && alphanumericSender.test(value))) {
-        throw invalid(at, sender ? "must be E.164 (+447700900123) or an alphanumeric sender of up to 11 characters" : "must be E.164, e.g. +447700900123");
+        throw invalid(
+          at,
+          sender
+            ? "must be E.164 (+447700900123) or an alphanumeric sender of up to 11 characters"
+            : "must be E.164, e.g. +447700900123",
+        );
       }
       return;
     case "email":
-      if (!mailbox.test(value) || value.length > 320) throw invalid(at, "must be an email address, e.g. ann@example.com");
+      if (!mailbox.test(value) || value.length > 320)
+        throw invalid(at, "must be an email address, e.g. ann@example.com");
       return;
     case "url": {
       let url: URL | undefined;
@@ -73,7 +86,8 @@ function validateAddress(channel: Channel, address: Address, field: string, send
       } catch {
         url = undefined;
       }
-      if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) throw invalid(at, "must be an absolute http(s) URL");
+      if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
+        throw invalid(at, "must be an absolute http(s) URL");
       return;
     }
     default:
@@ -96,5 +110,7 @@ function protoName(field: string | undefined): string {
 }
 
 function invalid(field: string, reason: string): HermesError {
-  return new HermesError(ErrorCode.INVALID_ARGUMENT, field ? `${field} ${reason}` : reason, { field });
+  return new HermesError(ErrorCode.INVALID_ARGUMENT, field ? `${field} ${reason}` : reason, {
+    field,
+  });
 }

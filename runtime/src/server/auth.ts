@@ -10,7 +10,9 @@ export interface Principal {
 }
 
 /** Handlers read the caller from here; the auth interceptor sets it. */
-export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "hermes principal" });
+export const principalKey = createContextKey<Principal | undefined>(undefined, {
+  description: "hermes principal",
+});
 
 /** The scope each RPC needs; anything not listed needs admin. */
 const requiredScopes: Readonly<Record<string, Scope>> = {
@@ -32,15 +34,27 @@ export class ApiKeyring {
   constructor(keys: readonly ApiKeyConfig[]) {
     keys.forEach((key, i) => {
       const digest = key.sha256 ?? sha256Hex(key.key!);
-      this.#byDigest.set(digest, { tenant: key.tenant, scopes: key.scopes, keyName: key.name ?? `key-${i}` });
+      this.#byDigest.set(digest, {
+        tenant: key.tenant,
+        scopes: key.scopes,
+        keyName: key.name ?? `key-${i}`,
+      });
     });
   }
 
   /** The principal of an Authorization header, or why there is none. */
   authenticate(authorization: string | null): Principal {
-    if (!authorization) throw new ConnectError('missing API key: send "Authorization: Bearer <key>"', Code.Unauthenticated);
+    if (!authorization)
+      throw new ConnectError(
+        'missing API key: send "Authorization: Bearer <key>"',
+        Code.Unauthenticated,
+      );
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
-    if (!match) throw new ConnectError('malformed Authorization header: expected "Bearer <key>"', Code.Unauthenticated);
+    if (!match)
+      throw new ConnectError(
+        'malformed Authorization header: expected "Bearer <key>"',
+        Code.Unauthenticated,
+      );
     const principal = this.#byDigest.get(sha256Hex(match[1]));
     if (!principal) throw new ConnectError("unknown API key", Code.Unauthenticated);
     return principal;
@@ -58,7 +72,10 @@ export function authInterceptor(keyring: ApiKeyring): Interceptor {
     const procedure = `${req.service.typeName}/${req.method.name}`;
     const scope = requiredScopes[procedure] ?? "admin";
     if (!principal.scopes.includes(scope)) {
-      throw new ConnectError(`API key "${principal.keyName}" lacks the "${scope}" scope needed for ${procedure}`, Code.PermissionDenied);
+      throw new ConnectError(
+        `API key "${principal.keyName}" lacks the "${scope}" scope needed for ${procedure}`,
+        Code.PermissionDenied,
+      );
     }
     req.contextValues.set(principalKey, principal);
     return next(req);

@@ -23,9 +23,15 @@ export interface DualProtocolServer {
  * server ignores allowHTTP1, so each connection's first bytes decide: the
  * HTTP/2 preface goes to the http2 server, anything else to the http server.
  */
-export async function listenDualProtocol(handler: RequestHandler, port: number, host: string): Promise<DualProtocolServer> {
+export async function listenDualProtocol(
+  handler: RequestHandler,
+  port: number,
+  host: string,
+): Promise<DualProtocolServer> {
   const h1 = http.createServer(handler as http.RequestListener);
-  const h2 = http2.createServer(handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
+  const h2 = http2.createServer(
+    handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  );
   h1.keepAliveTimeout = 65_000;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

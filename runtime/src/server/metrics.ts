@@ -6,13 +6,48 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly accepted = new Counter({ name: "hermes_messages_accepted_total", help: "Messages accepted by Send/SendBatch", labelNames: ["channel", "tenant"], registers: [this.registry] });
-  readonly invalid = new Counter({ name: "hermes_messages_invalid_total", help: "Messages refused as invalid", labelNames: ["field"], registers: [this.registry] });
-  readonly attempts = new Counter({ name: "hermes_delivery_attempts_total", help: "Delivery attempts by outcome", labelNames: ["route", "outcome"], registers: [this.registry] });
-  readonly finished = new Counter({ name: "hermes_messages_finished_total", help: "Messages that reached a terminal status", labelNames: ["route", "status"], registers: [this.registry] });
-  readonly reports = new Counter({ name: "hermes_provider_reports_total", help: "Provider reports received (receipts, webhooks, inbound)", labelNames: ["route", "kind"], registers: [this.registry] });
-  readonly orphanReports = new Counter({ name: "hermes_orphan_reports_total", help: "Provider reports no message could be found for", labelNames: ["route"], registers: [this.registry] });
-  readonly duplicateRisk = new Counter({ name: "hermes_duplicate_risk_total", help: "Retries of messages that may already have been delivered (connection lost or answer timed out in flight)", labelNames: ["route"], registers: [this.registry] });
+  readonly accepted = new Counter({
+    name: "hermes_messages_accepted_total",
+    help: "Messages accepted by Send/SendBatch",
+    labelNames: ["channel", "tenant"],
+    registers: [this.registry],
+  });
+  readonly invalid = new Counter({
+    name: "hermes_messages_invalid_total",
+    help: "Messages refused as invalid",
+    labelNames: ["field"],
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: "hermes_delivery_attempts_total",
+    help: "Delivery attempts by outcome",
+    labelNames: ["route", "outcome"],
+    registers: [this.registry],
+  });
+  readonly finished = new Counter({
+    name: "hermes_messages_finished_total",
+    help: "Messages that reached a terminal status",
+    labelNames: ["route", "status"],
+    registers: [this.registry],
+  });
+  readonly reports = new Counter({
+    name: "hermes_provider_reports_total",
+    help: "Provider reports received (receipts, webhooks, inbound)",
+    labelNames: ["route", "kind"],
+    registers: [this.registry],
+  });
+  readonly orphanReports = new Counter({
+    name: "hermes_orphan_reports_total",
+    help: "Provider reports no message could be found for",
+    labelNames: ["route"],
+    registers: [this.registry],
+  });
+  readonly duplicateRisk = new Counter({
+    name: "hermes_duplicate_risk_total",
+    help: "Retries of messages that may already have been delivered (connection lost or answer timed out in flight)",
+    labelNames: ["route"],
+    registers: [this.registry],
+  });
   readonly rpcDuration = new Histogram({
     name: "hermes_rpc_duration_seconds",
     help: "RPC handling time",

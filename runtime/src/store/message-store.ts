@@ -33,7 +33,12 @@ export interface MessageStore {
    */
   record(event: DeliveryEvent): Promise<DeliveryEvent>;
   /** Remembers which message a provider id belongs to, per route, until expiry. */
-  correlate(route: string, providerIds: readonly string[], messageId: string, ttlMs: number): Promise<void>;
+  correlate(
+    route: string,
+    providerIds: readonly string[],
+    messageId: string,
+    ttlMs: number,
+  ): Promise<void>;
   /** The message a provider id belongs to on a route, if not expired. */
   resolve(route: string, providerId: string): string | undefined;
   /** Non-terminal messages, for resuming after a restart. */
@@ -61,7 +66,9 @@ export interface EventFilter {
 /** A status change (or a bare event) to record on a message. */
 export interface Transition {
   /** The event to append; sequence, message id, tenant, channel and time are filled in. */
-  readonly event: Partial<Pick<DeliveryEvent, "kind" | "detail" | "providerMessageId" | "from" | "to" | "text">> & {
+  readonly event: Partial<
+    Pick<DeliveryEvent, "kind" | "detail" | "providerMessageId" | "from" | "to" | "text">
+  > & {
     readonly status?: MessageStatus;
     readonly error?: ErrorDetail;
     readonly time?: Date;

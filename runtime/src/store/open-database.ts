@@ -8,7 +8,10 @@ import Database from "better-sqlite3";
  * the plugin registry can share the file, the durability asked for, and a
  * busy timeout for the moments their writes meet.
  */
-export function openDatabase(path: string, synchronous: "FULL" | "NORMAL" = "FULL"): Database.Database {
+export function openDatabase(
+  path: string,
+  synchronous: "FULL" | "NORMAL" = "FULL",
+): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma("journal_mode = WAL");

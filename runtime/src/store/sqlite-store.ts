@@ -49,7 +49,11 @@ interface MessageRow {
 export class SqliteStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #statements;
-  #pending: Array<{ run: () => unknown; resolve: (value: unknown) => void; reject: (reason: unknown) => void }> = [];
+  #pending: Array<{
+    run: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (reason: unknown) => void;
+  }> = [];
   #flushScheduled = false;
 
   constructor(options: SqliteStoreOptions) {
@@ -63,9 +67,15 @@ export class SqliteStore implements MessageStore {
       ),
       byIdempotency: db.prepare("SELECT * FROM messages WHERE tenant = ? AND idempotency_key = ?"),
       byId: db.prepare("SELECT * FROM messages WHERE id = ?"),
-      insertEvent: db.prepare("INSERT INTO events (message_id, tenant, channel, body) VALUES (?, ?, ?, ?)"),
-      history: db.prepare("SELECT sequence, body FROM events WHERE message_id = ? ORDER BY sequence"),
-      eventsAfter: db.prepare("SELECT sequence, body FROM events WHERE tenant = ? AND sequence > ? ORDER BY sequence LIMIT ?"),
+      insertEvent: db.prepare(
+        "INSERT INTO events (message_id, tenant, channel, body) VALUES (?, ?, ?, ?)",
+      ),
+      history: db.prepare(
+        "SELECT sequence, body FROM events WHERE message_id = ? ORDER BY sequence",
+      ),
+      eventsAfter: db.prepare(
+        "SELECT sequence, body FROM events WHERE tenant = ? AND sequence > ? ORDER BY sequence LIMIT ?",
+      ),
       update: db.prepare(
         `UPDATE messages SET status = @status, attempts = @attempts, route = @route, provider_message_id = @provider_message_id,
            next_attempt_at = @next_attempt_at, error = @error, updated_at = @updated_at WHERE id = @id`,
@@ -73,9 +83,13 @@ export class SqliteStore implements MessageStore {
       correlate: db.prepare(
         "INSERT OR REPLACE INTO correlations (route, provider_id, message_id, expires_at) VALUES (?, ?, ?, ?)",
       ),
-      resolve: db.prepare("SELECT message_id FROM correlations WHERE route = ? AND provider_id = ? AND expires_at > ?"),
+      resolve: db.prepare(
+        "SELECT message_id FROM correlations WHERE route = ? AND provider_id = ? AND expires_at > ?",
+      ),
       unfinished: db.prepare("SELECT * FROM messages WHERE status BETWEEN 1 AND 3 ORDER BY id"),
-      expired: db.prepare("SELECT id FROM messages WHERE status BETWEEN 1 AND 3 AND expires_at < ?"),
+      expired: db.prepare(
+        "SELECT id FROM messages WHERE status BETWEEN 1 AND 3 AND expires_at < ?",
+      ),
       purge: db.prepare("DELETE FROM correlations WHERE expires_at <= ?"),
     };
   }
@@ -130,7 +144,9 @@ export class SqliteStore implements MessageStore {
 
   #acceptOne(message: Message): AcceptResult {
     if (message.idempotencyKey) {
-      const row = this.#statements.byIdempotency.get(message.tenant, message.idempotencyKey) as MessageRow | undefined;
+      const row = this.#statements.byIdempotency.get(message.tenant, message.idempotencyKey) as
+        | MessageRow
+        | undefined;
       if (row) return { message: this.#toMessage(row), duplicate: true };
     }
     const created = message.createdAt ? timestampDate(message.createdAt).getTime() : Date.now();
@@ -141,7 +157,9 @@ export class SqliteStore implements MessageStore {
       route: message.route,
       status: message.status,
       priority: message.priority,
-      expires_at: message.expiresAt ? timestampDate(message.expiresAt).getTime() : Number.MAX_SAFE_INTEGER,
+      expires_at: message.expiresAt
+        ? timestampDate(message.expiresAt).getTime()
+        : Number.MAX_SAFE_INTEGER,
       created_at: created,
       idempotency_key: message.idempotencyKey || null,
       error: message.error ? Buffer.from(toBinary(ErrorSchema, message.error)) : null,
@@ -171,7 +189,12 @@ export class SqliteStore implements MessageStore {
       to: init.to,
       text: init.text ?? "",
     });
-    const info = this.#statements.insertEvent.run(message.id, message.tenant, message.channel, Buffer.from(toBinary(DeliveryEventSchema, event)));
+    const info = this.#statements.insertEvent.run(
+      message.id,
+      message.tenant,
+      message.channel,
+      Buffer.from(toBinary(DeliveryEventSchema, event)),
+    );
     event.sequence = BigInt(info.lastInsertRowid);
     return event;
   }
@@ -194,16 +217,22 @@ export class SqliteStore implements MessageStore {
   }
 
   history(id: string): DeliveryEvent[] {
-    return (this.#statements.history.all(id) as Array<{ sequence: number; body: Buffer }>).map(toEvent);
+    return (this.#statements.history.all(id) as Array<{ sequence: number; body: Buffer }>).map(
+      toEvent,
+    );
   }
 
   eventsAfter(sequence: bigint, filter: EventFilter, limit: number): DeliveryEvent[] {
     const found: DeliveryEvent[] = [];
     let after = sequence;
     while (found.length < limit) {
-      const rows = this.#statements.eventsAfter.all(filter.tenant, after, limit) as Array<{ sequence: number; body: Buffer }>;
+      const rows = this.#statements.eventsAfter.all(filter.tenant, after, limit) as Array<{
+        sequence: number;
+        body: Buffer;
+      }>;
       if (rows.length === 0) break;
-      for (const event of rows.map(toEvent)) if (matchesFilter(event, filter) && found.length < limit) found.push(event);
+      for (const event of rows.map(toEvent))
+        if (matchesFilter(event, filter) && found.length < limit) found.push(event);
       after = BigInt(rows[rows.length - 1].sequence);
     }
     return found;
@@ -216,7 +245,9 @@ export class SqliteStore implements MessageStore {
       const message = this.#toMessage(row);
       const final = isTerminal(message.status);
       const status = final ? message.status : (change.event.status ?? message.status);
-      const error = final ? message.error : (change.event.error ?? (status === message.status ? message.error : undefined));
+      const error = final
+        ? message.error
+        : (change.event.error ?? (status === message.status ? message.error : undefined));
       if (!final) {
         message.status = status;
         message.attempts = change.attempts ?? message.attempts;
@@ -235,10 +266,16 @@ export class SqliteStore implements MessageStore {
         });
       }
       // A late report on a finished message is history, not a status change.
-      const kind = final && change.event.status !== undefined && change.event.kind === DeliveryEventKind.STATUS
-        ? DeliveryEventKind.PROGRESS
-        : change.event.kind;
-      return this.#appendEvent(message, { ...change.event, kind, status, error: change.event.error });
+      const kind =
+        final && change.event.status !== undefined && change.event.kind === DeliveryEventKind.STATUS
+          ? DeliveryEventKind.PROGRESS
+          : change.event.kind;
+      return this.#appendEvent(message, {
+        ...change.event,
+        kind,
+        status,
+        error: change.event.error,
+      });
     });
   }
 
@@ -246,21 +283,34 @@ export class SqliteStore implements MessageStore {
     return this.#write(() => {
       const stored = clone(DeliveryEventSchema, event);
       stored.sequence = 0n;
-      const info = this.#statements.insertEvent.run(stored.messageId, stored.tenant, stored.channel, Buffer.from(toBinary(DeliveryEventSchema, stored)));
+      const info = this.#statements.insertEvent.run(
+        stored.messageId,
+        stored.tenant,
+        stored.channel,
+        Buffer.from(toBinary(DeliveryEventSchema, stored)),
+      );
       stored.sequence = BigInt(info.lastInsertRowid);
       return stored;
     });
   }
 
-  correlate(route: string, providerIds: readonly string[], messageId: string, ttlMs: number): Promise<void> {
+  correlate(
+    route: string,
+    providerIds: readonly string[],
+    messageId: string,
+    ttlMs: number,
+  ): Promise<void> {
     const expiresAt = Date.now() + ttlMs;
     return this.#write(() => {
-      for (const providerId of providerIds) this.#statements.correlate.run(route, providerId, messageId, expiresAt);
+      for (const providerId of providerIds)
+        this.#statements.correlate.run(route, providerId, messageId, expiresAt);
     });
   }
 
   resolve(route: string, providerId: string): string | undefined {
-    const row = this.#statements.resolve.get(route, providerId, Date.now()) as { message_id: string } | undefined;
+    const row = this.#statements.resolve.get(route, providerId, Date.now()) as
+      | { message_id: string }
+      | undefined;
     return row?.message_id;
   }
 
@@ -287,4 +337,3 @@ function toEvent(row: { sequence: number; body: Buffer }): DeliveryEvent {
   event.sequence = BigInt(row.sequence);
   return event;
 }
-

@@ -44,7 +44,8 @@ export class ByteReader {
   }
 
   take(length: number, what: string): Uint8Array {
-    if (length > this.remaining) throw new RangeError(`${what} claims ${length} bytes, only ${this.remaining} left`);
+    if (length > this.remaining)
+      throw new RangeError(`${what} claims ${length} bytes, only ${this.remaining} left`);
     const slice = this.bytes.subarray(this.#offset, this.#offset + length);
     this.#offset += length;
     return slice;
@@ -96,7 +97,8 @@ export class ByteWriter {
 }
 
 export function encodeU32(value: number): Uint8Array {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) throw new RangeError(`${value} is not an unsigned 32-bit integer`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff)
+    throw new RangeError(`${value} is not an unsigned 32-bit integer`);
   const out: number[] = [];
   do {
     let byte = value & 0x7f;

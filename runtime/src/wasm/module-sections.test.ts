@@ -6,7 +6,9 @@ const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const joined = (chunks: Uint8Array[]) => Uint8Array.from(chunks.flatMap((c) => [...c]));
 
 test("sections split and re-encode to the same bytes when their sizes are in shortest form", () => {
-  const custom = joined(encodeSection({ id: 0, name: "hermes.manifest", payload: Uint8Array.of(1, 2, 3) }));
+  const custom = joined(
+    encodeSection({ id: 0, name: "hermes.manifest", payload: Uint8Array.of(1, 2, 3) }),
+  );
   const memory = joined(encodeSection({ id: 5, payload: Uint8Array.of(1, 0, 1) }));
   const wasm = Uint8Array.from([...header, ...memory, ...custom]);
   const sections = splitSections(wasm);
@@ -28,6 +30,11 @@ test("a padded LEB128 size is read, and re-encoding gives the shortest form", ()
 });
 
 test("truncated sections and non-UTF-8 names are refused", () => {
-  assert.throws(() => splitSections(Uint8Array.from([...header, 5, 9, 1, 0])), (e: Error) => e instanceof RangeError && /section 5 at byte 8 runs past the end .*truncated or tampered/.test(e.message));
+  assert.throws(
+    () => splitSections(Uint8Array.from([...header, 5, 9, 1, 0])),
+    (e: Error) =>
+      e instanceof RangeError &&
+      /section 5 at byte 8 runs past the end .*truncated or tampered/.test(e.message),
+  );
   assert.throws(() => splitSections(Uint8Array.from([...header, 0, 2, 1, 0xff])), TypeError);
 });

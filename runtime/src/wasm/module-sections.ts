@@ -35,7 +35,9 @@ export function splitSections(wasm: Uint8Array): WasmSection[] {
     const id = reader.u8("section id");
     const size = reader.u32(`size of section ${sections.length}`);
     if (size > reader.remaining) {
-      throw new RangeError(`section ${id} at byte ${start} runs past the end of the module (truncated or tampered): claims ${size} bytes, only ${reader.remaining} left`);
+      throw new RangeError(
+        `section ${id} at byte ${start} runs past the end of the module (truncated or tampered): claims ${size} bytes, only ${reader.remaining} left`,
+      );
     }
     const body = reader.take(size, `section ${sections.length}`);
     if (id === customSectionId) {
@@ -62,8 +64,15 @@ export function customSectionsNamed(sections: readonly WasmSection[], name: stri
  * the payload itself) so multi-megabyte sections are hashed and copied once.
  */
 export function encodeSection(section: Pick<WasmSection, "id" | "name" | "payload">): Uint8Array[] {
-  const name = section.id === customSectionId ? new ByteWriter().slice(utf8Encoder.encode(section.name ?? "")).finish() : new Uint8Array(0);
-  const prefix = new ByteWriter().u8(section.id).u32(name.length + section.payload.length).bytes(name).finish();
+  const name =
+    section.id === customSectionId
+      ? new ByteWriter().slice(utf8Encoder.encode(section.name ?? "")).finish()
+      : new Uint8Array(0);
+  const prefix = new ByteWriter()
+    .u8(section.id)
+    .u32(name.length + section.payload.length)
+    .bytes(name)
+    .finish();
   return [prefix, section.payload];
 }
 

@@ -50,13 +50,20 @@ export class Reader {
   /** Fails unless `wireType` is `expected`; for decoders' field switches. */
   expect(field: u32, wireType: u32, expected: u32): bool {
     if (wireType == expected) return true;
-    this.fail("field " + field.toString() + ": wire type " + wireType.toString() + ", expected " + expected.toString());
+    this.fail(
+      "field " +
+        field.toString() +
+        ": wire type " +
+        wireType.toString() +
+        ", expected " +
+        expected.toString(),
+    );
     return false;
   }
 
   tag(): u32 {
     const tag = this.uint32();
-    if (this.error === null && (tag >>> 3) == 0) this.fail("invalid field number 0");
+    if (this.error === null && tag >>> 3 == 0) this.fail("invalid field number 0");
     return tag;
   }
 
@@ -265,11 +272,13 @@ function validUtf8(start: usize, length: i32): bool {
     if (b0 >= 0xc2 && b0 <= 0xdf) extra = 1;
     else if (b0 >= 0xe0 && b0 <= 0xef) {
       extra = 2;
-      if (b0 == 0xe0) low = 0xa0; // overlong
+      if (b0 == 0xe0)
+        low = 0xa0; // overlong
       else if (b0 == 0xed) high = 0x9f; // surrogates
     } else if (b0 >= 0xf0 && b0 <= 0xf4) {
       extra = 3;
-      if (b0 == 0xf0) low = 0x90; // overlong
+      if (b0 == 0xf0)
+        low = 0x90; // overlong
       else if (b0 == 0xf4) high = 0x8f; // past U+10FFFF
     } else return false;
     if (end - p <= extra) return false;

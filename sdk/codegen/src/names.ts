@@ -1,20 +1,61 @@
 // Names of generated AssemblyScript declarations, following protobuf-es where
 // it can (nested types joined with "_", enum value prefixes stripped, camelCase
 // fields), so host and plugin code read alike.
-import type { DescEnum, DescEnumValue, DescField, DescFile, DescMessage, DescOneof } from "@bufbuild/protobuf";
+import type {
+  DescEnum,
+  DescEnumValue,
+  DescField,
+  DescFile,
+  DescMessage,
+  DescOneof,
+} from "@bufbuild/protobuf";
 
 // AssemblyScript globals a generated type must not shadow: plugin code that
 // imports the type must still reach the global (e.g. `throw new Error(...)`).
 const reservedTypeNames = new Set([
-  "Array", "ArrayBuffer", "Boolean", "DataView", "Date", "Error", "Float32Array", "Float64Array", "Function",
-  "Int16Array", "Int32Array", "Int64Array", "Int8Array", "JSON", "Map", "Math", "Number", "Object", "RangeError",
-  "Set", "StaticArray", "String", "Symbol", "SyntaxError", "TypeError", "Uint16Array", "Uint32Array", "Uint64Array",
-  "Uint8Array", "Uint8ClampedArray", "URIError", "WeakMap", "WeakSet", "Writer", "Reader", "WireType",
+  "Array",
+  "ArrayBuffer",
+  "Boolean",
+  "DataView",
+  "Date",
+  "Error",
+  "Float32Array",
+  "Float64Array",
+  "Function",
+  "Int16Array",
+  "Int32Array",
+  "Int64Array",
+  "Int8Array",
+  "JSON",
+  "Map",
+  "Math",
+  "Number",
+  "Object",
+  "RangeError",
+  "Set",
+  "StaticArray",
+  "String",
+  "Symbol",
+  "SyntaxError",
+  "TypeError",
+  "Uint16Array",
+  "Uint32Array",
+  "Uint64Array",
+  "Uint8Array",
+  "Uint8ClampedArray",
+  "URIError",
+  "WeakMap",
+  "WeakSet",
+  "Writer",
+  "Reader",
+  "WireType",
 ]);
 
 /** `Outer_Inner`, with a `$` suffix when it would shadow a global. */
 export function typeName(desc: DescMessage | DescEnum): string {
-  const name = desc.typeName.slice(desc.file.proto.package.length > 0 ? desc.file.proto.package.length + 1 : 0).replace(/\./g, "_");
+  const name = desc.typeName
+    .slice(desc.file.proto.package.length > 0 ? desc.file.proto.package.length + 1 : 0)
+    .replace(/\./g, "_");
   return reservedTypeNames.has(name) ? `${name}$` : name;
 }
 

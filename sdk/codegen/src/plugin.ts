@@ -22,7 +22,10 @@ function parseOptions(parameter: string): { runtime: string } {
   for (const pair of parameter.split(",").filter((p) => p.length > 0)) {
     const [key, value] = pair.split("=", 2);
     if (key === "runtime" && value) options.runtime = value;
-    else throw new Error(`${name}: unknown option "${pair}" (known: runtime=<import path of sdk/assembly/proto: relative to the output root, or a package path>)`);
+    else
+      throw new Error(
+        `${name}: unknown option "${pair}" (known: runtime=<import path of sdk/assembly/proto: relative to the output root, or a package path>)`,
+      );
   }
   return options;
 }
@@ -32,7 +35,9 @@ export const plugin: Plugin = {
   version,
   run(request: CodeGeneratorRequest): CodeGeneratorResponse {
     const options = parseOptions(request.parameter);
-    const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: request.protoFile }));
+    const registry = createFileRegistry(
+      create(FileDescriptorSetSchema, { file: request.protoFile }),
+    );
     const files = [];
     for (const fileName of request.fileToGenerate) {
       const file = registry.getFile(fileName);
@@ -53,9 +58,15 @@ function checkSupported(m: DescMessage): void {
   for (const f of m.fields) {
     const where = `${m.typeName}.${f.name}`;
     if (f.presence === FeatureSet_FieldPresence.EXPLICIT && f.fieldKind !== "message" && !f.oneof) {
-      throw new Error(`${name}: ${where}: explicit presence (proto2 optional / proto3 optional) is not supported`);
+      throw new Error(
+        `${name}: ${where}: explicit presence (proto2 optional / proto3 optional) is not supported`,
+      );
     }
-    if ((f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) && f.delimitedEncoding) throw new Error(`${name}: ${where}: groups are not supported`);
+    if (
+      (f.fieldKind === "message" || (f.fieldKind === "list" && f.listKind === "message")) &&
+      f.delimitedEncoding
+    )
+      throw new Error(`${name}: ${where}: groups are not supported`);
   }
   for (const nested of m.nestedMessages) checkSupported(nested);
 }

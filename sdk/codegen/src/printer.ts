@@ -10,7 +10,8 @@ export class Printer {
   comment(text: string | undefined, indent = ""): void {
     if (!text) return;
     const lines = text.replace(/\n$/, "").split("\n");
-    for (const l of lines) this.#lines.push(`${indent}//${l.length > 0 && !l.startsWith(" ") ? " " : ""}${l}`.trimEnd());
+    for (const l of lines)
+      this.#lines.push(`${indent}//${l.length > 0 && !l.startsWith(" ") ? " " : ""}${l}`.trimEnd());
   }
 
   toString(): string {

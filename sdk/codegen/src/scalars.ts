@@ -32,7 +32,13 @@ const scalars: Record<ScalarType, ScalarInfo> = {
   [ScalarType.FIXED64]: number("u64", "fixed64", 1),
   [ScalarType.FIXED32]: number("u32", "fixed32", 5),
   [ScalarType.BOOL]: { type: "bool", method: "bool", wireType: 0, zero: "false", isSet: (v) => v },
-  [ScalarType.STRING]: { type: "string", method: "string", wireType: 2, zero: `""`, isSet: (v) => `${v}.length > 0` },
+  [ScalarType.STRING]: {
+    type: "string",
+    method: "string",
+    wireType: 2,
+    zero: `""`,
+    isSet: (v) => `${v}.length > 0`,
+  },
   [ScalarType.BYTES]: {
     type: "Uint8Array",
     method: "bytes",

@@ -1,5 +1,12 @@
 // A plugin whose manifest the host would refuse: buildPlugin must say so at build time.
-import { AbiVersion, Manifest, Plugin, PrepareSendRequest, PrepareSendResponse, register } from "@hermes/sdk";
+import {
+  AbiVersion,
+  Manifest,
+  Plugin,
+  PrepareSendRequest,
+  PrepareSendResponse,
+  register,
+} from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 class BadManifest extends Plugin {

@@ -1,4 +1,12 @@
-import { Manifest, Plugin, PrepareSendRequest, PrepareSendResponse, SendResult, register, AbiVersion } from "@hermes/sdk";
+import {
+  Manifest,
+  Plugin,
+  PrepareSendRequest,
+  PrepareSendResponse,
+  SendResult,
+  register,
+  AbiVersion,
+} from "@hermes/sdk";
 export * from "@hermes/sdk/exports";
 
 class Hello extends Plugin {

@@ -6,7 +6,15 @@ import { Reader, Writer } from "@hermes/sdk/assembly/proto";
 import * as plugin from "@hermes/sdk/assembly/gen/hermes/plugin/v1/plugin_pb";
 import * as host from "@hermes/sdk/assembly/gen/hermes/plugin/v1/host_pb";
 import * as hermes from "@hermes/sdk/assembly/gen/hermes/v1/message_pb";
-import { Color, Maps, Nested, Nested_Inner, Nested_Kind, Repeated, Scalars } from "./gen/hermes/sdktest/v1/vectors_pb";
+import {
+  Color,
+  Maps,
+  Nested,
+  Nested_Inner,
+  Nested_Kind,
+  Repeated,
+  Scalars,
+} from "./gen/hermes/sdktest/v1/vectors_pb";
 import { Duration } from "./gen/google/protobuf/duration_pb";
 import { Timestamp } from "./gen/google/protobuf/timestamp_pb";
 
@@ -39,26 +47,46 @@ export function roundtrip(): i32 {
   const type = load<u8>(input.pos);
   input.pos += 1;
   switch (type) {
-    case 0: return reencode(new plugin.PrepareSendRequest(), input);
-    case 1: return reencode(new plugin.PrepareSendResponse(), input);
-    case 2: return reencode(new plugin.HandleResponseRequest(), input);
-    case 3: return reencode(new plugin.HandleResponseResponse(), input);
-    case 4: return reencode(new plugin.ParseWebhookRequest(), input);
-    case 5: return reencode(new plugin.ParseWebhookResponse(), input);
-    case 6: return reencode(new plugin.DescribeResponse(), input);
-    case 7: return reencode(new plugin.ConfigureRequest(), input);
-    case 8: return reencode(new plugin.ConfigureResponse(), input);
-    case 9: return reencode(new plugin.HealthResponse(), input);
-    case 10: return reencode(new hermes.DeliveryEvent(), input);
-    case 11: return reencode(new host.LogRequest(), input);
-    case 12: return reencode(new host.MetricRequest(), input);
-    case 13: return reencode(new host.KvSetRequest(), input);
-    case 14: return reencode(new host.ClockResponse(), input);
-    case 15: return reencode(new host.HmacRequest(), input);
-    case 16: return reencode(new Scalars(), input);
-    case 17: return reencode(new Repeated(), input);
-    case 18: return reencode(new Maps(), input);
-    case 19: return reencode(new Nested(), input);
+    case 0:
+      return reencode(new plugin.PrepareSendRequest(), input);
+    case 1:
+      return reencode(new plugin.PrepareSendResponse(), input);
+    case 2:
+      return reencode(new plugin.HandleResponseRequest(), input);
+    case 3:
+      return reencode(new plugin.HandleResponseResponse(), input);
+    case 4:
+      return reencode(new plugin.ParseWebhookRequest(), input);
+    case 5:
+      return reencode(new plugin.ParseWebhookResponse(), input);
+    case 6:
+      return reencode(new plugin.DescribeResponse(), input);
+    case 7:
+      return reencode(new plugin.ConfigureRequest(), input);
+    case 8:
+      return reencode(new plugin.ConfigureResponse(), input);
+    case 9:
+      return reencode(new plugin.HealthResponse(), input);
+    case 10:
+      return reencode(new hermes.DeliveryEvent(), input);
+    case 11:
+      return reencode(new host.LogRequest(), input);
+    case 12:
+      return reencode(new host.MetricRequest(), input);
+    case 13:
+      return reencode(new host.KvSetRequest(), input);
+    case 14:
+      return reencode(new host.ClockResponse(), input);
+    case 15:
+      return reencode(new host.HmacRequest(), input);
+    case 16:
+      return reencode(new Scalars(), input);
+    case 17:
+      return reencode(new Repeated(), input);
+    case 18:
+      return reencode(new Maps(), input);
+    case 19:
+      return reencode(new Nested(), input);
     default:
       writeError("unknown message type " + type.toString());
       return 1;

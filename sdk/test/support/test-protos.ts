@@ -2,7 +2,11 @@
 // descriptor set: the code generator's golden test and the encode/decode
 // vectors both start from it.
 import { create, createFileRegistry, fromBinary, type FileRegistry } from "@bufbuild/protobuf";
-import { CodeGeneratorRequestSchema, FileDescriptorSetSchema, type CodeGeneratorRequest } from "@bufbuild/protobuf/wkt";
+import {
+  CodeGeneratorRequestSchema,
+  FileDescriptorSetSchema,
+  type CodeGeneratorRequest,
+} from "@bufbuild/protobuf/wkt";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -16,10 +20,14 @@ let cached: { request: CodeGeneratorRequest; registry: FileRegistry } | undefine
 /** The generator request for the test contracts (and the well-known types they import), and a registry of them. */
 export function testProtos(): { request: CodeGeneratorRequest; registry: FileRegistry } {
   if (cached) return cached;
-  const image = execFileSync(`${repoRoot}node_modules/.bin/buf`, ["build", "sdk/test/proto", "-o", "-#format=binpb"], {
-    cwd: repoRoot,
-    maxBuffer: 1 << 26,
-  });
+  const image = execFileSync(
+    `${repoRoot}node_modules/.bin/buf`,
+    ["build", "sdk/test/proto", "-o", "-#format=binpb"],
+    {
+      cwd: repoRoot,
+      maxBuffer: 1 << 26,
+    },
+  );
   // A buf image is wire-compatible with a FileDescriptorSet.
   const set = fromBinary(FileDescriptorSetSchema, image);
   const request = create(CodeGeneratorRequestSchema, {

@@ -5,7 +5,13 @@
 import { create, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ErrorCode, ErrorSchema } from "@hermes/runtime/gen/hermes/v1/error_pb";
-import { Channel, DeliveryEventKind, DeliveryEventSchema, MessageSchema, MessageStatus } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import {
+  Channel,
+  DeliveryEventKind,
+  DeliveryEventSchema,
+  MessageSchema,
+  MessageStatus,
+} from "@hermes/runtime/gen/hermes/v1/message_pb";
 import {
   AbiVersion,
   Capability,
@@ -81,7 +87,14 @@ export const sampleMessage = create(MessageSchema, {
     text: `Your code is 123456 ${unicode}`,
     html: "<p>hi &amp; bye</p>",
     subject: "Grüße",
-    attachments: [{ filename: "a.png", contentType: "image/png", data: bytes(0x89, 0x50, 0x4e, 0x47, 0, 255), contentId: "cid1" }],
+    attachments: [
+      {
+        filename: "a.png",
+        contentType: "image/png",
+        data: bytes(0x89, 0x50, 0x4e, 0x47, 0, 255),
+        contentId: "cid1",
+      },
+    ],
     template: { name: "otp", language: "en_US", variables: { code: "123456", name: "Zoë" } },
   },
   metadata: { campaign: "spring", "user-id": "42", "": "empty key" },
@@ -90,7 +103,13 @@ export const sampleMessage = create(MessageSchema, {
   createdAt: timestampFromMs(1764158400123),
   updatedAt: timestampFromMs(1764158401000),
   attempts: 2,
-  error: { code: ErrorCode.THROTTLED, message: "slow down", retryable: true, providerCode: "429", retryAfterMs: 1500 },
+  error: {
+    code: ErrorCode.THROTTLED,
+    message: "slow down",
+    retryable: true,
+    providerCode: "429",
+    retryAfterMs: 1500,
+  },
   route: "twilio-sms",
   providerMessageId: "SM123",
   expiresAt: timestampFromMs(1764244800000),
@@ -155,16 +174,55 @@ export function vectors(): Array<{ name: string; type: number; message: Message 
   const list: Array<[DescMessage, string, MessageInitShape<DescMessage>]> = [
     [PrepareSendRequestSchema, "full message, Unicode", samplePrepareSendRequest],
     [PrepareSendRequestSchema, "empty", {}],
-    [PrepareSendResponseSchema, "http", { action: { case: "http", value: httpRequest }, state: bytes(1, 2, 3) }],
+    [
+      PrepareSendResponseSchema,
+      "http",
+      { action: { case: "http", value: httpRequest }, state: bytes(1, 2, 3) },
+    ],
     [
       PrepareSendResponseSchema,
       "result error",
-      { action: { case: "result", value: { outcome: { case: "error", value: { code: ErrorCode.INVALID_ARGUMENT, field: "message.to" } }, detail: { a: "b" } } } },
+      {
+        action: {
+          case: "result",
+          value: {
+            outcome: {
+              case: "error",
+              value: { code: ErrorCode.INVALID_ARGUMENT, field: "message.to" },
+            },
+            detail: { a: "b" },
+          },
+        },
+      },
     ],
-    [PrepareSendResponseSchema, "oneof set to an empty message", { action: { case: "result", value: {} } }],
+    [
+      PrepareSendResponseSchema,
+      "oneof set to an empty message",
+      { action: { case: "result", value: {} } },
+    ],
     // Lengths of two and three varint bytes at several nesting levels (the writer shifts bodies it underestimated).
-    [PrepareSendResponseSchema, "100 KB body", { action: { case: "http", value: { ...httpRequest, body: new Uint8Array(100_000).map((_, i) => i & 0xff) } } }],
-    [PrepareSendRequestSchema, "20 000-character text", { message: { id: "m-1", to: { kind: { case: "phone", value: "+1" } }, content: { text: "é😀".repeat(6_667), subject: "s" } }, attempt: 1 }],
+    [
+      PrepareSendResponseSchema,
+      "100 KB body",
+      {
+        action: {
+          case: "http",
+          value: { ...httpRequest, body: new Uint8Array(100_000).map((_, i) => i & 0xff) },
+        },
+      },
+    ],
+    [
+      PrepareSendRequestSchema,
+      "20 000-character text",
+      {
+        message: {
+          id: "m-1",
+          to: { kind: { case: "phone", value: "+1" } },
+          content: { text: "é😀".repeat(6_667), subject: "s" },
+        },
+        attempt: 1,
+      },
+    ],
     [
       HandleResponseRequestSchema,
       "response and transport error",
@@ -172,20 +230,57 @@ export function vectors(): Array<{ name: string; type: number; message: Message 
         message: sampleMessage,
         config: { k: "v" },
         request: httpRequest,
-        response: { status: 503, headers: [{ name: "Retry-After", value: "2" }], body: utf8("{\"error\":\"busy\"}"), transportError: create(ErrorSchema, { code: ErrorCode.TIMEOUT, retryable: true }) },
+        response: {
+          status: 503,
+          headers: [{ name: "Retry-After", value: "2" }],
+          body: utf8('{"error":"busy"}'),
+          transportError: create(ErrorSchema, { code: ErrorCode.TIMEOUT, retryable: true }),
+        },
         state: bytes(9, 9),
         attempt: 1,
         step: 2,
       },
     ],
-    [HandleResponseResponseSchema, "provider id", { action: { case: "result", value: { outcome: { case: "providerMessageId", value: "" }, detail: { price: "0.0075" } } } }],
-    [HandleResponseResponseSchema, "next request", { action: { case: "http", value: httpRequest }, state: utf8("token=abc") }],
+    [
+      HandleResponseResponseSchema,
+      "provider id",
+      {
+        action: {
+          case: "result",
+          value: { outcome: { case: "providerMessageId", value: "" }, detail: { price: "0.0075" } },
+        },
+      },
+    ],
+    [
+      HandleResponseResponseSchema,
+      "next request",
+      { action: { case: "http", value: httpRequest }, state: utf8("token=abc") },
+    ],
     [
       ParseWebhookRequestSchema,
       "form body",
-      { request: { method: "POST", url: "/webhooks/twilio/main?x=1", headers: httpRequest.headers, body: utf8("MessageSid=SM1&MessageStatus=delivered"), publicUrl: "https://hermes.example.com/webhooks/twilio/main?x=1" }, config: { authToken: "t" } },
+      {
+        request: {
+          method: "POST",
+          url: "/webhooks/twilio/main?x=1",
+          headers: httpRequest.headers,
+          body: utf8("MessageSid=SM1&MessageStatus=delivered"),
+          publicUrl: "https://hermes.example.com/webhooks/twilio/main?x=1",
+        },
+        config: { authToken: "t" },
+      },
     ],
-    [ParseWebhookResponseSchema, "events", { events: [deliveryEvent, create(DeliveryEventSchema, {})], replyStatus: 200, replyBody: utf8("<Response/>"), replyContentType: "text/xml", error: "" }],
+    [
+      ParseWebhookResponseSchema,
+      "events",
+      {
+        events: [deliveryEvent, create(DeliveryEventSchema, {})],
+        replyStatus: 200,
+        replyBody: utf8("<Response/>"),
+        replyContentType: "text/xml",
+        error: "",
+      },
+    ],
     [
       DescribeResponseSchema,
       "manifest",
@@ -196,26 +291,82 @@ export function vectors(): Array<{ name: string; type: number; message: Message 
           abiVersion: AbiVersion.V1,
           channels: [Channel.SMS, Channel.CHAT],
           capabilities: [Capability.HTTP, Capability.KV, Capability.CRYPTO, Capability.WEBHOOK],
-          configSchema: [{ name: "authToken", description: "Auth token ✓", required: true, secret: true, defaultValue: "" }, { name: "region", defaultValue: "us1" }],
+          configSchema: [
+            {
+              name: "authToken",
+              description: "Auth token ✓",
+              required: true,
+              secret: true,
+              defaultValue: "",
+            },
+            { name: "region", defaultValue: "us1" },
+          ],
           allowedHosts: ["api.twilio.com", "*.twilio.com"],
-          limits: { callTimeoutMs: 100, maxMemoryPages: 256, maxIoBytes: 1 << 20, maxHttpResponseBytes: 4294967295 },
+          limits: {
+            callTimeoutMs: 100,
+            maxMemoryPages: 256,
+            maxIoBytes: 1 << 20,
+            maxHttpResponseBytes: 4294967295,
+          },
           description: "Twilio Programmable Messaging",
           publisher: "Hermes",
         },
       },
     ],
-    [ConfigureRequestSchema, "config", { config: { a: "1", "ключ": "значение" }, route: "r" }],
-    [ConfigureResponseSchema, "problems", { problems: [{ field: "authToken", reason: "required" }, { field: "", reason: "" }] }],
+    [ConfigureRequestSchema, "config", { config: { a: "1", ключ: "значение" }, route: "r" }],
+    [
+      ConfigureResponseSchema,
+      "problems",
+      {
+        problems: [
+          { field: "authToken", reason: "required" },
+          { field: "", reason: "" },
+        ],
+      },
+    ],
     [HealthResponseSchema, "ok", { ok: true, detail: "fine" }],
     [DeliveryEventSchema, "every field", deliveryEvent],
-    [LogRequestSchema, "fields", { level: LogLevel.WARN, message: unicode, fields: { route: "r", n: "1" } }],
-    [MetricRequestSchema, "double", { name: "sent_total", kind: MetricKind.HISTOGRAM, value: 0.1 + 0.2, labels: { status: "ok" } }],
+    [
+      LogRequestSchema,
+      "fields",
+      { level: LogLevel.WARN, message: unicode, fields: { route: "r", n: "1" } },
+    ],
+    [
+      MetricRequestSchema,
+      "double",
+      {
+        name: "sent_total",
+        kind: MetricKind.HISTOGRAM,
+        value: 0.1 + 0.2,
+        labels: { status: "ok" },
+      },
+    ],
     [KvSetRequestSchema, "ttl", { key: "token", value: utf8("abc"), ttlSeconds: 3600 }],
     [ClockResponseSchema, "int64", { unixMs: 1764158400123n }],
     [ClockResponseSchema, "negative int64", { unixMs: -1n }],
-    [HmacRequestSchema, "hmac", { algorithm: HashAlgorithm.SHA512, keyConfig: "signingKey", data: utf8("payload") }],
+    [
+      HmacRequestSchema,
+      "hmac",
+      { algorithm: HashAlgorithm.SHA512, keyConfig: "signingKey", data: utf8("payload") },
+    ],
     [ScalarsSchema, "edges", scalarsEdges],
-    [ScalarsSchema, "small values", { fDouble: 5e-324, fFloat: 1.5, fInt64: 1n, fUint64: 1n, fInt32: -1, fFixed64: 1n, fFixed32: 1, fUint32: 127, fSint32: 1, fSint64: -1n, fEnum: 2 }],
+    [
+      ScalarsSchema,
+      "small values",
+      {
+        fDouble: 5e-324,
+        fFloat: 1.5,
+        fInt64: 1n,
+        fUint64: 1n,
+        fInt32: -1,
+        fFixed64: 1n,
+        fFixed32: 1,
+        fUint32: 127,
+        fSint32: 1,
+        fSint64: -1n,
+        fEnum: 2,
+      },
+    ],
     [ScalarsSchema, "default values", {}],
     [
       RepeatedSchema,
@@ -269,5 +420,9 @@ export function vectors(): Array<{ name: string; type: number; message: Message 
       },
     ],
   ];
-  return list.map(([schema, name, init]) => ({ name: `${schema.name}: ${name}`, type: messageTypes.indexOf(schema), message: create(schema, init) }));
+  return list.map(([schema, name, init]) => ({
+    name: `${schema.name}: ${name}`,
+    type: messageTypes.indexOf(schema),
+    message: create(schema, init),
+  }));
 }

@@ -7,6 +7,11 @@ export function echo(): i32 {
 }
 
 // as-pdk plugins supply their own abort handler.
-export function pdkAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+export function pdkAbort(
+  message: string | null,
+  fileName: string | null,
+  line: u32,
+  column: u32,
+): void {
   unreachable();
 }

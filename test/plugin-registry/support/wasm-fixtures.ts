@@ -33,13 +33,25 @@ function section(id: number, body: number[]): number[] {
 
 export function customSection(name: string, data: Uint8Array): Uint8Array {
   const nameBytes = vec([...new TextEncoder().encode(name)]);
-  return Buffer.concat([Uint8Array.of(0, ...leb(nameBytes.length + data.length), ...nameBytes), data]);
+  return Buffer.concat([
+    Uint8Array.of(0, ...leb(nameBytes.length + data.length), ...nameBytes),
+    data,
+  ]);
 }
 
 export type ManifestInit = MessageInitShape<typeof ManifestSchema>;
 
 export function manifestBytes(init: ManifestInit = {}): Uint8Array {
-  return toBinary(ManifestSchema, create(ManifestSchema, { name: "acme-sms", version: "1.0.0", abiVersion: AbiVersion.V1, channels: [Channel.SMS], ...init }));
+  return toBinary(
+    ManifestSchema,
+    create(ManifestSchema, {
+      name: "acme-sms",
+      version: "1.0.0",
+      abiVersion: AbiVersion.V1,
+      channels: [Channel.SMS],
+      ...init,
+    }),
+  );
 }
 
 export interface ModuleOptions {
@@ -59,13 +71,32 @@ export function wasmModule(options: ModuleOptions = {}): Uint8Array {
   const bytes = [
     ...header,
     ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7f]), // one type: () -> i32
-    ...(options.importFunction ? section(2, [0x01, ...vec(utf8(options.importFunction[0])), ...vec(utf8(options.importFunction[1])), 0x00, 0x00]) : []), // import a () -> i32
+    ...(options.importFunction
+      ? section(2, [
+          0x01,
+          ...vec(utf8(options.importFunction[0])),
+          ...vec(utf8(options.importFunction[1])),
+          0x00,
+          0x00,
+        ])
+      : []), // import a () -> i32
     ...section(3, [0x01, 0x00]), // one function of type 0
     ...section(5, [0x01, 0x00, 0x01]), // one memory, at least 1 page (the host wants it exported)
-    ...section(7, [0x02, ...vec(name), 0x00, options.importFunction ? 0x01 : 0x00, ...vec(memory), 0x02, 0x00]), // export "describe" (our function), "memory"
+    ...section(7, [
+      0x02,
+      ...vec(name),
+      0x00,
+      options.importFunction ? 0x01 : 0x00,
+      ...vec(memory),
+      0x02,
+      0x00,
+    ]), // export "describe" (our function), "memory"
     ...section(10, [0x01, ...vec([0x00, 0x41, ...sleb(options.result ?? 0), 0x0b])]), // i32.const result; end
   ];
-  const custom = options.manifest === null ? [] : [customSection("hermes.manifest", manifestBytes(options.manifest ?? {}))];
+  const custom =
+    options.manifest === null
+      ? []
+      : [customSection("hermes.manifest", manifestBytes(options.manifest ?? {}))];
   for (const [extraName, data] of options.extra ?? []) custom.push(customSection(extraName, data));
   return new Uint8Array(Buffer.concat([Uint8Array.from(bytes), ...custom]));
 }

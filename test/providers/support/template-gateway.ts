@@ -1,7 +1,12 @@
 // A real gateway with one `wasm` route running a built template whose
 // provider is a local mock: plain http and 127.0.0.1 allowed for the route
 // only (allowHttp, allowHosts), as an operator would for a provider sandbox.
-import { Channel, MessageSchema, MessageStatus, type DeliveryEvent } from "../../../runtime/src/gen/hermes/v1/message_pb.js";
+import {
+  Channel,
+  MessageSchema,
+  MessageStatus,
+  type DeliveryEvent,
+} from "../../../runtime/src/gen/hermes/v1/message_pb.js";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { clients, startTestGateway, type TestGateway } from "../../support/gateway-harness.js";
 import { untilEvent, untilTerminal } from "../../support/wait.js";
@@ -40,7 +45,14 @@ export async function startTemplateGateway(options: {
         name: route,
         channel: options.channel,
         adapter: "wasm",
-        config: { file: options.template.file, config: options.config, allowHttp: true, allowHosts: ["127.0.0.1"], workers: 1, publicUrl: publicBaseUrl },
+        config: {
+          file: options.template.file,
+          config: options.config,
+          allowHttp: true,
+          allowHosts: ["127.0.0.1"],
+          workers: 1,
+          publicUrl: publicBaseUrl,
+        },
         retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
       },
     ],
@@ -52,14 +64,20 @@ export async function startTemplateGateway(options: {
     webhookUrl: `${gw.gateway.url}/webhooks/${route}`,
     publicWebhookUrl: `${publicBaseUrl}/webhooks/${route}`,
     async send(message) {
-      const { message: accepted } = await messages.send({ message: create(MessageSchema, message) });
+      const { message: accepted } = await messages.send({
+        message: create(MessageSchema, message),
+      });
       return accepted!.id;
     },
     async submitted(id) {
       for (let i = 0; i < 500; i++) {
         const { message } = await messages.getMessage({ id });
-        if (message?.status === MessageStatus.SUBMITTED && message.providerMessageId) return message.providerMessageId;
-        if (message && message.status >= MessageStatus.DELIVERED) throw new Error(`message ${id} ended ${MessageStatus[message.status]}: ${message.error?.message}`);
+        if (message?.status === MessageStatus.SUBMITTED && message.providerMessageId)
+          return message.providerMessageId;
+        if (message && message.status >= MessageStatus.DELIVERED)
+          throw new Error(
+            `message ${id} ended ${MessageStatus[message.status]}: ${message.error?.message}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
       throw new Error(`message ${id} was not SUBMITTED in time`);

@@ -42,19 +42,29 @@ export function templateSuite(name: string, conformanceTitle: string): () => Bui
 export function gatewayToMock(
   template: () => BuiltTemplate,
   mock: ProviderMock,
-  route: { readonly name: string; readonly channel: "sms" | "email" | "push" | "chat"; readonly config: (mockBaseUrl: string) => Record<string, string> },
+  route: {
+    readonly name: string;
+    readonly channel: "sms" | "email" | "push" | "chat";
+    readonly config: (mockBaseUrl: string) => Record<string, string>;
+  },
 ): () => TemplateGateway {
   let gateway: TemplateGateway | undefined;
   before(async () => {
     const base = await mock.start();
-    gateway = await startTemplateGateway({ template: template(), route: route.name, channel: route.channel, config: route.config(base) });
+    gateway = await startTemplateGateway({
+      template: template(),
+      route: route.name,
+      channel: route.channel,
+      config: route.config(base),
+    });
   });
   after(async () => {
     await gateway?.close();
     await mock.close();
   });
   return () => {
-    if (!gateway) throw new Error(`the ${route.name} gateway is not started yet: use it inside a test`);
+    if (!gateway)
+      throw new Error(`the ${route.name} gateway is not started yet: use it inside a test`);
     return gateway;
   };
 }

@@ -2,12 +2,30 @@
 // content (cached under node_modules/.cache/hermes-test, shared by every test
 // file and run), then every build is signed with a fresh Ed25519 key and
 // checked, as a publisher would ship it.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { devPluginFile, devPluginPath, templatesDir } from "../../../runtime/src/dev/dev-plugins.js";
-import { generateKeyPair, sign, verify, type PublicKey } from "../../../runtime/src/plugin-registry/index.js";
+import {
+  devPluginFile,
+  devPluginPath,
+  templatesDir,
+} from "../../../runtime/src/dev/dev-plugins.js";
+import {
+  generateKeyPair,
+  sign,
+  verify,
+  type PublicKey,
+} from "../../../runtime/src/plugin-registry/index.js";
 import type { ConformanceFixtures } from "../../../runtime/src/conformance/index.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -17,7 +35,13 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
  */
 const testOptimizeLevel = 2;
 /** Builds are keyed by their sources; the level names the directory, so changing it rebuilds. */
-const cacheDir = join(root, "node_modules", ".cache", "hermes-test", `templates-O${testOptimizeLevel}`);
+const cacheDir = join(
+  root,
+  "node_modules",
+  ".cache",
+  "hermes-test",
+  `templates-O${testOptimizeLevel}`,
+);
 
 export interface BuiltTemplate {
   /** The signed module. */
@@ -47,7 +71,10 @@ async function compiled(name: string): Promise<Uint8Array> {
       try {
         await buildIntoCache(name);
         // Another template that does not compile is its own test's failure to report, not this one's.
-        for (const other of templateNames().filter((t) => t !== name && !existsSync(devPluginPath(t, cacheDir)))) await buildIntoCache(other).catch(() => {});
+        for (const other of templateNames().filter(
+          (t) => t !== name && !existsSync(devPluginPath(t, cacheDir)),
+        ))
+          await buildIntoCache(other).catch(() => {});
       } finally {
         rmSync(lockDir, { recursive: true, force: true });
       }
@@ -64,7 +91,8 @@ function takeLock(): boolean {
     return true;
   } catch {
     try {
-      if (Date.now() - statSync(lockDir).mtimeMs > staleLockMs) rmSync(lockDir, { recursive: true, force: true });
+      if (Date.now() - statSync(lockDir).mtimeMs > staleLockMs)
+        rmSync(lockDir, { recursive: true, force: true });
     } catch {
       // released meanwhile
     }
@@ -73,16 +101,22 @@ function takeLock(): boolean {
 }
 
 async function buildIntoCache(name: string): Promise<void> {
-  await devPluginFile(name, async (entry) => {
-    // The compiler takes seconds to load: only on a cache miss.
-    const { buildPlugin } = await import("@hermes/sdk/build");
-    return (await buildPlugin({ entry, optimizeLevel: testOptimizeLevel })).wasm;
-  }, cacheDir);
+  await devPluginFile(
+    name,
+    async (entry) => {
+      // The compiler takes seconds to load: only on a cache miss.
+      const { buildPlugin } = await import("@hermes/sdk/build");
+      return (await buildPlugin({ entry, optimizeLevel: testOptimizeLevel })).wasm;
+    },
+    cacheDir,
+  );
 }
 
 /** Every template folder (one with a plugin.ts). */
 export function templateNames(): string[] {
-  return readdirSync(templatesDir).filter((name) => existsSync(join(templatesDir, name, "plugin.ts"))).sort();
+  return readdirSync(templatesDir)
+    .filter((name) => existsSync(join(templatesDir, name, "plugin.ts")))
+    .sort();
 }
 
 /** Builds (or takes from the cache) plugin-templates/<name>, signs it and verifies the signature. */
@@ -98,5 +132,7 @@ export async function buildTemplate(name: string): Promise<BuiltTemplate> {
 
 /** plugin-templates/<name>/test/fixtures.json. */
 export function templateFixtures(name: string): ConformanceFixtures {
-  return JSON.parse(readFileSync(join(templatesDir, name, "test", "fixtures.json"), "utf8")) as ConformanceFixtures;
+  return JSON.parse(
+    readFileSync(join(templatesDir, name, "test", "fixtures.json"), "utf8"),
+  ) as ConformanceFixtures;
 }

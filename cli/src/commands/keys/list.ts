@@ -13,12 +13,19 @@ export default class KeysList extends GatewayCommand<typeof KeysList> {
     const list = await this.gateway.plugins.listTrustedKeys({});
     if (this.jsonEnabled()) return toJson(ListTrustedKeysResponseSchema, list);
     if (list.keys.length === 0) {
-      this.log("No trusted keys: the gateway refuses every plugin. Add one with `hermes keys trust <public key>`.");
+      this.log(
+        "No trusted keys: the gateway refuses every plugin. Add one with `hermes keys trust <public key>`.",
+      );
       return list;
     }
     this.log(
       await renderTable(
-        list.keys.map((k) => ({ id: k.id, key: Buffer.from(k.publicKey).toString("base64"), comment: k.comment, added: isoTime(k.addedAt) })),
+        list.keys.map((k) => ({
+          id: k.id,
+          key: Buffer.from(k.publicKey).toString("base64"),
+          comment: k.comment,
+          added: isoTime(k.addedAt),
+        })),
         [
           { key: "id", name: "Id" },
           { key: "key", name: "Public key" },

@@ -4,7 +4,12 @@ import { DeliveryEventKind, type Address, type Message } from "../../gen/hermes/
 import { RouteState } from "../../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
 import { Supervisor, type ChildSpec, type ExitReason } from "../../kernel/index.js";
-import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome } from "../../router/adapter.js";
+import type {
+  AdapterContext,
+  AdapterHealth,
+  ChannelAdapter,
+  SendOutcome,
+} from "../../router/adapter.js";
 import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
 import type { SmppConfig } from "./config.js";
 import { commandStatus, type Pdu } from "./connection.js";
@@ -68,10 +73,26 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   constructor(config: SmppConfig) {
     this.config = config;
     this.bucket = new TokenBucket(config.throughput, config.burst, config.throttlePauseMs);
-    this.#inboundParts = new InboundParts(config.inboundPartsTimeoutMs, (message, text, received, total) =>
-      this.#reportInbound({ ...message, detail: { ...message.detail, smpp_parts: String(total), smpp_parts_received: String(received), incomplete: "true" } }, text).catch(
-        (reason) => this.log.error({ err: reason, route: this.route }, "recording an incomplete inbound message failed"),
-      ),
+    this.#inboundParts = new InboundParts(
+      config.inboundPartsTimeoutMs,
+      (message, text, received, total) =>
+        this.#reportInbound(
+          {
+            ...message,
+            detail: {
+              ...message.detail,
+              smpp_parts: String(total),
+              smpp_parts_received: String(received),
+              incomplete: "true",
+            },
+          },
+          text,
+        ).catch((reason) =>
+          this.log.error(
+            { err: reason, route: this.route },
+            "recording an incomplete inbound message failed",
+          ),
+        ),
     );
   }
 
@@ -137,7 +158,12 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
 
   #carrierExited(supervisor: Supervisor, reason: ExitReason): void {
     if (this.#stopping || supervisor !== this.#supervisor) return;
-    if (typeof reason !== "object" || reason instanceof Error || reason.shutdown !== "reached_max_restart_intensity") return;
+    if (
+      typeof reason !== "object" ||
+      reason instanceof Error ||
+      reason.shutdown !== "reached_max_restart_intensity"
+    )
+      return;
     this.#down = `too many restarts (more than ${this.config.maxRestarts} in ${this.config.restartPeriodMs} ms); retrying in ${this.config.downCooldownMs} ms`;
     this.log.error({ route: this.route }, `SMPP carrier DOWN: ${this.#down}`);
     this.#cooldown = setTimeout(() => void this.#restartCarrier(), this.config.downCooldownMs);
@@ -164,14 +190,22 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     // Everything up to handing the parts to a session is synchronous: the dispatcher reads demand() right after.
     const session = this.#emptiestSession();
     if (!session) {
-      return { kind: "failed", error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, "no SMPP session is bound", { retryable: true }) };
+      return {
+        kind: "failed",
+        error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, "no SMPP session is bound", {
+          retryable: true,
+        }),
+      };
     }
     let jobs: PartJob[];
     let submission: Submission;
     try {
       ({ jobs, submission } = this.#prepare(message, attempt));
     } catch (reason) {
-      return { kind: "failed", error: HermesError.from(reason, ErrorCode.INVALID_ARGUMENT).toDetail() };
+      return {
+        kind: "failed",
+        error: HermesError.from(reason, ErrorCode.INVALID_ARGUMENT).toDetail(),
+      };
     }
     session.submit(jobs);
     return submission.outcome;
@@ -179,7 +213,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
 
   #emptiestSession(): SmppSession | undefined {
     let best: SmppSession | undefined;
-    for (const session of this.#sessions) if (session.free > 0 && (!best || session.free > best.free)) best = session;
+    for (const session of this.#sessions)
+      if (session.free > 0 && (!best || session.free > best.free)) best = session;
     return best;
   }
 
@@ -187,12 +222,27 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     const config = this.config;
     const to = message.to?.kind.case === "phone" ? message.to.kind.value : "";
     if (!/^\+?[0-9]{3,20}$/.test(to)) {
-      throw new HermesError(ErrorCode.INVALID_RECIPIENT, "an SMS needs to.phone, e.g. +447700900123", { field: "to.phone", retryable: false });
+      throw new HermesError(
+        ErrorCode.INVALID_RECIPIENT,
+        "an SMS needs to.phone, e.g. +447700900123",
+        { field: "to.phone", retryable: false },
+      );
     }
     const text = message.content?.text ?? "";
-    if (!text) throw new HermesError(ErrorCode.INVALID_ARGUMENT, "an SMS needs content.text", { field: "content.text", retryable: false });
-    const from = sourceAddress(message.from?.kind.case === "phone" ? message.from.kind.value : config.sourceAddress, { ton: config.sourceTon, npi: config.sourceNpi });
-    const encoded = encodeText(text, config, () => (this.#reference = (this.#reference + 1) & 0xffff));
+    if (!text)
+      throw new HermesError(ErrorCode.INVALID_ARGUMENT, "an SMS needs content.text", {
+        field: "content.text",
+        retryable: false,
+      });
+    const from = sourceAddress(
+      message.from?.kind.case === "phone" ? message.from.kind.value : config.sourceAddress,
+      { ton: config.sourceTon, npi: config.sourceNpi },
+    );
+    const encoded = encodeText(
+      text,
+      config,
+      () => (this.#reference = (this.#reference + 1) & 0xffff),
+    );
     const expires = message.expiresAt ? timestampDate(message.expiresAt) : undefined;
     const common: Record<string, unknown> = {
       service_type: config.serviceType,
@@ -206,19 +256,37 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       priority_flag: Math.min(3, Math.floor(message.priority / 3)),
       registered_delivery: config.registeredDelivery,
       data_coding: encoded.dataCoding,
-      ...(config.sendValidity && expires && expires.getTime() > Date.now() ? { validity_period: absoluteTime(expires) } : {}),
+      ...(config.sendValidity && expires && expires.getTime() > Date.now()
+        ? { validity_period: absoluteTime(expires) }
+        : {}),
     };
     const parts = encoded.parts.length;
-    const group = parts > 1 && config.multipartReceipts === "all" ? this.#multipart.open(parts) : undefined;
-    const detail = { smpp_parts: String(parts), smpp_encoding: encoded.alphabet, attempt: String(attempt) };
-    const submission = new Submission(parts, detail, group ? (id) => this.#multipart.add(group, id) : undefined);
-    const jobs = encoded.parts.map((part, index): PartJob => ({
-      submission,
-      index,
-      fields: { ...common, esm_class: part.esmClass, short_message: part.shortMessage, ...part.tlvs },
-      throttleRetries: 0,
-      temporaryRetries: 0,
-    }));
+    const group =
+      parts > 1 && config.multipartReceipts === "all" ? this.#multipart.open(parts) : undefined;
+    const detail = {
+      smpp_parts: String(parts),
+      smpp_encoding: encoded.alphabet,
+      attempt: String(attempt),
+    };
+    const submission = new Submission(
+      parts,
+      detail,
+      group ? (id) => this.#multipart.add(group, id) : undefined,
+    );
+    const jobs = encoded.parts.map(
+      (part, index): PartJob => ({
+        submission,
+        index,
+        fields: {
+          ...common,
+          esm_class: part.esmClass,
+          short_message: part.shortMessage,
+          ...part.tlvs,
+        },
+        throttleRetries: 0,
+        temporaryRetries: 0,
+      }),
+    );
     return { jobs, submission };
   }
 
@@ -241,7 +309,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   async handleDeliver(pdu: Pdu): Promise<number> {
     const text = textOf(pdu.short_message) || textOf(pdu.message_payload);
     const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0;
-    const isReceipt = receiptTypes.has(esmClass & esmTypeMask) || pdu.receipted_message_id !== undefined;
+    const isReceipt =
+      receiptTypes.has(esmClass & esmTypeMask) || pdu.receipted_message_id !== undefined;
     return isReceipt ? this.#receipt(pdu, text) : this.#inbound(pdu, text);
   }
 
@@ -261,19 +330,38 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       await this.#reportInbound(message, text);
       return 0;
     }
-    const whole = this.#inboundParts.add(`${pdu.source_addr}\u0000${pdu.destination_addr}`, part, text, message);
-    if (whole !== undefined) await this.#reportInbound({ ...message, detail: { ...message.detail, smpp_parts: String(part.total) } }, whole);
+    const whole = this.#inboundParts.add(
+      `${pdu.source_addr}\u0000${pdu.destination_addr}`,
+      part,
+      text,
+      message,
+    );
+    if (whole !== undefined)
+      await this.#reportInbound(
+        { ...message, detail: { ...message.detail, smpp_parts: String(part.total) } },
+        whole,
+      );
     return 0;
   }
 
   #reportInbound(message: InboundMessage, text: string): Promise<void> {
     const ctx = this.#context();
-    return ctx.report({ kind: DeliveryEventKind.INBOUND, from: message.from, to: message.to, text, detail: { route: ctx.route, ...message.detail } });
+    return ctx.report({
+      kind: DeliveryEventKind.INBOUND,
+      from: message.from,
+      to: message.to,
+      text,
+      detail: { route: ctx.route, ...message.detail },
+    });
   }
 
   async #receipt(pdu: Pdu, text: string): Promise<number> {
     const ctx = this.#context();
-    const receipt = parseReceipt(text, { receipted_message_id: pdu.receipted_message_id, message_state: pdu.message_state, network_error_code: pdu.network_error_code });
+    const receipt = parseReceipt(text, {
+      receipted_message_id: pdu.receipted_message_id,
+      message_state: pdu.message_state,
+      network_error_code: pdu.network_error_code,
+    });
     if (!receipt) {
       // Unreadable: answering an error would only make the SMSC send it again and again.
       this.counters.invalidPdus++;
@@ -312,13 +400,28 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       effective_rate: String(this.bucket.effectiveRate),
     };
     if (this.#down) return { state: RouteState.DOWN, reason: this.#down, detail };
-    if (bound === 0) return { state: RouteState.DEGRADED, reason: this.#everBound ? "no SMPP session bound; reconnecting" : "binding", detail };
-    if (bound < this.config.sessions) return { state: RouteState.DEGRADED, reason: `${bound} of ${this.config.sessions} sessions bound`, detail };
+    if (bound === 0)
+      return {
+        state: RouteState.DEGRADED,
+        reason: this.#everBound ? "no SMPP session bound; reconnecting" : "binding",
+        detail,
+      };
+    if (bound < this.config.sessions)
+      return {
+        state: RouteState.DEGRADED,
+        reason: `${bound} of ${this.config.sessions} sessions bound`,
+        detail,
+      };
     if (this.config.bindMode === "transmitter+receiver") {
       const receivers = [...this.#sessions].filter((s) => s.role === "receiver").length;
       detail.receivers_bound = String(receivers);
       // Submits work, but receipts and MO wait at the SMSC until a receiver binds.
-      if (receivers < this.config.receivers) return { state: RouteState.DEGRADED, reason: `${receivers} of ${this.config.receivers} receivers bound`, detail };
+      if (receivers < this.config.receivers)
+        return {
+          state: RouteState.DEGRADED,
+          reason: `${receivers} of ${this.config.receivers} receivers bound`,
+          detail,
+        };
     }
     return { state: RouteState.UP, detail };
   }

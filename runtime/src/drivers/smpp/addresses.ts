@@ -8,7 +8,13 @@ export interface SmppAddress {
   readonly addr: string;
 }
 
-export const ton = { unknown: 0, international: 1, national: 2, networkSpecific: 3, alphanumeric: 5 } as const;
+export const ton = {
+  unknown: 0,
+  international: 1,
+  national: 2,
+  networkSpecific: 3,
+  alphanumeric: 5,
+} as const;
 export const npi = { unknown: 0, isdn: 1 } as const;
 
 /**
@@ -17,11 +23,16 @@ export const npi = { unknown: 0, isdn: 1 } as const;
  * network specific (TON 3, NPI 0), anything with letters is alphanumeric
  * (TON 5, NPI 0). A carrier's sourceTon/sourceNpi override the guess.
  */
-export function sourceAddress(value: string, overrides: { ton?: number; npi?: number }): SmppAddress {
+export function sourceAddress(
+  value: string,
+  overrides: { ton?: number; npi?: number },
+): SmppAddress {
   let guess: SmppAddress;
   if (value === "") guess = { ton: ton.unknown, npi: npi.unknown, addr: "" };
-  else if (/^\+[0-9]+$/.test(value)) guess = { ton: ton.international, npi: npi.isdn, addr: value.slice(1) };
-  else if (/^[0-9]{1,8}$/.test(value)) guess = { ton: ton.networkSpecific, npi: npi.unknown, addr: value };
+  else if (/^\+[0-9]+$/.test(value))
+    guess = { ton: ton.international, npi: npi.isdn, addr: value.slice(1) };
+  else if (/^[0-9]{1,8}$/.test(value))
+    guess = { ton: ton.networkSpecific, npi: npi.unknown, addr: value };
   else if (/^[0-9]+$/.test(value)) guess = { ton: ton.international, npi: npi.isdn, addr: value };
   else guess = { ton: ton.alphanumeric, npi: npi.unknown, addr: value };
   return { ton: overrides.ton ?? guess.ton, npi: overrides.npi ?? guess.npi, addr: guess.addr };

@@ -67,28 +67,49 @@ export interface SmppConfig {
 }
 
 function invalid(key: string, reason: string): HermesError {
-  return new HermesError(ErrorCode.CONFIG_INVALID, `smpp config.${key} ${reason}`, { field: `config.${key}` });
+  return new HermesError(ErrorCode.CONFIG_INVALID, `smpp config.${key} ${reason}`, {
+    field: `config.${key}`,
+  });
 }
 
 function str(raw: Record<string, unknown>, key: string, fallback?: string): string {
   const value = raw[key] ?? fallback;
-  if (typeof value !== "string") throw invalid(key, fallback === undefined ? "is required (a string)" : "must be a string");
+  if (typeof value !== "string")
+    throw invalid(key, fallback === undefined ? "is required (a string)" : "must be a string");
   return value;
 }
 
-function int(raw: Record<string, unknown>, key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  raw: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const value = raw[key] ?? fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw invalid(key, `must be an integer from ${min} to ${max}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw invalid(key, `must be an integer from ${min} to ${max}`);
   return value;
 }
 
-function optionalInt(raw: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+function optionalInt(
+  raw: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+): number | undefined {
   return raw[key] === undefined ? undefined : int(raw, key, 0, min, max);
 }
 
-function oneOf<T extends string | number>(raw: Record<string, unknown>, key: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string | number>(
+  raw: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const value = (raw[key] ?? fallback) as T;
-  if (!allowed.includes(value)) throw invalid(key, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
+  if (!allowed.includes(value))
+    throw invalid(key, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`);
   return value;
 }
 
@@ -102,7 +123,8 @@ function bool(raw: Record<string, unknown>, key: string, fallback: boolean): boo
 function parseTls(value: unknown): TlsSettings | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { rejectUnauthorized: true };
-  if (typeof value !== "object" || value === null) throw invalid("tls", "must be true, false or an object");
+  if (typeof value !== "object" || value === null)
+    throw invalid("tls", "must be true, false or an object");
   const raw = value as Record<string, unknown>;
   const caFile = raw.caFile === undefined ? undefined : str(raw, "caFile");
   let ca = raw.ca === undefined ? undefined : str(raw, "ca");
@@ -127,7 +149,12 @@ export function parseSmppConfig(raw: Readonly<Record<string, unknown>>): SmppCon
   const longMessage = oneOf(r, "longMessage", ["udh", "sar", "payload"] as const, "udh");
   const sessions = int(r, "sessions", 1, 1, 64);
   const reconnectInitialMs = int(r, "reconnectInitialMs", 500, 1);
-  const reconnectMaxMs = int(r, "reconnectMaxMs", Math.max(30_000, reconnectInitialMs), reconnectInitialMs);
+  const reconnectMaxMs = int(
+    r,
+    "reconnectMaxMs",
+    Math.max(30_000, reconnectInitialMs),
+    reconnectInitialMs,
+  );
   return {
     host: str(r, "host"),
     port: int(r, "port", 2775, 1, 65535),

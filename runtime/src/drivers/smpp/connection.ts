@@ -61,7 +61,13 @@ export class SmppConnection {
         this.#receive(chunk);
       } catch (error) {
         // A bug in a handler must not reach Node's uncaught-exception path: drop this connection instead.
-        this.destroy(new HermesError(ErrorCode.INTERNAL, `handling SMSC data failed: ${(error as Error).message}`, { cause: error }));
+        this.destroy(
+          new HermesError(
+            ErrorCode.INTERNAL,
+            `handling SMSC data failed: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        );
       }
     });
     socket.on("error", (error) => (this.#closeError ??= error));
@@ -73,7 +79,13 @@ export class SmppConnection {
 
   /** Opens a TCP (or TLS, verifying the certificate unless told not to) connection within `timeoutMs`. */
   static open(
-    target: { host: string; port: number; tls: TlsSettings | undefined; timeoutMs: number; maxPduBytes: number },
+    target: {
+      host: string;
+      port: number;
+      tls: TlsSettings | undefined;
+      timeoutMs: number;
+      maxPduBytes: number;
+    },
     events: ConnectionEvents,
   ): Promise<SmppConnection> {
     return new Promise((resolve, reject) => {
@@ -87,11 +99,28 @@ export class SmppConnection {
           })
         : net.connect({ host: target.host, port: target.port });
       const ready = target.tls ? "secureConnect" : "connect";
-      const timer = setTimeout(() => fail(new HermesError(ErrorCode.TIMEOUT, `connect to ${target.host}:${target.port} timed out after ${target.timeoutMs} ms`)), target.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          fail(
+            new HermesError(
+              ErrorCode.TIMEOUT,
+              `connect to ${target.host}:${target.port} timed out after ${target.timeoutMs} ms`,
+            ),
+          ),
+        target.timeoutMs,
+      );
       const fail = (error: Error) => {
         clearTimeout(timer);
         socket.destroy();
-        reject(error instanceof HermesError ? error : new HermesError(ErrorCode.PROVIDER_UNAVAILABLE, `cannot connect to ${target.host}:${target.port}: ${error.message}`, { cause: error }));
+        reject(
+          error instanceof HermesError
+            ? error
+            : new HermesError(
+                ErrorCode.PROVIDER_UNAVAILABLE,
+                `cannot connect to ${target.host}:${target.port}: ${error.message}`,
+                { cause: error },
+              ),
+        );
       };
       socket.once("error", fail);
       socket.once(ready, () => {
@@ -137,7 +166,9 @@ export class SmppConnection {
 
   /** Answers something undecodable: generic_nack with the sequence number it carried. */
   nack(sequence: number, status: number): void {
-    this.#write(new smpp.PDU("generic_nack", { sequence_number: sequence, command_status: status }));
+    this.#write(
+      new smpp.PDU("generic_nack", { sequence_number: sequence, command_status: status }),
+    );
   }
 
   /** Closes after what is written has been sent. */
@@ -160,10 +191,18 @@ export class SmppConnection {
     while (buffer.length - offset >= 4 && !this.#closed) {
       const length = buffer.readUInt32BE(offset);
       if (length < headerBytes || length > this.#maxPduBytes) {
-        const sequence = buffer.length - offset >= headerBytes ? buffer.readUInt32BE(offset + 12) : 0;
+        const sequence =
+          buffer.length - offset >= headerBytes ? buffer.readUInt32BE(offset + 12) : 0;
         this.nack(sequence, commandStatus.invalidCommandLength);
-        this.#events.onInvalid(`command_length ${length} outside ${headerBytes}..${this.#maxPduBytes}`);
-        this.destroy(new HermesError(ErrorCode.PROVIDER_UNAVAILABLE, `SMSC sent an impossible command_length ${length}; connection dropped`));
+        this.#events.onInvalid(
+          `command_length ${length} outside ${headerBytes}..${this.#maxPduBytes}`,
+        );
+        this.destroy(
+          new HermesError(
+            ErrorCode.PROVIDER_UNAVAILABLE,
+            `SMSC sent an impossible command_length ${length}; connection dropped`,
+          ),
+        );
         this.#buffer = Buffer.alloc(0);
         return;
       }
@@ -171,7 +210,8 @@ export class SmppConnection {
       this.#decode(buffer.subarray(offset, offset + length));
       offset += length;
     }
-    this.#buffer = offset === buffer.length ? Buffer.alloc(0) : Buffer.from(buffer.subarray(offset));
+    this.#buffer =
+      offset === buffer.length ? Buffer.alloc(0) : Buffer.from(buffer.subarray(offset));
   }
 
   #decode(bytes: Buffer): void {
@@ -181,11 +221,21 @@ export class SmppConnection {
     try {
       pdu = new smpp.PDU(bytes);
     } catch (error) {
-      this.#invalid(commandId, sequence, commandStatus.invalidMessageLength, `undecodable PDU 0x${commandId.toString(16)}: ${(error as Error).message}`);
+      this.#invalid(
+        commandId,
+        sequence,
+        commandStatus.invalidMessageLength,
+        `undecodable PDU 0x${commandId.toString(16)}: ${(error as Error).message}`,
+      );
       return;
     }
     if (pdu.command === "unknown") {
-      this.#invalid(commandId, sequence, commandStatus.invalidCommandId, `unknown command id 0x${commandId.toString(16)}`);
+      this.#invalid(
+        commandId,
+        sequence,
+        commandStatus.invalidCommandId,
+        `unknown command id 0x${commandId.toString(16)}`,
+      );
       return;
     }
     this.#events.onPdu(pdu);

@@ -33,7 +33,8 @@ const decodeExtension = new Map(extension.map(([char, code]) => [code, char]));
 // By UTF-16 code unit: the septet, 0x100 | code for the extension table, -1 for neither. Every GSM character is below 0x400 but €.
 const byCodeUnit = new Int16Array(0x400).fill(-1);
 for (const [char, code] of encodeBasic) byCodeUnit[char.charCodeAt(0)] = code;
-for (const [char, code] of encodeExtension) if (char.charCodeAt(0) < 0x400) byCodeUnit[char.charCodeAt(0)] = 0x100 | code;
+for (const [char, code] of encodeExtension)
+  if (char.charCodeAt(0) < 0x400) byCodeUnit[char.charCodeAt(0)] = 0x100 | code;
 const euro = 0x20ac;
 
 /**
@@ -46,7 +47,8 @@ export function encodeGsm7Text(text: string): Buffer | undefined {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    const value = unit < 0x400 ? byCodeUnit[unit]! : unit === euro ? 0x100 | encodeExtension.get("€")! : -1;
+    const value =
+      unit < 0x400 ? byCodeUnit[unit]! : unit === euro ? 0x100 | encodeExtension.get("€")! : -1;
     if (value < 0) return undefined;
     if (value & 0x100) {
       out[n++] = gsmEscape;

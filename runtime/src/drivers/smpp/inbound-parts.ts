@@ -11,16 +11,26 @@ export interface Concatenation {
  * UDH into elements, or the SAR TLVs. Undefined for a single message or
  * numbering that makes no sense.
  */
-export function concatenationOf(udh: unknown, sar: { ref?: unknown; total?: unknown; seq?: unknown }): Concatenation | undefined {
+export function concatenationOf(
+  udh: unknown,
+  sar: { ref?: unknown; total?: unknown; seq?: unknown },
+): Concatenation | undefined {
   let found: Concatenation | undefined;
   if (Array.isArray(udh)) {
     for (const element of udh) {
       if (!Buffer.isBuffer(element) || element.length < 2) continue;
-      if (element[0] === 0x00 && element[1] === 3 && element.length >= 5) found = { reference: element[2]!, total: element[3]!, seq: element[4]! };
-      if (element[0] === 0x08 && element[1] === 4 && element.length >= 6) found = { reference: element.readUInt16BE(2), total: element[4]!, seq: element[5]! };
+      if (element[0] === 0x00 && element[1] === 3 && element.length >= 5)
+        found = { reference: element[2]!, total: element[3]!, seq: element[4]! };
+      if (element[0] === 0x08 && element[1] === 4 && element.length >= 6)
+        found = { reference: element.readUInt16BE(2), total: element[4]!, seq: element[5]! };
     }
   }
-  if (!found && typeof sar.ref === "number" && typeof sar.total === "number" && typeof sar.seq === "number") {
+  if (
+    !found &&
+    typeof sar.ref === "number" &&
+    typeof sar.total === "number" &&
+    typeof sar.seq === "number"
+  ) {
     found = { reference: sar.ref, total: sar.total, seq: sar.seq };
   }
   if (!found || found.total < 2 || found.seq < 1 || found.seq > found.total) return undefined;
@@ -60,7 +70,12 @@ export class InboundParts<T> {
     if (!pending) {
       const timer = setTimeout(() => this.#expire(id), this.timeoutMs);
       timer.unref();
-      pending = { context, texts: new Array<string | undefined>(part.total).fill(undefined), received: 0, timer };
+      pending = {
+        context,
+        texts: new Array<string | undefined>(part.total).fill(undefined),
+        received: 0,
+        timer,
+      };
       this.#pending.set(id, pending);
     }
     if (pending.texts[part.seq - 1] === undefined) pending.received++;
@@ -84,6 +99,11 @@ export class InboundParts<T> {
     const pending = this.#pending.get(id);
     if (!pending) return;
     this.#pending.delete(id);
-    this.onIncomplete(pending.context, pending.texts.map((t) => t ?? "").join(""), pending.received, pending.texts.length);
+    this.onIncomplete(
+      pending.context,
+      pending.texts.map((t) => t ?? "").join(""),
+      pending.received,
+      pending.texts.length,
+    );
   }
 }

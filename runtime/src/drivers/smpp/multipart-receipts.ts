@@ -50,7 +50,10 @@ export class MultipartReceipts {
   }
 
   /** What to report for one part's receipt. */
-  decide(partId: string, meaning: ReceiptMeaning): ReceiptMeaning & { readonly detail?: Record<string, string> } {
+  decide(
+    partId: string,
+    meaning: ReceiptMeaning,
+  ): ReceiptMeaning & { readonly detail?: Record<string, string> } {
     const group = this.#byPart.get(partId);
     if (!group || group.total < 2 || meaning.kind !== DeliveryEventKind.STATUS) return meaning;
     const part = { part: String(group.ids.indexOf(partId) + 1), parts: String(group.total) };
@@ -61,7 +64,10 @@ export class MultipartReceipts {
     }
     group.delivered.add(partId);
     if (group.delivered.size < group.total) {
-      return { kind: DeliveryEventKind.PROGRESS, detail: { ...part, parts_delivered: String(group.delivered.size) } };
+      return {
+        kind: DeliveryEventKind.PROGRESS,
+        detail: { ...part, parts_delivered: String(group.delivered.size) },
+      };
     }
     group.done = true;
     return { ...meaning, detail: { ...part, parts_delivered: String(group.delivered.size) } };

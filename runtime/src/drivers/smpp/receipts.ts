@@ -65,7 +65,16 @@ function receiptDate(value: string | undefined): Date | undefined {
   if (!value) return undefined;
   const m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?$/.exec(value);
   if (!m) return undefined;
-  const date = new Date(Date.UTC(2000 + Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
+  const date = new Date(
+    Date.UTC(
+      2000 + Number(m[1]),
+      Number(m[2]) - 1,
+      Number(m[3]),
+      Number(m[4]),
+      Number(m[5]),
+      Number(m[6] ?? 0),
+    ),
+  );
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
@@ -76,9 +85,16 @@ function receiptDate(value: string | undefined): Date | undefined {
  * receipted_message_id / message_state / network_error_code, which win when
  * both are present. Undefined when neither gives an id and a state.
  */
-export function parseReceipt(text: string, tlvs: { receipted_message_id?: unknown; message_state?: unknown; network_error_code?: unknown }): Receipt | undefined {
-  const tlvId = typeof tlvs.receipted_message_id === "string" && tlvs.receipted_message_id.trim() ? tlvs.receipted_message_id.trim() : undefined;
-  const tlvState = typeof tlvs.message_state === "number" ? messageStates[tlvs.message_state] : undefined;
+export function parseReceipt(
+  text: string,
+  tlvs: { receipted_message_id?: unknown; message_state?: unknown; network_error_code?: unknown },
+): Receipt | undefined {
+  const tlvId =
+    typeof tlvs.receipted_message_id === "string" && tlvs.receipted_message_id.trim()
+      ? tlvs.receipted_message_id.trim()
+      : undefined;
+  const tlvState =
+    typeof tlvs.message_state === "number" ? messageStates[tlvs.message_state] : undefined;
   const id = field(text, /(?:^|\s)id:\s*(\S+)/i);
   const stat = tlvState ?? field(text, /\bstat:\s*([A-Za-z]+)/i)?.toUpperCase();
   if ((!id && !tlvId) || !stat) return undefined;
@@ -116,12 +132,20 @@ export function meaningOf(receipt: Receipt): ReceiptMeaning {
     case "DELIVRD":
       return { kind: DeliveryEventKind.STATUS, status: MessageStatus.DELIVERED };
     case "EXPIRED":
-      return { kind: DeliveryEventKind.STATUS, status: MessageStatus.EXPIRED, error: errorDetail(ErrorCode.EXPIRED, why, { providerCode, retryable: false }) };
+      return {
+        kind: DeliveryEventKind.STATUS,
+        status: MessageStatus.EXPIRED,
+        error: errorDetail(ErrorCode.EXPIRED, why, { providerCode, retryable: false }),
+      };
     case "UNDELIV":
     case "REJECTD":
     case "DELETED":
     case "SKIPPED":
-      return { kind: DeliveryEventKind.STATUS, status: MessageStatus.FAILED, error: errorDetail(ErrorCode.PROVIDER_REJECTED, why, { providerCode, retryable: false }) };
+      return {
+        kind: DeliveryEventKind.STATUS,
+        status: MessageStatus.FAILED,
+        error: errorDetail(ErrorCode.PROVIDER_REJECTED, why, { providerCode, retryable: false }),
+      };
     default: // ENROUTE, ACCEPTD, UNKNOWN and anything non-standard: not final
       return { kind: DeliveryEventKind.PROGRESS };
   }

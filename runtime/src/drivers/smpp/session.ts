@@ -57,7 +57,11 @@ interface ControlWaiter {
   readonly timer: NodeJS.Timeout;
 }
 
-const bindCommands: Record<SessionRole, string> = { transceiver: "bind_transceiver", transmitter: "bind_transmitter", receiver: "bind_receiver" };
+const bindCommands: Record<SessionRole, string> = {
+  transceiver: "bind_transceiver",
+  transmitter: "bind_transmitter",
+  receiver: "bind_receiver",
+};
 
 /**
  * One SMPP bind, as an actor under the carrier's supervisor. It connects and
@@ -143,7 +147,13 @@ export class SmppSession extends Actor<never, never, never, Info> {
   async #connect(): Promise<void> {
     const config = this.#carrier.config;
     this.#connection = await SmppConnection.open(
-      { host: config.host, port: config.port, tls: config.tls, timeoutMs: config.connectTimeoutMs, maxPduBytes: config.maxPduBytes },
+      {
+        host: config.host,
+        port: config.port,
+        tls: config.tls,
+        timeoutMs: config.connectTimeoutMs,
+        maxPduBytes: config.maxPduBytes,
+      },
       {
         onPdu: (pdu) => this.#received(pdu),
         onInvalid: (reason) => {
@@ -154,22 +164,42 @@ export class SmppSession extends Actor<never, never, never, Info> {
           this.#carrier.counters.connectionsLost++;
           this.#rejectControl(new HermesError(ErrorCode.CONNECTION_LOST, "connection closed"));
           this.#drained?.(); // a stop waiting for answers will get none now
-          this.exit(new HermesError(ErrorCode.CONNECTION_LOST, `connection to ${config.host}:${config.port} lost${error ? `: ${error.message}` : ""}`));
+          this.exit(
+            new HermesError(
+              ErrorCode.CONNECTION_LOST,
+              `connection to ${config.host}:${config.port} lost${error ? `: ${error.message}` : ""}`,
+            ),
+          );
         },
       },
     );
     const response = await this.#controlRequest(
       bindCommands[this.role],
-      { system_id: config.systemId, password: config.password, system_type: config.systemType, interface_version: 0x34, address_range: config.addressRange },
+      {
+        system_id: config.systemId,
+        password: config.password,
+        system_type: config.systemType,
+        interface_version: 0x34,
+        address_range: config.addressRange,
+      },
       config.bindTimeoutMs,
     );
     if (response.command_status !== commandStatus.ok) {
-      const code = isAuthFailure(response.command_status) ? ErrorCode.PROVIDER_AUTH : ErrorCode.PROVIDER_UNAVAILABLE;
-      throw new HermesError(code, `${bindCommands[this.role]} refused: ${statusText(response.command_status)}`, { providerCode: statusText(response.command_status) });
+      const code = isAuthFailure(response.command_status)
+        ? ErrorCode.PROVIDER_AUTH
+        : ErrorCode.PROVIDER_UNAVAILABLE;
+      throw new HermesError(
+        code,
+        `${bindCommands[this.role]} refused: ${statusText(response.command_status)}`,
+        { providerCode: statusText(response.command_status) },
+      );
     }
     this.#bound = true;
     this.#carrier.counters.binds++;
-    this.log.info({ process: this.name, host: config.host, port: config.port }, "SMPP session bound");
+    this.log.info(
+      { process: this.name, host: config.host, port: config.port },
+      "SMPP session bound",
+    );
     this.sendAfter(config.enquireLinkIntervalMs, { type: "enquire_link" }, "urgent");
     this.sendAfter(this.#sweepInterval(), { type: "sweep" }, "system");
     this.#carrier.sessionBound(this);
@@ -177,7 +207,11 @@ export class SmppSession extends Actor<never, never, never, Info> {
   }
 
   /** Sends a request whose answer the session itself waits for (bind, enquire_link, unbind). */
-  #controlRequest(command: string, fields: Record<string, unknown>, timeoutMs: number): Promise<Pdu> {
+  #controlRequest(
+    command: string,
+    fields: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<Pdu> {
     return new Promise((resolve, reject) => {
       const sequence = this.#connection?.request(command, fields) ?? 0;
       if (sequence === 0) {
@@ -186,7 +220,9 @@ export class SmppSession extends Actor<never, never, never, Info> {
       }
       const timer = setTimeout(() => {
         this.#control.delete(sequence);
-        reject(new HermesError(ErrorCode.TIMEOUT, `${command} not answered within ${timeoutMs} ms`));
+        reject(
+          new HermesError(ErrorCode.TIMEOUT, `${command} not answered within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       this.#control.set(sequence, { resolve, reject, timer });
     });
@@ -219,7 +255,11 @@ export class SmppSession extends Actor<never, never, never, Info> {
     const status = pdu.command_status;
     const config = this.#carrier.config;
     if (status === commandStatus.ok && pdu.command === "submit_sm_resp") {
-      const id = normalizeId(String(pdu.message_id ?? ""), config.submitIdFormat, config.submitIdFormat);
+      const id = normalizeId(
+        String(pdu.message_id ?? ""),
+        config.submitIdFormat,
+        config.submitIdFormat,
+      );
       this.#carrier.counters.submitted++;
       job.submission.partAccepted(job.index, id);
       this.#release(1);
@@ -234,7 +274,11 @@ export class SmppSession extends Actor<never, never, never, Info> {
         this.#schedulePump();
         return;
       }
-    } else if (cls === "temporary" && job.temporaryRetries++ < config.temporaryRetries && !job.submission.settled) {
+    } else if (
+      cls === "temporary" &&
+      job.temporaryRetries++ < config.temporaryRetries &&
+      !job.submission.settled
+    ) {
       this.#retrying.add(job);
       this.sendAfter(config.temporaryRetryDelayMs, { type: "retry", job });
       return;
@@ -333,7 +377,11 @@ export class SmppSession extends Actor<never, never, never, Info> {
       this.#carrier.counters.timeouts++;
       this.#carrier.counters.duplicateRisk++;
       entry.job.submission.fail(
-        errorDetail(ErrorCode.TIMEOUT, `no submit_sm_resp within ${config.responseTimeoutMs} ms; the SMSC may still deliver it`, { retryable: true }),
+        errorDetail(
+          ErrorCode.TIMEOUT,
+          `no submit_sm_resp within ${config.responseTimeoutMs} ms; the SMSC may still deliver it`,
+          { retryable: true },
+        ),
         { duplicate_risk: "true" },
       );
       expired++;
@@ -371,15 +419,24 @@ export class SmppSession extends Actor<never, never, never, Info> {
     for (const { job } of this.#inFlight.values()) {
       if (!job.submission.settled) this.#carrier.counters.duplicateRisk++;
       job.submission.fail(
-        errorDetail(ErrorCode.CONNECTION_LOST, `the SMPP session ended with this part unanswered (${why}); it may have been delivered`, { retryable: true }),
+        errorDetail(
+          ErrorCode.CONNECTION_LOST,
+          `the SMPP session ended with this part unanswered (${why}); it may have been delivered`,
+          { retryable: true },
+        ),
         { duplicate_risk: "true" },
       );
       released++;
     }
     this.#inFlight.clear();
     for (const job of [...this.#queue, ...this.#retrying]) {
-      const code = job.submission.written > 0 ? ErrorCode.CONNECTION_LOST : ErrorCode.PROVIDER_UNAVAILABLE;
-      job.submission.fail(errorDetail(code, `the SMPP session ended before this part was sent (${why})`, { retryable: true }));
+      const code =
+        job.submission.written > 0 ? ErrorCode.CONNECTION_LOST : ErrorCode.PROVIDER_UNAVAILABLE;
+      job.submission.fail(
+        errorDetail(code, `the SMPP session ended before this part was sent (${why})`, {
+          retryable: true,
+        }),
+      );
       released++;
     }
     this.#queue = [];

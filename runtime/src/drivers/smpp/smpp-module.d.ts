@@ -23,7 +23,11 @@ declare module "smpp" {
 
   export class Session extends EventEmitter {
     socket: Socket;
-    send(pdu: PDU, responseCallback?: (pdu: PDU) => void, sendCallback?: (pdu: PDU) => void): boolean;
+    send(
+      pdu: PDU,
+      responseCallback?: (pdu: PDU) => void,
+      sendCallback?: (pdu: PDU) => void,
+    ): boolean;
     close(callback?: () => void): void;
     destroy(callback?: () => void): void;
     pause(): void;
@@ -35,7 +39,10 @@ declare module "smpp" {
     sessions: Session[];
   }
 
-  export function createServer(options: Record<string, unknown>, listener?: (session: Session) => void): Server;
+  export function createServer(
+    options: Record<string, unknown>,
+    listener?: (session: Session) => void,
+  ): Server;
   export function connect(options: Record<string, unknown>, listener?: () => void): Session;
 
   const smpp: {

@@ -92,46 +92,84 @@ function udh(reference: number, bits: 8 | 16, total: number, seq: number): Buffe
  * carrier's counter). Throws INVALID_ARGUMENT when it needs more than
  * `maxParts` parts.
  */
-export function encodeText(text: string, options: EncodingOptions, nextReference: () => number): EncodedText {
+export function encodeText(
+  text: string,
+  options: EncodingOptions,
+  nextReference: () => number,
+): EncodedText {
   if (options.alphabet === "gsm7") {
     // Most texts: GSM and short. One pass, no splitting.
     const septets = encodeGsm7Text(text);
-    if (septets && septets.length <= singleCapacity.gsm7) return { alphabet: "gsm7", dataCoding: options.gsmDataCoding, parts: [{ shortMessage: septets, esmClass: 0, tlvs: {} }] };
+    if (septets && septets.length <= singleCapacity.gsm7)
+      return {
+        alphabet: "gsm7",
+        dataCoding: options.gsmDataCoding,
+        parts: [{ shortMessage: septets, esmClass: 0, tlvs: {} }],
+      };
   }
   const alphabet = chooseAlphabet(text, options.alphabet);
   const dataCoding = alphabet === "gsm7" ? options.gsmDataCoding : dataCodings[alphabet];
   const chars = [...text];
   const units = chars.reduce((sum, c) => sum + unitsOf(c, alphabet), 0);
   if (options.longMessage === "payload" && units > singleCapacity[alphabet]) {
-    return { alphabet, dataCoding, parts: [{ shortMessage: Buffer.alloc(0), esmClass: 0, tlvs: { message_payload: encodeChars(chars, alphabet) } }] };
+    return {
+      alphabet,
+      dataCoding,
+      parts: [
+        {
+          shortMessage: Buffer.alloc(0),
+          esmClass: 0,
+          tlvs: { message_payload: encodeChars(chars, alphabet) },
+        },
+      ],
+    };
   }
   if (units <= singleCapacity[alphabet]) {
-    return { alphabet, dataCoding, parts: [{ shortMessage: encodeChars(chars, alphabet), esmClass: 0, tlvs: {} }] };
+    return {
+      alphabet,
+      dataCoding,
+      parts: [{ shortMessage: encodeChars(chars, alphabet), esmClass: 0, tlvs: {} }],
+    };
   }
   const bits = options.longMessage === "udh" ? options.udhReference : 8;
   const chunks = splitChars(chars, alphabet, partCapacity[bits][alphabet]);
   const limit = Math.min(options.maxParts, 255);
   if (chunks.length > limit) {
-    throw new HermesError(ErrorCode.INVALID_ARGUMENT, `the text needs ${chunks.length} SMS parts, more than this route's limit of ${limit}`, {
-      field: "content.text",
-      retryable: false,
-    });
+    throw new HermesError(
+      ErrorCode.INVALID_ARGUMENT,
+      `the text needs ${chunks.length} SMS parts, more than this route's limit of ${limit}`,
+      {
+        field: "content.text",
+        retryable: false,
+      },
+    );
   }
   const reference = nextReference() & (bits === 8 ? 0xff : 0xffff);
   const total = chunks.length;
   const parts = chunks.map((chunk, i): EncodedPart => {
     const body = encodeChars(chunk, alphabet);
     if (options.longMessage === "sar") {
-      return { shortMessage: body, esmClass: 0, tlvs: { sar_msg_ref_num: reference, sar_total_segments: total, sar_segment_seqnum: i + 1 } };
+      return {
+        shortMessage: body,
+        esmClass: 0,
+        tlvs: { sar_msg_ref_num: reference, sar_total_segments: total, sar_segment_seqnum: i + 1 },
+      };
     }
-    return { shortMessage: Buffer.concat([udh(reference, bits, total, i + 1), body]), esmClass: esmClassUdhi, tlvs: {} };
+    return {
+      shortMessage: Buffer.concat([udh(reference, bits, total, i + 1), body]),
+      esmClass: esmClassUdhi,
+      tlvs: {},
+    };
   });
   return { alphabet, dataCoding, parts };
 }
 
 /** The text of a short_message or message_payload as the codec decoded it (by data_coding). */
 export function textOf(value: unknown): string {
-  const message = typeof value === "object" && value !== null && !Buffer.isBuffer(value) ? (value as { message?: unknown }).message : value;
+  const message =
+    typeof value === "object" && value !== null && !Buffer.isBuffer(value)
+      ? (value as { message?: unknown }).message
+      : value;
   if (typeof message === "string") return message;
   if (Buffer.isBuffer(message)) return message.toString("latin1");
   return "";

@@ -34,7 +34,8 @@ const names: Record<number, string> = {
 };
 
 export function statusClass(status: number): StatusClass {
-  if (status === commandStatus.throttled || status === commandStatus.messageQueueFull) return "throttled";
+  if (status === commandStatus.throttled || status === commandStatus.messageQueueFull)
+    return "throttled";
   return temporary.has(status) ? "temporary" : "permanent";
 }
 
@@ -54,9 +55,17 @@ export function submitError(status: number, throttlePauseMs: number): ErrorDetai
   const providerCode = statusHex(status);
   const message = `SMSC answered submit_sm with ${statusText(status)}`;
   const cls = statusClass(status);
-  if (cls === "throttled") return errorDetail(ErrorCode.THROTTLED, message, { providerCode, retryAfterMs: throttlePauseMs, retryable: true });
-  if (cls === "temporary") return errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, message, { providerCode, retryable: true });
-  const code = [0x0b, 0x50, 0x51].includes(status) ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED;
+  if (cls === "throttled")
+    return errorDetail(ErrorCode.THROTTLED, message, {
+      providerCode,
+      retryAfterMs: throttlePauseMs,
+      retryable: true,
+    });
+  if (cls === "temporary")
+    return errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, message, { providerCode, retryable: true });
+  const code = [0x0b, 0x50, 0x51].includes(status)
+    ? ErrorCode.INVALID_RECIPIENT
+    : ErrorCode.PROVIDER_REJECTED;
   return errorDetail(code, message, { providerCode, retryable: false });
 }
 

@@ -46,14 +46,22 @@ export class Submission {
     this.#settled = true;
     // An SMSC that answers without an id leaves nothing to correlate receipts with (they become orphans).
     const ids = [...new Set(this.ids as string[])].filter((i) => i !== "");
-    this.#resolve({ kind: "submitted", providerMessageId: ids[0] ?? "", extraProviderIds: ids.slice(1), detail: { ...this.detail, smpp_message_ids: ids.join(",") } });
+    this.#resolve({
+      kind: "submitted",
+      providerMessageId: ids[0] ?? "",
+      extraProviderIds: ids.slice(1),
+      detail: { ...this.detail, smpp_message_ids: ids.join(",") },
+    });
   }
 
   fail(error: ErrorDetail, detail: Readonly<Record<string, string>> = {}): void {
     if (this.#settled) return;
     this.#settled = true;
     const accepted = this.ids.filter((id) => id !== undefined) as string[];
-    const partial: Record<string, string> = accepted.length > 0 ? { parts_accepted: String(accepted.length), smpp_message_ids: accepted.join(",") } : {};
+    const partial: Record<string, string> =
+      accepted.length > 0
+        ? { parts_accepted: String(accepted.length), smpp_message_ids: accepted.join(",") }
+        : {};
     this.#resolve({ kind: "failed", error, detail: { ...this.detail, ...partial, ...detail } });
   }
 }

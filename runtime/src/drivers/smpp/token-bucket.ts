@@ -99,7 +99,11 @@ export class TokenBucket {
     this.#lastThrottle += steps * step;
     this.#effectiveRate *= 1.25 ** steps;
     // Uncapped: once well above what we achieve, stop limiting at all.
-    if (this.rate === 0 && this.#effectiveRate > 4 * Math.max(this.#lastSecond, this.#thisSecond, 1)) this.#effectiveRate = Infinity;
+    if (
+      this.rate === 0 &&
+      this.#effectiveRate > 4 * Math.max(this.#lastSecond, this.#thisSecond, 1)
+    )
+      this.#effectiveRate = Infinity;
     if (this.rate > 0) this.#effectiveRate = Math.min(this.#effectiveRate, this.rate);
   }
 

@@ -21,6 +21,12 @@ const hardClasses = new Set(["InvalidRecipient", "BadDomain", "InactiveMailbox"]
 export function bounceTypeOf(classification: string, response: KumoResponse): BounceType {
   if (hardClasses.has(classification)) return "hard";
   const enhanced = response.enhanced_code;
-  if (classification === "Uncategorized" && response.code >= 500 && enhanced?.class === 5 && enhanced.subject === 1) return "hard";
+  if (
+    classification === "Uncategorized" &&
+    response.code >= 500 &&
+    enhanced?.class === 5 &&
+    enhanced.subject === 1
+  )
+    return "hard";
   return "soft";
 }

@@ -27,7 +27,8 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): this {
     this.#entries.delete(key); // re-inserting moves it to the young end
     this.#entries.set(key, value);
-    if (this.#entries.size > this.#capacity) this.#entries.delete(this.#entries.keys().next().value as K);
+    if (this.#entries.size > this.#capacity)
+      this.#entries.delete(this.#entries.keys().next().value as K);
     return this;
   }
 

@@ -64,7 +64,11 @@ export interface SmtpDriverConfig {
   /** MAIL FROM (bounce address); defaults to the From address. */
   readonly envelopeSender?: string;
   /** Header names: KumoMTA's queue helper reads tenant and campaign from X-Tenant and X-Campaign by default. */
-  readonly headers: { readonly tenant: string; readonly campaign: string; readonly messageId: string };
+  readonly headers: {
+    readonly tenant: string;
+    readonly campaign: string;
+    readonly messageId: string;
+  };
   /** Message metadata key whose value becomes the campaign header. */
   readonly campaignMetadataKey: string;
   readonly webhook: WebhookConfig;
@@ -79,7 +83,11 @@ export function parseSmtpDriverConfig(raw: Readonly<Record<string, unknown>>): S
   const webhook = object(raw.webhook, "webhook");
   const injection = oneOf(raw.injection, "injection", ["smtp", "http"] as const) ?? "smtp";
   const http = raw.http === undefined ? undefined : parseHttp(object(raw.http, "http"));
-  if (injection === "http" && !http) throw invalid("http", 'is required when injection is "http" (http.url of the KumoMTA HTTP listener)');
+  if (injection === "http" && !http)
+    throw invalid(
+      "http",
+      'is required when injection is "http" (http.url of the KumoMTA HTTP listener)',
+    );
   const secure = boolean(smtp.secure, "smtp.secure") ?? false;
   return {
     injection,
@@ -87,7 +95,9 @@ export function parseSmtpDriverConfig(raw: Readonly<Record<string, unknown>>): S
       host: string(smtp.host, "smtp.host") ?? "127.0.0.1",
       port: integer(smtp.port, "smtp.port", 1, 65535) ?? (secure ? 465 : 2025),
       secure,
-      starttls: oneOf(smtp.starttls, "smtp.starttls", ["opportunistic", "required", "never"] as const) ?? "opportunistic",
+      starttls:
+        oneOf(smtp.starttls, "smtp.starttls", ["opportunistic", "required", "never"] as const) ??
+        "opportunistic",
       tls: {
         rejectUnauthorized: boolean(tls.rejectUnauthorized, "smtp.tls.rejectUnauthorized") ?? true,
         ca: string(tls.ca, "smtp.tls.ca"),
@@ -97,7 +107,8 @@ export function parseSmtpDriverConfig(raw: Readonly<Record<string, unknown>>): S
       maxConnections: integer(smtp.maxConnections, "smtp.maxConnections", 1, 1000) ?? 4,
       maxMessages: integer(smtp.maxMessages, "smtp.maxMessages", 1) ?? 1000,
       clientName: string(smtp.clientName, "smtp.clientName") ?? "hermes",
-      connectionTimeoutMs: integer(smtp.connectionTimeoutMs, "smtp.connectionTimeoutMs", 1) ?? 10_000,
+      connectionTimeoutMs:
+        integer(smtp.connectionTimeoutMs, "smtp.connectionTimeoutMs", 1) ?? 10_000,
       socketTimeoutMs: integer(smtp.socketTimeoutMs, "smtp.socketTimeoutMs", 1) ?? 60_000,
       reconnect: {
         initialMs: integer(reconnect.initialMs, "smtp.reconnect.initialMs", 1) ?? 500,
@@ -115,8 +126,10 @@ export function parseSmtpDriverConfig(raw: Readonly<Record<string, unknown>>): S
     campaignMetadataKey: string(raw.campaignMetadataKey, "campaignMetadataKey") ?? "campaign",
     webhook: {
       secret: string(webhook.secret, "webhook.secret") || undefined,
-      secretHeader: headerName(webhook.secretHeader, "webhook.secretHeader") ?? "X-Hermes-Webhook-Secret",
-      correlationMetaKey: string(webhook.correlationMetaKey, "webhook.correlationMetaKey") ?? "hermes_message_id",
+      secretHeader:
+        headerName(webhook.secretHeader, "webhook.secretHeader") ?? "X-Hermes-Webhook-Secret",
+      correlationMetaKey:
+        string(webhook.correlationMetaKey, "webhook.correlationMetaKey") ?? "hermes_message_id",
       dedupeCapacity: integer(webhook.dedupeCapacity, "webhook.dedupeCapacity", 1) ?? 100_000,
     },
   };
@@ -124,7 +137,8 @@ export function parseSmtpDriverConfig(raw: Readonly<Record<string, unknown>>): S
 
 function parseHttp(http: Record<string, unknown>): HttpInjectionConfig {
   const url = string(http.url, "http.url");
-  if (!url || !/^https?:\/\//.test(url)) throw invalid("http.url", "must be the http(s) URL of KumoMTA's HTTP listener");
+  if (!url || !/^https?:\/\//.test(url))
+    throw invalid("http.url", "must be the http(s) URL of KumoMTA's HTTP listener");
   return {
     url: url.replace(/\/+$/, ""),
     auth: credentials(http.auth, "http.auth"),
@@ -144,10 +158,13 @@ function credentials(value: unknown, at: string): { user: string; pass: string }
 
 function headerName(value: unknown, at: string): string | undefined {
   const name = string(value, at);
-  if (name !== undefined && !/^[A-Za-z0-9-]+$/.test(name)) throw invalid(at, "must be a header name (letters, digits, -)");
+  if (name !== undefined && !/^[A-Za-z0-9-]+$/.test(name))
+    throw invalid(at, "must be a header name (letters, digits, -)");
   return name;
 }
 
 function invalid(at: string, reason: string): HermesError {
-  return new HermesError(ErrorCode.CONFIG_INVALID, `smtp route config.${at} ${reason}`, { field: `config.${at}` });
+  return new HermesError(ErrorCode.CONFIG_INVALID, `smtp route config.${at} ${reason}`, {
+    field: `config.${at}`,
+  });
 }

@@ -15,7 +15,9 @@ export class HttpInjector {
 
   constructor(config: HttpInjectionConfig) {
     this.#config = config;
-    this.#authorization = config.auth ? `Basic ${Buffer.from(`${config.auth.user}:${config.auth.pass}`).toString("base64")}` : undefined;
+    this.#authorization = config.auth
+      ? `Basic ${Buffer.from(`${config.auth.user}:${config.auth.pass}`).toString("base64")}`
+      : undefined;
   }
 
   async inject(hermesId: string, mail: OutgoingMail): Promise<SendOutcome> {
@@ -24,7 +26,10 @@ export class HttpInjector {
     try {
       response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(this.#authorization ? { authorization: this.#authorization } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(this.#authorization ? { authorization: this.#authorization } : {}),
+        },
         body: JSON.stringify(injectRequestOf(mail)),
         signal: AbortSignal.timeout(this.#config.timeoutMs),
       });
@@ -32,20 +37,38 @@ export class HttpInjector {
       const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
       const cause = (reason as { cause?: { code?: string; message?: string } }).cause;
       return timedOut
-        ? failed(ErrorCode.TIMEOUT, `KumoMTA's HTTP API did not answer within ${this.#config.timeoutMs} ms (the message may have been injected)`, {})
-        : failed(ErrorCode.PROVIDER_UNAVAILABLE, `cannot reach KumoMTA's HTTP API at ${url}: ${cause?.code ?? cause?.message ?? String(reason)}`, {});
+        ? failed(
+            ErrorCode.TIMEOUT,
+            `KumoMTA's HTTP API did not answer within ${this.#config.timeoutMs} ms (the message may have been injected)`,
+            {},
+          )
+        : failed(
+            ErrorCode.PROVIDER_UNAVAILABLE,
+            `cannot reach KumoMTA's HTTP API at ${url}: ${cause?.code ?? cause?.message ?? String(reason)}`,
+            {},
+          );
     }
     const text = (await response.text()).slice(0, 2048);
     const detail = { http_status: String(response.status), injection: "http" };
     if (response.ok) {
-      const body = parseJson(text) as { success_count?: number; fail_count?: number; errors?: string[] } | undefined;
-      if (body?.success_count === 1 && !body.fail_count) return { kind: "submitted", providerMessageId: hermesId, detail };
+      const body = parseJson(text) as
+        | { success_count?: number; fail_count?: number; errors?: string[] }
+        | undefined;
+      if (body?.success_count === 1 && !body.fail_count)
+        return { kind: "submitted", providerMessageId: hermesId, detail };
       const reason = body?.errors?.join("; ") || `unexpected reply: ${text}`;
-      return failed(ErrorCode.PROVIDER_REJECTED, `KumoMTA did not inject the message: ${reason}`, detail, false);
+      return failed(
+        ErrorCode.PROVIDER_REJECTED,
+        `KumoMTA did not inject the message: ${reason}`,
+        detail,
+        false,
+      );
     }
     const reason = `KumoMTA's HTTP API answered ${response.status}${text ? `: ${text.trim()}` : ""}`;
-    if (response.status === 429 || response.status >= 500) return failed(ErrorCode.PROVIDER_UNAVAILABLE, reason, detail);
-    if (response.status === 401 || response.status === 403) return failed(ErrorCode.PROVIDER_AUTH, reason, detail, false);
+    if (response.status === 429 || response.status >= 500)
+      return failed(ErrorCode.PROVIDER_UNAVAILABLE, reason, detail);
+    if (response.status === 401 || response.status === 403)
+      return failed(ErrorCode.PROVIDER_AUTH, reason, detail, false);
     return failed(ErrorCode.PROVIDER_REJECTED, reason, detail, false);
   }
 }
@@ -78,8 +101,17 @@ function mailboxJson(mailbox: Mailbox): Record<string, string> {
   return mailbox.name ? { email: mailbox.address, name: mailbox.name } : { email: mailbox.address };
 }
 
-function failed(code: ErrorCode, message: string, detail: Record<string, string>, retryable?: boolean): SendOutcome {
-  return { kind: "failed", error: errorDetail(code, message, retryable === undefined ? {} : { retryable }), detail };
+function failed(
+  code: ErrorCode,
+  message: string,
+  detail: Record<string, string>,
+  retryable?: boolean,
+): SendOutcome {
+  return {
+    kind: "failed",
+    error: errorDetail(code, message, retryable === undefined ? {} : { retryable }),
+    detail,
+  };
 }
 
 function parseJson(text: string): unknown {

@@ -6,4 +6,5 @@ export { SmtpAdapter } from "./smtp-adapter.js";
 export { parseSmtpDriverConfig, type SmtpDriverConfig } from "./config.js";
 
 /** Builds an email route's adapter that injects into KumoMTA (docs/email-kumomta.md). */
-export const createSmtpAdapter: AdapterFactory = (config) => new SmtpAdapter(parseSmtpDriverConfig(config));
+export const createSmtpAdapter: AdapterFactory = (config) =>
+  new SmtpAdapter(parseSmtpDriverConfig(config));

@@ -65,9 +65,12 @@ export class LogHookReceiver {
   }
 
   async handle(request: WebhookRequest): Promise<WebhookReply> {
-    if (request.method !== "POST") return reply(405, { error: "use POST: KumoMTA log hooks POST their records" });
+    if (request.method !== "POST")
+      return reply(405, { error: "use POST: KumoMTA log hooks POST their records" });
     if (!this.#authenticated(request)) {
-      return reply(401, { error: `missing or wrong ${this.#options.secretHeader} header: set it in the KumoMTA log hook to the route's webhook.secret` });
+      return reply(401, {
+        error: `missing or wrong ${this.#options.secretHeader} header: set it in the KumoMTA log hook to the route's webhook.secret`,
+      });
     }
     let parsed: ParsedRecord[];
     try {
@@ -75,11 +78,16 @@ export class LogHookReceiver {
     } catch (reason) {
       return reply(400, { error: (reason as Error).message });
     }
-    const records = parsed.filter((p): p is Extract<ParsedRecord, { ok: true }> => p.ok).map((p) => p.record);
+    const records = parsed
+      .filter((p): p is Extract<ParsedRecord, { ok: true }> => p.ok)
+      .map((p) => p.record);
     const malformed = parsed.filter((p): p is Extract<ParsedRecord, { ok: false }> => !p.ok);
     const outcome = await this.#ingest(records);
     if (malformed.length > 0) {
-      this.#log.warn({ malformed: malformed.map((m) => m.reason) }, "KumoMTA log hook sent malformed records");
+      this.#log.warn(
+        { malformed: malformed.map((m) => m.reason) },
+        "KumoMTA log hook sent malformed records",
+      );
       return reply(400, {
         error: `${malformed.length} of ${parsed.length} records are malformed; the valid ones were recorded`,
         rejected: malformed.map((m) => ({ index: m.index, reason: m.reason })),
@@ -88,7 +96,10 @@ export class LogHookReceiver {
       });
     }
     if (outcome.failed.length > 0) {
-      return reply(503, { error: `could not record ${outcome.failed.length} records; send them again`, reasons: outcome.failed.slice(0, 5) });
+      return reply(503, {
+        error: `could not record ${outcome.failed.length} records; send them again`,
+        reasons: outcome.failed.slice(0, 5),
+      });
     }
     return reply(200, { accepted: outcome.accepted, duplicates: outcome.duplicates });
   }
@@ -143,7 +154,10 @@ export class LogHookReceiver {
     } catch (reason) {
       this.#seen.delete(key);
       outcome.failed.push(`${record.type} ${record.id}: ${(reason as Error).message}`);
-      this.#log.error({ err: reason, kumoId: record.id, type: record.type }, "recording a KumoMTA log record failed");
+      this.#log.error(
+        { err: reason, kumoId: record.id, type: record.type },
+        "recording a KumoMTA log record failed",
+      );
     }
   }
 }

@@ -38,7 +38,11 @@ export interface KumoLogRecord {
 
 export interface KumoResponse {
   readonly code: number;
-  readonly enhanced_code?: { readonly class: number; readonly subject: number; readonly detail: number } | null;
+  readonly enhanced_code?: {
+    readonly class: number;
+    readonly subject: number;
+    readonly detail: number;
+  } | null;
   readonly content: string;
   readonly command?: string | null;
 }
@@ -54,7 +58,9 @@ export interface KumoFeedbackReport {
 }
 
 /** One record of a log hook body: parsed, or why it is not a record. */
-export type ParsedRecord = { readonly ok: true; readonly record: KumoLogRecord } | { readonly ok: false; readonly index: number; readonly reason: string };
+export type ParsedRecord =
+  | { readonly ok: true; readonly record: KumoLogRecord }
+  | { readonly ok: false; readonly index: number; readonly reason: string };
 
 /**
  * Splits a log hook body into records. KumoMTA's stock `log_hooks:new_json`
@@ -63,7 +69,10 @@ export type ParsedRecord = { readonly ok: true; readonly record: KumoLogRecord }
  */
 export function parseLogHookBody(body: string): ParsedRecord[] {
   const text = body.trim();
-  if (text === "") throw new Error("empty body: expected a KumoMTA log record (JSON object), an array of them or newline-delimited JSON");
+  if (text === "")
+    throw new Error(
+      "empty body: expected a KumoMTA log record (JSON object), an array of them or newline-delimited JSON",
+    );
   let values: unknown[];
   if (text.startsWith("[")) {
     const parsed = parseJson(text);
@@ -79,7 +88,9 @@ export function parseLogHookBody(body: string): ParsedRecord[] {
       if (lines.length < 2) throw new Error(`body is not valid JSON: ${whole.reason}`);
       return lines.map((line, index) => {
         const parsed = parseJson(line);
-        return parsed.ok ? validateRecord(parsed.value, index) : { ok: false, index, reason: `line ${index + 1} is not valid JSON: ${parsed.reason}` };
+        return parsed.ok
+          ? validateRecord(parsed.value, index)
+          : { ok: false, index, reason: `line ${index + 1} is not valid JSON: ${parsed.reason}` };
       });
     }
   }
@@ -96,33 +107,58 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; re
 
 /** Checks one value against KumoMTA's record schema, naming the first field at fault. */
 export function validateRecord(value: unknown, index = 0): ParsedRecord {
-  const fail = (reason: string): ParsedRecord => ({ ok: false, index, reason: `record ${index}: ${reason}` });
+  const fail = (reason: string): ParsedRecord => ({
+    ok: false,
+    index,
+    reason: `record ${index}: ${reason}`,
+  });
   if (!isObject(value)) return fail("is not a JSON object");
-  for (const field of ["type", "id", "sender", "recipient", "queue", "site", "nodeid", "bounce_classification"] as const) {
+  for (const field of [
+    "type",
+    "id",
+    "sender",
+    "recipient",
+    "queue",
+    "site",
+    "nodeid",
+    "bounce_classification",
+  ] as const) {
     if (typeof value[field] !== "string") return fail(`${field} must be a string`);
   }
   if (value.type === "") return fail("type must not be empty");
   for (const field of ["size", "timestamp", "created", "num_attempts"] as const) {
     const n = value[field];
-    if (typeof n !== "number" || !Number.isFinite(n) || n < 0) return fail(`${field} must be a non-negative number`);
+    if (typeof n !== "number" || !Number.isFinite(n) || n < 0)
+      return fail(`${field} must be a non-negative number`);
   }
   const response = value.response;
   if (!isObject(response)) return fail("response must be an object");
-  if (typeof response.code !== "number" || !Number.isInteger(response.code)) return fail("response.code must be an integer");
+  if (typeof response.code !== "number" || !Number.isInteger(response.code))
+    return fail("response.code must be an integer");
   if (typeof response.content !== "string") return fail("response.content must be a string");
-  if (response.command !== undefined && response.command !== null && typeof response.command !== "string") return fail("response.command must be a string or null");
+  if (
+    response.command !== undefined &&
+    response.command !== null &&
+    typeof response.command !== "string"
+  )
+    return fail("response.command must be a string or null");
   const enhanced = response.enhanced_code;
   if (enhanced !== undefined && enhanced !== null) {
-    if (!isObject(enhanced) || ![enhanced.class, enhanced.subject, enhanced.detail].every((n) => typeof n === "number")) {
+    if (
+      !isObject(enhanced) ||
+      ![enhanced.class, enhanced.subject, enhanced.detail].every((n) => typeof n === "number")
+    ) {
       return fail("response.enhanced_code must be null or {class, subject, detail} numbers");
     }
   }
   if (!isObject(value.meta)) return fail("meta must be an object");
   if (!isObject(value.headers)) return fail("headers must be an object");
   const peer = value.peer_address;
-  if (peer !== undefined && peer !== null && (!isObject(peer) || typeof peer.name !== "string")) return fail("peer_address must be null or {name, addr}");
+  if (peer !== undefined && peer !== null && (!isObject(peer) || typeof peer.name !== "string"))
+    return fail("peer_address must be null or {name, addr}");
   const feedback = value.feedback_report;
-  if (feedback !== undefined && feedback !== null && !isObject(feedback)) return fail("feedback_report must be null or an object");
+  if (feedback !== undefined && feedback !== null && !isObject(feedback))
+    return fail("feedback_report must be null or an object");
   return { ok: true, record: value as unknown as KumoLogRecord };
 }
 

@@ -18,7 +18,12 @@ export interface OutgoingMail {
   readonly html?: string;
   /** Hermes id, tenant and campaign headers, in the names KumoMTA's policy expects. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly attachments: ReadonlyArray<{ filename: string; contentType: string; content: Uint8Array; cid?: string }>;
+  readonly attachments: ReadonlyArray<{
+    filename: string;
+    contentType: string;
+    content: Uint8Array;
+    cid?: string;
+  }>;
   /** Template variables, for HTTP injection's substitutions. */
   readonly substitutions?: Readonly<Record<string, string>>;
 }
@@ -39,12 +44,23 @@ export function buildMail(message: Message, config: SmtpDriverConfig): OutgoingM
   if (!to) throw new UnsendableMessage("to must be an email address", "to");
   const fromText = message.from?.kind.case === "email" ? message.from.kind.value : config.from;
   const from = fromText ? parseMailbox(fromText) : undefined;
-  if (!from) throw new UnsendableMessage("no sender: set the message's from (email) or the route's config.from", "from");
+  if (!from)
+    throw new UnsendableMessage(
+      "no sender: set the message's from (email) or the route's config.from",
+      "from",
+    );
   const content = message.content;
   const text = content?.text || undefined;
   const html = content?.html || undefined;
-  if (!text && !html) throw new UnsendableMessage("email needs content.text or content.html (templates are rendered by KumoMTA only through their text/html bodies)", "content");
-  const headers: Record<string, string> = { [config.headers.messageId]: message.id, [config.headers.tenant]: message.tenant };
+  if (!text && !html)
+    throw new UnsendableMessage(
+      "email needs content.text or content.html (templates are rendered by KumoMTA only through their text/html bodies)",
+      "content",
+    );
+  const headers: Record<string, string> = {
+    [config.headers.messageId]: message.id,
+    [config.headers.tenant]: message.tenant,
+  };
   const campaign = message.metadata[config.campaignMetadataKey];
   if (campaign) headers[config.headers.campaign] = campaign;
   return {
@@ -62,7 +78,10 @@ export function buildMail(message: Message, config: SmtpDriverConfig): OutgoingM
       content: a.data,
       cid: a.contentId || undefined,
     })),
-    substitutions: content?.template && Object.keys(content.template.variables).length > 0 ? content.template.variables : undefined,
+    substitutions:
+      content?.template && Object.keys(content.template.variables).length > 0
+        ? content.template.variables
+        : undefined,
   };
 }
 

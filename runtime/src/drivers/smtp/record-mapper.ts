@@ -33,7 +33,9 @@ export function hermesIdOf(record: KumoLogRecord, fields: CorrelationFields): st
     if (traced) return traced;
     const original = report.original_message;
     if (typeof original === "string") {
-      const match = new RegExp(`^${escapeRegExp(fields.header)}:[ \\t]*(\\S+)`, "im").exec(original);
+      const match = new RegExp(`^${escapeRegExp(fields.header)}:[ \\t]*(\\S+)`, "im").exec(
+        original,
+      );
       if (match) return match[1];
     }
   }
@@ -56,7 +58,11 @@ export function hermesIdOf(record: KumoLogRecord, fields: CorrelationFields): st
  * | Feedback | COMPLAINT event |
  * | anything else (Delay, AdminRebind, newer types) | PROGRESS event |
  */
-export function reportOf(record: KumoLogRecord, alreadySubmitted: boolean, recordKey: string): ProviderReport {
+export function reportOf(
+  record: KumoLogRecord,
+  alreadySubmitted: boolean,
+  recordKey: string,
+): ProviderReport {
   const detail = detailOf(record, recordKey);
   const time = new Date(record.timestamp * 1000);
   const smtp = `${formatResponseCode(record.response)} ${record.response.content}`.trim();
@@ -72,48 +78,86 @@ export function reportOf(record: KumoLogRecord, alreadySubmitted: boolean, recor
         kind: DeliveryEventKind.RETRYING,
         detail,
         time,
-        error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `KumoMTA will retry (attempt ${record.num_attempts}): ${smtp}`, { providerCode: formatResponseCode(record.response) }),
+        error: errorDetail(
+          ErrorCode.PROVIDER_UNAVAILABLE,
+          `KumoMTA will retry (attempt ${record.num_attempts}): ${smtp}`,
+          { providerCode: formatResponseCode(record.response) },
+        ),
       };
     case "Rejection":
       if (record.response.code < 500) {
-        return { kind: DeliveryEventKind.RETRYING, detail, time, error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `KumoMTA refused for now: ${smtp}`, { providerCode: formatResponseCode(record.response) }) };
+        return {
+          kind: DeliveryEventKind.RETRYING,
+          detail,
+          time,
+          error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `KumoMTA refused for now: ${smtp}`, {
+            providerCode: formatResponseCode(record.response),
+          }),
+        };
       }
       return failure(record, detail, time, `KumoMTA rejected the message: ${smtp}`);
     case "Bounce":
       return failure(record, detail, time, `bounced (${record.bounce_classification}): ${smtp}`);
     case "OOB":
-      return failure(record, detail, time, `out-of-band bounce (${record.bounce_classification}): ${smtp}`);
+      return failure(
+        record,
+        detail,
+        time,
+        `out-of-band bounce (${record.bounce_classification}): ${smtp}`,
+      );
     case "AdminBounce":
-      return failure(record, detail, time, `bounced by a KumoMTA administrator: ${record.response.content}`);
+      return failure(
+        record,
+        detail,
+        time,
+        `bounced by a KumoMTA administrator: ${record.response.content}`,
+      );
     case "Expiration":
       return {
         kind: DeliveryEventKind.STATUS,
         status: MessageStatus.FAILED,
         detail: { ...detail, bounce_type: "soft" },
         time,
-        error: errorDetail(ErrorCode.EXPIRED, `KumoMTA gave up after ${record.num_attempts} attempts: the message outlived its queue lifetime (${smtp})`, {
-          providerCode: formatResponseCode(record.response),
-          retryable: false,
-        }),
+        error: errorDetail(
+          ErrorCode.EXPIRED,
+          `KumoMTA gave up after ${record.num_attempts} attempts: the message outlived its queue lifetime (${smtp})`,
+          {
+            providerCode: formatResponseCode(record.response),
+            retryable: false,
+          },
+        ),
       };
     case "Feedback":
-      return { kind: DeliveryEventKind.COMPLAINT, detail: { ...detail, ...feedbackDetail(record) }, time };
+      return {
+        kind: DeliveryEventKind.COMPLAINT,
+        detail: { ...detail, ...feedbackDetail(record) },
+        time,
+      };
     default:
       return { kind: DeliveryEventKind.PROGRESS, detail, time };
   }
 }
 
-function failure(record: KumoLogRecord, detail: Record<string, string>, time: Date, message: string): ProviderReport {
+function failure(
+  record: KumoLogRecord,
+  detail: Record<string, string>,
+  time: Date,
+  message: string,
+): ProviderReport {
   const bounceType = bounceTypeOf(record.bounce_classification, record.response);
   return {
     kind: DeliveryEventKind.STATUS,
     status: MessageStatus.FAILED,
     detail: { ...detail, bounce_type: bounceType },
     time,
-    error: errorDetail(bounceType === "hard" ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED, message, {
-      providerCode: formatResponseCode(record.response),
-      retryable: false,
-    }),
+    error: errorDetail(
+      bounceType === "hard" ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED,
+      message,
+      {
+        providerCode: formatResponseCode(record.response),
+        retryable: false,
+      },
+    ),
   };
 }
 

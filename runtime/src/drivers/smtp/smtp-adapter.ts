@@ -3,7 +3,14 @@ import type { Message } from "../../gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, errorDetail } from "../../errors/hermes-error.js";
 import { Supervisor } from "../../kernel/index.js";
-import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome, WebhookReply, WebhookRequest } from "../../router/adapter.js";
+import type {
+  AdapterContext,
+  AdapterHealth,
+  ChannelAdapter,
+  SendOutcome,
+  WebhookReply,
+  WebhookRequest,
+} from "../../router/adapter.js";
 import { BoundedMap } from "./bounded-map.js";
 import type { SmtpDriverConfig } from "./config.js";
 import { HttpInjector } from "./http-injector.js";
@@ -44,7 +51,8 @@ export class SmtpAdapter implements ChannelAdapter {
 
   constructor(config: SmtpDriverConfig) {
     this.#config = config;
-    this.#http = config.injection === "http" && config.http ? new HttpInjector(config.http) : undefined;
+    this.#http =
+      config.injection === "http" && config.http ? new HttpInjector(config.http) : undefined;
   }
 
   async start(ctx: AdapterContext): Promise<void> {
@@ -55,7 +63,10 @@ export class SmtpAdapter implements ChannelAdapter {
         {
           secret: webhook.secret,
           secretHeader: webhook.secretHeader,
-          correlation: { metaKey: webhook.correlationMetaKey, header: this.#config.headers.messageId },
+          correlation: {
+            metaKey: webhook.correlationMetaKey,
+            header: this.#config.headers.messageId,
+          },
           dedupeCapacity: webhook.dedupeCapacity,
         },
         {
@@ -69,20 +80,27 @@ export class SmtpAdapter implements ChannelAdapter {
         ctx.log,
       );
     } else {
-      ctx.log.warn("no webhook.secret: the KumoMTA log hook endpoint refuses every request, so no delivery events arrive");
+      ctx.log.warn(
+        "no webhook.secret: the KumoMTA log hook endpoint refuses every request, so no delivery events arrive",
+      );
     }
     if (this.#http) return;
     const { smtp } = this.#config;
     const listener: SessionListener = {
       up: (session) => {
         this.#session = session;
-        if (this.#downReason) ctx.log.info({ kumomta: `${smtp.host}:${smtp.port}` }, "KumoMTA connection restored");
+        if (this.#downReason)
+          ctx.log.info({ kumomta: `${smtp.host}:${smtp.port}` }, "KumoMTA connection restored");
         this.#downReason = undefined;
         ctx.demandChanged();
       },
       down: (session, reason) => {
         if (this.#session === session) this.#session = undefined;
-        if (reason !== this.#downReason) ctx.log.warn({ kumomta: `${smtp.host}:${smtp.port}`, reason }, "KumoMTA connection down; retrying with backoff");
+        if (reason !== this.#downReason)
+          ctx.log.warn(
+            { kumomta: `${smtp.host}:${smtp.port}`, reason },
+            "KumoMTA connection down; retrying with backoff",
+          );
         this.#downReason = reason;
       },
       freed: () => ctx.demandChanged(),
@@ -103,7 +121,19 @@ export class SmtpAdapter implements ChannelAdapter {
           period,
           backoff: { initialMs: smtp.reconnect.initialMs, maxMs: smtp.reconnect.maxMs },
           logger: ctx.log,
-          children: [{ id: "session", start: () => new KumoSmtpSession(smtp, listener, `kumomta-session:${ctx.route}`, ctx.log).start(), shutdown: 5000 }],
+          children: [
+            {
+              id: "session",
+              start: () =>
+                new KumoSmtpSession(
+                  smtp,
+                  listener,
+                  `kumomta-session:${ctx.route}`,
+                  ctx.log,
+                ).start(),
+              shutdown: 5000,
+            },
+          ],
         }),
     });
   }
@@ -118,7 +148,9 @@ export class SmtpAdapter implements ChannelAdapter {
     if (this.#http) return this.#config.http!.concurrency - this.#inFlight;
     // Two slots per connection: one message on the wire and the next one ready in the pool's queue, so a
     // connection never idles between messages; nothing waits inside the driver beyond that.
-    return this.#connectedSession ? Math.max(0, 2 * this.#config.smtp.maxConnections - this.#inFlight) : 0;
+    return this.#connectedSession
+      ? Math.max(0, 2 * this.#config.smtp.maxConnections - this.#inFlight)
+      : 0;
   }
 
   async send(message: Message, _attempt: number): Promise<SendOutcome> {
@@ -127,7 +159,13 @@ export class SmtpAdapter implements ChannelAdapter {
       mail = buildMail(message, this.#config);
     } catch (reason) {
       if (!(reason instanceof UnsendableMessage)) throw reason;
-      return { kind: "failed", error: errorDetail(ErrorCode.INVALID_ARGUMENT, reason.message, { retryable: false, field: reason.field }) };
+      return {
+        kind: "failed",
+        error: errorDetail(ErrorCode.INVALID_ARGUMENT, reason.message, {
+          retryable: false,
+          field: reason.field,
+        }),
+      };
     }
     const spoolId = this.#received.get(message.id);
     if (spoolId) {
@@ -137,7 +175,9 @@ export class SmtpAdapter implements ChannelAdapter {
     let done!: () => void;
     this.#sending.set(message.id, new Promise<void>((resolve) => (done = resolve)));
     try {
-      const outcome = this.#http ? await this.#sendHttp(message.id, mail) : await this.#sendSmtp(mail);
+      const outcome = this.#http
+        ? await this.#sendHttp(message.id, mail)
+        : await this.#sendSmtp(mail);
       if (outcome.kind === "submitted") this.#submitted.set(message.id, true);
       return outcome;
     } finally {
@@ -163,7 +203,10 @@ export class SmtpAdapter implements ChannelAdapter {
     if (!session) {
       return Promise.resolve({
         kind: "failed",
-        error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, `not connected to KumoMTA${this.#downReason ? `: ${this.#downReason}` : ""}`),
+        error: errorDetail(
+          ErrorCode.PROVIDER_UNAVAILABLE,
+          `not connected to KumoMTA${this.#downReason ? `: ${this.#downReason}` : ""}`,
+        ),
       });
     }
     this.#inFlight++;
@@ -178,7 +221,12 @@ export class SmtpAdapter implements ChannelAdapter {
       };
       // A cast to a session that dies before handling it is dropped: its exit fails the send instead.
       const stopWatching = session.onExit(() =>
-        settle({ ok: false, error: Object.assign(new Error("the SMTP session stopped before the message was sent"), { code: "ENOTSENT" }) }),
+        settle({
+          ok: false,
+          error: Object.assign(new Error("the SMTP session stopped before the message was sent"), {
+            code: "ENOTSENT",
+          }),
+        }),
       );
       session.cast({ mail: nodemailerMail(mail), settle });
     });
@@ -186,17 +234,29 @@ export class SmtpAdapter implements ChannelAdapter {
 
   async handleWebhook(request: WebhookRequest): Promise<WebhookReply> {
     if (!this.#receiver) {
-      return { status: 403, contentType: "application/json", body: '{"error":"this route has no webhook.secret configured, so it accepts no KumoMTA log hooks"}\n' };
+      return {
+        status: 403,
+        contentType: "application/json",
+        body: '{"error":"this route has no webhook.secret configured, so it accepts no KumoMTA log hooks"}\n',
+      };
     }
     return this.#receiver.handle(request);
   }
 
   health(): AdapterHealth {
     if (this.#http) {
-      if (this.#consecutiveHttpFailures >= 10) return { state: RouteState.DEGRADED, reason: `${this.#consecutiveHttpFailures} failed HTTP injections in a row` };
+      if (this.#consecutiveHttpFailures >= 10)
+        return {
+          state: RouteState.DEGRADED,
+          reason: `${this.#consecutiveHttpFailures} failed HTTP injections in a row`,
+        };
       return { state: RouteState.UP, detail: { injection: "http" } };
     }
-    const detail = { injection: "smtp", kumomta: `${this.#config.smtp.host}:${this.#config.smtp.port}`, in_flight: String(this.#inFlight) };
+    const detail = {
+      injection: "smtp",
+      kumomta: `${this.#config.smtp.host}:${this.#config.smtp.port}`,
+      in_flight: String(this.#inFlight),
+    };
     if (this.#connectedSession) return { state: RouteState.UP, detail };
     if (this.#downReason) return { state: RouteState.DOWN, reason: this.#downReason, detail };
     return { state: RouteState.DEGRADED, reason: "connecting to KumoMTA", detail };
@@ -212,7 +272,8 @@ function outcomeOf(result: SendResult): SendOutcome {
   if (!result.ok) return classifySmtpError(result.error).outcome;
   const ids = spoolIdsOf(result.response);
   const detail = { injection: "smtp", smtp_response: result.response.slice(0, 512) };
-  if (ids.length > 0) return { kind: "submitted", providerMessageId: ids[0], extraProviderIds: ids.slice(1), detail };
+  if (ids.length > 0)
+    return { kind: "submitted", providerMessageId: ids[0], extraProviderIds: ids.slice(1), detail };
   // Not KumoMTA's reply format (another relay in between?): the Message-ID is the best id there is.
   return { kind: "submitted", providerMessageId: result.messageId, detail };
 }
@@ -226,6 +287,11 @@ function nodemailerMail(mail: OutgoingMail): Mail.Options {
     text: mail.text,
     html: mail.html,
     headers: mail.headers,
-    attachments: mail.attachments.map((a) => ({ filename: a.filename || undefined, contentType: a.contentType, content: Buffer.from(a.content), cid: a.cid })),
+    attachments: mail.attachments.map((a) => ({
+      filename: a.filename || undefined,
+      contentType: a.contentType,
+      content: Buffer.from(a.content),
+      cid: a.cid,
+    })),
   };
 }

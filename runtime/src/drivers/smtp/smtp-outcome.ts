@@ -23,7 +23,12 @@ export function parseSmtpReply(raw: string): SmtpReply | undefined {
  */
 export function spoolIdsOf(reply: string): string[] {
   const match = /\bids=([0-9a-fA-F ]+)/.exec(reply);
-  return match ? match[1].trim().split(/\s+/).filter((id) => id.length > 0) : [];
+  return match
+    ? match[1]
+        .trim()
+        .split(/\s+/)
+        .filter((id) => id.length > 0)
+    : [];
 }
 
 /** The fields nodemailer puts on its errors. */
@@ -56,40 +61,87 @@ export function classifySmtpError(reason: unknown): ClassifiedFailure {
   if (error.code === "EAUTH" || command.startsWith("AUTH")) {
     const text = error.response ?? error.message ?? "authentication failed";
     const detail = smtpDetail(code, reply, command, text);
-    return { connectionFault: true, outcome: failed(ErrorCode.PROVIDER_AUTH, `KumoMTA refused AUTH PLAIN: ${text}`, detail, { retryable: true, providerCode: providerCode(code, reply) }) };
+    return {
+      connectionFault: true,
+      outcome: failed(ErrorCode.PROVIDER_AUTH, `KumoMTA refused AUTH PLAIN: ${text}`, detail, {
+        retryable: true,
+        providerCode: providerCode(code, reply),
+      }),
+    };
   }
   if (code !== undefined && code >= 400 && error.code !== "ETLS" && error.code !== "ESOCKET") {
     const text = error.response ?? `${code}`;
     const detail = smtpDetail(code, reply, command, text);
     if (command === "CONN" || /^(EHLO|HELO|STARTTLS)/.test(command)) {
       // Refused before any message: "421 4.3.2 ... shutting down", "... load shedding. Try later".
-      return { connectionFault: true, outcome: failed(ErrorCode.PROVIDER_UNAVAILABLE, `KumoMTA refused the session: ${text}`, detail, { retryable: true, providerCode: providerCode(code, reply) }) };
+      return {
+        connectionFault: true,
+        outcome: failed(
+          ErrorCode.PROVIDER_UNAVAILABLE,
+          `KumoMTA refused the session: ${text}`,
+          detail,
+          { retryable: true, providerCode: providerCode(code, reply) },
+        ),
+      };
     }
     const where = command ? ` at ${command}` : "";
     if (code < 500) {
       // 421 means KumoMTA is closing the connection (shutting down, load shedding).
-      return { connectionFault: code === 421, outcome: failed(ErrorCode.PROVIDER_UNAVAILABLE, `KumoMTA deferred the message${where}: ${text}`, detail, { providerCode: providerCode(code, reply) }) };
+      return {
+        connectionFault: code === 421,
+        outcome: failed(
+          ErrorCode.PROVIDER_UNAVAILABLE,
+          `KumoMTA deferred the message${where}: ${text}`,
+          detail,
+          { providerCode: providerCode(code, reply) },
+        ),
+      };
     }
     const badAddress = command.startsWith("RCPT") && reply?.enhanced?.startsWith("5.1.");
     return {
       connectionFault: false,
-      outcome: failed(badAddress ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED, `KumoMTA rejected the message${where}: ${text}`, detail, {
-        retryable: false,
-        providerCode: providerCode(code, reply),
-      }),
+      outcome: failed(
+        badAddress ? ErrorCode.INVALID_RECIPIENT : ErrorCode.PROVIDER_REJECTED,
+        `KumoMTA rejected the message${where}: ${text}`,
+        detail,
+        {
+          retryable: false,
+          providerCode: providerCode(code, reply),
+        },
+      ),
     };
   }
   const message = error.message ?? String(reason);
   // Nothing reached KumoMTA when the connection could not be made, or the send never left the driver
   // (ENOTSENT); any other loss may have happened after the data, with the outcome unknown.
-  const refused = /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/.test(message) || error.code === "EDNS" || error.code === "ENOTSENT";
+  const refused =
+    /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/.test(message) ||
+    error.code === "EDNS" ||
+    error.code === "ENOTSENT";
   const tls = error.code === "ETLS" || /certificate|self[- ]signed|SSL|TLS/i.test(message);
   const codeName = refused ? ErrorCode.PROVIDER_UNAVAILABLE : ErrorCode.CONNECTION_LOST;
-  const what = tls ? "TLS with KumoMTA failed" : refused ? "cannot connect to KumoMTA" : "the connection to KumoMTA was lost";
-  return { connectionFault: true, outcome: failed(codeName, `${what}: ${message}`, { smtp_error: error.code ?? "unknown" }, { retryable: true }) };
+  const what = tls
+    ? "TLS with KumoMTA failed"
+    : refused
+      ? "cannot connect to KumoMTA"
+      : "the connection to KumoMTA was lost";
+  return {
+    connectionFault: true,
+    outcome: failed(
+      codeName,
+      `${what}: ${message}`,
+      { smtp_error: error.code ?? "unknown" },
+      { retryable: true },
+    ),
+  };
 }
 
-function failed(code: ErrorCode, message: string, detail: Record<string, string>, options: { retryable?: boolean; providerCode?: string }): ClassifiedFailure["outcome"] {
+function failed(
+  code: ErrorCode,
+  message: string,
+  detail: Record<string, string>,
+  options: { retryable?: boolean; providerCode?: string },
+): ClassifiedFailure["outcome"] {
   return { kind: "failed", error: errorDetail(code, message, options), detail };
 }
 
@@ -98,7 +150,12 @@ function providerCode(code: number | undefined, reply: SmtpReply | undefined): s
   return reply?.enhanced ? `${code} ${reply.enhanced}` : String(code);
 }
 
-function smtpDetail(code: number | undefined, reply: SmtpReply | undefined, command: string, text: string): Record<string, string> {
+function smtpDetail(
+  code: number | undefined,
+  reply: SmtpReply | undefined,
+  command: string,
+  text: string,
+): Record<string, string> {
   const detail: Record<string, string> = { smtp_response: text.slice(0, 512) };
   if (code !== undefined) detail.smtp_code = String(code);
   if (reply?.enhanced) detail.smtp_enhanced_code = reply.enhanced;

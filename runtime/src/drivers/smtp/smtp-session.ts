@@ -12,7 +12,9 @@ export interface SendRequest {
   settle(result: SendResult): void;
 }
 
-export type SendResult = { readonly ok: true; readonly response: string; readonly messageId: string } | { readonly ok: false; readonly error: unknown };
+export type SendResult =
+  | { readonly ok: true; readonly response: string; readonly messageId: string }
+  | { readonly ok: false; readonly error: unknown };
 
 /** What the adapter learns about its session. */
 export interface SessionListener {
@@ -24,7 +26,9 @@ export interface SessionListener {
   freed(): void;
 }
 
-type SessionInfo = { readonly type: "connect" } | { readonly type: "done"; readonly request: SendRequest; readonly result: SendResult };
+type SessionInfo =
+  | { readonly type: "connect" }
+  | { readonly type: "done"; readonly request: SendRequest; readonly result: SendResult };
 
 /**
  * The SMTP side of a KumoMTA route: a gen_server owning nodemailer's pool of
@@ -43,7 +47,12 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
   #transport: Transporter<SMTPPool.SentMessageInfo> | undefined;
   #verified = false;
 
-  constructor(config: SmtpInjectionConfig, listener: SessionListener, name: string, logger: Logger) {
+  constructor(
+    config: SmtpInjectionConfig,
+    listener: SessionListener,
+    name: string,
+    logger: Logger,
+  ) {
     super({ name, logger });
     this.#config = config;
     this.#listener = listener;
@@ -62,7 +71,11 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
       secure: c.secure,
       requireTLS: c.starttls === "required",
       ignoreTLS: c.starttls === "never",
-      tls: { rejectUnauthorized: c.tls.rejectUnauthorized, ca: c.tls.ca, servername: c.tls.servername },
+      tls: {
+        rejectUnauthorized: c.tls.rejectUnauthorized,
+        ca: c.tls.ca,
+        servername: c.tls.servername,
+      },
       auth: c.auth ? { user: c.auth.user, pass: c.auth.pass } : undefined,
       authMethod: "PLAIN",
       maxConnections: c.maxConnections,
@@ -80,12 +93,20 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
 
   protected override handleCast(request: SendRequest): void {
     if (!this.#verified || !this.#transport) {
-      request.settle({ ok: false, error: Object.assign(new Error("the SMTP session is not connected"), { code: "ENOTSENT" }) });
+      request.settle({
+        ok: false,
+        error: Object.assign(new Error("the SMTP session is not connected"), { code: "ENOTSENT" }),
+      });
       return;
     }
     this.#inFlight.add(request);
     this.#transport.sendMail(request.mail).then(
-      (info) => this.send({ type: "done", request, result: { ok: true, response: info.response, messageId: info.messageId } }),
+      (info) =>
+        this.send({
+          type: "done",
+          request,
+          result: { ok: true, response: info.response, messageId: info.messageId },
+        }),
       (error: unknown) => this.send({ type: "done", request, result: { ok: false, error } }),
     );
   }
@@ -119,9 +140,14 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
   protected override terminate(reason: ExitReason): void {
     this.#verified = false;
     this.#transport?.close();
-    const lost = Object.assign(new Error(`the SMTP session stopped (${reason instanceof Error ? reason.message : JSON.stringify(reason)}) while the message was in flight`), {
-      code: "ECONNECTION",
-    });
+    const lost = Object.assign(
+      new Error(
+        `the SMTP session stopped (${reason instanceof Error ? reason.message : JSON.stringify(reason)}) while the message was in flight`,
+      ),
+      {
+        code: "ECONNECTION",
+      },
+    );
     for (const request of this.#inFlight) request.settle({ ok: false, error: lost });
     const freed = this.#inFlight.size > 0;
     this.#inFlight.clear();

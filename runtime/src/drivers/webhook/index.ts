@@ -8,7 +8,9 @@ export { WebhookAdapter, type WebhookAdapterConfig } from "./webhook-adapter.js"
 export const createWebhookAdapter: AdapterFactory = (config) => {
   const url = config.url;
   if (url !== undefined && (typeof url !== "string" || !/^https?:\/\//.test(url))) {
-    throw new HermesError(ErrorCode.CONFIG_INVALID, "webhook url must be an http(s) URL", { field: "config.url" });
+    throw new HermesError(ErrorCode.CONFIG_INVALID, "webhook url must be an http(s) URL", {
+      field: "config.url",
+    });
   }
   const headers = (config.headers ?? {}) as Record<string, string>;
   return new WebhookAdapter({

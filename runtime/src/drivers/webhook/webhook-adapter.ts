@@ -2,7 +2,12 @@ import { toJson } from "@bufbuild/protobuf";
 import { MessageSchema, type Message } from "../../gen/hermes/v1/message_pb.js";
 import { RouteState } from "../../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
-import type { AdapterContext, AdapterHealth, ChannelAdapter, SendOutcome } from "../../router/adapter.js";
+import type {
+  AdapterContext,
+  AdapterHealth,
+  ChannelAdapter,
+  SendOutcome,
+} from "../../router/adapter.js";
 
 /** Settings of a webhook route. */
 export interface WebhookAdapterConfig {
@@ -38,8 +43,17 @@ export class WebhookAdapter implements ChannelAdapter {
   }
 
   async send(message: Message, attempt: number): Promise<SendOutcome> {
-    const url = this.#config.url ?? (message.to?.kind.case === "url" ? message.to.kind.value : undefined);
-    if (!url) return { kind: "failed", error: errorDetail(ErrorCode.INVALID_RECIPIENT, "no url: set the route's url or the message's to.url", { retryable: false }) };
+    const url =
+      this.#config.url ?? (message.to?.kind.case === "url" ? message.to.kind.value : undefined);
+    if (!url)
+      return {
+        kind: "failed",
+        error: errorDetail(
+          ErrorCode.INVALID_RECIPIENT,
+          "no url: set the route's url or the message's to.url",
+          { retryable: false },
+        ),
+      };
     this.#inFlight++;
     try {
       const response = await fetch(url, {
@@ -57,14 +71,21 @@ export class WebhookAdapter implements ChannelAdapter {
       });
       const body = (await response.text()).slice(0, 512);
       const outcome = classify(response.status, response.headers.get("retry-after"), body);
-      this.#consecutiveFailures = outcome.kind === "failed" && outcome.error.retryable ? this.#consecutiveFailures + 1 : 0;
+      this.#consecutiveFailures =
+        outcome.kind === "failed" && outcome.error.retryable ? this.#consecutiveFailures + 1 : 0;
       return outcome;
     } catch (reason) {
       this.#consecutiveFailures++;
       const timedOut = reason instanceof DOMException && reason.name === "TimeoutError";
       const error = timedOut
-        ? new HermesError(ErrorCode.TIMEOUT, `no answer from ${new URL(url).host} within ${this.#config.timeoutMs} ms`)
-        : new HermesError(ErrorCode.PROVIDER_UNAVAILABLE, `cannot reach ${new URL(url).host}: ${causeOf(reason)}`);
+        ? new HermesError(
+            ErrorCode.TIMEOUT,
+            `no answer from ${new URL(url).host} within ${this.#config.timeoutMs} ms`,
+          )
+        : new HermesError(
+            ErrorCode.PROVIDER_UNAVAILABLE,
+            `cannot reach ${new URL(url).host}: ${causeOf(reason)}`,
+          );
       return { kind: "failed", error: error.toDetail() };
     } finally {
       this.#inFlight--;
@@ -72,7 +93,11 @@ export class WebhookAdapter implements ChannelAdapter {
   }
 
   health(): AdapterHealth {
-    if (this.#consecutiveFailures >= 10) return { state: RouteState.DEGRADED, reason: `${this.#consecutiveFailures} failed requests in a row` };
+    if (this.#consecutiveFailures >= 10)
+      return {
+        state: RouteState.DEGRADED,
+        reason: `${this.#consecutiveFailures} failed requests in a row`,
+      };
     return { state: RouteState.UP };
   }
 
@@ -80,14 +105,29 @@ export class WebhookAdapter implements ChannelAdapter {
 }
 
 function classify(status: number, retryAfter: string | null, body: string): SendOutcome {
-  if (status >= 200 && status < 300) return { kind: "delivered", detail: { http_status: String(status) } };
+  if (status >= 200 && status < 300)
+    return { kind: "delivered", detail: { http_status: String(status) } };
   const providerCode = String(status);
   const reason = `endpoint answered ${status}${body ? `: ${body}` : ""}`;
-  if (status === 429) return { kind: "failed", error: errorDetail(ErrorCode.THROTTLED, reason, { providerCode, retryAfterMs: retryAfterMs(retryAfter) }) };
+  if (status === 429)
+    return {
+      kind: "failed",
+      error: errorDetail(ErrorCode.THROTTLED, reason, {
+        providerCode,
+        retryAfterMs: retryAfterMs(retryAfter),
+      }),
+    };
   if (status === 408 || status >= 500) {
-    return { kind: "failed", error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, reason, { providerCode, retryAfterMs: retryAfterMs(retryAfter) }) };
+    return {
+      kind: "failed",
+      error: errorDetail(ErrorCode.PROVIDER_UNAVAILABLE, reason, {
+        providerCode,
+        retryAfterMs: retryAfterMs(retryAfter),
+      }),
+    };
   }
-  const code = status === 401 || status === 403 ? ErrorCode.PROVIDER_AUTH : ErrorCode.PROVIDER_REJECTED;
+  const code =
+    status === 401 || status === 403 ? ErrorCode.PROVIDER_AUTH : ErrorCode.PROVIDER_REJECTED;
   return { kind: "failed", error: errorDetail(code, reason, { providerCode, retryable: false }) };
 }
 

@@ -98,13 +98,20 @@ export class TestWorker extends Actor<TestCall, string, TestCast> {
 }
 
 /** A child spec starting a `TestWorker`. */
-export function workerSpec(id: string, journal: Journal, spec: Partial<ChildSpec> = {}, options: TestWorkerOptions = {}): ChildSpec {
+export function workerSpec(
+  id: string,
+  journal: Journal,
+  spec: Partial<ChildSpec> = {},
+  options: TestWorkerOptions = {},
+): ChildSpec {
   return { id, start: () => new TestWorker(id, journal, options).start(), ...spec };
 }
 
 /** Resolves after `ms` (Infinity: never). */
 export function delay(ms: number): Promise<void> {
-  return Number.isFinite(ms) ? new Promise((resolve) => setTimeout(resolve, ms)) : new Promise(() => {});
+  return Number.isFinite(ms)
+    ? new Promise((resolve) => setTimeout(resolve, ms))
+    : new Promise(() => {});
 }
 
 /** A deterministic pseudo-random generator (mulberry32), for property tests. */

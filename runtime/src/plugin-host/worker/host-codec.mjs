@@ -21,7 +21,10 @@ function read(bytes, fields) {
 function mapEntry(into) {
   return (reader) => {
     const entry = { key: "", value: "" };
-    read(reader.bytes(), { 1: (r) => (entry.key = r.string()), 2: (r) => (entry.value = r.string()) });
+    read(reader.bytes(), {
+      1: (r) => (entry.key = r.string()),
+      2: (r) => (entry.value = r.string()),
+    });
     into[entry.key] = entry.value;
   };
 }
@@ -31,12 +34,21 @@ const empty = new Uint8Array(0);
 export const decode = {
   log(bytes) {
     const m = { level: 0, message: "", fields: {} };
-    read(bytes, { 1: (r) => (m.level = r.int32()), 2: (r) => (m.message = r.string()), 3: mapEntry(m.fields) });
+    read(bytes, {
+      1: (r) => (m.level = r.int32()),
+      2: (r) => (m.message = r.string()),
+      3: mapEntry(m.fields),
+    });
     return m;
   },
   metric(bytes) {
     const m = { name: "", kind: 0, value: 0, labels: {} };
-    read(bytes, { 1: (r) => (m.name = r.string()), 2: (r) => (m.kind = r.int32()), 3: (r) => (m.value = r.double()), 4: mapEntry(m.labels) });
+    read(bytes, {
+      1: (r) => (m.name = r.string()),
+      2: (r) => (m.kind = r.int32()),
+      3: (r) => (m.value = r.double()),
+      4: mapEntry(m.labels),
+    });
     return m;
   },
   /** ConfigGetRequest, KvGetRequest and KvDeleteRequest: just a key. */
@@ -47,7 +59,11 @@ export const decode = {
   },
   kvSet(bytes) {
     const m = { key: "", value: empty, ttlSeconds: 0 };
-    read(bytes, { 1: (r) => (m.key = r.string()), 2: (r) => (m.value = r.bytes()), 3: (r) => (m.ttlSeconds = r.uint32()) });
+    read(bytes, {
+      1: (r) => (m.key = r.string()),
+      2: (r) => (m.value = r.bytes()),
+      3: (r) => (m.ttlSeconds = r.uint32()),
+    });
     return m;
   },
   hash(bytes) {
@@ -57,7 +73,11 @@ export const decode = {
   },
   hmac(bytes) {
     const m = { algorithm: 0, keyConfig: "", data: empty };
-    read(bytes, { 1: (r) => (m.algorithm = r.int32()), 2: (r) => (m.keyConfig = r.string()), 3: (r) => (m.data = r.bytes()) });
+    read(bytes, {
+      1: (r) => (m.algorithm = r.int32()),
+      2: (r) => (m.keyConfig = r.string()),
+      3: (r) => (m.data = r.bytes()),
+    });
     return m;
   },
   signRs256(bytes) {
@@ -67,7 +87,12 @@ export const decode = {
   },
   verifySignature(bytes) {
     const m = { algorithm: 0, keyConfig: "", data: empty, signature: empty };
-    read(bytes, { 1: (r) => (m.algorithm = r.int32()), 2: (r) => (m.keyConfig = r.string()), 3: (r) => (m.data = r.bytes()), 4: (r) => (m.signature = r.bytes()) });
+    read(bytes, {
+      1: (r) => (m.algorithm = r.int32()),
+      2: (r) => (m.keyConfig = r.string()),
+      3: (r) => (m.data = r.bytes()),
+      4: (r) => (m.signature = r.bytes()),
+    });
     return m;
   },
 };

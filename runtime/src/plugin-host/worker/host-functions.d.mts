@@ -17,7 +17,10 @@ export interface HostPlugin {
 }
 export interface HostTelemetry {
   log(plugin: HostPlugin, level: number, message: string, fields: Record<string, string>): void;
-  metric(plugin: HostPlugin, metric: { name: string; kind: number; value: number; labels: Record<string, string> }): void;
+  metric(
+    plugin: HostPlugin,
+    metric: { name: string; kind: number; value: number; labels: Record<string, string> },
+  ): void;
 }
 export interface HostKv {
   get(namespace: string, key: string, now: number): Uint8Array | undefined;

@@ -1,7 +1,14 @@
 // The ABI v1 host functions of one plugin instance (docs/plugin-host.md):
 // fast I/O straight into the guest's linear memory, and the host services.
 // They run synchronously inside a call, on the worker thread.
-import { createHash, createHmac, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  sign,
+  verify,
+} from "node:crypto";
 import { decode, encode } from "./host-codec.mjs";
 
 const capabilityKv = 2;
@@ -17,7 +24,9 @@ const maxFields = 32;
 const maxFieldChars = 256;
 const utf8 = new TextEncoder();
 const empty = new Uint8Array(0);
-const tooManyRecords = utf8.encode(`more than ${maxRecordsPerCall} log and metric records in one call; dropped`);
+const tooManyRecords = utf8.encode(
+  `more than ${maxRecordsPerCall} log and metric records in one call; dropped`,
+);
 
 /** A limit the plugin broke: its call fails for good (retrying cannot help). */
 export class LimitError extends Error {
@@ -55,11 +64,17 @@ export class CallState {
 export function hostFunctions(plugin, state, memory, telemetry, kv) {
   const view = (ptr, len) => {
     const buffer = memory().buffer;
-    if (ptr < 0 || len < 0 || ptr + len > buffer.byteLength) throw new LimitError(`host call with bytes [${ptr}, ${ptr + len}) outside guest memory (${buffer.byteLength} bytes)`);
+    if (ptr < 0 || len < 0 || ptr + len > buffer.byteLength)
+      throw new LimitError(
+        `host call with bytes [${ptr}, ${ptr + len}) outside guest memory (${buffer.byteLength} bytes)`,
+      );
     return new Uint8Array(buffer, ptr, len);
   };
   const requestBytes = (ptr, len) => {
-    if (len > plugin.ioBytes) throw new LimitError(`host-service request of ${len} bytes exceeds the ${plugin.ioBytes}-byte limit`);
+    if (len > plugin.ioBytes)
+      throw new LimitError(
+        `host-service request of ${len} bytes exceeds the ${plugin.ioBytes}-byte limit`,
+      );
     return view(ptr, len);
   };
   /** Runs a host service: its response or error text waits for hermes_result_read. */
@@ -67,7 +82,9 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
     const request = requestBytes(ptr, len);
     try {
       if (capability !== undefined && !plugin.capabilities.has(capability)) {
-        throw new Error(`capability ${capability === capabilityKv ? "CAPABILITY_KV" : "CAPABILITY_CRYPTO"} is not declared in the manifest of ${plugin.name}`);
+        throw new Error(
+          `capability ${capability === capabilityKv ? "CAPABILITY_KV" : "CAPABILITY_CRYPTO"} is not declared in the manifest of ${plugin.name}`,
+        );
       }
       state.result = handle(request);
       return state.result.length;
@@ -78,7 +95,8 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
   };
   const secret = (keyConfig) => {
     const value = plugin.config[keyConfig];
-    if (value === undefined || value === "") throw new Error(`config key "${keyConfig}" is not set`);
+    if (value === undefined || value === "")
+      throw new Error(`config key "${keyConfig}" is not set`);
     return value;
   };
   /**
@@ -99,27 +117,36 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
     hermes_input_length: () => state.input.length,
     hermes_input_read: (_context, dst) => view(dst, state.input.length).set(state.input),
     hermes_output_write: (_context, src, len) => {
-      if (len > plugin.ioBytes) throw new LimitError(`output of ${len} bytes exceeds the ${plugin.ioBytes}-byte limit`);
+      if (len > plugin.ioBytes)
+        throw new LimitError(`output of ${len} bytes exceeds the ${plugin.ioBytes}-byte limit`);
       state.output = view(src, len).slice();
     },
     hermes_result_read: (_context, dst) => {
       view(dst, state.result.length).set(state.result);
       state.result = empty;
     },
-    hermes_log: recorded(service(undefined, (request) => {
-      const { level, message, fields } = decode.log(request);
-      telemetry.log(plugin, level, truncate(message, maxLogMessage), bounded(fields));
-      return encode.empty();
-    })),
-    hermes_metric: recorded(service(undefined, (request) => {
-      const metric = decode.metric(request);
-      if (Object.keys(metric.labels).length > maxFields) throw new Error(`metric ${metric.name}: more than ${maxFields} labels`);
-      if (!metricName.test(metric.name)) throw new Error(`metric name "${metric.name}" is not [a-z_]{1,64}`);
-      if (metric.kind < 1 || metric.kind > 3) throw new Error(`metric ${metric.name}: unknown kind ${metric.kind}`);
-      if (!Number.isFinite(metric.value)) throw new Error(`metric ${metric.name}: value is not finite`);
-      telemetry.metric(plugin, metric);
-      return encode.empty();
-    })),
+    hermes_log: recorded(
+      service(undefined, (request) => {
+        const { level, message, fields } = decode.log(request);
+        telemetry.log(plugin, level, truncate(message, maxLogMessage), bounded(fields));
+        return encode.empty();
+      }),
+    ),
+    hermes_metric: recorded(
+      service(undefined, (request) => {
+        const metric = decode.metric(request);
+        if (Object.keys(metric.labels).length > maxFields)
+          throw new Error(`metric ${metric.name}: more than ${maxFields} labels`);
+        if (!metricName.test(metric.name))
+          throw new Error(`metric name "${metric.name}" is not [a-z_]{1,64}`);
+        if (metric.kind < 1 || metric.kind > 3)
+          throw new Error(`metric ${metric.name}: unknown kind ${metric.kind}`);
+        if (!Number.isFinite(metric.value))
+          throw new Error(`metric ${metric.name}: value is not finite`);
+        telemetry.metric(plugin, metric);
+        return encode.empty();
+      }),
+    ),
     hermes_config_get: service(undefined, (request) => {
       const { key } = decode.key(request);
       const value = plugin.config[key];
@@ -155,7 +182,11 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
           key = createPrivateKey(secret(keyConfig));
         } catch (reason) {
           // Never echo the key material: name the config key only.
-          throw new Error(reason instanceof Error && reason.message.includes("is not set") ? reason.message : `config key "${keyConfig}" is not a PEM private key`);
+          throw new Error(
+            reason instanceof Error && reason.message.includes("is not set")
+              ? reason.message
+              : `config key "${keyConfig}" is not a PEM private key`,
+          );
         }
         privateKeys.set(keyConfig, key);
       }
@@ -163,7 +194,8 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
     }),
     hermes_crypto_verify: service(capabilityCrypto, (request) => {
       const { algorithm, keyConfig, data, signature } = decode.verifySignature(request);
-      if (algorithm !== signatureEcdsaP256Sha256) throw new Error(`unknown signature algorithm ${algorithm}`);
+      if (algorithm !== signatureEcdsaP256Sha256)
+        throw new Error(`unknown signature algorithm ${algorithm}`);
       let key = publicKeys.get(keyConfig);
       if (!key) {
         key = ecPublicKey(secret(keyConfig), keyConfig);
@@ -184,9 +216,13 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
 function ecPublicKey(text, keyConfig) {
   let key;
   try {
-    key = text.includes("-----BEGIN") ? createPublicKey(text) : createPublicKey({ key: Buffer.from(text.trim(), "base64"), format: "der", type: "spki" });
+    key = text.includes("-----BEGIN")
+      ? createPublicKey(text)
+      : createPublicKey({ key: Buffer.from(text.trim(), "base64"), format: "der", type: "spki" });
   } catch {
-    throw new Error(`config key "${keyConfig}" is not a public key (PEM, or base64 DER SubjectPublicKeyInfo)`);
+    throw new Error(
+      `config key "${keyConfig}" is not a public key (PEM, or base64 DER SubjectPublicKeyInfo)`,
+    );
   }
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
     throw new Error(`config key "${keyConfig}" is not a P-256 (prime256v1) EC public key`);
@@ -201,7 +237,8 @@ function truncate(text, chars) {
 /** At most maxFields fields, values truncated: log fields are context, not payload. */
 function bounded(fields) {
   const out = {};
-  for (const [key, value] of Object.entries(fields).slice(0, maxFields)) out[truncate(key, maxFieldChars)] = truncate(value, maxFieldChars);
+  for (const [key, value] of Object.entries(fields).slice(0, maxFields))
+    out[truncate(key, maxFieldChars)] = truncate(value, maxFieldChars);
   return out;
 }
 

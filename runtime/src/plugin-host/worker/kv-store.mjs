@@ -24,9 +24,16 @@ export class KvStore {
   }
 
   set(namespace, key, value, ttlSeconds, now) {
-    if (Buffer.byteLength(key) > maxKeyBytes) throw new Error(`kv key longer than ${maxKeyBytes} bytes`);
-    if (value.length > maxValueBytes) throw new Error(`kv value of ${value.length} bytes exceeds ${maxValueBytes} bytes`);
-    this.#statements().set.run(namespace, key, Buffer.from(value), ttlSeconds > 0 ? now + ttlSeconds * 1000 : null);
+    if (Buffer.byteLength(key) > maxKeyBytes)
+      throw new Error(`kv key longer than ${maxKeyBytes} bytes`);
+    if (value.length > maxValueBytes)
+      throw new Error(`kv value of ${value.length} bytes exceeds ${maxValueBytes} bytes`);
+    this.#statements().set.run(
+      namespace,
+      key,
+      Buffer.from(value),
+      ttlSeconds > 0 ? now + ttlSeconds * 1000 : null,
+    );
   }
 
   delete(namespace, key) {
@@ -42,9 +49,15 @@ export class KvStore {
       this.#db = new Database(this.#path);
       this.#db.pragma("journal_mode = WAL");
       this.#db.pragma("busy_timeout = 1000");
-      this.#db.exec("CREATE TABLE IF NOT EXISTS plugin_kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_at INTEGER, PRIMARY KEY (ns, key))");
-      this.#get = this.#db.prepare("SELECT value, expires_at FROM plugin_kv WHERE ns = ? AND key = ?");
-      this.#set = this.#db.prepare("INSERT INTO plugin_kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at");
+      this.#db.exec(
+        "CREATE TABLE IF NOT EXISTS plugin_kv (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, expires_at INTEGER, PRIMARY KEY (ns, key))",
+      );
+      this.#get = this.#db.prepare(
+        "SELECT value, expires_at FROM plugin_kv WHERE ns = ? AND key = ?",
+      );
+      this.#set = this.#db.prepare(
+        "INSERT INTO plugin_kv (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+      );
       this.#delete = this.#db.prepare("DELETE FROM plugin_kv WHERE ns = ? AND key = ?");
     }
     return { get: this.#get, set: this.#set, delete: this.#delete };

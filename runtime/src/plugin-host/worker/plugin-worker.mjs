@@ -25,7 +25,8 @@ const plugins = new Map();
 /** Log and metric records gathered during a batch, shipped with its results. */
 let telemetry = { logs: [], metrics: [] };
 const collector = {
-  log: (plugin, level, message, fields) => telemetry.logs.push({ plugin: plugin.id, level, message, fields }),
+  log: (plugin, level, message, fields) =>
+    telemetry.logs.push({ plugin: plugin.id, level, message, fields }),
   metric: (plugin, metric) => telemetry.metrics.push({ plugin: plugin.id, ...metric }),
 };
 
@@ -34,7 +35,8 @@ parentPort.on("message", (message) => {
     case "load":
       void load(message).then(
         () => parentPort.postMessage({ type: "loaded", id: message.id }),
-        (reason) => parentPort.postMessage({ type: "loaded", id: message.id, error: errorText(reason) }),
+        (reason) =>
+          parentPort.postMessage({ type: "loaded", id: message.id, error: errorText(reason) }),
       );
       return;
     case "unload":
@@ -49,7 +51,11 @@ parentPort.postMessage({ type: "ready" });
 
 async function load({ id, module, spec }) {
   if (plugins.has(id)) return;
-  const slot = { spec: { ...spec, id, capabilities: new Set(spec.capabilities) }, module, instance: undefined };
+  const slot = {
+    spec: { ...spec, id, capabilities: new Set(spec.capabilities) },
+    module,
+    instance: undefined,
+  };
   slot.instance = await instantiate(slot);
   plugins.set(id, slot);
 }
@@ -72,16 +78,27 @@ async function instantiate(slot) {
       logLevel: "silent",
       functions: {
         "extism:host/user": hostFunctions(slot.spec, state, () => memory, collector, kv),
-        env: { abort: (_context, message, file, line, column) => abort(memory, message, file, line, column) },
+        env: {
+          abort: (_context, message, file, line, column) =>
+            abort(memory, message, file, line, column),
+        },
       },
     },
   );
   const wasm = await plugin.getInstance();
   memory = wasm.exports.memory;
-  const instance = { exports: wasm.exports, state, memory, plugin, generic: slot.spec.io === "extism", ioBytes: slot.spec.ioBytes };
+  const instance = {
+    exports: wasm.exports,
+    state,
+    memory,
+    plugin,
+    generic: slot.spec.io === "extism",
+    ioBytes: slot.spec.ioBytes,
+  };
   if (slot.spec.configureInput) {
     const result = await invoke(instance, "configure", slot.spec.configureInput, "");
-    if (result.kind !== "ok") throw new Error(`configure failed in a new instance: ${decoder.decode(result.bytes)}`);
+    if (result.kind !== "ok")
+      throw new Error(`configure failed in a new instance: ${decoder.decode(result.bytes)}`);
   }
   return instance;
 }
@@ -103,7 +120,11 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
     // An instance that trapped was dropped (its memory may be half-updated):
     // a fresh one is made, with configure, under this call's deadline.
     let result;
-    if (slot && !slot.instance) result = await instantiate(slot).then((instance) => void (slot.instance = instance), (reason) => failure("trap", `cannot instantiate: ${errorText(reason)}`));
+    if (slot && !slot.instance)
+      result = await instantiate(slot).then(
+        (instance) => void (slot.instance = instance),
+        (reason) => failure("trap", `cannot instantiate: ${errorText(reason)}`),
+      );
     result ??= runCall(slot, target, data.subarray(bounds[i], bounds[i + 1]));
     if (result instanceof Promise) result = await result;
     codes[i] = status[result.kind];
@@ -121,7 +142,14 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
   }
   const shipped = telemetry;
   telemetry = { logs: [], metrics: [] };
-  parentPort.postMessage({ type: "results", results: { first, status: codes, bounds: offsets, data: packed }, telemetry: shipped }, [codes.buffer, offsets.buffer, packed.buffer]);
+  parentPort.postMessage(
+    {
+      type: "results",
+      results: { first, status: codes, bounds: offsets, data: packed },
+      telemetry: shipped,
+    },
+    [codes.buffer, offsets.buffer, packed.buffer],
+  );
 }
 
 const encoder = new TextEncoder();
@@ -129,11 +157,14 @@ const failure = (kind, text) => ({ kind, bytes: encoder.encode(text) });
 
 /** The call's result; a promise only for a generic plugin (Extism's plugin.call is async). */
 function runCall(slot, target, input) {
-  if (!slot) return failure("unloaded", `plugin version ${target.plugin} is not loaded in this worker`);
+  if (!slot)
+    return failure("unloaded", `plugin version ${target.plugin} is not loaded in this worker`);
   const instance = slot.instance;
   try {
     const result = invoke(instance, target.fn, input, target.tenant);
-    return result instanceof Promise ? result.catch((reason) => trapped(slot, instance, reason)) : result;
+    return result instanceof Promise
+      ? result.catch((reason) => trapped(slot, instance, reason))
+      : result;
   } catch (reason) {
     return trapped(slot, instance, reason);
   }
@@ -146,18 +177,27 @@ function trapped(slot, instance, reason) {
   // full its memory was tells that apart from other traps.
   const pages = instance.memory.buffer.byteLength / pageBytes;
   // The SDK's abort handler writes the reason as the output before trapping.
-  const said = instance.state.output?.length ? `: ${decoder.decode(instance.state.output.subarray(0, 1024))}` : "";
-  return failure("trap", `trapped: ${errorText(reason)}${said} (memory ${pages} of ${slot.spec.memoryPages} pages)`);
+  const said = instance.state.output?.length
+    ? `: ${decoder.decode(instance.state.output.subarray(0, 1024))}`
+    : "";
+  return failure(
+    "trap",
+    `trapped: ${errorText(reason)}${said} (memory ${pages} of ${slot.spec.memoryPages} pages)`,
+  );
 }
 
 function invoke(instance, fn, input, tenant) {
   const exported = instance.exports[fn];
-  if (typeof exported !== "function") return failure("missing", `the plugin does not export "${fn}"`);
+  if (typeof exported !== "function")
+    return failure("missing", `the plugin does not export "${fn}"`);
   instance.state.begin(input, tenant);
   if (instance.generic) return invokeGeneric(instance, fn, input);
   const rc = exported();
   const output = instance.state.output ?? new Uint8Array(0);
-  if (rc !== undefined && rc !== 0) return output.length ? { kind: "error", bytes: output } : failure("error", `${fn} returned ${rc}`);
+  if (rc !== undefined && rc !== 0)
+    return output.length
+      ? { kind: "error", bytes: output }
+      : failure("error", `${fn} returned ${rc}`);
   return { kind: "ok", bytes: output };
 }
 
@@ -174,12 +214,16 @@ async function invokeGeneric(instance, fn, input) {
   try {
     output = await instance.plugin.call(fn, input);
   } catch (reason) {
-    if (reason instanceof Error && reason.message.startsWith(pluginError)) return failure("error", reason.message.slice(pluginError.length));
+    if (reason instanceof Error && reason.message.startsWith(pluginError))
+      return failure("error", reason.message.slice(pluginError.length));
     throw reason;
   }
   // hermes_output_write, if the plugin also uses it, takes precedence (ABI v1).
   const bytes = instance.state.output ?? output?.bytes() ?? new Uint8Array(0);
-  if (bytes.length > instance.ioBytes) throw new LimitError(`output of ${bytes.length} bytes exceeds the ${instance.ioBytes}-byte limit`);
+  if (bytes.length > instance.ioBytes)
+    throw new LimitError(
+      `output of ${bytes.length} bytes exceeds the ${instance.ioBytes}-byte limit`,
+    );
   return { kind: "ok", bytes };
 }
 
@@ -190,7 +234,9 @@ function abort(memory, message, file, line, column) {
     if (!buffer || ptr < 4 || ptr > buffer.byteLength) return "?";
     const length = new DataView(buffer).getUint32(ptr - 4, true);
     if (ptr + length > buffer.byteLength) return "?";
-    return String.fromCharCode(...new Uint16Array(buffer.slice(ptr, ptr + Math.min(length & ~1, 512))));
+    return String.fromCharCode(
+      ...new Uint16Array(buffer.slice(ptr, ptr + Math.min(length & ~1, 512))),
+    );
   };
   throw new Error(`abort: ${text(message)} at ${text(file)}:${line}:${column}`);
 }

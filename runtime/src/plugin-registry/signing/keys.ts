@@ -1,4 +1,11 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from "node:crypto";
 import { SignatureError } from "./signature-error.js";
 
 /** wasmsign2's one-byte key type prefixes (ED25519_PK_ID, ED25519_SK_ID). */
@@ -25,8 +32,13 @@ export class PublicKey {
   }
 
   static fromRaw(raw: Uint8Array): PublicKey {
-    if (raw.length !== 32) throw new SignatureError("malformed", `an Ed25519 public key is 32 bytes, got ${raw.length}`);
-    const keyObject = createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: "der", type: "spki" });
+    if (raw.length !== 32)
+      throw new SignatureError("malformed", `an Ed25519 public key is 32 bytes, got ${raw.length}`);
+    const keyObject = createPublicKey({
+      key: Buffer.concat([spkiPrefix, raw]),
+      format: "der",
+      type: "spki",
+    });
     return new PublicKey(Uint8Array.from(raw), keyObject);
   }
 
@@ -37,7 +49,8 @@ export class PublicKey {
    */
   static from(data: Uint8Array | string): PublicKey {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
-    if (bytes.length === 33 && bytes[0] === ed25519PublicKeyPrefix) return PublicKey.fromRaw(bytes.subarray(1));
+    if (bytes.length === 33 && bytes[0] === ed25519PublicKeyPrefix)
+      return PublicKey.fromRaw(bytes.subarray(1));
     if (bytes.length === 32) return PublicKey.fromRaw(bytes);
     const text = bytes.toString("utf8");
     const ssh = /^\s*ssh-ed25519\s+([A-Za-z0-9+/=]+)/.exec(text);
@@ -49,7 +62,11 @@ export class PublicKey {
       return fromKeyObject(keyObject);
     } catch (reason) {
       if (reason instanceof SignatureError) throw reason;
-      throw new SignatureError("malformed", "not an Ed25519 public key: expected wasmsign2 raw (0x01 + 32 bytes), 32 raw bytes, DER SPKI or PEM", { cause: reason });
+      throw new SignatureError(
+        "malformed",
+        "not an Ed25519 public key: expected wasmsign2 raw (0x01 + 32 bytes), 32 raw bytes, DER SPKI or PEM",
+        { cause: reason },
+      );
     }
   }
 
@@ -67,7 +84,9 @@ export class PublicKey {
    * HMAC-SHA256 keyed by the public key over "key_id", first 12 bytes.
    */
   wasmsign2KeyId(): Uint8Array {
-    return Uint8Array.from(createHmac("sha256", this.raw).update("key_id").digest().subarray(0, 12));
+    return Uint8Array.from(
+      createHmac("sha256", this.raw).update("key_id").digest().subarray(0, 12),
+    );
   }
 
   equals(other: PublicKey): boolean {
@@ -82,9 +101,17 @@ export class SecretKey {
   readonly #seed: Uint8Array;
 
   private constructor(seed: Uint8Array) {
-    if (seed.length !== 32) throw new SignatureError("malformed", `an Ed25519 secret key seed is 32 bytes, got ${seed.length}`);
+    if (seed.length !== 32)
+      throw new SignatureError(
+        "malformed",
+        `an Ed25519 secret key seed is 32 bytes, got ${seed.length}`,
+      );
     this.#seed = Uint8Array.from(seed);
-    this.keyObject = createPrivateKey({ key: Buffer.concat([pkcs8Prefix, seed]), format: "der", type: "pkcs8" });
+    this.keyObject = createPrivateKey({
+      key: Buffer.concat([pkcs8Prefix, seed]),
+      format: "der",
+      type: "pkcs8",
+    });
     this.publicKey = fromKeyObject(createPublicKey(this.keyObject));
   }
 
@@ -101,7 +128,10 @@ export class SecretKey {
     if (bytes.length === 65 && bytes[0] === ed25519SecretKeyPrefix) {
       const key = new SecretKey(bytes.subarray(1, 33));
       if (!Buffer.from(key.publicKey.raw).equals(bytes.subarray(33))) {
-        throw new SignatureError("malformed", "wasmsign2 secret key: the embedded public key does not match the seed");
+        throw new SignatureError(
+          "malformed",
+          "wasmsign2 secret key: the embedded public key does not match the seed",
+        );
       }
       return key;
     }
@@ -110,11 +140,16 @@ export class SecretKey {
       const keyObject = text.includes("-----BEGIN")
         ? createPrivateKey({ key: text, format: "pem" })
         : createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
-      if (keyObject.asymmetricKeyType !== "ed25519") throw new Error(`a ${keyObject.asymmetricKeyType} key`);
+      if (keyObject.asymmetricKeyType !== "ed25519")
+        throw new Error(`a ${keyObject.asymmetricKeyType} key`);
       const jwk = keyObject.export({ format: "jwk" });
       return new SecretKey(Buffer.from(jwk.d!, "base64url"));
     } catch (reason) {
-      throw new SignatureError("malformed", `not an Ed25519 secret key (expected wasmsign2 raw 0x81 + 64 bytes, DER PKCS#8 or PEM): ${(reason as Error).message}`, { cause: reason });
+      throw new SignatureError(
+        "malformed",
+        `not an Ed25519 secret key (expected wasmsign2 raw 0x81 + 64 bytes, DER PKCS#8 or PEM): ${(reason as Error).message}`,
+        { cause: reason },
+      );
     }
   }
 
@@ -136,7 +171,9 @@ export interface KeyPair {
 /** A fresh Ed25519 key pair from node:crypto's CSPRNG. */
 export function generateKeyPair(): KeyPair {
   const { privateKey } = generateKeyPairSync("ed25519");
-  const secretKey = SecretKey.fromSeed(Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url"));
+  const secretKey = SecretKey.fromSeed(
+    Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url"),
+  );
   return { publicKey: secretKey.publicKey, secretKey };
 }
 
@@ -156,7 +193,10 @@ function fromOpenSsh(blob: Buffer): PublicKey {
 
 function fromKeyObject(keyObject: KeyObject): PublicKey {
   if (keyObject.asymmetricKeyType !== "ed25519") {
-    throw new SignatureError("malformed", `expected an Ed25519 key, got ${keyObject.asymmetricKeyType ?? "an unknown key type"}`);
+    throw new SignatureError(
+      "malformed",
+      `expected an Ed25519 key, got ${keyObject.asymmetricKeyType ?? "an unknown key type"}`,
+    );
   }
   return PublicKey.fromRaw(Buffer.from(keyObject.export({ format: "jwk" }).x!, "base64url"));
 }

@@ -44,7 +44,11 @@ export interface SignatureData {
 }
 
 export function encodeSignatureData(data: SignatureData): Uint8Array {
-  const out = new ByteWriter().u32(data.specVersion).u32(data.contentType).u32(data.hashFunction).u32(data.signedHashesSet.length);
+  const out = new ByteWriter()
+    .u32(data.specVersion)
+    .u32(data.contentType)
+    .u32(data.hashFunction)
+    .u32(data.signedHashesSet.length);
   for (const set of data.signedHashesSet) {
     const inner = new ByteWriter().u32(set.hashes.length);
     for (const hash of set.hashes) inner.bytes(hash);
@@ -72,18 +76,30 @@ export function decodeSignatureData(payload: Uint8Array): SignatureData {
   try {
     const reader = new ByteReader(payload);
     const version = oneByte(reader, "spec version");
-    if (version !== specVersion) throw new RangeError(`unsupported signature spec version 0x${hex2(version)} (expected 0x01)`);
+    if (version !== specVersion)
+      throw new RangeError(`unsupported signature spec version 0x${hex2(version)} (expected 0x01)`);
     const contentType = oneByte(reader, "content type");
-    if (contentType !== wasmModuleContentType) throw new RangeError(`unsupported content type 0x${hex2(contentType)} (expected 0x01, a wasm module)`);
+    if (contentType !== wasmModuleContentType)
+      throw new RangeError(
+        `unsupported content type 0x${hex2(contentType)} (expected 0x01, a wasm module)`,
+      );
     const hashFunction = oneByte(reader, "hash function");
-    if (hashFunction !== sha256HashFunction) throw new RangeError(`unsupported hash function 0x${hex2(hashFunction)} (expected 0x01, SHA-256)`);
+    if (hashFunction !== sha256HashFunction)
+      throw new RangeError(
+        `unsupported hash function 0x${hex2(hashFunction)} (expected 0x01, SHA-256)`,
+      );
     const setCount = bounded(reader.u32("signed hash set count"), maxHashes, "signed hash sets");
     const signedHashesSet: SignedHashes[] = [];
-    for (let i = 0; i < setCount; i++) signedHashesSet.push(decodeSignedHashes(reader.slice(`signed hash set ${i}`)));
+    for (let i = 0; i < setCount; i++)
+      signedHashesSet.push(decodeSignedHashes(reader.slice(`signed hash set ${i}`)));
     return { specVersion: version, contentType, hashFunction, signedHashesSet };
   } catch (reason) {
     if (reason instanceof SignatureError) throw reason;
-    throw new SignatureError("malformed", `malformed signature section: ${(reason as Error).message}`, { cause: reason });
+    throw new SignatureError(
+      "malformed",
+      `malformed signature section: ${(reason as Error).message}`,
+      { cause: reason },
+    );
   }
 }
 
@@ -100,7 +116,8 @@ function decodeSignedHashes(bytes: Uint8Array): SignedHashes {
       const keyId = entry.slice("key id");
       const algorithmId = entry.u8("algorithm id");
       const signature = entry.slice("signature");
-      if (algorithmId === ed25519AlgorithmId) signatures.push({ keyId: keyId.length > 0 ? keyId : undefined, algorithmId, signature });
+      if (algorithmId === ed25519AlgorithmId)
+        signatures.push({ keyId: keyId.length > 0 ? keyId : undefined, algorithmId, signature });
     } catch {
       // wasmsign2 drops entries it cannot decode and keeps the others.
     }
@@ -110,7 +127,11 @@ function decodeSignedHashes(bytes: Uint8Array): SignedHashes {
 
 /** The bytes an Ed25519 signature covers for a set of hashes. */
 export function signedMessage(hashes: readonly Uint8Array[]): Uint8Array {
-  const out = new ByteWriter().bytes(new TextEncoder().encode(signatureDomain)).u8(specVersion).u8(wasmModuleContentType).u8(sha256HashFunction);
+  const out = new ByteWriter()
+    .bytes(new TextEncoder().encode(signatureDomain))
+    .u8(specVersion)
+    .u8(wasmModuleContentType)
+    .u8(sha256HashFunction);
   for (const hash of hashes) out.bytes(hash);
   return out.finish();
 }

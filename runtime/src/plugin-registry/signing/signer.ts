@@ -12,7 +12,12 @@ import {
   type SignatureData,
   type SignedHashes,
 } from "./signature-data.js";
-import { customSectionId, encodeSection, headerLength, type WasmSection } from "../../wasm/module-sections.js";
+import {
+  customSectionId,
+  encodeSection,
+  headerLength,
+  type WasmSection,
+} from "../../wasm/module-sections.js";
 import { parseModule } from "./wasm-module.js";
 import { SignatureError } from "./signature-error.js";
 
@@ -32,27 +37,44 @@ export interface SignOptions {
  * (the same hash set if the content is unchanged, a new set otherwise), and
  * the `signature` custom section is written first in the module.
  */
-export function sign(wasm: Uint8Array, secretKey: SecretKey, options: SignOptions = {}): Uint8Array {
+export function sign(
+  wasm: Uint8Array,
+  secretKey: SecretKey,
+  options: SignOptions = {},
+): Uint8Array {
   const { header, sections } = parseModule(wasm);
-  const existing = sections[0] !== undefined && isSignatureSection(sections[0]) ? decodeSignatureData(sections[0].payload) : undefined;
+  const existing =
+    sections[0] !== undefined && isSignatureSection(sections[0])
+      ? decodeSignatureData(sections[0].payload)
+      : undefined;
   // Like wasmsign2, a signature section that is not first is dropped: it
   // would otherwise be covered by (and break) the hash.
   const content = sections.filter((s) => !isSignatureSection(s)).flatMap(encodeSection);
   const hash = sha256(content);
   const signature = new Uint8Array(ed25519Sign(null, signedMessage([hash]), secretKey.keyObject));
-  const entry = { keyId: options.keyId && options.keyId.length > 0 ? options.keyId : undefined, algorithmId: ed25519AlgorithmId, signature };
+  const entry = {
+    keyId: options.keyId && options.keyId.length > 0 ? options.keyId : undefined,
+    algorithmId: ed25519AlgorithmId,
+    signature,
+  };
 
   const sets: SignedHashes[] = [...(existing?.signedHashesSet ?? [])];
   const same = sets.findIndex((set) => set.hashes.length === 1 && equalBytes(set.hashes[0], hash));
   if (same >= 0) {
     // Ed25519 is deterministic: the same key signing the same content again
     // would only add a duplicate.
-    if (sets[same].signatures.some((s) => equalBytes(s.signature, signature))) return rebuild(header, existing!, content);
+    if (sets[same].signatures.some((s) => equalBytes(s.signature, signature)))
+      return rebuild(header, existing!, content);
     sets[same] = { hashes: sets[same].hashes, signatures: [...sets[same].signatures, entry] };
   } else {
     sets.push({ hashes: [hash], signatures: [entry] });
   }
-  const data: SignatureData = { specVersion, contentType: wasmModuleContentType, hashFunction: sha256HashFunction, signedHashesSet: sets };
+  const data: SignatureData = {
+    specVersion,
+    contentType: wasmModuleContentType,
+    hashFunction: sha256HashFunction,
+    signedHashesSet: sets,
+  };
   return rebuild(header, data, content);
 }
 
@@ -74,14 +96,22 @@ export function verify(wasm: Uint8Array, publicKeys: readonly PublicKey[]): Veri
   const { sections } = parseModule(wasm);
   const first = sections[0];
   if (first === undefined || !isSignatureSection(first)) {
-    throw new SignatureError("unsigned", "the module is not signed: it has no wasmsign2 \"signature\" custom section as its first section");
+    throw new SignatureError(
+      "unsigned",
+      'the module is not signed: it has no wasmsign2 "signature" custom section as its first section',
+    );
   }
   const data = decodeSignatureData(first.payload);
   // Hash the bytes as they are (not re-encoded), exactly what wasmsign2 does.
   const contentHash = sha256([wasm.subarray(first.end)]);
-  const covering = data.signedHashesSet.filter((set) => set.hashes.some((h) => equalBytes(h, contentHash)));
+  const covering = data.signedHashesSet.filter((set) =>
+    set.hashes.some((h) => equalBytes(h, contentHash)),
+  );
   if (covering.length === 0) {
-    throw new SignatureError("tampered", `the module was modified after signing: its SHA-256 ${hex(contentHash)} matches none of the signed hashes`);
+    throw new SignatureError(
+      "tampered",
+      `the module was modified after signing: its SHA-256 ${hex(contentHash)} matches none of the signed hashes`,
+    );
   }
   const signers = publicKeys.filter((key) => covering.some((set) => signedBy(set, key)));
   if (signers.length === 0) {
@@ -97,7 +127,9 @@ export function verify(wasm: Uint8Array, publicKeys: readonly PublicKey[]): Veri
 /** The decoded signature section, or undefined for an unsigned module. */
 export function readSignatures(wasm: Uint8Array): SignatureData | undefined {
   const first = parseModule(wasm).sections[0];
-  return first !== undefined && isSignatureSection(first) ? decodeSignatureData(first.payload) : undefined;
+  return first !== undefined && isSignatureSection(first)
+    ? decodeSignatureData(first.payload)
+    : undefined;
 }
 
 /** The module without its signature section (every other byte unchanged). */
@@ -114,15 +146,25 @@ export function stripSignature(wasm: Uint8Array): Uint8Array {
  */
 function signedBy(set: SignedHashes, key: PublicKey): boolean {
   const message = signedMessage(set.hashes);
-  return set.signatures.some((s) => s.signature.length === 64 && ed25519Verify(null, message, key.keyObject, s.signature));
+  return set.signatures.some(
+    (s) => s.signature.length === 64 && ed25519Verify(null, message, key.keyObject, s.signature),
+  );
 }
 
 function isSignatureSection(section: WasmSection): boolean {
   return section.id === customSectionId && section.name === signatureSectionName;
 }
 
-function rebuild(header: Uint8Array, data: SignatureData, content: readonly Uint8Array[]): Uint8Array {
-  const signatureSection = encodeSection({ id: customSectionId, name: signatureSectionName, payload: encodeSignatureData(data) });
+function rebuild(
+  header: Uint8Array,
+  data: SignatureData,
+  content: readonly Uint8Array[],
+): Uint8Array {
+  const signatureSection = encodeSection({
+    id: customSectionId,
+    name: signatureSectionName,
+    payload: encodeSignatureData(data),
+  });
   return concat([header, ...signatureSection, ...content]);
 }
 
@@ -140,7 +182,9 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
 }
 
 function hex(bytes: Uint8Array): string {

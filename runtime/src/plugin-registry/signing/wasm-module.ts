@@ -17,10 +17,17 @@ export interface ParsedModule {
  * custom sections. Every problem is a "malformed" SignatureError.
  */
 export function parseModule(wasm: Uint8Array): ParsedModule {
-  if (wasm.length < headerLength) throw new SignatureError("malformed", `not a WebAssembly module: ${wasm.length} bytes, shorter than the 8-byte header`);
+  if (wasm.length < headerLength)
+    throw new SignatureError(
+      "malformed",
+      `not a WebAssembly module: ${wasm.length} bytes, shorter than the 8-byte header`,
+    );
   const header = wasm.subarray(0, headerLength);
   if (!sameBytes(header, moduleHeader) && !sameBytes(header, componentHeader)) {
-    throw new SignatureError("malformed", "not a WebAssembly module: the file does not start with the \\0asm magic and version 1");
+    throw new SignatureError(
+      "malformed",
+      "not a WebAssembly module: the file does not start with the \\0asm magic and version 1",
+    );
   }
   try {
     const sections = splitSections(wasm);
@@ -29,7 +36,11 @@ export function parseModule(wasm: Uint8Array): ParsedModule {
     if (invalid) throw new RangeError(`section id 0x${invalid.id.toString(16)} is not valid`);
     return { header, sections };
   } catch (reason) {
-    throw new SignatureError("malformed", `not a well-formed WebAssembly module: ${(reason as Error).message}`, { cause: reason });
+    throw new SignatureError(
+      "malformed",
+      `not a well-formed WebAssembly module: ${(reason as Error).message}`,
+      { cause: reason },
+    );
   }
 }
 

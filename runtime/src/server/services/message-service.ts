@@ -33,7 +33,10 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
   return {
     async send(req: SendRequest, ctx: HandlerContext) {
       const { tenant } = requirePrincipal(ctx.values.get(principalKey));
-      if (!req.message) throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, "message is required", { field: "message" }));
+      if (!req.message)
+        throw toConnectError(
+          new HermesError(ErrorCode.INVALID_ARGUMENT, "message is required", { field: "message" }),
+        );
       const [outcome] = await deps.router.accept(tenant, [req.message]);
       if (!outcome.ok) throw toConnectError(prefixField(outcome.error, "message"));
       return { message: outcome.message, duplicate: outcome.duplicate };
@@ -41,29 +44,57 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
 
     async sendBatch(req: SendBatchRequest, ctx: HandlerContext) {
       const { tenant } = requirePrincipal(ctx.values.get(principalKey));
-      if (req.messages.length === 0) throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, "messages is empty", { field: "messages" }));
+      if (req.messages.length === 0)
+        throw toConnectError(
+          new HermesError(ErrorCode.INVALID_ARGUMENT, "messages is empty", { field: "messages" }),
+        );
       if (req.messages.length > deps.maxBatchSize) {
-        throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, `a batch holds at most ${deps.maxBatchSize} messages, got ${req.messages.length}`, { field: "messages" }));
+        throw toConnectError(
+          new HermesError(
+            ErrorCode.INVALID_ARGUMENT,
+            `a batch holds at most ${deps.maxBatchSize} messages, got ${req.messages.length}`,
+            { field: "messages" },
+          ),
+        );
       }
       const outcomes = await deps.router.accept(tenant, req.messages);
       return {
         results: outcomes.map((outcome, index) =>
-          create(BatchItemResultSchema, outcome.ok
-            ? { index, result: { case: "message", value: outcome.message }, duplicate: outcome.duplicate }
-            : { index, result: { case: "error", value: prefixField(outcome.error, `messages[${index}]`).toDetail() } }),
+          create(
+            BatchItemResultSchema,
+            outcome.ok
+              ? {
+                  index,
+                  result: { case: "message", value: outcome.message },
+                  duplicate: outcome.duplicate,
+                }
+              : {
+                  index,
+                  result: {
+                    case: "error",
+                    value: prefixField(outcome.error, `messages[${index}]`).toDetail(),
+                  },
+                },
+          ),
         ),
       };
     },
 
     async getMessage(req: GetMessageRequest, ctx: HandlerContext) {
       const { tenant } = requirePrincipal(ctx.values.get(principalKey));
-      if (!req.id) throw toConnectError(new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }));
+      if (!req.id)
+        throw toConnectError(
+          new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }),
+        );
       const message = deps.store.get(req.id, tenant);
       if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
       return { message, events: deps.store.history(req.id) };
     },
 
-    async *watchEvents(req: WatchEventsRequest, ctx: HandlerContext): AsyncGenerator<WatchEventsResponse> {
+    async *watchEvents(
+      req: WatchEventsRequest,
+      ctx: HandlerContext,
+    ): AsyncGenerator<WatchEventsResponse> {
       const { tenant } = requirePrincipal(ctx.values.get(principalKey));
       const filter: EventFilter = { tenant, messageIds: req.messageIds, channels: req.channels };
       yield* watch(deps, filter, req, ctx.signal);
@@ -76,7 +107,12 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
  * live subscription starts before the replay so nothing falls in between;
  * events the replay already sent are skipped by sequence.
  */
-async function* watch(deps: MessageServiceDeps, filter: EventFilter, req: WatchEventsRequest, signal: AbortSignal): AsyncGenerator<WatchEventsResponse> {
+async function* watch(
+  deps: MessageServiceDeps,
+  filter: EventFilter,
+  req: WatchEventsRequest,
+  signal: AbortSignal,
+): AsyncGenerator<WatchEventsResponse> {
   const limit = deps.watchBufferSize ?? 10_000;
   const live: DeliveryEvent[] = [];
   let overflowed = false;
@@ -103,7 +139,10 @@ async function* watch(deps: MessageServiceDeps, filter: EventFilter, req: WatchE
     }
     while (!signal.aborted) {
       if (overflowed) {
-        throw new ConnectError(`watcher fell behind by more than ${limit} events; resume with after_sequence=${last} and replay=true`, Code.ResourceExhausted);
+        throw new ConnectError(
+          `watcher fell behind by more than ${limit} events; resume with after_sequence=${last} and replay=true`,
+          Code.ResourceExhausted,
+        );
       }
       const event = live.shift();
       if (!event) {
@@ -125,8 +164,9 @@ async function* watch(deps: MessageServiceDeps, filter: EventFilter, req: WatchE
 function prefixField(error: HermesError, prefix: string): HermesError {
   if (error.code !== ErrorCode.INVALID_ARGUMENT) return error;
   const field = error.field ? `${prefix}.${error.field}` : prefix;
-  const text = error.field && error.rawMessage.startsWith(error.field)
-    ? field + error.rawMessage.slice(error.field.length)
-    : `${field}: ${error.rawMessage}`;
+  const text =
+    error.field && error.rawMessage.startsWith(error.field)
+      ? field + error.rawMessage.slice(error.field.length)
+      : `${field}: ${error.rawMessage}`;
   return new HermesError(error.code, text, { field, retryable: false });
 }

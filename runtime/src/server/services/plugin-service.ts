@@ -10,7 +10,11 @@ import {
 } from "../../gen/hermes/v1/plugin_service_pb.js";
 import { Channel } from "../../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
-import type { PluginRegistry, PluginVersionInfo, TrustedKeyInfo } from "../../plugin-registry/index.js";
+import type {
+  PluginRegistry,
+  PluginVersionInfo,
+  TrustedKeyInfo,
+} from "../../plugin-registry/index.js";
 import { toConnectError } from "./errors.js";
 
 export interface PluginServiceDeps {
@@ -45,7 +49,10 @@ export function pluginService(deps: PluginServiceDeps): ServiceImpl<typeof Plugi
     }),
 
     trustKey: rpc(async (req) => {
-      if (req.publicKey.length === 0) throw new HermesError(ErrorCode.INVALID_ARGUMENT, "public_key is required", { field: "public_key" });
+      if (req.publicKey.length === 0)
+        throw new HermesError(ErrorCode.INVALID_ARGUMENT, "public_key is required", {
+          field: "public_key",
+        });
       return { key: toTrustedKey(registry.trustKey(req.publicKey, req.comment)) };
     }),
 

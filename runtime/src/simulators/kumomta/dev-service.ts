@@ -41,7 +41,11 @@ export async function startKumoDevService(retry: RouteConfig["retry"]): Promise<
     name: "kumomta",
     description: `KumoMTA simulator: SMTP 127.0.0.1:${sim.smtpPort}, HTTP ${sim.httpUrl} (recipients permfail@, tempfail@, tempfail-then-deliver@, expire@, complaint@ pick a fate)`,
     route,
-    connect: (gatewayUrl) => sim.attachLogHook({ url: `${gatewayUrl}/webhooks/email`, headers: { "X-Hermes-Webhook-Secret": secret } }),
+    connect: (gatewayUrl) =>
+      sim.attachLogHook({
+        url: `${gatewayUrl}/webhooks/email`,
+        headers: { "X-Hermes-Webhook-Secret": secret },
+      }),
     close: () => sim.close(),
   };
 }

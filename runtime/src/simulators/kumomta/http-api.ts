@@ -21,15 +21,24 @@ interface InjectRecipient {
  * (InjectV1Request in, InjectV1Response out) and `GET /metrics`
  * (Prometheus text).
  */
-export function createHttpApi(spool: Spool, options: HttpApiOptions, counters: () => Record<string, number>): Server {
+export function createHttpApi(
+  spool: Spool,
+  options: HttpApiOptions,
+  counters: () => Record<string, number>,
+): Server {
   return createServer((req, res) => {
-    void handle(req, res).catch((reason) => send(res, 500, "text/plain", `internal error: ${String(reason)}\n`));
+    void handle(req, res).catch((reason) =>
+      send(res, 500, "text/plain", `internal error: ${String(reason)}\n`),
+    );
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/metrics") {
-      const lines = Object.entries(counters()).flatMap(([name, value]) => [`# TYPE ${name} counter`, `${name}{service="kumod"} ${value}`]);
+      const lines = Object.entries(counters()).flatMap(([name, value]) => [
+        `# TYPE ${name} counter`,
+        `${name}{service="kumod"} ${value}`,
+      ]);
       return send(res, 200, "text/plain; version=0.0.4", `${lines.join("\n")}\n`);
     }
     if (path !== "/api/inject/v1") return send(res, 404, "text/plain", "Not Found\n");
@@ -41,12 +50,28 @@ export function createHttpApi(spool: Spool, options: HttpApiOptions, counters: (
     try {
       request = JSON.parse(Buffer.from(body).toString("utf8")) as Record<string, unknown>;
     } catch (reason) {
-      return send(res, 400, "text/plain", `Failed to parse the request body as JSON: ${(reason as Error).message}\n`);
+      return send(
+        res,
+        400,
+        "text/plain",
+        `Failed to parse the request body as JSON: ${(reason as Error).message}\n`,
+      );
     }
     const problem = validate(request);
-    if (problem) return send(res, 422, "text/plain", `Failed to deserialize the JSON body into the target type: ${problem}\n`);
+    if (problem)
+      return send(
+        res,
+        422,
+        "text/plain",
+        `Failed to deserialize the JSON body into the target type: ${problem}\n`,
+      );
     const recipients = request.recipients as InjectRecipient[];
-    const result = { success_count: 0, fail_count: 0, failed_recipients: [] as string[], errors: [] as string[] };
+    const result = {
+      success_count: 0,
+      fail_count: 0,
+      failed_recipients: [] as string[],
+      errors: [] as string[],
+    };
     const peer = { name: "http", addr: req.socket.remoteAddress ?? "127.0.0.1" };
     for (const recipient of recipients) {
       const plan = planFor(recipient.email, options.mix);
@@ -58,7 +83,14 @@ export function createHttpApi(spool: Spool, options: HttpApiOptions, counters: (
         continue;
       }
       const raw = await compose(request, recipient);
-      spool.accept({ sender: request.envelope_sender as string, recipient: recipient.email, raw, protocol: "HTTP", peer, plan });
+      spool.accept({
+        sender: request.envelope_sender as string,
+        recipient: recipient.email,
+        raw,
+        protocol: "HTTP",
+        peer,
+        plan,
+      });
       result.success_count++;
     }
     send(res, 200, "application/json", JSON.stringify(result));
@@ -75,26 +107,47 @@ export function createHttpApi(spool: Spool, options: HttpApiOptions, counters: (
 }
 
 function validate(request: Record<string, unknown>): string | undefined {
-  if (typeof request.envelope_sender !== "string" || !request.envelope_sender.includes("@")) return "envelope_sender: missing field or not an email address";
+  if (typeof request.envelope_sender !== "string" || !request.envelope_sender.includes("@"))
+    return "envelope_sender: missing field or not an email address";
   const recipients = request.recipients;
-  if (!Array.isArray(recipients) || recipients.length === 0) return "recipients: missing field or empty";
+  if (!Array.isArray(recipients) || recipients.length === 0)
+    return "recipients: missing field or empty";
   for (const [i, r] of recipients.entries()) {
-    if (typeof r !== "object" || r === null || typeof (r as InjectRecipient).email !== "string") return `recipients[${i}].email: missing field`;
+    if (typeof r !== "object" || r === null || typeof (r as InjectRecipient).email !== "string")
+      return `recipients[${i}].email: missing field`;
   }
   const content = request.content;
-  if (typeof content !== "string" && (typeof content !== "object" || content === null)) return "content: missing field";
+  if (typeof content !== "string" && (typeof content !== "object" || content === null))
+    return "content: missing field";
   return undefined;
 }
 
 /** Renders the message KumoMTA would build: a raw RFC 822 string as is, or a built Content (with naive {{ var }} substitution). */
-async function compose(request: Record<string, unknown>, recipient: InjectRecipient): Promise<Buffer> {
+async function compose(
+  request: Record<string, unknown>,
+  recipient: InjectRecipient,
+): Promise<Buffer> {
   const content = request.content as string | Record<string, unknown>;
-  const variables: Record<string, unknown> = { ...(request.substitutions as object | undefined), ...recipient.substitutions, email: recipient.email, name: recipient.name };
+  const variables: Record<string, unknown> = {
+    ...(request.substitutions as object | undefined),
+    ...recipient.substitutions,
+    email: recipient.email,
+    name: recipient.name,
+  };
   const render = (text: unknown) =>
-    typeof text === "string" ? text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => String(variables[name] ?? "")) : undefined;
+    typeof text === "string"
+      ? text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) =>
+          String(variables[name] ?? ""),
+        )
+      : undefined;
   if (typeof content === "string") return Buffer.from(render(content)!.replace(/\r?\n/g, "\r\n"));
   const from = content.from as { email: string; name?: string } | undefined;
-  const headers = Object.fromEntries(Object.entries((content.headers as Record<string, string>) ?? {}).map(([k, v]) => [k, render(v)!]));
+  const headers = Object.fromEntries(
+    Object.entries((content.headers as Record<string, string>) ?? {}).map(([k, v]) => [
+      k,
+      render(v)!,
+    ]),
+  );
   const attachments = ((content.attachments as Array<Record<string, unknown>>) ?? []).map((a) => ({
     content: a.base64 ? Buffer.from(String(a.data), "base64") : String(a.data),
     contentType: a.content_type as string | undefined,

@@ -56,7 +56,13 @@ export class KumoSimulator {
   readonly #smtp: SMTPServer;
   readonly #http: Server | undefined;
 
-  private constructor(smtpPort: number, httpUrl: string | undefined, spool: Spool, smtp: SMTPServer, http: Server | undefined) {
+  private constructor(
+    smtpPort: number,
+    httpUrl: string | undefined,
+    spool: Spool,
+    smtp: SMTPServer,
+    http: Server | undefined,
+  ) {
     this.smtpPort = smtpPort;
     this.httpUrl = httpUrl;
     this.spool = spool;
@@ -68,7 +74,10 @@ export class KumoSimulator {
     const host = options.host ?? "127.0.0.1";
     const spool = new Spool(
       {
-        fields: { headers: options.logFields?.headers ?? ["X-Hermes-Message-Id", "Subject"], meta: options.logFields?.meta ?? ["tenant", "campaign"] },
+        fields: {
+          headers: options.logFields?.headers ?? ["X-Hermes-Message-Id", "Subject"],
+          meta: options.logFields?.meta ?? ["tenant", "campaign"],
+        },
         tenantHeader: options.tenantHeader ?? "X-Tenant",
         campaignHeader: options.campaignHeader ?? "X-Campaign",
         stepDelayMs: options.stepDelayMs ?? 5,
@@ -92,7 +101,9 @@ export class KumoSimulator {
     let http: Server | undefined;
     let httpUrl: string | undefined;
     if (options.httpPort !== false) {
-      http = createHttpApi(spool, { authUsers: options.authUsers, mix: options.mix }, () => metricsOf(spool.counters, spool.publisher));
+      http = createHttpApi(spool, { authUsers: options.authUsers, mix: options.mix }, () =>
+        metricsOf(spool.counters, spool.publisher),
+      );
       http.listen(options.httpPort ?? 0, host);
       await once(http, "listening");
       httpUrl = `http://${host}:${(http.address() as AddressInfo).port}`;
@@ -132,7 +143,10 @@ export class KumoSimulator {
   }
 }
 
-function metricsOf(counters: SpoolCounters, publisher: LogHookPublisher | undefined): Record<string, number> {
+function metricsOf(
+  counters: SpoolCounters,
+  publisher: LogHookPublisher | undefined,
+): Record<string, number> {
   return {
     total_messages_received: counters.received,
     total_messages_delivered: counters.delivered,

@@ -22,7 +22,9 @@ export interface LogHookOptions {
  * counted.
  */
 export class LogHookPublisher {
-  readonly #options: Required<Omit<LogHookOptions, "headers">> & { headers: Readonly<Record<string, string>> };
+  readonly #options: Required<Omit<LogHookOptions, "headers">> & {
+    headers: Readonly<Record<string, string>>;
+  };
   readonly #queue: Array<Record<string, unknown>> = [];
   #running: Promise<void> | undefined;
   #closed = false;
@@ -70,7 +72,8 @@ export class LogHookPublisher {
 
   async #run(): Promise<void> {
     while (!this.#closed && this.#queue.length > 0) {
-      if (this.#queue.length < this.#options.batchSize) await this.#sleep(this.#options.flushMs, true);
+      if (this.#queue.length < this.#options.batchSize)
+        await this.#sleep(this.#options.flushMs, true);
       const batch = this.#queue.splice(0, this.#options.batchSize);
       await this.#post(batch);
     }
@@ -79,13 +82,23 @@ export class LogHookPublisher {
   async #post(batch: Array<Record<string, unknown>>): Promise<void> {
     const { batchSize, batchFormat, retry } = this.#options;
     const body =
-      batchSize === 1 ? JSON.stringify(batch[0]) : batchFormat === "ndjson" ? batch.map((r) => JSON.stringify(r)).join("\n") : JSON.stringify(batch);
+      batchSize === 1
+        ? JSON.stringify(batch[0])
+        : batchFormat === "ndjson"
+          ? batch.map((r) => JSON.stringify(r)).join("\n")
+          : JSON.stringify(batch);
     let delay = retry.initialMs;
     while (!this.#closed) {
       try {
         const response = await fetch(this.#options.url, {
           method: "POST",
-          headers: { "content-type": batchFormat === "ndjson" && batchSize > 1 ? "application/x-ndjson" : "application/json", ...this.#options.headers },
+          headers: {
+            "content-type":
+              batchFormat === "ndjson" && batchSize > 1
+                ? "application/x-ndjson"
+                : "application/json",
+            ...this.#options.headers,
+          },
           body,
           signal: AbortSignal.timeout(10_000),
         });

@@ -39,7 +39,11 @@ function domainOf(recipient: string): string {
 }
 
 /** KumoMTA's queue name: campaign and tenant from the message meta, then the recipient domain. */
-export function queueNameOf(recipient: string, tenant: string | undefined, campaign: string | undefined): string {
+export function queueNameOf(
+  recipient: string,
+  tenant: string | undefined,
+  campaign: string | undefined,
+): string {
   const domain = domainOf(recipient);
   if (campaign && tenant) return `${campaign}:${tenant}@${domain}`;
   if (tenant) return `${tenant}@${domain}`;
@@ -49,7 +53,11 @@ export function queueNameOf(recipient: string, tenant: string | undefined, campa
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The Reception record KumoMTA logs as it accepts a message. */
-export function receptionRecord(message: SpooledMessage, fields: LoggerFields, nodeid: string): Record<string, unknown> {
+export function receptionRecord(
+  message: SpooledMessage,
+  fields: LoggerFields,
+  nodeid: string,
+): Record<string, unknown> {
   return base("Reception", message, fields, nodeid, {
     site: "",
     response: { code: 250, enhanced_code: null, content: "", command: null },
@@ -59,7 +67,12 @@ export function receptionRecord(message: SpooledMessage, fields: LoggerFields, n
 }
 
 /** The record of one step of the message's life after reception. */
-export function stepRecord(step: Step, message: SpooledMessage, fields: LoggerFields, nodeid: string): Record<string, unknown> {
+export function stepRecord(
+  step: Step,
+  message: SpooledMessage,
+  fields: LoggerFields,
+  nodeid: string,
+): Record<string, unknown> {
   const domain = domainOf(message.recipient);
   const mx = { name: `mx.${domain}.`, addr: "192.0.2.25" };
   const egress = {
@@ -78,19 +91,38 @@ export function stepRecord(step: Step, message: SpooledMessage, fields: LoggerFi
       message.attempts++;
       return base("Delivery", message, fields, nodeid, {
         ...egress,
-        response: { code: 250, enhanced_code: { class: 2, subject: 0, detail: 0 }, content: `OK ${newSpoolId().slice(0, 12)} - delivered`, command: "." },
+        response: {
+          code: 250,
+          enhanced_code: { class: 2, subject: 0, detail: 0 },
+          content: `OK ${newSpoolId().slice(0, 12)} - delivered`,
+          command: ".",
+        },
       });
     case "TransientFailure":
       message.attempts++;
       return base("TransientFailure", message, fields, nodeid, {
         ...egress,
-        response: { code: 451, enhanced_code: { class: 4, subject: 7, detail: 1 }, content: "Greylisted, please try again later", command: "RCPT TO" },
+        response: {
+          code: 451,
+          enhanced_code: { class: 4, subject: 7, detail: 1 },
+          content: "Greylisted, please try again later",
+          command: "RCPT TO",
+        },
       });
     case "Bounce":
       message.attempts++;
       return base("Bounce", message, fields, nodeid, {
         ...egress,
-        response: { code: step.code, enhanced_code: { class: step.enhanced[0], subject: step.enhanced[1], detail: step.enhanced[2] }, content: step.text, command: "RCPT TO" },
+        response: {
+          code: step.code,
+          enhanced_code: {
+            class: step.enhanced[0],
+            subject: step.enhanced[1],
+            detail: step.enhanced[2],
+          },
+          content: step.text,
+          command: "RCPT TO",
+        },
         bounce_classification: step.classification,
       });
     case "Expiration":
@@ -156,14 +188,21 @@ function feedbackRecord(original: SpooledMessage, nodeid: string): Record<string
   };
 }
 
-function base(type: string, message: SpooledMessage, fields: LoggerFields, nodeid: string, extra: Record<string, unknown>): Record<string, unknown> {
+function base(
+  type: string,
+  message: SpooledMessage,
+  fields: LoggerFields,
+  nodeid: string,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   const headers: Record<string, string> = {};
   for (const name of fields.headers) {
     const found = message.headers.get(name.toLowerCase());
     if (found) headers[name] = found[1];
   }
   const meta: Record<string, string> = {};
-  for (const name of fields.meta) if (message.meta[name] !== undefined) meta[name] = message.meta[name];
+  for (const name of fields.meta)
+    if (message.meta[name] !== undefined) meta[name] = message.meta[name];
   return {
     type,
     id: message.id,

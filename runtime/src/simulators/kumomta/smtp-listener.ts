@@ -50,7 +50,9 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
   const dropped = new Set<string>();
   /** Cuts a session's connection without a reply (smtp-server keeps its connections in a set). */
   const cut = (session: SMTPServerSession) => {
-    for (const connection of (server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: Socket }> }).connections) {
+    for (const connection of (
+      server as unknown as { connections: Set<{ session: SMTPServerSession; _socket: Socket }> }
+    ).connections) {
       if (connection.session === session) connection._socket.destroy();
     }
   };
@@ -70,7 +72,12 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
     key: options.tls?.key ?? selfSignedKey,
     cert: options.tls?.cert ?? selfSignedCertificate,
     onAuth(auth, _session, callback) {
-      if (auth.method === "PLAIN" && auth.username && users[auth.username] !== undefined && users[auth.username] === auth.password) {
+      if (
+        auth.method === "PLAIN" &&
+        auth.username &&
+        users[auth.username] !== undefined &&
+        users[auth.username] === auth.password
+      ) {
         callback(null, { user: auth.username });
         return;
       }
@@ -78,10 +85,19 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
     },
     onRcptTo(address, session, callback) {
       const state = stateOf(session);
-      const relayAllowed = options.relayHosts.includes(session.remoteAddress) || Boolean(session.user);
-      if (!relayAllowed) return callback(refusal(550, `5.7.1 relaying not permitted for ${session.remoteAddress}:${session.remotePort}`));
-      if (session.envelope.rcptTo.length >= options.maxRecipientsPerMessage) return callback(refusal(451, "4.5.3 too many recipients"));
-      if (state.messages >= options.maxMessagesPerConnection) return callback(refusal(451, "4.5.3 too many on this conn"));
+      const relayAllowed =
+        options.relayHosts.includes(session.remoteAddress) || Boolean(session.user);
+      if (!relayAllowed)
+        return callback(
+          refusal(
+            550,
+            `5.7.1 relaying not permitted for ${session.remoteAddress}:${session.remotePort}`,
+          ),
+        );
+      if (session.envelope.rcptTo.length >= options.maxRecipientsPerMessage)
+        return callback(refusal(451, "4.5.3 too many recipients"));
+      if (state.messages >= options.maxMessagesPerConnection)
+        return callback(refusal(451, "4.5.3 too many on this conn"));
       const plan = planFor(address.address, options.mix);
       if (plan.atRcpt) return callback(refusal(plan.atRcpt.code, plan.atRcpt.text));
       state.plans.set(address.address, plan);
@@ -109,8 +125,13 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
         if (refused) return callback(refusal(refused.code, refused.text));
         const raw = Buffer.concat(chunks);
         const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
-        const peer = { name: session.hostNameAppearsAs || session.clientHostname, addr: session.remoteAddress };
-        const ids = recipients.map((recipient, i) => spool.accept({ sender, recipient, raw, protocol: "ESMTP", peer, plan: plans[i] }));
+        const peer = {
+          name: session.hostNameAppearsAs || session.clientHostname,
+          addr: session.remoteAddress,
+        };
+        const ids = recipients.map((recipient, i) =>
+          spool.accept({ sender, recipient, raw, protocol: "ESMTP", peer, plan: plans[i] }),
+        );
         callback(null, `OK ids=${ids.join(" ")}`);
       });
     },

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { newSpoolId, queueNameOf, receptionRecord, stepRecord, type LoggerFields, type SpooledMessage } from "./log-records.js";
+import {
+  newSpoolId,
+  queueNameOf,
+  receptionRecord,
+  stepRecord,
+  type LoggerFields,
+  type SpooledMessage,
+} from "./log-records.js";
 import type { LogHookPublisher } from "./log-hook-publisher.js";
 import type { Plan } from "./outcomes.js";
 
@@ -42,7 +49,14 @@ export class Spool {
   readonly messages: SpooledMessage[] = [];
   /** Every record logged, in order. */
   readonly records: Array<Record<string, unknown>> = [];
-  readonly counters: SpoolCounters = { received: 0, delivered: 0, bounced: 0, transientFailures: 0, expired: 0, complaints: 0 };
+  readonly counters: SpoolCounters = {
+    received: 0,
+    delivered: 0,
+    bounced: 0,
+    transientFailures: 0,
+    expired: 0,
+    complaints: 0,
+  };
   readonly #options: SpoolOptions;
   /** Where records are posted; settable because a gateway's webhook URL is often known only after the simulator's port. */
   publisher: LogHookPublisher | undefined;
@@ -121,7 +135,10 @@ export class Spool {
 }
 
 /** The header block of a raw message, and its (unfolded) fields by lower-case name. */
-function parseHeaders(raw: Buffer): { headers: Map<string, [string, string]>; headerBlock: string } {
+function parseHeaders(raw: Buffer): {
+  headers: Map<string, [string, string]>;
+  headerBlock: string;
+} {
   const text = raw.toString("utf8");
   const end = text.search(/\r?\n\r?\n/);
   const headerBlock = end >= 0 ? text.slice(0, end) : text;
@@ -130,7 +147,8 @@ function parseHeaders(raw: Buffer): { headers: Map<string, [string, string]>; he
     const colon = line.indexOf(":");
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim();
-    if (!headers.has(name.toLowerCase())) headers.set(name.toLowerCase(), [name, line.slice(colon + 1).trim()]);
+    if (!headers.has(name.toLowerCase()))
+      headers.set(name.toLowerCase(), [name, line.slice(colon + 1).trim()]);
   }
   return { headers, headerBlock };
 }

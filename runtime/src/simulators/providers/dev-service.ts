@@ -25,7 +25,10 @@ interface DevProvider {
   readonly channel: Channel;
   readonly description: string;
   /** A fresh mock and the template's provider config pointing at it. */
-  mock(route: string): { readonly mock: ProviderMock; config(baseUrl: string): Record<string, string> };
+  mock(route: string): {
+    readonly mock: ProviderMock;
+    config(baseUrl: string): Record<string, string>;
+  };
 }
 
 const devProviders: Readonly<Record<DevProviderName, DevProvider>> = {
@@ -39,7 +42,13 @@ const devProviders: Readonly<Record<DevProviderName, DevProvider>> = {
       return {
         mock: new TwilioMock(accountSid, authToken),
         // The URL Twilio is told and signs; the mock posts to the gateway's loopback address behind it, as a proxy would.
-        config: (baseUrl) => ({ account_sid: accountSid, auth_token: authToken, from: "+15005550006", base_url: baseUrl, status_callback_url: `http://hermes.localhost/webhooks/${route}` }),
+        config: (baseUrl) => ({
+          account_sid: accountSid,
+          auth_token: authToken,
+          from: "+15005550006",
+          base_url: baseUrl,
+          status_callback_url: `http://hermes.localhost/webhooks/${route}`,
+        }),
       };
     },
   },
@@ -50,7 +59,15 @@ const devProviders: Readonly<Record<DevProviderName, DevProvider>> = {
     mock() {
       const apiKey = `SG.${randomBytes(16).toString("hex")}`;
       const mock = new SendGridMock(apiKey);
-      return { mock, config: (baseUrl) => ({ api_key: apiKey, from_email: "Hermes Dev <dev@hermes.localhost>", webhook_public_key: mock.verificationKey, base_url: baseUrl }) };
+      return {
+        mock,
+        config: (baseUrl) => ({
+          api_key: apiKey,
+          from_email: "Hermes Dev <dev@hermes.localhost>",
+          webhook_public_key: mock.verificationKey,
+          base_url: baseUrl,
+        }),
+      };
     },
   },
 };
@@ -81,7 +98,13 @@ export async function startProviderDevService(
     channel: provider.channel,
     adapter: "wasm",
     tenants,
-    config: { file: pluginFile, config: config(baseUrl), allowHttp: true, allowHosts: ["127.0.0.1"], workers: 1 },
+    config: {
+      file: pluginFile,
+      config: config(baseUrl),
+      allowHttp: true,
+      allowHosts: ["127.0.0.1"],
+      workers: 1,
+    },
     retry,
     validitySeconds: 3600,
   };

@@ -9,7 +9,12 @@ export interface SinkRequest {
 }
 
 /** How the sink answers one request: a status, optional headers and body. */
-export type SinkAnswer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+export type SinkAnswer = {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  delayMs?: number;
+};
 
 /**
  * A real HTTP server on loopback that records what it receives and answers
@@ -26,10 +31,17 @@ export class HttpSink {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+        const request = {
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        };
         this.received.push(request);
         const answer = this.answer(request);
-        this.#waiters = this.#waiters.filter((w) => (this.received.length >= w.count ? (w.resolve(), false) : true));
+        this.#waiters = this.#waiters.filter((w) =>
+          this.received.length >= w.count ? (w.resolve(), false) : true,
+        );
         const respond = () => {
           res.writeHead(answer.status, answer.headers);
           res.end(answer.body ?? "");

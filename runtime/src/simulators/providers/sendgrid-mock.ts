@@ -21,12 +21,28 @@ export class SendGridMock extends ProviderMock {
     this.#privateKey = privateKey;
     this.verificationKey = publicKey.export({ type: "spki", format: "der" }).toString("base64");
     this.sink.answer = (request) => {
-      if (request.method !== "POST" || request.url !== "/v3/mail/send") return { status: 404, body: errors("not found") };
-      if (request.headers.authorization !== `Bearer ${this.apiKey}`) return { status: 401, body: errors("The provided authorization grant is invalid, expired, or revoked") };
-      const mail = JSON.parse(request.body) as { personalizations?: Array<{ to?: Array<{ email: string }> }>; from?: { email?: string } };
+      if (request.method !== "POST" || request.url !== "/v3/mail/send")
+        return { status: 404, body: errors("not found") };
+      if (request.headers.authorization !== `Bearer ${this.apiKey}`)
+        return {
+          status: 401,
+          body: errors("The provided authorization grant is invalid, expired, or revoked"),
+        };
+      const mail = JSON.parse(request.body) as {
+        personalizations?: Array<{ to?: Array<{ email: string }> }>;
+        from?: { email?: string };
+      };
       const to = mail.personalizations?.[0]?.to?.[0]?.email;
-      if (!to || to === SendGridMock.invalidAddress) return { status: 400, body: errors("Does not contain a valid address.", "personalizations.0.to.0.email") };
-      if (!mail.from?.email) return { status: 400, body: errors("The from object must be provided for every email send.", "from") };
+      if (!to || to === SendGridMock.invalidAddress)
+        return {
+          status: 400,
+          body: errors("Does not contain a valid address.", "personalizations.0.to.0.email"),
+        };
+      if (!mail.from?.email)
+        return {
+          status: 400,
+          body: errors("The from object must be provided for every email send.", "from"),
+        };
       const messageId = randomBytes(16).toString("base64url").slice(0, 22);
       this.deliverLater(messageId);
       return { status: 202, headers: { "x-message-id": messageId }, body: "" };
@@ -39,7 +55,12 @@ export class SendGridMock extends ProviderMock {
   }
 
   /** Posts signed events (one per name) for the message SendGrid knows as `messageId`. */
-  events(webhookUrl: string, messageId: string, names: string[], key: KeyObject = this.#privateKey): Promise<Response> {
+  events(
+    webhookUrl: string,
+    messageId: string,
+    names: string[],
+    key: KeyObject = this.#privateKey,
+  ): Promise<Response> {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const body = JSON.stringify(
       names.map((event) => ({
@@ -48,14 +69,25 @@ export class SendGridMock extends ProviderMock {
         event,
         sg_event_id: randomBytes(8).toString("hex"),
         sg_message_id: `${messageId}.filterdrecv-5645d9c87f-2nlqr-1-60DA1EE3-1B.0`,
-        ...(event === "bounce" ? { reason: "550 5.1.1 user unknown", status: "5.1.1", type: "bounce", bounce_classification: "Invalid Address" } : {}),
+        ...(event === "bounce"
+          ? {
+              reason: "550 5.1.1 user unknown",
+              status: "5.1.1",
+              type: "bounce",
+              bounce_classification: "Invalid Address",
+            }
+          : {}),
         ...(event === "delivered" ? { response: "250 OK" } : {}),
       })),
     );
     const signature = sign("sha256", Buffer.from(timestamp + body), key).toString("base64");
     return fetch(webhookUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-twilio-email-event-webhook-signature": signature, "x-twilio-email-event-webhook-timestamp": timestamp },
+      headers: {
+        "content-type": "application/json",
+        "x-twilio-email-event-webhook-signature": signature,
+        "x-twilio-email-event-webhook-timestamp": timestamp,
+      },
       body,
     });
   }

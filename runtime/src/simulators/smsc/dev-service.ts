@@ -19,7 +19,10 @@ export interface SmscDevService {
  * after half a second, and a few numbers that pick a fate: +4477009099xx
  * are undeliverable, +4477009098xx are rejected with ESME_RINVDSTADR.
  */
-export async function startSmscDevService(retry: RouteConfig["retry"], env: NodeJS.ProcessEnv = process.env): Promise<SmscDevService> {
+export async function startSmscDevService(
+  retry: RouteConfig["retry"],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SmscDevService> {
   const password = randomBytes(4).toString("hex"); // SMPP 3.4 passwords are at most 8 characters
   const simulator = await SmscSimulator.start({
     port: env.HERMES_SMSC_PORT ? Number(env.HERMES_SMSC_PORT) : 0,
@@ -37,7 +40,16 @@ export async function startSmscDevService(retry: RouteConfig["retry"], env: Node
     channel: Channel.SMS,
     adapter: "smpp",
     tenants: ["*"],
-    config: { host: "127.0.0.1", port: simulator.port, systemId: "hermes", password, window: 10, sourceAddress: "Hermes", submitIdFormat: "hex", receiptIdFormat: "hex" },
+    config: {
+      host: "127.0.0.1",
+      port: simulator.port,
+      systemId: "hermes",
+      password,
+      window: 10,
+      sourceAddress: "Hermes",
+      submitIdFormat: "hex",
+      receiptIdFormat: "hex",
+    },
     retry,
     validitySeconds: 3600,
   };

@@ -121,7 +121,9 @@ const bindModes: Record<string, { receives: boolean }> = {
 };
 
 /** message_state TLV values by receipt stat, the driver's table read backwards. */
-const stateOf: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(messageStates).map(([state, stat]) => [stat, Number(state)]));
+const stateOf: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(messageStates).map(([state, stat]) => [stat, Number(state)]),
+);
 
 /**
  * A real SMPP 3.4 server (npm `smpp`'s server side) for development and
@@ -134,7 +136,18 @@ const stateOf: Readonly<Record<string, number>> = Object.fromEntries(Object.entr
  */
 export class SmscSimulator {
   readonly received: ReceivedSubmit[] = [];
-  readonly stats: SmscStats = { binds: 0, bindsRefused: 0, submits: 0, throttled: 0, maxInFlight: 0, receiptsSent: 0, receiptsAcked: 0, enquireLinks: 0, unbinds: 0, errors: 0 };
+  readonly stats: SmscStats = {
+    binds: 0,
+    bindsRefused: 0,
+    submits: 0,
+    throttled: 0,
+    maxInFlight: 0,
+    receiptsSent: 0,
+    receiptsAcked: 0,
+    enquireLinks: 0,
+    unbinds: 0,
+    errors: 0,
+  };
   #behaviour: SmscBehaviour;
   readonly #server: ReturnType<typeof smpp.createServer>;
   readonly #bound = new Set<Bound>();
@@ -147,14 +160,22 @@ export class SmscSimulator {
   #moReference = 1;
   #port = 0;
 
-  private constructor(behaviour: Partial<SmscBehaviour>, tls: { key: string; cert: string } | undefined) {
+  private constructor(
+    behaviour: Partial<SmscBehaviour>,
+    tls: { key: string; cert: string } | undefined,
+  ) {
     this.#behaviour = { ...defaultBehaviour, ...behaviour };
     this.#server = smpp.createServer({ ...tls }, (session) => this.#accept(session));
   }
 
   /** Starts listening on `port` (0 = any free port) on loopback unless told otherwise; over TLS when given a key and certificate. */
   static async start(
-    options: { port?: number; host?: string; behaviour?: Partial<SmscBehaviour>; tls?: { key: string; cert: string } } = {},
+    options: {
+      port?: number;
+      host?: string;
+      behaviour?: Partial<SmscBehaviour>;
+      tls?: { key: string; cert: string };
+    } = {},
   ): Promise<SmscSimulator> {
     const simulator = new SmscSimulator(options.behaviour ?? {}, options.tls);
     simulator.#server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
@@ -196,8 +217,17 @@ export class SmscSimulator {
    * (or any), split into concatenated parts (8-bit UDH) when it is long;
    * resolves with the ESME's answer to the last part.
    */
-  async injectMo(mo: { from: string; to: string; text: string; systemId?: string }): Promise<number> {
-    const encoded = encodeText(mo.text, { alphabet: "gsm7", gsmDataCoding: 0, longMessage: "udh", udhReference: 8, maxParts: 255 }, () => this.#moReference++);
+  async injectMo(mo: {
+    from: string;
+    to: string;
+    text: string;
+    systemId?: string;
+  }): Promise<number> {
+    const encoded = encodeText(
+      mo.text,
+      { alphabet: "gsm7", gsmDataCoding: 0, longMessage: "udh", udhReference: 8, maxParts: 255 },
+      () => this.#moReference++,
+    );
     let status = 0;
     for (const part of encoded.parts) {
       const fields = {
@@ -211,7 +241,9 @@ export class SmscSimulator {
         data_coding: encoded.dataCoding,
         short_message: part.shortMessage,
       };
-      status = await new Promise<number>((resolve) => this.#deliver(mo.systemId ?? this.#behaviour.systemId ?? "*", { fields, done: resolve }));
+      status = await new Promise<number>((resolve) =>
+        this.#deliver(mo.systemId ?? this.#behaviour.systemId ?? "*", { fields, done: resolve }),
+      );
     }
     return status;
   }
@@ -286,7 +318,13 @@ export class SmscSimulator {
   #bind(session: Session, pdu: PDU, receives: boolean): Bound | undefined {
     const b = this.#behaviour;
     const systemId = String(pdu.system_id ?? "");
-    const refused = b.maintenance ? 0x0d : b.systemId !== undefined && systemId !== b.systemId ? 0x0f : b.password !== undefined && pdu.password !== b.password ? 0x0e : 0;
+    const refused = b.maintenance
+      ? 0x0d
+      : b.systemId !== undefined && systemId !== b.systemId
+        ? 0x0f
+        : b.password !== undefined && pdu.password !== b.password
+          ? 0x0e
+          : 0;
     if (refused) {
       this.stats.bindsRefused++;
       session.send(pdu.response({ command_status: refused }), () => session.close());
@@ -309,7 +347,8 @@ export class SmscSimulator {
     const status = this.#statusFor(bound.systemId, destination);
     const id = this.#newId();
     const wantsReceipt = (Number(pdu.registered_delivery ?? 0) & 0x03) !== 0;
-    const record = b.record || wantsReceipt ? this.#record(bound.systemId, pdu, id, status) : undefined;
+    const record =
+      b.record || wantsReceipt ? this.#record(bound.systemId, pdu, id, status) : undefined;
     if (record && b.record) this.received.push(record);
     if (b.silentDestinations && new RegExp(b.silentDestinations).test(destination)) return; // never answered: inFlight stays counted
     const answer = () => {
@@ -319,7 +358,8 @@ export class SmscSimulator {
         return;
       }
       bound.session.send(pdu.response({ message_id: this.#formatId(id, b.submitIdFormat) }));
-      if (record && wantsReceipt) this.#later(b.receiptDelayMs, () => this.#sendReceipt(bound.systemId, record));
+      if (record && wantsReceipt)
+        this.#later(b.receiptDelayMs, () => this.#sendReceipt(bound.systemId, record));
     };
     if (b.responseDelayMs > 0) this.#later(b.responseDelayMs, answer);
     else answer();
@@ -341,13 +381,16 @@ export class SmscSimulator {
     }
     const addressed = b.failures.find((f) => new RegExp(f.destination).test(destination));
     if (addressed) return addressed.status;
-    if (b.randomFailureRate > 0 && Math.random() < b.randomFailureRate) return b.randomFailureStatus;
+    if (b.randomFailureRate > 0 && Math.random() < b.randomFailureRate)
+      return b.randomFailureStatus;
     return 0;
   }
 
   #record(systemId: string, pdu: PDU, id: number, status: number): ReceivedSubmit {
     const payload = pdu.message_payload !== undefined;
-    const body = (payload ? pdu.message_payload : pdu.short_message) as { message?: unknown; udh?: Buffer[] } | undefined;
+    const body = (payload ? pdu.message_payload : pdu.short_message) as
+      | { message?: unknown; udh?: Buffer[] }
+      | undefined;
     const udh = body?.udh && body.udh.length > 0 ? udhBytes(body.udh) : undefined;
     return {
       id: String(id),
@@ -361,7 +404,14 @@ export class SmscSimulator {
       esmClass: Number(pdu.esm_class ?? 0),
       text: textOf(body),
       udh,
-      sar: pdu.sar_msg_ref_num === undefined ? undefined : { ref: Number(pdu.sar_msg_ref_num), total: Number(pdu.sar_total_segments), seq: Number(pdu.sar_segment_seqnum) },
+      sar:
+        pdu.sar_msg_ref_num === undefined
+          ? undefined
+          : {
+              ref: Number(pdu.sar_msg_ref_num),
+              total: Number(pdu.sar_total_segments),
+              seq: Number(pdu.sar_segment_seqnum),
+            },
       payload,
       registeredDelivery: Number(pdu.registered_delivery ?? 0),
       validityPeriod: String(pdu.validity_period ?? ""),
@@ -406,14 +456,18 @@ export class SmscSimulator {
   }
 
   #deliver(systemId: string, pending: PendingDeliver): void {
-    const target = [...this.#bound].find((s) => s.receives && (systemId === "*" || s.systemId === systemId));
+    const target = [...this.#bound].find(
+      (s) => s.receives && (systemId === "*" || s.systemId === systemId),
+    );
     if (!target) {
       const queue = this.#waiting.get(systemId) ?? [];
       queue.push(pending);
       this.#waiting.set(systemId, queue);
       return;
     }
-    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) => pending.done?.(resp.command_status));
+    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) =>
+      pending.done?.(resp.command_status),
+    );
   }
 
   #flush(systemId: string): void {
