@@ -77,8 +77,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = new GatewayMetrics(() =>
     (router?.routes ?? []).map((r) => ({
       route: r.config.name,
-      queued: r.dispatcher.queued,
-      inFlight: r.dispatcher.inFlight,
+      queued: r.feeder.queued,
+      inFlight: r.feeder.inFlight,
     })),
   );
   router = new Router({ config, store, bus, metrics, log });
@@ -115,7 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         log: log.child({ route: route.name, adapter: adapter.type }),
         supervisor,
         report: (report) => router!.report(route.name, report),
-        demandChanged: () => runtime.dispatcher.pump(),
+        demandChanged: () => runtime.feeder.pump(),
       });
       log.info({ route: route.name, adapter: adapter.type }, "route started");
     }

@@ -11,7 +11,7 @@
 // route, window 100, no token bucket, on the same simulator. Messages go in
 // through Router.accept, the accept path the Send API calls, without HTTP,
 // so the figure is about the carrier: validation, the SQLite store with its
-// group commit, the router's dispatcher, the session actor and window, and
+// group commit, the router's feeder, the session actor and window, and
 // for each submit a receipt from the simulator that the driver maps, the
 // correlator resolves and the router records, until every message is
 // DELIVERED. Progress is read from the database file by a second connection,
@@ -57,7 +57,7 @@ async function hermes(port: number, window: number, n: number): Promise<number> 
   await until(() => adapter.demand() > 0, "bind");
   const messages: Message[] = Array.from({ length: n }, (_, i) => sms(i));
   const started = performance.now();
-  // As the router's dispatcher: as many sends as demand() allows, again whenever a send completes.
+  // As the router's feeder: as many sends as demand() allows, again whenever a send completes.
   const outcomes = await sendAll(adapter, messages);
   const rate = n / ((performance.now() - started) / 1000);
   await close();

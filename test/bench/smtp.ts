@@ -1,6 +1,6 @@
 // Email into KumoMTA, in one run against the same simulated KumoMTA:
 // - the Hermes smtp driver (supervised session, nodemailer pool of N, fed by
-//   the router's own demand-driven Dispatcher) against a raw nodemailer pool
+//   the router's own demand-driven RouteFeeder) against a raw nodemailer pool
 //   of N given every message at once: messages injected per second;
 // - the log hook endpoint: KumoMTA records per second authenticated,
 //   parsed, checked, deduplicated and mapped to events, in batches of 100
@@ -15,7 +15,7 @@ import {
   type Message,
 } from "../../runtime/src/gen/hermes/v1/message_pb.js";
 import { Supervisor } from "../../runtime/src/kernel/index.js";
-import { Dispatcher } from "../../runtime/src/router/dispatcher.js";
+import { RouteFeeder } from "../../runtime/src/router/route-feeder.js";
 import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
 import { parseSmtpDriverConfig, SmtpAdapter } from "../../runtime/src/drivers/smtp/index.js";
 import { LogHookReceiver } from "../../runtime/src/drivers/smtp/log-hook-receiver.js";
@@ -54,7 +54,7 @@ async function hermesRun(port: number): Promise<number> {
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const dispatcher = new Dispatcher(adapter, async (_m, _a, outcome) => {
+  const feeder = new RouteFeeder(adapter, async (_m, _a, outcome) => {
     if (outcome.kind !== "submitted")
       throw new Error(`bench send failed: ${JSON.stringify(outcome)}`);
     if (++done === messages) finish();
@@ -70,15 +70,15 @@ async function hermesRun(port: number): Promise<number> {
     report: async () => {},
     demandChanged: () => {
       if (adapter.demand() > 0) connected();
-      dispatcher.pump();
+      feeder.pump();
     },
   });
   await up;
   const started = performance.now();
-  for (let i = 0; i < messages; i++) dispatcher.enqueue(message(i));
+  for (let i = 0; i < messages; i++) feeder.enqueue(message(i));
   await finished;
   const perSecond = messages / ((performance.now() - started) / 1000);
-  dispatcher.stop();
+  feeder.stop();
   await root.stop("shutdown");
   return perSecond;
 }

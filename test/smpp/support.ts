@@ -80,7 +80,7 @@ export function sms(
   });
 }
 
-/** Sends as the router's dispatcher would: never more outstanding than demand(). */
+/** Sends as the router's feeder would: never more outstanding than demand(). */
 export async function sendAll(
   adapter: SmppAdapter,
   messages: readonly Message[],

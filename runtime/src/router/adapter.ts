@@ -14,8 +14,8 @@ import type { RouteSupervisor } from "./route-supervisor.js";
  * The native-plugin interface: what every channel adapter implements, whether
  * it is built into the host (webhook, SMPP, SMTP) or wraps a WASM plugin.
  *
- * The router's dispatcher is the producer; the adapter is the consumer. The
- * dispatcher never has more sends outstanding than the adapter's `demand()`,
+ * The router's feeder is the producer; the adapter is the consumer. The
+ * feeder never has more sends outstanding than the adapter's `demand()`,
  * and calls `demand()` again after every completed send and whenever the
  * adapter calls `ctx.demandChanged()` (a bind came up, a window opened). An
  * adapter with a full window returns 0 and the flow stops upstream, with no
@@ -44,7 +44,7 @@ export interface ChannelAdapter {
 /**
  * What a send came to. `submitted` waits for a delivery report; `delivered`
  * is final at once (a webhook endpoint that took the message). A retryable
- * failure is retried by the dispatcher.
+ * failure is retried by the router.
  */
 export type SendOutcome =
   | {
@@ -98,7 +98,7 @@ export interface AdapterContext {
   readonly supervisor: RouteSupervisor;
   /** Records a report durably; resolves once it is on disk. */
   report(report: ProviderReport): Promise<void>;
-  /** Tells the dispatcher that demand() may have grown. */
+  /** Tells the route feeder that demand() may have grown. */
   demandChanged(): void;
 }
 

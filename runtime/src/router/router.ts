@@ -31,7 +31,7 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from "./adapter.js";
-import { Dispatcher } from "./dispatcher.js";
+import { RouteFeeder } from "./route-feeder.js";
 import { RouteTable } from "./route-table.js";
 import { validateMessage } from "./validation.js";
 import { ReportCorrelator } from "./report-correlator.js";
@@ -42,7 +42,7 @@ export const correlationTtlMs = 72 * 3600 * 1000;
 export interface RouteRuntime {
   readonly config: RouteConfig;
   readonly adapter: ChannelAdapter;
-  readonly dispatcher: Dispatcher;
+  readonly feeder: RouteFeeder;
   readonly supervisor: RouteSupervisor;
 }
 
@@ -61,7 +61,7 @@ export type AcceptOutcome =
 
 /**
  * The router owns the life of a message after the API: it validates and
- * stores what callers send, queues each message on its route's dispatcher,
+ * stores what callers send, queues each message on its route's feeder,
  * records every outcome and provider report as a status change, retries
  * with backoff, expires what outlives its validity and fails routes over.
  */
@@ -82,13 +82,13 @@ export class Router {
     );
   }
 
-  /** Adds a started route; its dispatcher starts pumping. */
+  /** Adds a started route; its feeder starts pumping. */
   addRoute(
     config: RouteConfig,
     adapter: ChannelAdapter,
     supervisor: RouteSupervisor,
   ): RouteRuntime {
-    const dispatcher = new Dispatcher(adapter, (message, attempt, outcome) =>
+    const feeder = new RouteFeeder(adapter, (message, attempt, outcome) =>
       this.#recordOutcome(config, message, attempt, outcome).catch((reason) =>
         this.#options.log.error(
           { err: reason, messageId: message.id, route: config.name },
@@ -96,7 +96,7 @@ export class Router {
         ),
       ),
     );
-    const runtime = { config, adapter, dispatcher, supervisor };
+    const runtime = { config, adapter, feeder, supervisor };
     this.#routes.set(config.name, runtime);
     return runtime;
   }
@@ -112,7 +112,7 @@ export class Router {
       if (message.status === MessageStatus.SUBMITTED) continue; // waiting for a receipt, not for us
       const route = this.#routes.get(message.route);
       if (route) {
-        route.dispatcher.enqueue(message);
+        route.feeder.enqueue(message);
         resumed++;
       }
     }
@@ -159,7 +159,7 @@ export class Router {
       this.#options.metrics.accepted.inc({ channel: Channel[result.message.channel], tenant });
       if (result.event) this.#options.bus.publish(result.event);
       if (result.message.status === MessageStatus.ACCEPTED)
-        this.#routes.get(result.message.route)?.dispatcher.enqueue(result.message);
+        this.#routes.get(result.message.route)?.feeder.enqueue(result.message);
     });
     return outcomes as AcceptOutcome[];
   }
@@ -248,7 +248,7 @@ export class Router {
         },
       });
       message.attempts = attempt;
-      this.#routes.get(route.name)?.dispatcher.enqueueAfter(message, delay);
+      this.#routes.get(route.name)?.feeder.enqueueAfter(message, delay);
       return;
     }
     const final = error.retryable
@@ -352,7 +352,7 @@ export class Router {
     for (const id of this.#options.store.expiredBefore(new Date())) {
       const message = this.#options.store.get(id);
       if (message && message.status !== MessageStatus.SUBMITTED)
-        this.#routes.get(message.route)?.dispatcher.forget(id);
+        this.#routes.get(message.route)?.feeder.forget(id);
       await this.#transition(id, message?.route ?? "", {
         event: {
           kind: DeliveryEventKind.STATUS,
@@ -368,8 +368,8 @@ export class Router {
   /** Moves waiting messages off routes that are down onto a live alternative. */
   #failOver(): void {
     for (const runtime of this.#routes.values()) {
-      if (runtime.dispatcher.queued === 0 || this.#isUp(runtime.config.name)) continue;
-      for (const message of runtime.dispatcher.drain()) {
+      if (runtime.feeder.queued === 0 || this.#isUp(runtime.config.name)) continue;
+      for (const message of runtime.feeder.drain()) {
         const alternative = this.#table
           .candidates(message.tenant, message.channel)
           .find((r) => r.name !== runtime.config.name && this.#isUp(r.name));
@@ -384,14 +384,14 @@ export class Router {
             },
           });
         }
-        target.dispatcher.enqueue(message);
+        target.feeder.enqueue(message);
       }
     }
   }
 
   stop(): void {
     if (this.#sweeper) clearInterval(this.#sweeper);
-    for (const runtime of this.#routes.values()) runtime.dispatcher.stop();
+    for (const runtime of this.#routes.values()) runtime.feeder.stop();
     this.#correlator.stop();
   }
 }

@@ -37,7 +37,7 @@ interface InboundMessage {
  * supervisor it starts the carrier's supervisor (one_for_one, restart
  * intensity and reconnect backoff from the config) with one actor per bind.
  * `demand()` is the window room left on bound sessions, so a full window
- * stops the router's dispatcher; `send` encodes and splits the text, hands
+ * stops the router's feeder; `send` encodes and splits the text, hands
  * the parts to the emptiest bound session and resolves once the SMSC has
  * answered every part. Receipts and MO messages come back through
  * `ctx.report`. When the carrier's supervisor gives up (too many restarts)
@@ -187,7 +187,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   }
 
   async send(message: Message, attempt: number): Promise<SendOutcome> {
-    // Everything up to handing the parts to a session is synchronous: the dispatcher reads demand() right after.
+    // Everything up to handing the parts to a session is synchronous: the feeder reads demand() right after.
     const session = this.#emptiestSession();
     if (!session) {
       return {

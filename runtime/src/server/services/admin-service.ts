@@ -30,8 +30,8 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           adapter: route.adapter.type,
           state: health.state,
           reason: health.reason ?? "",
-          queued: BigInt(route.dispatcher.queued),
-          detail: { in_flight: String(route.dispatcher.inFlight), ...health.detail },
+          queued: BigInt(route.feeder.queued),
+          detail: { in_flight: String(route.feeder.inFlight), ...health.detail },
         });
       });
       return {
@@ -62,7 +62,6 @@ export function toProcessNode(snapshot: ProcessSnapshot): ProcessNode {
     state: states[snapshot.state] ?? ProcessState.UNSPECIFIED,
     restarts: snapshot.restarts,
     mailboxDepth: snapshot.mailboxDepth,
-    demand: snapshot.demand,
     strategy: snapshot.strategy ?? "",
     children: snapshot.children.map(toProcessNode),
     detail: snapshot.detail,

@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { MessageSchema, type Message } from "../gen/hermes/v1/message_pb.js";
 import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import type { ChannelAdapter, SendOutcome } from "./adapter.js";
-import { Dispatcher } from "./dispatcher.js";
+import { RouteFeeder } from "./route-feeder.js";
 
 /** An adapter with a window: sends stay open until the test completes them. */
 function windowedAdapter(window: number) {
@@ -30,10 +30,10 @@ const msg = (id: string, priority = 0) => create(MessageSchema, { id, priority }
 test("never more sends outstanding than the adapter's demand; completions pull the next", async () => {
   const { adapter, open, maxOpen } = windowedAdapter(3);
   const finished: string[] = [];
-  const dispatcher = new Dispatcher(adapter, async (m) => void finished.push(m.id));
-  for (let i = 0; i < 10; i++) dispatcher.enqueue(msg(`m${i}`));
+  const feeder = new RouteFeeder(adapter, async (m) => void finished.push(m.id));
+  for (let i = 0; i < 10; i++) feeder.enqueue(msg(`m${i}`));
   assert.equal(open.length, 3);
-  assert.equal(dispatcher.queued, 7);
+  assert.equal(feeder.queued, 7);
   while (open.length > 0) {
     open.shift()!.done({ kind: "delivered" });
     await new Promise((r) => setImmediate(r));
@@ -49,14 +49,14 @@ test("never more sends outstanding than the adapter's demand; completions pull t
 
 test("higher priority is served first; forgotten messages are skipped", async () => {
   const { adapter, open } = windowedAdapter(0);
-  const dispatcher = new Dispatcher(adapter, async () => {});
-  dispatcher.enqueue(msg("low", 0));
-  dispatcher.enqueue(msg("urgent", 9));
-  dispatcher.enqueue(msg("mid", 5));
-  dispatcher.enqueue(msg("gone", 5));
-  dispatcher.forget("gone");
+  const feeder = new RouteFeeder(adapter, async () => {});
+  feeder.enqueue(msg("low", 0));
+  feeder.enqueue(msg("urgent", 9));
+  feeder.enqueue(msg("mid", 5));
+  feeder.enqueue(msg("gone", 5));
+  feeder.forget("gone");
   assert.deepEqual(
-    dispatcher.drain().map((m) => m.id),
+    feeder.drain().map((m) => m.id),
     ["urgent", "mid", "low"],
   );
   assert.equal(open.length, 0, "no demand, nothing sent");
@@ -74,7 +74,7 @@ test("a throwing adapter becomes a retryable failure, not a crash", async () => 
     stop: async () => {},
   };
   const outcome = await new Promise<SendOutcome>((resolve) =>
-    new Dispatcher(adapter, async (_m, _a, o) => resolve(o)).enqueue(msg("x")),
+    new RouteFeeder(adapter, async (_m, _a, o) => resolve(o)).enqueue(msg("x")),
   );
   assert.equal(outcome.kind, "failed");
   assert.equal(outcome.kind === "failed" && outcome.error.retryable, true);

@@ -2,7 +2,7 @@ import type { Message } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, errorDetail } from "../errors/hermes-error.js";
 import type { ChannelAdapter, SendOutcome } from "./adapter.js";
 
-/** Where a dispatcher hands each finished attempt. */
+/** Where a feeder hands each finished attempt. */
 export type OutcomeHandler = (
   message: Message,
   attempt: number,
@@ -18,7 +18,7 @@ const priorities = 10;
  * says its demand changed, so a full window stops the flow here, with no
  * polling and nothing queued inside the adapter.
  */
-export class Dispatcher {
+export class RouteFeeder {
   readonly #adapter: ChannelAdapter;
   readonly #onOutcome: OutcomeHandler;
   // One FIFO per priority (9 is served first); a head index avoids shift().
