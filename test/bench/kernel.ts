@@ -1,15 +1,11 @@
-// The kernel against plain async loops doing the same work, in one run:
-// - one actor's mailbox (cast N messages to an async handler, then a call)
-//   against a loop awaiting the same async handler on an array of N;
-// - a 3-stage GenStage pipeline with demand (producer -> producer-consumer
-//   -> consumer) against a loop that produces, transforms and consumes each
-//   event with an await per step, as a pipeline without a kernel would.
-// Each side runs five times, interleaved; the median counts.
-import { Actor, Consumer, Producer, ProducerConsumer } from "../../runtime/src/kernel/index.js";
+// The kernel against a plain async loop doing the same work, in one run: one
+// actor's mailbox (cast N messages to an async handler, then a call) against
+// a loop awaiting the same async handler on an array of N. Each side runs
+// five times, interleaved; the median counts.
+import { Actor } from "../../runtime/src/kernel/index.js";
 import { median } from "./_measure.js";
 
 const messages = 200_000;
-const events = 200_000;
 
 /** The per-message work both sides do: a little arithmetic, so the overhead shows. */
 const work = (x: number): number => (Math.imul(x, 2654435761) >>> 7) & 1023;
@@ -40,65 +36,6 @@ async function actorLoop(): Promise<number> {
   const queue: number[] = [];
   for (let i = 0; i < messages; i++) queue.push(i);
   for (const x of queue) await handle(x);
-  return sum;
-}
-
-class Source extends Producer<number> {
-  next = 0;
-  protected override handleDemand(demand: number): number[] {
-    const out: number[] = [];
-    while (out.length < demand && this.next < events) out.push(this.next++);
-    return out;
-  }
-}
-
-class Transform extends ProducerConsumer<number, number> {
-  constructor(readonly upstream: Source) {
-    super();
-  }
-  protected override init(): void {
-    this.subscribe(this.upstream);
-  }
-  protected override async handleEvents(batch: number[]): Promise<number[]> {
-    return batch.map(work);
-  }
-}
-
-class Sink extends Consumer<number> {
-  sum = 0;
-  count = 0;
-  #done!: (sum: number) => void;
-  readonly done = new Promise<number>((resolve) => (this.#done = resolve));
-  constructor(readonly upstream: Transform) {
-    super();
-  }
-  protected override init(): void {
-    this.subscribe(this.upstream);
-  }
-  protected override async handleEvents(batch: number[]): Promise<void> {
-    for (const x of batch) this.sum += x;
-    this.count += batch.length;
-    if (this.count === events) this.#done(this.sum);
-  }
-}
-
-async function pipelineRun(): Promise<number> {
-  const source = await new Source().start();
-  const transform = await new Transform(source).start();
-  const sink = await new Sink(transform).start();
-  const sum = await sink.done;
-  for (const stage of [sink, transform, source]) await stage.stop();
-  return sum;
-}
-
-async function pipelineLoop(): Promise<number> {
-  let sum = 0;
-  const produce = async (i: number): Promise<number> => i;
-  const transform = async (x: number): Promise<number> => work(x);
-  const consume = async (x: number): Promise<void> => {
-    sum += x;
-  };
-  for (let i = 0; i < events; i++) await consume(await transform(await produce(i)));
   return sum;
 }
 
@@ -136,13 +73,9 @@ async function compare(
 
 export default async function (): Promise<Record<string, number>> {
   const actor = await compare(actorRun, actorLoop, messages);
-  const pipeline = await compare(pipelineRun, pipelineLoop, events);
   return {
     actor_msgs_per_s: actor.ours,
     loop_msgs_per_s: actor.reference,
     actor_vs_loop_ratio: actor.ours / actor.reference,
-    pipeline_events_per_s: pipeline.ours,
-    pipeline_loop_events_per_s: pipeline.reference,
-    pipeline_vs_loop_ratio: pipeline.ours / pipeline.reference,
   };
 }

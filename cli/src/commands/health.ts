@@ -91,7 +91,6 @@ function processLabel(node: ProcessNode): string {
     colored,
     node.restarts > 0 && ux.colorize("yellow", `restarts ${node.restarts}`),
     node.mailboxDepth > 0 && `mailbox ${node.mailboxDepth}`,
-    node.kind === "stage" && `demand ${node.demand}`,
     ...Object.entries(node.detail).map(([k, v]) => `${k}=${v}`),
   ].filter(Boolean);
   return `${ux.colorize("bold", node.name)}  ${facts.join("  ")}`;

@@ -55,8 +55,7 @@ type Envelope =
       settle: ((ok: boolean, value: unknown) => void) | undefined;
     }
   | { readonly kind: "cast"; readonly msg: unknown }
-  | { readonly kind: "info"; readonly msg: unknown }
-  | { readonly kind: "run"; readonly run: () => unknown };
+  | { readonly kind: "info"; readonly msg: unknown };
 
 /** Phases of the mailbox loop; `ProcessBase.state` is the public view. */
 type Phase = "new" | "running" | "stopping" | "exited";
@@ -198,7 +197,6 @@ export abstract class Actor<
       state: this.state,
       restarts: 0,
       mailboxDepth: this.#mailbox.size,
-      demand: this.demand(),
       children: [],
       detail:
         exitReason === undefined ? detail : { ...detail, exit_reason: formatReason(exitReason) },
@@ -235,16 +233,6 @@ export abstract class Actor<
         msg: { type: "DOWN", process, reason } satisfies DownMessage,
       }),
     );
-  }
-
-  /** Runs `run` as a message of its own, in turn with the others (kernel use: stages). */
-  protected schedule(priority: Priority, run: () => unknown): void {
-    this.#enqueue(priority, { kind: "run", run });
-  }
-
-  /** Outstanding demand for the snapshot; stages override it. */
-  protected demand(): number {
-    return 0;
   }
 
   /** Extra details for the snapshot (bind state, window use). */
@@ -313,8 +301,6 @@ export abstract class Actor<
         return this.handleCast(envelope.msg as TCast);
       case "info":
         return this.handleInfo(envelope.msg as TInfo);
-      case "run":
-        return envelope.run();
     }
   }
 

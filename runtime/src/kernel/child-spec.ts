@@ -9,7 +9,7 @@ export type Shutdown = "brutal_kill" | number | "infinity";
 
 export type ChildType = "worker" | "supervisor";
 
-/** What a child spec's `start` returns: a started process (actor, stage, supervisor). */
+/** What a child spec's `start` returns: a started process (actor or supervisor). */
 export type Child = Process;
 
 /**

@@ -1,5 +1,5 @@
-// The supervision kernel: OTP's gen_server, supervisor and links, and
-// Elixir's GenStage, on Node's event loop. See docs/kernel.md.
+// The supervision kernel: OTP's gen_server, supervisor and links on Node's
+// event loop. See docs/kernel.md.
 
 export { Actor } from "./actor.js";
 export type { ActorOptions, CallOptions, CastOptions, DownMessage, ExitMessage } from "./actor.js";
@@ -19,8 +19,3 @@ export type {
 } from "./process.js";
 export { priorities } from "./mailbox.js";
 export type { MailboxDepth, Priority } from "./mailbox.js";
-export { Consumer, Producer, ProducerConsumer } from "./stages.js";
-export { Stage } from "./stage.js";
-export type { StageOptions, StageType, SubscribeOptions } from "./stage.js";
-export { BroadcastDispatcher, DemandDispatcher } from "./dispatcher.js";
-export type { Deliver, Dispatcher, Subscription } from "./dispatcher.js";

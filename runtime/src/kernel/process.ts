@@ -19,7 +19,7 @@ export type ProcessState =
   | "failed";
 
 /** What a process is, as the tree snapshot reports it. */
-export type ProcessKind = "supervisor" | "worker" | "stage";
+export type ProcessKind = "supervisor" | "worker";
 
 /**
  * One node of the supervision tree, as `AdminService` health serves it
@@ -33,8 +33,6 @@ export interface ProcessSnapshot {
   readonly restarts: number;
   /** Messages waiting in the mailbox, all priority classes together. */
   readonly mailboxDepth: number;
-  /** Outstanding demand (stages); 0 otherwise. */
-  readonly demand: number;
   /** Supervisors: the strategy. */
   readonly strategy?: string;
   readonly children: readonly ProcessSnapshot[];
@@ -46,7 +44,7 @@ export interface ProcessSnapshot {
 export type ExitListener = (reason: ExitReason) => void;
 
 /**
- * What a supervisor supervises and a link connects: actors, stages and
+ * What a supervisor supervises and a link connects: actors and
  * supervisors all implement it. Implement it yourself only to wrap something
  * that is not an actor; extending `Actor` is the usual way.
  */

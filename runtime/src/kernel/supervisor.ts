@@ -215,7 +215,6 @@ export class Supervisor extends ProcessBase {
       state: this.state,
       restarts: 0,
       mailboxDepth: 0,
-      demand: 0,
       strategy: this.strategy,
       children: this.#children.map((r) => childSnapshot(r)),
       detail: {
@@ -471,7 +470,6 @@ function childSnapshot(record: ChildRecord): ProcessSnapshot {
     state: childState(record) === "restarting" ? "restarting" : "stopped",
     restarts: record.restarts,
     mailboxDepth: 0,
-    demand: 0,
     children: [],
     detail: lastExit,
   };

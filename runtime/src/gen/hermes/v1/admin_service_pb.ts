@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/admin_service.proto.
  */
 export const file_hermes_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QiqQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRIOCgZkZW1hbmQYBiABKA0SEAoIc3RyYXRlZ3kYByABKAkSKAoIY2hpbGRyZW4YCCADKAsyFi5oZXJtZXMudjEuUHJvY2Vzc05vZGUSMgoGZGV0YWlsGAkgAygLMiIuaGVybWVzLnYxLlByb2Nlc3NOb2RlLkRldGFpbEVudHJ5Gi0KC0RldGFpbEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi+gEKC1JvdXRlSGVhbHRoEgwKBG5hbWUYASABKAkSIwoHY2hhbm5lbBgCIAEoDjISLmhlcm1lcy52MS5DaGFubmVsEg8KB2FkYXB0ZXIYAyABKAkSJAoFc3RhdGUYBCABKA4yFS5oZXJtZXMudjEuUm91dGVTdGF0ZRIOCgZyZWFzb24YBSABKAkSDgoGcXVldWVkGAYgASgEEjIKBmRldGFpbBgHIAMoCzIiLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aC5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqcBChFHZXRIZWFsdGhSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEjAKEHN1cGVydmlzaW9uX3RyZWUYAiABKAsyFi5oZXJtZXMudjEuUHJvY2Vzc05vZGUSJgoGcm91dGVzGAMgAygLMhYuaGVybWVzLnYxLlJvdXRlSGVhbHRoEg8KB3ZlcnNpb24YBCABKAkSFgoOdXB0aW1lX3NlY29uZHMYBSABKAQq0wEKDFByb2Nlc3NTdGF0ZRIdChlQUk9DRVNTX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUFJPQ0VTU19TVEFURV9TVEFSVElORxABEhkKFVBST0NFU1NfU1RBVEVfUlVOTklORxACEhwKGFBST0NFU1NfU1RBVEVfUkVTVEFSVElORxADEhoKFlBST0NFU1NfU1RBVEVfU1RPUFBJTkcQBBIZChVQUk9DRVNTX1NUQVRFX1NUT1BQRUQQBRIYChRQUk9DRVNTX1NUQVRFX0ZBSUxFRBAGKm0KClJvdXRlU3RhdGUSGwoXUk9VVEVfU1RBVEVfVU5TUEVDSUZJRUQQABISCg5ST1VURV9TVEFURV9VUBABEhgKFFJPVVRFX1NUQVRFX0RFR1JBREVEEAISFAoQUk9VVEVfU1RBVEVfRE9XThADMlYKDEFkbWluU2VydmljZRJGCglHZXRIZWFsdGgSGy5oZXJtZXMudjEuR2V0SGVhbHRoUmVxdWVzdBocLmhlcm1lcy52MS5HZXRIZWFsdGhSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_message]);
+  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvoBCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKnAQoRR2V0SGVhbHRoUmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIwChBzdXBlcnZpc2lvbl90cmVlGAIgASgLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEiYKBnJvdXRlcxgDIAMoCzIWLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aBIPCgd2ZXJzaW9uGAQgASgJEhYKDnVwdGltZV9zZWNvbmRzGAUgASgEKtMBCgxQcm9jZXNzU3RhdGUSHQoZUFJPQ0VTU19TVEFURV9VTlNQRUNJRklFRBAAEhoKFlBST0NFU1NfU1RBVEVfU1RBUlRJTkcQARIZChVQUk9DRVNTX1NUQVRFX1JVTk5JTkcQAhIcChhQUk9DRVNTX1NUQVRFX1JFU1RBUlRJTkcQAxIaChZQUk9DRVNTX1NUQVRFX1NUT1BQSU5HEAQSGQoVUFJPQ0VTU19TVEFURV9TVE9QUEVEEAUSGAoUUFJPQ0VTU19TVEFURV9GQUlMRUQQBiptCgpSb3V0ZVN0YXRlEhsKF1JPVVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOUk9VVEVfU1RBVEVfVVAQARIYChRST1VURV9TVEFURV9ERUdSQURFRBACEhQKEFJPVVRFX1NUQVRFX0RPV04QAzJWCgxBZG1pblNlcnZpY2USRgoJR2V0SGVhbHRoEhsuaGVybWVzLnYxLkdldEhlYWx0aFJlcXVlc3QaHC5oZXJtZXMudjEuR2V0SGVhbHRoUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_message]);
 
 /**
  * @generated from message hermes.v1.GetHealthRequest
@@ -28,8 +28,7 @@ export const GetHealthRequestSchema: GenMessage<GetHealthRequest> = /*@__PURE__*
   messageDesc(file_hermes_v1_admin_service, 0);
 
 /**
- * ProcessNode is one node of the supervision tree: a supervisor, an actor or
- * a stage.
+ * ProcessNode is one node of the supervision tree: a supervisor or an actor.
  *
  * @generated from message hermes.v1.ProcessNode
  */
@@ -40,7 +39,7 @@ export type ProcessNode = Message<"hermes.v1.ProcessNode"> & {
   name: string;
 
   /**
-   * "supervisor", "worker" or "stage".
+   * "supervisor" or "worker".
    *
    * @generated from field: string kind = 2;
    */
@@ -64,9 +63,11 @@ export type ProcessNode = Message<"hermes.v1.ProcessNode"> & {
   mailboxDepth: number;
 
   /**
-   * Outstanding demand (stages).
+   * Unused: always 0. It reported the demand of kernel stages, which no
+   * longer exist; route capacity is in RouteHealth.detail.
    *
-   * @generated from field: uint32 demand = 6;
+   * @generated from field: uint32 demand = 6 [deprecated = true];
+   * @deprecated
    */
   demand: number;
 

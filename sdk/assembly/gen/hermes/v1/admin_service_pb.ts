@@ -60,17 +60,17 @@ export class GetHealthRequest {
   }
 }
 
-// ProcessNode is one node of the supervision tree: a supervisor, an actor or
-// a stage.
+// ProcessNode is one node of the supervision tree: a supervisor or an actor.
 export class ProcessNode {
   name: string = "";
-  // "supervisor", "worker" or "stage".
+  // "supervisor" or "worker".
   kind: string = "";
   state: ProcessState = 0;
   restarts: u32 = 0;
   // Messages waiting in the mailbox, per priority class.
   mailboxDepth: u32 = 0;
-  // Outstanding demand (stages).
+  // Unused: always 0. It reported the demand of kernel stages, which no
+  // longer exist; route capacity is in RouteHealth.detail.
   demand: u32 = 0;
   // Supervisors: the strategy (one_for_one, ...).
   strategy: string = "";
