@@ -232,7 +232,6 @@ describe("Actor", () => {
       state: "running",
       restarts: 0,
       mailboxDepth: 0,
-      demand: 0,
       children: [],
       detail: { bind: "transceiver" },
     });
