@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Channel } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import { Channel } from "@hermes/runtime/contracts";
 import { buildMessage } from "../src/messages/build-message.js";
 import { Failure } from "../src/errors/failure.js";
 import { ExitCode } from "../src/errors/exit-codes.js";

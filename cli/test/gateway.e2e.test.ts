@@ -5,10 +5,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RouteState } from "@hermes/runtime/gen/hermes/v1/admin_service_pb";
-import type { ChannelAdapter } from "@hermes/runtime/router/adapter";
-import { parseConfig } from "@hermes/runtime/config/gateway-config";
-import { startGateway, type Gateway } from "@hermes/runtime/gateway";
+import { RouteState } from "@hermes/runtime/contracts";
+import type { ChannelAdapter } from "@hermes/runtime";
+import { parseConfig, startGateway, type Gateway } from "@hermes/runtime";
 import { pino } from "pino";
 import { HttpSink } from "../../test/support/http-sink.js";
 import {

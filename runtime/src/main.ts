@@ -2,7 +2,7 @@
 // by HERMES_CONFIG (or ./hermes.config.json when present).
 import { defaultConfigPath, loadConfig } from "./config/gateway-config.js";
 import { Channel } from "./gen/hermes/v1/message_pb.js";
-import { devApiKey, startDevEnvironment } from "./dev/dev-environment.js";
+import { devApiKey, startDevEnvironment } from "./dev/index.js";
 
 const configPath = defaultConfigPath();
 const env = await startDevEnvironment(loadConfig(configPath));

@@ -8,7 +8,7 @@ import {
   ParseWebhookResponseSchema,
   PrepareSendRequestSchema,
   PrepareSendResponseSchema,
-} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+} from "@hermes/runtime/contracts/plugin";
 import { buildPlugin, Guest, readManifest } from "./index.js";
 
 const entry = new URL("../test/assembly/hello.ts", import.meta.url).pathname;

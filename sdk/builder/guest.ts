@@ -2,14 +2,15 @@
 // services over plain WebAssembly, without Extism. The build uses it to ask a
 // freshly compiled plugin for its manifest; tests use it to drive plugins.
 // The gateway's real host is runtime/src/plugin-host.
-import { hostFunctions, userNamespace } from "@hermes/runtime/plugin-host/plugin-module";
 import {
+  hostFunctions,
+  userNamespace,
   isWasmModule,
   wasm,
   type WasmExports,
   type WasmMemory,
   type WasmModule,
-} from "@hermes/runtime/wasm/wasm-api";
+} from "@hermes/runtime/plugin-host";
 
 /** A host service: takes the encoded request, returns the encoded response or throws (the guest sees the error text). */
 export type HostService = (request: Uint8Array) => Uint8Array;

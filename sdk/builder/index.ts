@@ -9,17 +9,17 @@ import {
   DescribeResponseSchema,
   ManifestSchema,
   type Manifest,
-} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+} from "@hermes/runtime/contracts/plugin";
 import {
   compilePlugin,
   hostFunctions,
   manifestSection,
   userNamespace,
-} from "@hermes/runtime/plugin-host/plugin-module";
-import { appendCustomSection } from "@hermes/runtime/plugin-host/wasm-binary";
+  appendCustomSection,
+  wasm as engine,
+} from "@hermes/runtime/plugin-host";
 import { compile, type CompileOptions } from "./compile.js";
 import { Guest } from "./guest.js";
-import { wasm as engine } from "@hermes/runtime/wasm/wasm-api";
 
 export {
   Guest,
@@ -31,7 +31,7 @@ export {
 } from "./guest.js";
 export { sdkAscFlags } from "./compile.js";
 /** The host's own reader: the manifest of a plugin module, validated; PLUGIN_REJECTED when absent or invalid. */
-export { readManifest, manifestSection } from "@hermes/runtime/plugin-host/plugin-module";
+export { readManifest, manifestSection } from "@hermes/runtime/plugin-host";
 
 /** The ABI exports every plugin must have. */
 export const abiExports = [

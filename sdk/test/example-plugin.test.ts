@@ -9,8 +9,7 @@ import {
   type DescMessage,
   type MessageShape,
 } from "@bufbuild/protobuf";
-import { ErrorCode } from "@hermes/runtime/gen/hermes/v1/error_pb";
-import { DeliveryEventKind, MessageStatus } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import { ErrorCode, DeliveryEventKind, MessageStatus } from "@hermes/runtime/contracts";
 import {
   Capability,
   ConfigureRequestSchema,
@@ -21,7 +20,7 @@ import {
   ParseWebhookResponseSchema,
   PrepareSendRequestSchema,
   PrepareSendResponseSchema,
-} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+} from "@hermes/runtime/contracts/plugin";
 import { buildPlugin, Guest, type BuiltPlugin } from "../builder/index.js";
 import { samplePrepareSendRequest } from "./support/vectors.js";
 

@@ -26,9 +26,8 @@ import {
   SignRs256ResponseSchema,
   VerifySignatureRequestSchema,
   VerifySignatureResponseSchema,
-} from "@hermes/runtime/gen/hermes/plugin/v1/host_pb";
-import { ErrorCode } from "@hermes/runtime/gen/hermes/v1/error_pb";
-import { DeliveryEventKind, MessageStatus } from "@hermes/runtime/gen/hermes/v1/message_pb";
+} from "@hermes/runtime/contracts/plugin";
+import { ErrorCode, DeliveryEventKind, MessageStatus } from "@hermes/runtime/contracts";
 import { compile } from "../builder/compile.js";
 import { Guest, type GuestResult, type HostServices } from "../builder/guest.js";
 

@@ -7,10 +7,8 @@ import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport } from "@connectrpc/connect-node";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { Channel, MessageSchema } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { MessageService } from "../../runtime/src/gen/hermes/v1/message_service_pb.js";
-import type { ChannelAdapter } from "../../runtime/src/router/adapter.js";
+import { RouteState, Channel, MessageSchema, MessageService } from "@hermes/runtime/contracts";
+import type { ChannelAdapter } from "@hermes/runtime";
 import { keys, startTestGateway, transport } from "../support/gateway-harness.js";
 import { closedLoop, type LoadResult } from "./_measure.js";
 

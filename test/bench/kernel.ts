@@ -2,7 +2,7 @@
 // actor's mailbox (cast N messages to an async handler, then a call) against
 // a loop awaiting the same async handler on an array of N. Each side runs
 // five times, interleaved; the median counts.
-import { Actor } from "../../runtime/src/kernel/index.js";
+import { Actor } from "@hermes/runtime/kernel";
 import { median } from "./_measure.js";
 
 const messages = 200_000;

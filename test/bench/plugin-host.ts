@@ -9,8 +9,7 @@
 // Each side runs three times, interleaved; the median counts.
 import createPlugin, { type Plugin } from "@extism/extism";
 import { pino } from "pino";
-import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
-import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
+import { compilePlugin, PluginPool } from "@hermes/runtime/plugin-host";
 import { buildPlugin, compileAssembly, testManifest } from "../plugin-host/fixtures/build.js";
 import { concurrently, median, perSecond } from "./_measure.js";
 

@@ -6,7 +6,7 @@
 // appended: both sides produce the signed bytes). Each side runs seven times,
 // interleaved; the median counts.
 import { createHash, sign as edSign, verify as edVerify } from "node:crypto";
-import { generateKeyPair, sign, verify } from "../../runtime/src/plugin-registry/index.js";
+import { generateKeyPair, sign, verify } from "@hermes/runtime/plugin-registry";
 import { wasmModule } from "../plugin-registry/support/wasm-fixtures.js";
 import { median } from "./_measure.js";
 

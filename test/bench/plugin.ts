@@ -17,14 +17,18 @@ import { pino } from "pino";
 import {
   PrepareSendRequestSchema,
   PrepareSendResponseSchema,
-} from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { Channel } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
-import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
-import { CallState, hostFunctions } from "../../runtime/src/plugin-host/worker/host-functions.mjs";
-import { KvStore } from "../../runtime/src/plugin-host/worker/kv-store.mjs";
-import { generateKeyPair, sign, verify } from "../../runtime/src/plugin-registry/index.js";
-import { wasm, type WasmModule } from "../../runtime/src/wasm/wasm-api.js";
+} from "@hermes/runtime/contracts/plugin";
+import { Channel } from "@hermes/runtime/contracts";
+import {
+  compilePlugin,
+  PluginPool,
+  CallState,
+  workerHostFunctions,
+  KvStore,
+  wasm,
+  type WasmModule,
+} from "@hermes/runtime/plugin-host";
+import { generateKeyPair, sign, verify } from "@hermes/runtime/plugin-registry";
 import { compile } from "../../sdk/builder/compile.js";
 import { buildSdkPlugin } from "../plugin-host/fixtures/build.js";
 import { median } from "./_measure.js";
@@ -107,7 +111,7 @@ async function hostInstance(module: WasmModule, kv: KvStore) {
       runInWorker: false,
       logLevel: "silent" as never,
       functions: {
-        "extism:host/user": hostFunctions(spec, state, () => memory!, telemetry, kv) as never,
+        "extism:host/user": workerHostFunctions(spec, state, () => memory!, telemetry, kv) as never,
       },
     },
   );

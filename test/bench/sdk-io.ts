@@ -10,7 +10,7 @@
 // Each side runs five times, interleaved; the median counts.
 import { createPlugin, type CallContext, type Plugin } from "@extism/extism";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
-import { PrepareSendRequestSchema } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+import { PrepareSendRequestSchema } from "@hermes/runtime/contracts/plugin";
 import { compile } from "../../sdk/builder/compile.js";
 import { messageTypes, samplePrepareSendRequest } from "../../sdk/test/support/vectors.js";
 import { median } from "./_measure.js";

@@ -20,13 +20,8 @@ import { create } from "@bufbuild/protobuf";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import smpp, { type PDU } from "smpp";
-import {
-  Channel,
-  MessageSchema,
-  MessageStatus,
-  type Message,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
+import { Channel, MessageSchema, MessageStatus, type Message } from "@hermes/runtime/contracts";
+import { SmscSimulator } from "@hermes/runtime/simulators";
 import { startTestGateway } from "../support/gateway-harness.js";
 import { sendAll, startCarrier, until } from "../smpp/support.js";
 import { median } from "./_measure.js";

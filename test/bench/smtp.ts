@@ -9,17 +9,11 @@
 import { create } from "@bufbuild/protobuf";
 import nodemailer from "nodemailer";
 import { pino } from "pino";
-import {
-  Channel,
-  MessageSchema,
-  type Message,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { Supervisor } from "../../runtime/src/kernel/index.js";
-import { RouteFeeder } from "../../runtime/src/router/route-feeder.js";
-import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
-import { parseSmtpDriverConfig, SmtpAdapter } from "../../runtime/src/drivers/smtp/index.js";
-import { LogHookReceiver } from "../../runtime/src/drivers/smtp/log-hook-receiver.js";
-import { KumoSimulator } from "../../runtime/src/simulators/kumomta/index.js";
+import { Channel, MessageSchema, type Message } from "@hermes/runtime/contracts";
+import { Supervisor } from "@hermes/runtime/kernel";
+import { RouteFeeder, RouteSupervisor } from "@hermes/runtime";
+import { parseSmtpDriverConfig, SmtpAdapter, LogHookReceiver } from "@hermes/runtime/drivers";
+import { KumoSimulator } from "@hermes/runtime/simulators";
 import { median } from "./_measure.js";
 
 const messages = 1500;

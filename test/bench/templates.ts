@@ -17,11 +17,9 @@ import {
   ParseWebhookResponseSchema,
   PrepareSendRequestSchema,
   PrepareSendResponseSchema,
-} from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { Channel, MessageSchema } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
-import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
-import { PluginVersion } from "../../runtime/src/plugin-host/plugin-version.js";
+} from "@hermes/runtime/contracts/plugin";
+import { Channel, MessageSchema } from "@hermes/runtime/contracts";
+import { compilePlugin, PluginPool, PluginVersion } from "@hermes/runtime/plugin-host";
 import { buildTemplate } from "../providers/support/templates.js";
 import { concurrently, median, perSecond } from "./_measure.js";
 

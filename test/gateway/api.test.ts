@@ -7,8 +7,9 @@ import {
   DeliveryEventKind,
   MessageSchema,
   MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode, ErrorSchema } from "../../runtime/src/gen/hermes/v1/error_pb.js";
+  ErrorCode,
+  ErrorSchema,
+} from "@hermes/runtime/contracts";
 import { HttpSink } from "../support/http-sink.js";
 import {
   clients,

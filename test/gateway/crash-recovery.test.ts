@@ -4,11 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import {
-  Channel,
-  MessageSchema,
-  MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { Channel, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, keys, testApiKeys } from "../support/gateway-harness.js";
 import { spawnGateway } from "../support/gateway-process.js";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { PluginRegistry } from "../../runtime/src/plugin-registry/plugin-registry.js";
+import { PluginRegistry } from "@hermes/runtime/plugin-registry";
 import { buildPlugin, testManifest } from "./fixtures/build.js";
 
 /** A pino logger whose lines land in `lines`, parsed. */

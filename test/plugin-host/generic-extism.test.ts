@@ -4,13 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { Capability } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import {
-  Channel,
-  MessageSchema,
-  MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { compilePlugin } from "../../runtime/src/plugin-host/plugin-module.js";
+import { Capability } from "@hermes/runtime/contracts/plugin";
+import { Channel, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
+import { compilePlugin } from "@hermes/runtime/plugin-host";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { untilStatus } from "../support/wait.js";

@@ -3,14 +3,10 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
-import { HttpRequestSchema } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { HermesError } from "../../runtime/src/errors/hermes-error.js";
-import {
-  hostAllowed,
-  performRequest,
-  type PluginHttpOptions,
-} from "../../runtime/src/plugin-host/plugin-http.js";
+import { HttpRequestSchema } from "@hermes/runtime/contracts/plugin";
+import { ErrorCode } from "@hermes/runtime/contracts";
+import { HermesError } from "@hermes/runtime";
+import { hostAllowed, performRequest, type PluginHttpOptions } from "@hermes/runtime/plugin-host";
 import { HttpSink } from "../support/http-sink.js";
 
 const options: PluginHttpOptions = {

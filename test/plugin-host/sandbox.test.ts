@@ -10,16 +10,19 @@ import {
   ManifestSchema,
   PrepareSendRequestSchema,
   type AbiVersion,
-} from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { Channel, MessageSchema } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { HermesError } from "../../runtime/src/errors/hermes-error.js";
-import { compilePlugin, readManifest } from "../../runtime/src/plugin-host/plugin-module.js";
-import { defaultPolicy } from "../../runtime/src/plugin-host/policy.js";
-import { PluginPool } from "../../runtime/src/plugin-host/worker-pool.js";
-import { PluginVersion } from "../../runtime/src/plugin-host/plugin-version.js";
-import { PluginWorker, type PendingCall } from "../../runtime/src/plugin-host/worker-actor.js";
-import type { Telemetry } from "../../runtime/src/plugin-host/worker-protocol.js";
+} from "@hermes/runtime/contracts/plugin";
+import { Channel, MessageSchema, ErrorCode } from "@hermes/runtime/contracts";
+import { HermesError } from "@hermes/runtime";
+import {
+  compilePlugin,
+  readManifest,
+  defaultPolicy,
+  PluginPool,
+  PluginVersion,
+  PluginWorker,
+  type PendingCall,
+} from "@hermes/runtime/plugin-host";
+import type { Telemetry } from "@hermes/runtime/plugin-host";
 import { buildPlugin, testManifest } from "./fixtures/build.js";
 
 const config = { api_key: "secret-key", base_url: "http://127.0.0.1:9" };
@@ -385,7 +388,7 @@ describe("loading plugins", () => {
       0,
     ]);
     const manifest = toBinary(ManifestSchema, create(ManifestSchema, testManifest()));
-    const { appendCustomSection } = await import("../../runtime/src/plugin-host/wasm-binary.js");
+    const { appendCustomSection } = await import("@hermes/runtime/plugin-host");
     await assert.rejects(
       compilePlugin(appendCustomSection(wasi, "hermes.manifest", manifest)),
       reject(/wasi_snapshot_preview1.*plugins do no I\/O of their own/),

@@ -8,11 +8,10 @@ import {
   Channel,
   MessageSchema,
   MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { HermesError } from "../../runtime/src/errors/hermes-error.js";
-import { pluginHost } from "../../runtime/src/plugin-host/index.js";
+  RouteState,
+  ErrorCode,
+} from "@hermes/runtime/contracts";
+import { HermesError } from "@hermes/runtime";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { untilEvent, untilStatus, untilTerminal } from "../support/wait.js";
@@ -223,7 +222,7 @@ describe("wasm routes through a real gateway", () => {
       }
     })();
     while (sent.length < 10) await new Promise((r) => setTimeout(r, 5));
-    const results = await pluginHost.activate("test-sms", "2.0.0", v2);
+    const results = await gw.gateway.pluginHost.activate("test-sms", "2.0.0", v2);
     swapped = true;
     assert.deepEqual(
       results.map((r) => [r.route, r.ok, r.version]),
@@ -248,11 +247,14 @@ describe("wasm routes through a real gateway", () => {
     const { message } = await messages.send({ message: sms("after swap") });
     const events = await waitForStatus(message!.id, MessageStatus.SUBMITTED);
     assert.equal(events.find((e) => e.status === MessageStatus.SUBMITTED)?.detail.version, "2.0.0");
-    assert.deepEqual(pluginHost.routes().find((r) => r.route === "sms")?.version, "2.0.0");
+    assert.deepEqual(
+      gw.gateway.pluginHost.routes().find((r) => r.route === "sms")?.version,
+      "2.0.0",
+    );
   });
 
   test("a swap to a broken or mismatched module keeps the old version", async () => {
-    const results = await pluginHost.activate(
+    const results = await gw.gateway.pluginHost.activate(
       "test-sms",
       "3.0.0",
       new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 99, 99]),
@@ -268,12 +270,12 @@ describe("wasm routes through a real gateway", () => {
 
   test("a send in flight during a swap finishes on the version that made its request", async () => {
     const { messages } = clients(gw.gateway.url);
-    const from = pluginHost.routes().find((r) => r.route === "sms")!.version;
+    const from = gw.gateway.pluginHost.routes().find((r) => r.route === "sms")!.version;
     const seen = provider.received.length;
     const { message: slow } = await messages.send({ message: sms("slow") });
     const v21 = await buildPlugin("test-plugin", testManifest({ version: "2.1.0" }));
     await provider.waitFor(seen + 1); // its request is at the provider, which answers in 1.5 s
-    const results = await pluginHost.activate("test-sms", "2.1.0", v21);
+    const results = await gw.gateway.pluginHost.activate("test-sms", "2.1.0", v21);
     assert.equal(results[0]?.ok, true);
     assert.notEqual(
       (await messages.getMessage({ id: slow!.id })).message?.status,
@@ -295,7 +297,7 @@ describe("wasm routes through a real gateway", () => {
 
   test("AdminService health shows the route's plugin version, its health check and the worker pool in the tree", async () => {
     const { admin } = clients(gw.gateway.url);
-    const current = pluginHost.routes().find((r) => r.route === "sms")!.version;
+    const current = gw.gateway.pluginHost.routes().find((r) => r.route === "sms")!.version;
     let route;
     for (let i = 0; i < 100; i++) {
       route = (await admin.getHealth({})).routes.find((r) => r.name === "sms");

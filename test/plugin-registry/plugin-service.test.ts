@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorCode, ErrorSchema } from "../../runtime/src/gen/hermes/v1/error_pb.js";
+import { ErrorCode, ErrorSchema } from "@hermes/runtime/contracts";
 import {
   generateKeyPair,
   sign,
   stripSignature,
   type KeyPair,
-} from "../../runtime/src/plugin-registry/index.js";
+} from "@hermes/runtime/plugin-registry";
 import { clients, keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { wasmModule, type ModuleOptions } from "./support/wasm-fixtures.js";
 

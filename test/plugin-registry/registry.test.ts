@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AbiVersion } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { ErrorCode, HermesError } from "../../runtime/src/errors/hermes-error.js";
+import { AbiVersion } from "@hermes/runtime/contracts/plugin";
+import { ErrorCode, HermesError } from "@hermes/runtime";
 import {
   generateKeyPair,
   PluginRegistry,
@@ -12,7 +12,7 @@ import {
   stripSignature,
   type KeyPair,
   type PluginActivation,
-} from "../../runtime/src/plugin-registry/index.js";
+} from "@hermes/runtime/plugin-registry";
 import { customSection, wasmModule, type ModuleOptions } from "./support/wasm-fixtures.js";
 
 async function rejects(

@@ -11,8 +11,8 @@ import {
   stripSignature,
   verify,
   type SignatureFailure,
-} from "../../runtime/src/plugin-registry/index.js";
-import { wasm } from "../../runtime/src/wasm/wasm-api.js";
+} from "@hermes/runtime/plugin-registry";
+import { wasm } from "@hermes/runtime/plugin-host";
 import { customSection, wasmModule } from "./support/wasm-fixtures.js";
 
 /** RFC 8032 §7.1 test 1: a fixed key makes the signed bytes a known answer. */

@@ -5,11 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Channel, MessageSchema } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode, ErrorSchema } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { HermesError } from "../../runtime/src/errors/hermes-error.js";
-import { pluginHost } from "../../runtime/src/plugin-host/index.js";
-import { generateKeyPair, sign } from "../../runtime/src/plugin-registry/index.js";
+import { Channel, MessageSchema, ErrorCode, ErrorSchema } from "@hermes/runtime/contracts";
+import { HermesError } from "@hermes/runtime";
+import { generateKeyPair, sign } from "@hermes/runtime/plugin-registry";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { buildPlugin, testManifest } from "../plugin-host/fixtures/build.js";
@@ -114,7 +112,7 @@ describe("published plugins on wasm routes", () => {
     assert.equal(await versionServing(), "1.0.0", "publishing alone changes nothing");
     const activated = await plugins.activatePlugin({ name: "test-sms", version: "2.0.0" });
     assert.equal(activated.previousVersion, "1.0.0");
-    assert.equal(pluginHost.routes().find((r) => r.route === "sms")?.version, "2.0.0");
+    assert.equal(gw.gateway.pluginHost.routes().find((r) => r.route === "sms")?.version, "2.0.0");
     assert.equal(await versionServing(), "2.0.0");
 
     await plugins.publishPlugin({ artifact: v3 });

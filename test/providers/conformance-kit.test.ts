@@ -3,7 +3,7 @@
 // check says so.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { runConformance, type ConformanceReport } from "../../runtime/src/conformance/index.js";
+import { runConformance, type ConformanceReport } from "@hermes/runtime/conformance";
 import { buildPlugin as buildHostTestPlugin } from "../plugin-host/fixtures/build.js";
 import { buildTemplate, templateFixtures } from "./support/templates.js";
 

@@ -1,12 +1,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
+import { ErrorCode } from "@hermes/runtime/contracts";
 import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
 import { GenericMock } from "./generic-mock.js";
 import { clients, startTestGateway } from "../support/gateway-harness.js";
 import { untilTerminal } from "../support/wait.js";
-import type { HermesError } from "../../runtime/src/errors/hermes-error.js";
+import type { HermesError } from "@hermes/runtime";
 
 describe("rest-generic template", () => {
   const built = templateSuite("rest-generic", "rest-generic against its recorded fixtures");

@@ -1,11 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { DeliveryEventKind } from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { ErrorCode, DeliveryEventKind } from "@hermes/runtime/contracts";
 import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
-import { SendGridMock } from "../../runtime/src/simulators/providers/sendgrid-mock.js";
+import { SendGridMock } from "@hermes/runtime/simulators";
 
 const email = (to: string, subject: string) => ({
   channel: Channel.EMAIL,

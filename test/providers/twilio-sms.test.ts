@@ -1,9 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
+import { ErrorCode } from "@hermes/runtime/contracts";
 import { gatewayToMock, templateSuite } from "./support/template-suite.js";
 import { Channel, MessageStatus } from "./support/template-gateway.js";
-import { TwilioMock } from "../../runtime/src/simulators/providers/twilio-mock.js";
+import { TwilioMock } from "@hermes/runtime/simulators";
 
 const sms = (to: string, text: string) => ({
   channel: Channel.SMS,

@@ -8,12 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import {
-  Channel,
-  MessageSchema,
-  MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { ErrorCode, Channel, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
 import { buildPlugin } from "../../sdk/builder/index.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { HttpSink, type SinkAnswer } from "../support/http-sink.js";

@@ -1,12 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
-import {
-  selfSignedCertificate,
-  selfSignedKey,
-} from "../../runtime/src/simulators/kumomta/self-signed.js";
+import { MessageStatus, RouteState } from "@hermes/runtime/contracts";
+import { SmscSimulator, selfSignedCertificate, selfSignedKey } from "@hermes/runtime/simulators";
 import { sendAll, sms, startCarrier, until } from "./support.js";
 
 describe("bind modes and TLS", () => {

@@ -5,13 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { pino } from "pino";
-import { parseConfig } from "../../runtime/src/config/gateway-config.js";
-import { devApiKey, startDevEnvironment } from "../../runtime/src/dev/dev-environment.js";
-import {
-  Channel,
-  MessageSchema,
-  MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
+import { parseConfig } from "@hermes/runtime";
+import { devApiKey, startDevEnvironment } from "@hermes/runtime/dev";
+import { Channel, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
 import { clients } from "../support/gateway-harness.js";
 import { untilTerminal } from "../support/wait.js";
 

@@ -1,13 +1,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
-import {
-  Channel,
-  MessageSchema,
-  MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
+import { Channel, MessageSchema, MessageStatus, RouteState } from "@hermes/runtime/contracts";
+import { SmscSimulator } from "@hermes/runtime/simulators";
 import {
   clients,
   startTestGateway,

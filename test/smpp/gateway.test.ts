@@ -7,10 +7,10 @@ import {
   MessageSchema,
   MessageStatus,
   type DeliveryEvent,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
+  ErrorCode,
+  RouteState,
+} from "@hermes/runtime/contracts";
+import { SmscSimulator } from "@hermes/runtime/simulators";
 import {
   clients,
   startTestGateway,

@@ -1,9 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DeliveryEventKind, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { SmscSimulator } from "../../runtime/src/simulators/smsc/smsc-simulator.js";
+import { DeliveryEventKind, MessageStatus, ErrorCode, RouteState } from "@hermes/runtime/contracts";
+import { SmscSimulator } from "@hermes/runtime/simulators";
 import { sendAll, sms, startCarrier, until } from "./support.js";
 
 const base = (port: number) => ({

@@ -1,15 +1,11 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { pino } from "pino";
-import {
-  Channel,
-  MessageSchema,
-  type Message,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { Supervisor } from "../../runtime/src/kernel/index.js";
-import { RouteSupervisor } from "../../runtime/src/router/route-supervisor.js";
-import type { ProviderReport, SendOutcome } from "../../runtime/src/router/adapter.js";
-import { createSmppAdapter, type SmppAdapter } from "../../runtime/src/drivers/smpp/index.js";
+import { Channel, MessageSchema, type Message } from "@hermes/runtime/contracts";
+import { Supervisor } from "@hermes/runtime/kernel";
+import { RouteSupervisor } from "@hermes/runtime";
+import type { ProviderReport, SendOutcome } from "@hermes/runtime";
+import { createSmppAdapter, type SmppAdapter } from "@hermes/runtime/drivers";
 
 export { until } from "../support/wait.js";
 

@@ -5,11 +5,10 @@ import {
   ContentSchema,
   DeliveryEventKind,
   MessageStatus,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { KumoSimulator } from "../../runtime/src/simulators/kumomta/index.js";
-import { selfSignedCertificate } from "../../runtime/src/simulators/kumomta/self-signed.js";
+  ErrorCode,
+  RouteState,
+} from "@hermes/runtime/contracts";
+import { KumoSimulator, selfSignedCertificate } from "@hermes/runtime/simulators";
 import { untilTerminal } from "../support/wait.js";
 import {
   email,

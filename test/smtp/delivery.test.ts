@@ -6,9 +6,9 @@ import {
   DeliveryEventKind,
   MessageStatus,
   type DeliveryEvent,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+  ErrorCode,
+  RouteState,
+} from "@hermes/runtime/contracts";
 import { untilTerminal } from "../support/wait.js";
 import { email, startKumoRoute, untilRouteState, type KumoRoute } from "./kumomta-fixture.js";
 

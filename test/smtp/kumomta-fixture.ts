@@ -4,13 +4,13 @@ import {
   MessageSchema,
   type Content,
   type Message,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+  RouteState,
+} from "@hermes/runtime/contracts";
 import {
   KumoSimulator,
   type KumoSimulatorOptions,
   type LogHookOptions,
-} from "../../runtime/src/simulators/kumomta/index.js";
+} from "@hermes/runtime/simulators";
 import {
   clients,
   startTestGateway,

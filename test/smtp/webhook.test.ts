@@ -3,8 +3,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DeliveryEventKind, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+import { DeliveryEventKind, MessageStatus, RouteState } from "@hermes/runtime/contracts";
 import { untilTerminal } from "../support/wait.js";
 import {
   email,

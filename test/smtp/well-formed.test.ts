@@ -10,8 +10,8 @@ import {
   MessageSchema,
   MessageStatus,
   type Message,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+  RouteState,
+} from "@hermes/runtime/contracts";
 import {
   clients,
   keys,

@@ -8,12 +8,9 @@ import {
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
 import { pino } from "pino";
-import { parseConfig, type GatewayConfig } from "../../runtime/src/config/gateway-config.js";
-import { startGateway, type Gateway } from "../../runtime/src/gateway.js";
-import type { AdapterFactory } from "../../runtime/src/router/adapter.js";
-import { MessageService } from "../../runtime/src/gen/hermes/v1/message_service_pb.js";
-import { AdminService } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import { PluginService } from "../../runtime/src/gen/hermes/v1/plugin_service_pb.js";
+import { parseConfig, type GatewayConfig, startGateway, type Gateway } from "@hermes/runtime";
+import type { AdapterFactory } from "@hermes/runtime";
+import { MessageService, AdminService, PluginService } from "@hermes/runtime/contracts";
 
 export const keys = {
   all: "test-key-all",

@@ -3,4 +3,4 @@ export {
   HttpSink,
   type SinkAnswer,
   type SinkRequest,
-} from "../../runtime/src/simulators/providers/http-sink.js";
+} from "@hermes/runtime/simulators";

@@ -4,10 +4,10 @@ import {
   MessageStatus,
   type DeliveryEvent,
   type Message,
-} from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import type { MessageService } from "../../runtime/src/gen/hermes/v1/message_service_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
-import type { AdapterHealth, ChannelAdapter } from "../../runtime/src/router/adapter.js";
+  RouteState,
+} from "@hermes/runtime/contracts";
+import type { MessageService } from "@hermes/runtime/contracts";
+import type { AdapterHealth, ChannelAdapter } from "@hermes/runtime";
 
 const terminal = new Set([
   MessageStatus.DELIVERED,

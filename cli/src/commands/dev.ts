@@ -6,9 +6,9 @@ import {
   devProvidersTenant,
   startDevEnvironment,
   type DevOptions,
-} from "@hermes/runtime/dev/dev-environment";
-import { devProviderNames } from "@hermes/runtime/simulators/providers/dev-service";
-import type { Channel } from "@hermes/runtime/gen/hermes/v1/message_pb";
+} from "@hermes/runtime/dev";
+import { devProviderNames } from "@hermes/runtime/simulators";
+import type { Channel } from "@hermes/runtime/contracts";
 import { HermesCommand } from "../base-command.js";
 import { defaultServer } from "../connection/settings.js";
 import {

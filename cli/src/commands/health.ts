@@ -6,7 +6,7 @@ import {
   RouteState,
   type GetHealthResponse,
   type ProcessNode,
-} from "@hermes/runtime/gen/hermes/v1/admin_service_pb";
+} from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../gateway-command.js";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";

@@ -6,8 +6,8 @@ import {
   MessageStatus,
   type DeliveryEvent,
   type Message,
-} from "@hermes/runtime/gen/hermes/v1/message_pb";
-import { isTerminal } from "@hermes/runtime/store/message-store";
+} from "@hermes/runtime/contracts";
+import { isTerminal } from "@hermes/runtime";
 import { GatewayCommand } from "../gateway-command.js";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";

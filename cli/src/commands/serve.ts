@@ -1,5 +1,5 @@
 import { ux } from "@oclif/core";
-import { startGateway } from "@hermes/runtime/gateway";
+import { startGateway } from "@hermes/runtime";
 import { HermesCommand } from "../base-command.js";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";

@@ -1,6 +1,6 @@
 import { Args } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
-import { GetMessageResponseSchema } from "@hermes/runtime/gen/hermes/v1/message_service_pb";
+import { GetMessageResponseSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../gateway-command.js";
 import { eventLine, messageCard } from "../output/message-view.js";
 

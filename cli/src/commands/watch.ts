@@ -1,7 +1,7 @@
 import { Flags, ux } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
-import { DeliveryEventSchema } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import { DeliveryEventSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../gateway-command.js";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";

@@ -1,8 +1,6 @@
 import { ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { MessageService } from "@hermes/runtime/gen/hermes/v1/message_service_pb";
-import { AdminService } from "@hermes/runtime/gen/hermes/v1/admin_service_pb";
-import { PluginService } from "@hermes/runtime/gen/hermes/v1/plugin_service_pb";
+import { MessageService, AdminService, PluginService } from "@hermes/runtime/contracts";
 import { rpcOf } from "../errors/failure.js";
 import type { ConnectionSettings } from "./settings.js";
 

@@ -1,4 +1,4 @@
-import { devApiKey } from "@hermes/runtime/dev/dev-keys";
+import { devApiKey } from "@hermes/runtime/dev";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 import { profileFilePath, readProfileFile, type Profile } from "./profiles.js";

@@ -1,8 +1,8 @@
 import { Errors } from "@oclif/core";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorCode, ErrorSchema } from "@hermes/runtime/gen/hermes/v1/error_pb";
-import { HermesError } from "@hermes/runtime/errors/hermes-error";
-import { SignatureError } from "@hermes/runtime/plugin-registry/signing/signature-error";
+import { ErrorCode, ErrorSchema } from "@hermes/runtime/contracts";
+import { HermesError } from "@hermes/runtime";
+import { SignatureError } from "@hermes/runtime/plugin-registry";
 import { ExitCode } from "./exit-codes.js";
 
 export interface FailureOptions {

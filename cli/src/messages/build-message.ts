@@ -6,7 +6,7 @@ import {
   MessageSchema,
   type Address,
   type Message,
-} from "@hermes/runtime/gen/hermes/v1/message_pb";
+} from "@hermes/runtime/contracts";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 import { channelName, channelNames, channelOf, type ChannelName } from "../output/names.js";

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import type { MessageService } from "@hermes/runtime/gen/hermes/v1/message_service_pb";
-import type { Channel, DeliveryEvent } from "@hermes/runtime/gen/hermes/v1/message_pb";
+import type { MessageService, Channel, DeliveryEvent } from "@hermes/runtime/contracts";
 
 export interface EventQuery {
   /** Resume after this sequence. */

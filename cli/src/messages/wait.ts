@@ -1,11 +1,7 @@
 import type { Client } from "@connectrpc/connect";
-import type { MessageService } from "@hermes/runtime/gen/hermes/v1/message_service_pb";
-import {
-  DeliveryEventKind,
-  type DeliveryEvent,
-  type Message,
-} from "@hermes/runtime/gen/hermes/v1/message_pb";
-import { isTerminal } from "@hermes/runtime/store/message-store";
+import type { MessageService } from "@hermes/runtime/contracts";
+import { DeliveryEventKind, type DeliveryEvent, type Message } from "@hermes/runtime/contracts";
+import { isTerminal } from "@hermes/runtime";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 import { statusName } from "../output/names.js";

@@ -1,9 +1,5 @@
 import { Flags } from "@oclif/core";
-import {
-  defaultConfigPath,
-  loadConfig,
-  type GatewayConfig,
-} from "@hermes/runtime/config/gateway-config";
+import { defaultConfigPath, loadConfig, type GatewayConfig } from "@hermes/runtime";
 
 /** Flags of the commands that run a gateway in this process (serve, dev). */
 export const runGatewayFlags = {

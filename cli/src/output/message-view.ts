@@ -4,7 +4,7 @@ import {
   type Address,
   type DeliveryEvent,
   type Message,
-} from "@hermes/runtime/gen/hermes/v1/message_pb";
+} from "@hermes/runtime/contracts";
 import { channelName, describeError, eventKindName, isoTime, statusName } from "./names.js";
 
 /** A status word coloured by outcome: green delivered, red failed, yellow on the way. */

@@ -2,8 +2,9 @@ import {
   Channel,
   MessageStatus,
   DeliveryEventKind,
-} from "@hermes/runtime/gen/hermes/v1/message_pb";
-import { ErrorCode, type Error as ErrorDetail } from "@hermes/runtime/gen/hermes/v1/error_pb";
+  ErrorCode,
+  type Error as ErrorDetail,
+} from "@hermes/runtime/contracts";
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 /** Channels by the name the CLI accepts and prints (`sms`, `email`…). */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { wasm } from "@hermes/runtime/wasm/wasm-api";
+import { wasm } from "@hermes/runtime/plugin-host";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { PublicKey, SecretKey, SignatureError } from "@hermes/runtime/plugin-registry/index";
+import { PublicKey, SecretKey, SignatureError } from "@hermes/runtime/plugin-registry";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 

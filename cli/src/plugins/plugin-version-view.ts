@@ -1,7 +1,7 @@
 import { renderTable } from "../output/table.js";
 import { isoTime } from "../output/names.js";
 import { kib } from "./artifact.js";
-import type { PluginVersion } from "@hermes/runtime/gen/hermes/v1/plugin_service_pb";
+import type { PluginVersion } from "@hermes/runtime/contracts";
 
 /** `twilio-sms@1.0.0 (active) sha256 … signed by …`. */
 export function versionLine(plugin: PluginVersion): string {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ConformanceFixtures } from "@hermes/runtime/conformance/cases";
+import type { ConformanceFixtures } from "@hermes/runtime/conformance";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
 

@@ -13,8 +13,6 @@ import {
 import { devPluginFile, type CompilePlugin } from "./dev-plugins.js";
 import { devApiKey, devProvidersApiKey, devProvidersTenant } from "./dev-keys.js";
 
-export { devApiKey, devProvidersApiKey, devProvidersTenant };
-
 const devKey: ApiKeyConfig = {
   key: devApiKey,
   tenant: "dev",

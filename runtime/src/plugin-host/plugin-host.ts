@@ -34,7 +34,7 @@ export interface ActivationResult {
 }
 
 /**
- * The process's WASM plugin host: the policy every plugin is capped by,
+ * A gateway's WASM plugin host (each gateway has its own): the policy every plugin is capped by,
  * plugin metrics, the source of published plugins, and the running WASM
  * routes. The plugin registry calls `activate` to hot-swap a plugin on every
  * route that uses it.
@@ -124,6 +124,3 @@ export class PluginHost {
     );
   }
 }
-
-/** The host of this process: routes attach to it, the registry activates through it. */
-export const pluginHost = new PluginHost();

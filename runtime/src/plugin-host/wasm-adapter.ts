@@ -21,7 +21,7 @@ import { compilePlugin, configWithDefaults, type PluginModule } from "./plugin-m
 import { PluginVersion } from "./plugin-version.js";
 import { performRequest } from "./plugin-http.js";
 import { PluginLogForwarder } from "./plugin-telemetry.js";
-import { pluginHost as defaultHost, type PluginHost, type SwappableRoute } from "./plugin-host.js";
+import type { PluginHost, SwappableRoute } from "./plugin-host.js";
 import { PluginPool } from "./worker-pool.js";
 import type { Telemetry } from "./worker-protocol.js";
 
@@ -78,7 +78,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   /** Swaps run one at a time. */
   #swapping: Promise<unknown> = Promise.resolve();
 
-  constructor(config: WasmAdapterConfig, host: PluginHost = defaultHost) {
+  constructor(config: WasmAdapterConfig, host: PluginHost) {
     this.#config = config;
     this.#host = host;
   }

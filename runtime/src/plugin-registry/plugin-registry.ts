@@ -7,7 +7,9 @@ import { readManifest } from "../plugin-host/plugin-module.js";
 import { compareSemver } from "../plugin-host/semver.js";
 import { RegistryDb, type TrustedKeyRow, type VersionRow } from "./registry-db.js";
 import type { PluginActivation, PluginActivationListener } from "./activation.js";
-import { PublicKey, SignatureError, verify } from "./signing/index.js";
+import { PublicKey } from "./signing/keys.js";
+import { SignatureError } from "./signing/signature-error.js";
+import { verify } from "./signing/signer.js";
 import { parseModule } from "./signing/wasm-module.js";
 import { wasm } from "../wasm/wasm-api.js";
 

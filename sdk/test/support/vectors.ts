@@ -4,14 +4,15 @@
 // types in the order sdk/test/assembly/vectors.ts numbers them.
 import { create, type DescMessage, type Message, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { ErrorCode, ErrorSchema } from "@hermes/runtime/gen/hermes/v1/error_pb";
 import {
+  ErrorCode,
+  ErrorSchema,
   Channel,
   DeliveryEventKind,
   DeliveryEventSchema,
   MessageSchema,
   MessageStatus,
-} from "@hermes/runtime/gen/hermes/v1/message_pb";
+} from "@hermes/runtime/contracts";
 import {
   AbiVersion,
   Capability,
@@ -25,8 +26,6 @@ import {
   ParseWebhookResponseSchema,
   PrepareSendRequestSchema,
   PrepareSendResponseSchema,
-} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
-import {
   ClockResponseSchema,
   HashAlgorithm,
   HmacRequestSchema,
@@ -35,7 +34,7 @@ import {
   LogRequestSchema,
   MetricKind,
   MetricRequestSchema,
-} from "@hermes/runtime/gen/hermes/plugin/v1/host_pb";
+} from "@hermes/runtime/contracts/plugin";
 import { testProtos } from "./test-protos.js";
 
 const { registry } = testProtos();

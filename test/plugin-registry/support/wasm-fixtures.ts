@@ -1,6 +1,6 @@
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { AbiVersion, ManifestSchema } from "../../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
-import { Channel } from "../../../runtime/src/gen/hermes/v1/message_pb.js";
+import { AbiVersion, ManifestSchema } from "@hermes/runtime/contracts/plugin";
+import { Channel } from "@hermes/runtime/contracts";
 
 /**
  * Hand-assembled WebAssembly modules for the registry tests: a valid module

@@ -6,7 +6,7 @@ import {
   MessageSchema,
   MessageStatus,
   type DeliveryEvent,
-} from "../../../runtime/src/gen/hermes/v1/message_pb.js";
+} from "@hermes/runtime/contracts";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { clients, startTestGateway, type TestGateway } from "../../support/gateway-harness.js";
 import { untilEvent, untilTerminal } from "../../support/wait.js";

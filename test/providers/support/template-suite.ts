@@ -2,7 +2,7 @@
 // its provider's own: the template built once per suite and held to its
 // recorded fixtures, and a gateway routing to it in front of a provider mock.
 import { after, before } from "node:test";
-import { conformanceTest } from "../../../runtime/src/conformance/index.js";
+import { conformanceTest } from "@hermes/runtime/conformance";
 import { buildTemplate, templateFixtures, type BuiltTemplate } from "./templates.js";
 import { startTemplateGateway, type TemplateGateway } from "./template-gateway.js";
 

@@ -15,18 +15,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  devPluginFile,
-  devPluginPath,
-  templatesDir,
-} from "../../../runtime/src/dev/dev-plugins.js";
-import {
-  generateKeyPair,
-  sign,
-  verify,
-  type PublicKey,
-} from "../../../runtime/src/plugin-registry/index.js";
-import type { ConformanceFixtures } from "../../../runtime/src/conformance/index.js";
+import { devPluginFile, devPluginPath, templatesDir } from "@hermes/runtime/dev";
+import { generateKeyPair, sign, verify, type PublicKey } from "@hermes/runtime/plugin-registry";
+import type { ConformanceFixtures } from "@hermes/runtime/conformance";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 /**

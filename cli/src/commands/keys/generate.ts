@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Flags } from "@oclif/core";
-import { generateKeyPair } from "@hermes/runtime/plugin-registry/index";
+import { generateKeyPair } from "@hermes/runtime/plugin-registry";
 import { HermesCommand } from "../../base-command.js";
 import { ExitCode } from "../../errors/exit-codes.js";
 import { Failure } from "../../errors/failure.js";

@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ListTrustedKeysResponseSchema } from "@hermes/runtime/gen/hermes/v1/plugin_service_pb";
+import { ListTrustedKeysResponseSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { renderTable } from "../../output/table.js";
 import { isoTime } from "../../output/names.js";

@@ -1,6 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
-import { TrustedKeySchema } from "@hermes/runtime/gen/hermes/v1/plugin_service_pb";
+import { TrustedKeySchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { publicKeyText, readPublicKey } from "../../plugins/keys.js";
 

@@ -1,6 +1,6 @@
 import { Args } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
-import { PluginVersionSchema } from "@hermes/runtime/gen/hermes/v1/plugin_service_pb";
+import { PluginVersionSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { ExitCode } from "../../errors/exit-codes.js";
 import { Failure } from "../../errors/failure.js";

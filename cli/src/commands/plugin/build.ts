@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { Args, Flags } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
-import { ManifestSchema } from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
+import { ManifestSchema } from "@hermes/runtime/contracts/plugin";
 import { HermesCommand } from "../../base-command.js";
 import { ExitCode } from "../../errors/exit-codes.js";
 import { Failure } from "../../errors/failure.js";

@@ -5,8 +5,9 @@ import {
   Capability,
   ManifestSchema,
   type Manifest,
-} from "@hermes/runtime/gen/hermes/plugin/v1/plugin_pb";
-import { readManifest, readSignatures, verify } from "@hermes/runtime/plugin-registry/index";
+} from "@hermes/runtime/contracts/plugin";
+import { readManifest } from "@hermes/runtime/plugin-host";
+import { readSignatures, verify } from "@hermes/runtime/plugin-registry";
 import { HermesCommand } from "../../base-command.js";
 import { readPublicKey } from "../../plugins/keys.js";
 import { kib, moduleInterface, readWasm, sha256Hex } from "../../plugins/artifact.js";

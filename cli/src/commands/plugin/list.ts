@@ -1,6 +1,6 @@
 import { Args } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
-import { ListPluginsResponseSchema } from "@hermes/runtime/gen/hermes/v1/plugin_service_pb";
+import { ListPluginsResponseSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { versionsTable } from "../../plugins/plugin-version-view.js";
 

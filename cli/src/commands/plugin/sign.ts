@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { Args, Flags } from "@oclif/core";
-import { readSignatures, sign, verify } from "@hermes/runtime/plugin-registry/index";
+import { readSignatures, sign, verify } from "@hermes/runtime/plugin-registry";
 import { HermesCommand } from "../../base-command.js";
 import { readSecretKey, publicKeyText } from "../../plugins/keys.js";
 import { readWasm } from "../../plugins/artifact.js";

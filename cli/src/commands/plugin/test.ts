@@ -58,7 +58,7 @@ export default class PluginTest extends HermesCommand<typeof PluginTest> {
             });
           })
         ).wasm;
-    const { runConformance } = await import("@hermes/runtime/conformance/conformance");
+    const { runConformance } = await import("@hermes/runtime/conformance");
     const report = await this.step(
       "Running the conformance kit",
       () => runConformance(wasm, { config: fixtures.config, cases: fixtures }),

@@ -1,5 +1,5 @@
 import { Args, Flags } from "@oclif/core";
-import { verify, type PublicKey } from "@hermes/runtime/plugin-registry/index";
+import { verify, type PublicKey } from "@hermes/runtime/plugin-registry";
 import { HermesCommand } from "../../base-command.js";
 import { ExitCode } from "../../errors/exit-codes.js";
 import { Failure } from "../../errors/failure.js";

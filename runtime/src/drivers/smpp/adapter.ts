@@ -6,12 +6,13 @@ import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.j
 import { Supervisor, type ChildSpec, type ExitReason } from "../../kernel/index.js";
 import type {
   AdapterContext,
+  AdapterFactory,
   AdapterHealth,
   ChannelAdapter,
   SendOutcome,
 } from "../../router/adapter.js";
 import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
-import type { SmppConfig } from "./config.js";
+import { parseSmppConfig, type SmppConfig } from "./config.js";
 import { commandStatus, type Pdu } from "./connection.js";
 import { concatenationOf, InboundParts } from "./inbound-parts.js";
 import { MultipartReceipts } from "./multipart-receipts.js";
@@ -438,3 +439,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     return this.#ctx;
   }
 }
+
+/** Builds an smpp route's adapter from its config (see docs/smpp.md for every key). */
+export const createSmppAdapter: AdapterFactory = (config) =>
+  new SmppAdapter(parseSmppConfig(config));

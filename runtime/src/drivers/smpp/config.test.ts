@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { parseSmppConfig } from "../../runtime/src/drivers/smpp/config.js";
+import { ErrorCode } from "../../gen/hermes/v1/error_pb.js";
+import { parseSmppConfig } from "./config.js";
 
 const invalid = (raw: Record<string, unknown>, field: string) =>
   assert.throws(

@@ -1,17 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import smpp from "smpp";
-import {
-  decodeGsm7,
-  encodeGsm7,
-  encodeGsm7Text,
-  fitsGsm7,
-} from "../../runtime/src/drivers/smpp/gsm7.js";
-import {
-  chooseAlphabet,
-  encodeText,
-  type EncodingOptions,
-} from "../../runtime/src/drivers/smpp/sms-encoding.js";
+import { decodeGsm7, encodeGsm7, encodeGsm7Text, fitsGsm7 } from "./gsm7.js";
+import { chooseAlphabet, encodeText, type EncodingOptions } from "./sms-encoding.js";
 
 const options: EncodingOptions = {
   alphabet: "gsm7",

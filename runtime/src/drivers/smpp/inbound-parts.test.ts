@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { concatenationOf, InboundParts } from "../../runtime/src/drivers/smpp/inbound-parts.js";
+import { concatenationOf, InboundParts } from "./inbound-parts.js";
 
 test("concatenation from a UDH element (8- and 16-bit) or SAR TLVs", () => {
   assert.deepEqual(concatenationOf([Buffer.from([0x00, 3, 0x42, 3, 2])], {}), {

@@ -1,9 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DeliveryEventKind, MessageStatus } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { meaningOf, normalizeId, parseReceipt } from "../../runtime/src/drivers/smpp/receipts.js";
-import { MultipartReceipts } from "../../runtime/src/drivers/smpp/multipart-receipts.js";
+import { DeliveryEventKind, MessageStatus } from "../../gen/hermes/v1/message_pb.js";
+import { ErrorCode } from "../../gen/hermes/v1/error_pb.js";
+import { meaningOf, normalizeId, parseReceipt } from "./receipts.js";
+import { MultipartReceipts } from "./multipart-receipts.js";
 
 describe("delivery receipts", () => {
   test("the SMPP 3.4 Appendix B text form", () => {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ErrorCode, errorDetail } from "../../runtime/src/errors/hermes-error.js";
-import { Submission } from "../../runtime/src/drivers/smpp/submission.js";
+import { ErrorCode, errorDetail } from "../../errors/hermes-error.js";
+import { Submission } from "./submission.js";
 
 test("submitted once every part has its id: the first is the provider id, the others extra ids", async () => {
   const seen: string[] = [];

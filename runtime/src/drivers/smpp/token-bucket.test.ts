@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TokenBucket } from "../../runtime/src/drivers/smpp/token-bucket.js";
+import { TokenBucket } from "./token-bucket.js";
 
 function clock() {
   const c = { now: 0, fn: () => c.now };

@@ -5,6 +5,7 @@ import { ErrorCode, errorDetail } from "../../errors/hermes-error.js";
 import { Supervisor } from "../../kernel/index.js";
 import type {
   AdapterContext,
+  AdapterFactory,
   AdapterHealth,
   ChannelAdapter,
   SendOutcome,
@@ -12,7 +13,7 @@ import type {
   WebhookRequest,
 } from "../../router/adapter.js";
 import { BoundedMap } from "./bounded-map.js";
-import type { SmtpDriverConfig } from "./config.js";
+import { parseSmtpDriverConfig, type SmtpDriverConfig } from "./config.js";
 import { HttpInjector } from "./http-injector.js";
 import { LogHookReceiver } from "./log-hook-receiver.js";
 import { buildMail, UnsendableMessage, type OutgoingMail } from "./mail-builder.js";
@@ -295,3 +296,7 @@ function nodemailerMail(mail: OutgoingMail): Mail.Options {
     })),
   };
 }
+
+/** Builds an email route's adapter that injects into KumoMTA (docs/email-kumomta.md). */
+export const createSmtpAdapter: AdapterFactory = (config) =>
+  new SmtpAdapter(parseSmtpDriverConfig(config));

@@ -4,6 +4,7 @@ import { RouteState } from "../../gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
 import type {
   AdapterContext,
+  AdapterFactory,
   AdapterHealth,
   ChannelAdapter,
   SendOutcome,
@@ -144,3 +145,20 @@ function causeOf(reason: unknown): string {
   const cause = (reason as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? String(reason);
 }
+
+/** Builds a webhook route's adapter from its config: url?, headers?, concurrency (16), timeoutMs (10000). */
+export const createWebhookAdapter: AdapterFactory = (config) => {
+  const url = config.url;
+  if (url !== undefined && (typeof url !== "string" || !/^https?:\/\//.test(url))) {
+    throw new HermesError(ErrorCode.CONFIG_INVALID, "webhook url must be an http(s) URL", {
+      field: "config.url",
+    });
+  }
+  const headers = (config.headers ?? {}) as Record<string, string>;
+  return new WebhookAdapter({
+    url: url as string | undefined,
+    headers,
+    concurrency: typeof config.concurrency === "number" ? config.concurrency : 16,
+    timeoutMs: typeof config.timeoutMs === "number" ? config.timeoutMs : 10_000,
+  });
+};

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Channel } from "../../gen/hermes/v1/message_pb.js";
 import type { RouteConfig } from "../../config/gateway-config.js";
-import { KumoSimulator } from "./index.js";
+import { KumoSimulator } from "./kumo-simulator.js";
 
 /** What the dev environment needs to run the KumoMTA simulator beside the gateway. */
 export interface KumoDevService {

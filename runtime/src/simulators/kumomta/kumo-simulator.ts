@@ -9,9 +9,6 @@ import type { Mix } from "./outcomes.js";
 import { createSmtpListener } from "./smtp-listener.js";
 import { Spool, type SpoolCounters } from "./spool.js";
 
-export type { LogHookOptions } from "./log-hook-publisher.js";
-export type { Mix } from "./outcomes.js";
-
 /**
  * A stand-in for KumoMTA (no real one can run here): its ESMTP listener and
  * HTTP injection API on loopback, a queue that plays each message's fate

@@ -1,0 +1,67 @@
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ApiKeyConfig } from "../config/gateway-config.js";
+import type { EventBus } from "../events/event-bus.js";
+import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
+import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
+import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
+import type { Supervisor } from "../kernel/index.js";
+import type { PluginRegistry } from "../plugin-registry/index.js";
+import type { Router } from "../router/router.js";
+import type { MessageStore } from "../store/message-store.js";
+import { ApiKeyring, authInterceptor } from "./auth.js";
+import { listenDualProtocol } from "./http-server.js";
+import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
+import type { GatewayMetrics } from "./metrics.js";
+import { rpcTiming } from "./rpc-timing.js";
+import { adminService } from "./services/admin-service.js";
+import { messageService } from "./services/message-service.js";
+import { pluginService } from "./services/plugin-service.js";
+
+export interface ApiServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly apiKeys: readonly ApiKeyConfig[];
+  readonly maxBatchSize: number;
+  readonly router: Router;
+  readonly store: MessageStore;
+  readonly bus: EventBus;
+  readonly root: Supervisor;
+  readonly registry: PluginRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly exposition: HttpRoutesDeps["metrics"];
+  readonly version: string;
+}
+
+/** The API port, listening. */
+export interface ApiServer {
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's one port: MessageService, AdminService and PluginService
+ * (Connect, gRPC and gRPC-Web over h2c; Connect over HTTP/1.1), behind API
+ * key authentication and RPC timing, with the plain HTTP routes beside them.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { router, store, bus, root, registry } = options;
+  const startedAt = Date.now();
+  const rpc = connectNodeAdapter({
+    interceptors: [authInterceptor(new ApiKeyring(options.apiKeys)), rpcTiming(options.metrics)],
+    readMaxBytes: 64 * 1024 * 1024,
+    routes(r) {
+      r.service(
+        MessageService,
+        messageService({ router, store, bus, maxBatchSize: options.maxBatchSize }),
+      );
+      r.service(AdminService, adminService({ router, root, version: options.version, startedAt }));
+      r.service(PluginService, pluginService({ registry }));
+    },
+    fallback: httpRoutes({ router, metrics: options.exposition }),
+  });
+  const server = await listenDualProtocol(rpc, options.port, options.host);
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return { url: `http://${host}:${server.port}`, port: server.port, close: () => server.close() };
+}
