@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { HttpRequestSchema } from "../../runtime/src/gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { HermesError } from "../../runtime/src/errors/hermes-error.js";
+import type { HermesError } from "../../runtime/src/errors/hermes-error.js";
 import {
   hostAllowed,
   performRequest,

@@ -5,7 +5,7 @@ import {
   type Content,
   type Message,
 } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+import type { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import {
   KumoSimulator,
   type KumoSimulatorOptions,
