@@ -31,8 +31,9 @@ function fastIo(getMemory: () => { buffer: ArrayBuffer }) {
       hermes_input_length: () => state.input.length,
       hermes_input_read: (_c: unknown, dst: number) =>
         new Uint8Array(getMemory().buffer, dst, state.input.length).set(state.input),
-      hermes_output_write: (_c: unknown, src: number, len: number) =>
-        void (state.output = new Uint8Array(getMemory().buffer, src, len).slice()),
+      hermes_output_write: (_c: unknown, src: number, len: number) => {
+        state.output = new Uint8Array(getMemory().buffer, src, len).slice();
+      },
       ...Object.fromEntries(
         [
           "hermes_result_read",

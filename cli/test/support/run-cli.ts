@@ -65,7 +65,12 @@ function capture(stream: NodeJS.WriteStream): { text(): string; restore(): void 
     callback?.();
     return true;
   } as typeof stream.write;
-  return { text: () => chunks.join(""), restore: () => void (stream.write = original) };
+  return {
+    text: () => chunks.join(""),
+    restore: () => {
+      stream.write = original;
+    },
+  };
 }
 
 function strip(text: string): string {
