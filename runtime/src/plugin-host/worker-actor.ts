@@ -83,7 +83,7 @@ interface RunningBatch {
  * fresh one. The overrunning call fails (retryably); the batch's other calls
  * go back to the pool, so one looping plugin costs one failed call.
  */
-export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcome | void> {
+export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcome | undefined> {
   readonly #hooks: WorkerHooks;
   readonly #progress = new Int32Array(new SharedArrayBuffer(12));
   readonly #epoch = Date.now();
@@ -137,7 +137,7 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
 
   protected override handleCall(
     request: WorkerRequest,
-  ): Promise<BatchOutcome | LoadOutcome> | void {
+  ): Promise<BatchOutcome | LoadOutcome> | undefined {
     switch (request.type) {
       case "batch":
         return this.#runBatch(request.calls);
