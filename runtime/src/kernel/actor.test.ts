@@ -77,7 +77,7 @@ describe("Actor", () => {
       "system",
       "urgent",
     ];
-    order.forEach((priority, i) => actor.cast(`${priority}${i}`, { priority }));
+    for (const [i, priority] of order.entries()) actor.cast(`${priority}${i}`, { priority });
     assert.deepEqual(actor.mailboxDetail(), {
       urgent: 2,
       system: 2,

@@ -363,10 +363,13 @@ const decoder = new TextDecoder();
 
 function settleAll(batch: RunningBatch, results: PackedResults): void {
   const { status, bounds, data } = results;
-  batch.calls.forEach((call, i) => {
+  for (const [i, call] of batch.calls.entries()) {
     const bytes = data.subarray(bounds[i], bounds[i + 1]);
     const kind = callStatus[status[i]!] ?? "error";
-    if (kind === "ok") return settle(call, bytes);
+    if (kind === "ok") {
+      settle(call, bytes);
+      continue;
+    }
     const what = kind === "error" ? "failed: " : kind === "limit" ? "broke a limit: " : "";
     settle(
       call,
@@ -377,7 +380,7 @@ function settleAll(batch: RunningBatch, results: PackedResults): void {
         { retryable: retryable.has(kind) },
       ),
     );
-  });
+  }
 }
 
 function settle(call: PendingCall, output: Uint8Array | undefined, error?: HermesError): void {

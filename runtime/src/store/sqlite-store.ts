@@ -135,7 +135,7 @@ export class SqliteStore implements MessageStore {
       }
       return;
     }
-    batch.forEach((write, i) => write.resolve(results[i]));
+    for (const [i, write] of batch.entries()) write.resolve(results[i]);
   }
 
   accept(messages: readonly Message[]): Promise<AcceptResult[]> {
