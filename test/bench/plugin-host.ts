@@ -103,7 +103,6 @@ export default async function bench(): Promise<Record<string, number>> {
 
   const foreground = await hermesPluginOnMainThread(module.module, false);
   const workerMode = await hermesPluginOnMainThread(module.module, true);
-  let pdkMemory: { buffer: ArrayBuffer } | undefined;
   const pdk = await createPlugin(
     { wasm: [{ data: pdkEchoWasm }] },
     {
@@ -118,8 +117,6 @@ export default async function bench(): Promise<Record<string, number>> {
       logLevel: "silent" as never,
     },
   );
-  pdkMemory = (await pdk.getInstance()).exports.memory as unknown as { buffer: ArrayBuffer };
-  void pdkMemory;
 
   const empty = new Uint8Array(0);
   const kib = new Uint8Array(1024).map((_, i) => i & 0xff);
