@@ -9,9 +9,9 @@ import {
   MessageSchema,
   MessageStatus,
 } from "../../runtime/src/gen/hermes/v1/message_pb.js";
-import { RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
+import { type RouteHealth, RouteState } from "../../runtime/src/gen/hermes/v1/admin_service_pb.js";
 import { ErrorCode } from "../../runtime/src/gen/hermes/v1/error_pb.js";
-import { HermesError } from "../../runtime/src/errors/hermes-error.js";
+import type { HermesError } from "../../runtime/src/errors/hermes-error.js";
 import { pluginHost } from "../../runtime/src/plugin-host/index.js";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
@@ -296,7 +296,7 @@ describe("wasm routes through a real gateway", () => {
   test("AdminService health shows the route's plugin version, its health check and the worker pool in the tree", async () => {
     const { admin } = clients(gw.gateway.url);
     const current = pluginHost.routes().find((r) => r.route === "sms")!.version;
-    let route;
+    let route: RouteHealth | undefined;
     for (let i = 0; i < 100; i++) {
       route = (await admin.getHealth({})).routes.find((r) => r.name === "sms");
       if (route?.detail.plugin_health === `v${current}`) break;

@@ -74,7 +74,7 @@ function capture(stream: NodeJS.WriteStream): { text(): string; restore(): void 
 }
 
 function strip(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips.
   return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
