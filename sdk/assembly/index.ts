@@ -8,6 +8,7 @@ export { Timestamp } from "./gen/google/protobuf/timestamp_pb";
 export { log, metrics, configGet, nowMs, kv, crypto } from "./host";
 export { addressOf, addressText } from "./address";
 export {
+  ConfigFieldOptions,
   checkHttpUrl,
   configField,
   configProblem,
