@@ -185,12 +185,9 @@ class InfobipSms extends Plugin {
           ? ErrorCode.INVALID_RECIPIENT
           : ErrorCode.PROVIDER_REJECTED;
         return new HandleResponseResponse().setResult(
-          failed(
-            code,
-            "Infobip rejected the message: " + statusText(status),
-            false,
-            name !== null ? name! : "REJECTED",
-          ),
+          failed(code, "Infobip rejected the message: " + statusText(status), {
+            providerCode: name !== null ? name! : "REJECTED",
+          }),
         );
       }
       const id = first!.getString("messageId");

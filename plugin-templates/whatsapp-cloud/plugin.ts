@@ -108,13 +108,22 @@ function graphError(error: JsonValue, httpStatus: u32, retryAfter: u32): SendRes
   if (details !== null && details!.length > 0) message += ": " + details!;
   const providerCode = code.toString();
   if (isThrottle(code) || httpStatus == 429)
-    return failed(ErrorCode.THROTTLED, message, true, providerCode, retryAfter);
+    return failed(ErrorCode.THROTTLED, message, {
+      retryable: true,
+      providerCode: providerCode,
+      retryAfterMs: retryAfter,
+    });
   if (isTransient(code) || httpStatus >= 500)
-    return failed(ErrorCode.PROVIDER_UNAVAILABLE, message, true, providerCode, retryAfter);
+    return failed(ErrorCode.PROVIDER_UNAVAILABLE, message, {
+      retryable: true,
+      providerCode: providerCode,
+      retryAfterMs: retryAfter,
+    });
   if (isAuth(code) || httpStatus == 401 || httpStatus == 403)
-    return failed(ErrorCode.PROVIDER_AUTH, message, false, providerCode);
-  if (isRecipient(code)) return failed(ErrorCode.INVALID_RECIPIENT, message, false, providerCode);
-  return failed(ErrorCode.PROVIDER_REJECTED, message, false, providerCode);
+    return failed(ErrorCode.PROVIDER_AUTH, message, { providerCode: providerCode });
+  if (isRecipient(code))
+    return failed(ErrorCode.INVALID_RECIPIENT, message, { providerCode: providerCode });
+  return failed(ErrorCode.PROVIDER_REJECTED, message, { providerCode: providerCode });
 }
 
 class WhatsAppCloud extends Plugin {

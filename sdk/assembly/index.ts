@@ -23,6 +23,7 @@ export {
   refuseCallbackToken,
 } from "./callback";
 export {
+  FailureOptions,
   acceptWebhook,
   failed,
   failedEvent,
