@@ -52,6 +52,7 @@ export {
 export {
   Form,
   FormField,
+  formDecode,
   formEncode,
   parseForm,
   parseFormFields,
