@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: checks the contracts and generated code, type-checks, then runs
-// every test file (unit tests beside the sources, integration tests in test/)
-// with node's test runner. Tests build the .wasm they need themselves.
+// `npm test`: checks the contracts and generated code, type-checks, lints and
+// checks formatting with Biome, then runs every test file (unit tests beside
+// the sources, integration tests in test/) with node's test runner. Tests
+// build the .wasm they need themselves.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -121,6 +122,7 @@ if (only.length === 0) {
   step("buf lint", bin("buf"), ["lint"]);
   checkBreaking();
   step("type-check", bin("tsc"), ["-p", "tsconfig.json"]);
+  step("biome check", bin("biome"), ["check", "."]);
 }
 const files = testFiles();
 process.stdout.write(`\n▶ ${files.length} test files\n`);

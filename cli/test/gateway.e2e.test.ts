@@ -27,7 +27,9 @@ function switchableAdapter(): {
   let health: { state: RouteState; reason?: string } = { state: RouteState.UP };
   let n = 0;
   return {
-    setState: (state, reason) => void (health = { state, reason }),
+    setState: (state, reason) => {
+      health = { state, reason };
+    },
     adapter: {
       type: "switch",
       start: async () => {},

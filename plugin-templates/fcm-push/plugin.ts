@@ -187,28 +187,22 @@ class FcmPush extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.KV, Capability.CRYPTO];
     m.allowedHosts = ["fcm.googleapis.com", "oauth2.googleapis.com"];
     m.configSchema = [
-      configField(
-        "project_id",
-        "Firebase project id (project_id of the service account JSON)",
-        true,
-        false,
-      ),
-      configField("client_email", "service account email (client_email)", true, false),
+      configField("project_id", "Firebase project id (project_id of the service account JSON)", {
+        required: true,
+      }),
+      configField("client_email", "service account email (client_email)", { required: true }),
       configField(
         "private_key",
         "service account private key, PEM (private_key); the host signs with it, the plugin never sees it",
-        true,
-        true,
+        { required: true, secret: true },
       ),
-      configField("private_key_id", "private_key_id, sent as the JWT kid", false, false),
-      configField(
-        "token_uri",
-        "OAuth2 token endpoint (token_uri)",
-        false,
-        false,
-        DEFAULT_TOKEN_URI,
-      ),
-      configField("base_url", "FCM API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+      configField("private_key_id", "private_key_id, sent as the JWT kid"),
+      configField("token_uri", "OAuth2 token endpoint (token_uri)", {
+        defaultValue: DEFAULT_TOKEN_URI,
+      }),
+      configField("base_url", "FCM API base URL (a test double)", {
+        defaultValue: DEFAULT_BASE_URL,
+      }),
     ];
     return m;
   }

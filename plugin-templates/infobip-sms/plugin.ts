@@ -83,25 +83,23 @@ class InfobipSms extends Plugin {
     // Infobip gives every account its own base URL (xxxxx.api.infobip.com).
     m.allowedHosts = ["*.api.infobip.com", "api.infobip.com"];
     m.configSchema = [
-      configField(
-        "base_url",
-        "your Infobip base URL, e.g. https://xxxxx.api.infobip.com",
-        true,
-        false,
-      ),
-      configField("api_key", "Infobip API key (sent as Authorization: App <key>)", true, true),
-      configField("from", "sender: a number or alphanumeric sender id", true, false),
+      configField("base_url", "your Infobip base URL, e.g. https://xxxxx.api.infobip.com", {
+        required: true,
+      }),
+      configField("api_key", "Infobip API key (sent as Authorization: App <key>)", {
+        required: true,
+        secret: true,
+      }),
+      configField("from", "sender: a number or alphanumeric sender id", { required: true }),
       configField(
         "notify_url",
         "this route's webhook as Infobip reaches it, e.g. https://hermes.example.com/webhooks/<route>",
-        true,
-        false,
+        { required: true },
       ),
       configField(
         "webhook_token",
         "a long random secret added to notify_url; reports without it are refused",
-        true,
-        true,
+        { required: true, secret: true },
       ),
     ];
     return m;
@@ -187,12 +185,9 @@ class InfobipSms extends Plugin {
           ? ErrorCode.INVALID_RECIPIENT
           : ErrorCode.PROVIDER_REJECTED;
         return new HandleResponseResponse().setResult(
-          failed(
-            code,
-            "Infobip rejected the message: " + statusText(status),
-            false,
-            name !== null ? name! : "REJECTED",
-          ),
+          failed(code, "Infobip rejected the message: " + statusText(status), {
+            providerCode: name !== null ? name! : "REJECTED",
+          }),
         );
       }
       const id = first!.getString("messageId");

@@ -84,22 +84,20 @@ class MessenteSms extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
     m.allowedHosts = ["api.messente.com"];
     m.configSchema = [
-      configField("username", "Messente API username", true, false),
-      configField("password", "Messente API password", true, true),
-      configField("sender", "sender name or number (registered with Messente)", true, false),
+      configField("username", "Messente API username", { required: true }),
+      configField("password", "Messente API password", { required: true, secret: true }),
+      configField("sender", "sender name or number (registered with Messente)", { required: true }),
       configField(
         "dlr_url",
         "this route's webhook as Messente reaches it, e.g. https://hermes.example.com/webhooks/<route>",
-        true,
-        false,
+        { required: true },
       ),
       configField(
         "webhook_token",
         "a long random secret added to dlr_url; reports without it are refused",
-        true,
-        true,
+        { required: true, secret: true },
       ),
-      configField("base_url", "API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+      configField("base_url", "API base URL (a test double)", { defaultValue: DEFAULT_BASE_URL }),
     ];
     return m;
   }

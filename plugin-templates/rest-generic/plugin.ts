@@ -121,92 +121,50 @@ class RestGeneric extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ALLOWED_HOSTS;
     m.configSchema = [
-      configField("url", "the provider's send endpoint, an absolute https URL", true, false, ""),
-      configField("method", "HTTP method of the send request", false, false, "POST"),
-      configField(
-        "auth_header",
-        "the header carrying the credential",
-        false,
-        false,
-        "Authorization",
-      ),
-      configField(
-        "auth_value",
-        'the credential, e.g. "Bearer <key>" (empty: no auth header)',
-        false,
-        true,
-        "",
-      ),
-      configField(
-        "content_type",
-        "Content-Type of the send request body",
-        false,
-        false,
-        "application/json",
-      ),
+      configField("url", "the provider's send endpoint, an absolute https URL", { required: true }),
+      configField("method", "HTTP method of the send request", { defaultValue: "POST" }),
+      configField("auth_header", "the header carrying the credential", {
+        defaultValue: "Authorization",
+      }),
+      configField("auth_value", 'the credential, e.g. "Bearer <key>" (empty: no auth header)', {
+        secret: true,
+      }),
+      configField("content_type", "Content-Type of the send request body", {
+        defaultValue: "application/json",
+      }),
       configField(
         "body_template",
         "the request body; {{to}} {{from}} {{text}} {{subject}} {{id}} are replaced, escaped for the content type",
-        false,
-        false,
-        '{"to":"{{to}}","text":"{{text}}","reference":"{{id}}"}',
+        { defaultValue: '{"to":"{{to}}","text":"{{text}}","reference":"{{id}}"}' },
       ),
-      configField(
-        "id_path",
-        "dotted JSON path of the provider's message id in a 2xx answer",
-        false,
-        false,
-        "id",
-      ),
-      configField(
-        "error_path",
-        "dotted JSON path of the provider's reason in an error answer",
-        false,
-        false,
-        "error",
-      ),
+      configField("id_path", "dotted JSON path of the provider's message id in a 2xx answer", {
+        defaultValue: "id",
+      }),
+      configField("error_path", "dotted JSON path of the provider's reason in an error answer", {
+        defaultValue: "error",
+      }),
       configField(
         "webhook_secret",
         "HMAC-SHA256 key of delivery webhooks (unset: webhooks are refused)",
-        false,
-        true,
-        "",
+        { secret: true },
       ),
       configField(
         "webhook_signature_header",
         "header carrying the hex HMAC-SHA256 of the webhook body",
-        false,
-        false,
-        "X-Signature",
+        { defaultValue: "X-Signature" },
       ),
-      configField(
-        "webhook_id_path",
-        "dotted JSON path of the message id in a webhook",
-        false,
-        false,
-        "id",
-      ),
-      configField(
-        "webhook_status_path",
-        "dotted JSON path of the status in a webhook",
-        false,
-        false,
-        "status",
-      ),
-      configField(
-        "delivered_statuses",
-        "comma-separated webhook statuses meaning delivered",
-        false,
-        false,
-        "delivered",
-      ),
-      configField(
-        "failed_statuses",
-        "comma-separated webhook statuses meaning failed",
-        false,
-        false,
-        "failed,undelivered,rejected,expired",
-      ),
+      configField("webhook_id_path", "dotted JSON path of the message id in a webhook", {
+        defaultValue: "id",
+      }),
+      configField("webhook_status_path", "dotted JSON path of the status in a webhook", {
+        defaultValue: "status",
+      }),
+      configField("delivered_statuses", "comma-separated webhook statuses meaning delivered", {
+        defaultValue: "delivered",
+      }),
+      configField("failed_statuses", "comma-separated webhook statuses meaning failed", {
+        defaultValue: "failed,undelivered,rejected,expired",
+      }),
     ];
     return m;
   }

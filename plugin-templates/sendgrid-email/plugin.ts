@@ -107,26 +107,22 @@ class SendGridEmail extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ["api.sendgrid.com"];
     m.configSchema = [
-      configField("api_key", "SendGrid API key with Mail Send permission (SG.…)", true, true),
+      configField("api_key", "SendGrid API key with Mail Send permission (SG.…)", {
+        required: true,
+        secret: true,
+      }),
       configField(
         "from_email",
         'default sender: a verified Sender Identity, "Name <address>" or an address',
-        true,
-        false,
+        { required: true },
       ),
       configField(
         "webhook_public_key",
         "the Event Webhook's verification key (base64 as SendGrid shows it, or PEM); unset: webhooks are refused",
-        false,
-        false,
       ),
-      configField(
-        "base_url",
-        "API base URL (e.g. https://api.eu.sendgrid.com, or a test double)",
-        false,
-        false,
-        DEFAULT_BASE_URL,
-      ),
+      configField("base_url", "API base URL (e.g. https://api.eu.sendgrid.com, or a test double)", {
+        defaultValue: DEFAULT_BASE_URL,
+      }),
     ];
     return m;
   }

@@ -85,38 +85,24 @@ class TwilioSms extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ["api.twilio.com"];
     m.configSchema = [
-      configField("account_sid", "Twilio Account SID (AC…)", true, false),
+      configField("account_sid", "Twilio Account SID (AC…)", { required: true }),
       configField(
         "auth_token",
         "Twilio Auth Token: Basic auth password and the key of X-Twilio-Signature",
-        true,
-        true,
+        { required: true, secret: true },
       ),
       configField(
         "from",
         "sender: a Twilio number in E.164 or an alphanumeric sender id (unless messaging_service_sid is set)",
-        false,
-        false,
       ),
-      configField(
-        "messaging_service_sid",
-        "Messaging Service SID (MG…), instead of from",
-        false,
-        false,
-      ),
+      configField("messaging_service_sid", "Messaging Service SID (MG…), instead of from"),
       configField(
         "status_callback_url",
         "this route's webhook URL as Twilio reaches it, e.g. https://hermes.example.com/webhooks/<route>; also what signatures are checked against when the gateway has no publicUrl",
-        false,
-        false,
       ),
-      configField(
-        "base_url",
-        "API base URL (a Twilio edge, or a test double)",
-        false,
-        false,
-        DEFAULT_BASE_URL,
-      ),
+      configField("base_url", "API base URL (a Twilio edge, or a test double)", {
+        defaultValue: DEFAULT_BASE_URL,
+      }),
     ];
     return m;
   }

@@ -108,13 +108,22 @@ function graphError(error: JsonValue, httpStatus: u32, retryAfter: u32): SendRes
   if (details !== null && details!.length > 0) message += ": " + details!;
   const providerCode = code.toString();
   if (isThrottle(code) || httpStatus == 429)
-    return failed(ErrorCode.THROTTLED, message, true, providerCode, retryAfter);
+    return failed(ErrorCode.THROTTLED, message, {
+      retryable: true,
+      providerCode: providerCode,
+      retryAfterMs: retryAfter,
+    });
   if (isTransient(code) || httpStatus >= 500)
-    return failed(ErrorCode.PROVIDER_UNAVAILABLE, message, true, providerCode, retryAfter);
+    return failed(ErrorCode.PROVIDER_UNAVAILABLE, message, {
+      retryable: true,
+      providerCode: providerCode,
+      retryAfterMs: retryAfter,
+    });
   if (isAuth(code) || httpStatus == 401 || httpStatus == 403)
-    return failed(ErrorCode.PROVIDER_AUTH, message, false, providerCode);
-  if (isRecipient(code)) return failed(ErrorCode.INVALID_RECIPIENT, message, false, providerCode);
-  return failed(ErrorCode.PROVIDER_REJECTED, message, false, providerCode);
+    return failed(ErrorCode.PROVIDER_AUTH, message, { providerCode: providerCode });
+  if (isRecipient(code))
+    return failed(ErrorCode.INVALID_RECIPIENT, message, { providerCode: providerCode });
+  return failed(ErrorCode.PROVIDER_REJECTED, message, { providerCode: providerCode });
 }
 
 class WhatsAppCloud extends Plugin {
@@ -130,27 +139,24 @@ class WhatsAppCloud extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.CRYPTO, Capability.WEBHOOK];
     m.allowedHosts = ["graph.facebook.com"];
     m.configSchema = [
-      configField(
-        "access_token",
-        "a system user access token with whatsapp_business_messaging",
-        true,
-        true,
-      ),
-      configField("phone_number_id", "the sending WhatsApp phone number id", true, false),
-      configField(
-        "app_secret",
-        "the Meta app secret: the key of X-Hub-Signature-256 on webhooks",
-        true,
-        true,
-      ),
+      configField("access_token", "a system user access token with whatsapp_business_messaging", {
+        required: true,
+        secret: true,
+      }),
+      configField("phone_number_id", "the sending WhatsApp phone number id", { required: true }),
+      configField("app_secret", "the Meta app secret: the key of X-Hub-Signature-256 on webhooks", {
+        required: true,
+        secret: true,
+      }),
       configField(
         "verify_token",
         "the Verify Token set in the app's webhook settings (GET challenge)",
-        false,
-        true,
+        { secret: true },
       ),
-      configField("api_version", "Graph API version", false, false, DEFAULT_API_VERSION),
-      configField("base_url", "Graph API base URL (a test double)", false, false, DEFAULT_BASE_URL),
+      configField("api_version", "Graph API version", { defaultValue: DEFAULT_API_VERSION }),
+      configField("base_url", "Graph API base URL (a test double)", {
+        defaultValue: DEFAULT_BASE_URL,
+      }),
     ];
     return m;
   }

@@ -7,20 +7,31 @@ import {
   HealthResponse,
 } from "./gen/hermes/plugin/v1/plugin_pb";
 
-/** A manifest entry describing one setting (`secret` ones are never logged or returned by the API). */
+/**
+ * What else a manifest entry says about its setting; pass an object literal
+ * naming only what differs: `{ required: true, secret: true }`.
+ */
+export class ConfigFieldOptions {
+  /** The host refuses a route that leaves it unset or empty (CONFIG_INVALID). */
+  required: bool = false;
+  /** Never logged or returned by the API. */
+  secret: bool = false;
+  /** What the host passes when the route leaves it unset. */
+  defaultValue: string = "";
+}
+
+/** A manifest entry describing one setting. */
 export function configField(
   name: string,
   description: string,
-  required: bool = false,
-  secret: bool = false,
-  defaultValue: string = "",
+  options: ConfigFieldOptions = {},
 ): ConfigField {
   const field = new ConfigField();
   field.name = name;
   field.description = description;
-  field.required = required;
-  field.secret = secret;
-  field.defaultValue = defaultValue;
+  field.required = options.required;
+  field.secret = options.secret;
+  field.defaultValue = options.defaultValue;
   return field;
 }
 

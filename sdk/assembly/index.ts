@@ -8,6 +8,7 @@ export { Timestamp } from "./gen/google/protobuf/timestamp_pb";
 export { log, metrics, configGet, nowMs, kv, crypto } from "./host";
 export { addressOf, addressText } from "./address";
 export {
+  ConfigFieldOptions,
   checkHttpUrl,
   configField,
   configProblem,
@@ -22,6 +23,7 @@ export {
   refuseCallbackToken,
 } from "./callback";
 export {
+  FailureOptions,
   acceptWebhook,
   failed,
   failedEvent,
@@ -50,6 +52,7 @@ export {
 export {
   Form,
   FormField,
+  formDecode,
   formEncode,
   parseForm,
   parseFormFields,

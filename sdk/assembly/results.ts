@@ -16,20 +16,27 @@ export function submitted(providerMessageId: string): SendResult {
   return new SendResult().setProviderMessageId(providerMessageId);
 }
 
-/** The send failed; `retryable` when the same message may succeed later. */
-export function failed(
-  code: ErrorCode,
-  message: string,
-  retryable: bool = false,
-  providerCode: string = "",
-  retryAfterMs: u32 = 0,
-): SendResult {
+/**
+ * What else a failure says; pass an object literal naming only what differs:
+ * `{ retryable: true, providerCode: "20429" }`.
+ */
+export class FailureOptions {
+  /** The same message may succeed later: the host retries it. */
+  retryable: bool = false;
+  /** The provider's own error code. */
+  providerCode: string = "";
+  /** How long the host waits before a retry; 0 leaves it to its backoff. */
+  retryAfterMs: u32 = 0;
+}
+
+/** The send failed with `code`; permanently unless `options` says it is retryable. */
+export function failed(code: ErrorCode, message: string, options: FailureOptions = {}): SendResult {
   const error = new Error$();
   error.code = code;
   error.message = message;
-  error.retryable = retryable;
-  error.providerCode = providerCode;
-  error.retryAfterMs = retryAfterMs;
+  error.retryable = options.retryable;
+  error.providerCode = options.providerCode;
+  error.retryAfterMs = options.retryAfterMs;
   return new SendResult().setError(error);
 }
 
@@ -50,13 +57,23 @@ export function failedFromHttp(
   const status = response.status;
   const text = message.length > 0 ? message : "provider answered HTTP " + status.toString();
   const code = providerCode.length > 0 ? providerCode : status.toString();
-  if (status == 401 || status == 403) return failed(ErrorCode.PROVIDER_AUTH, text, false, code);
-  if (status == 408) return failed(ErrorCode.TIMEOUT, text, true, code);
+  if (status == 401 || status == 403)
+    return failed(ErrorCode.PROVIDER_AUTH, text, { providerCode: code });
+  if (status == 408)
+    return failed(ErrorCode.TIMEOUT, text, { retryable: true, providerCode: code });
   if (status == 429)
-    return failed(ErrorCode.THROTTLED, text, true, code, retryAfterMs(response.headers));
+    return failed(ErrorCode.THROTTLED, text, {
+      retryable: true,
+      providerCode: code,
+      retryAfterMs: retryAfterMs(response.headers),
+    });
   if (status >= 500)
-    return failed(ErrorCode.PROVIDER_UNAVAILABLE, text, true, code, retryAfterMs(response.headers));
-  return failed(ErrorCode.PROVIDER_REJECTED, text, false, code);
+    return failed(ErrorCode.PROVIDER_UNAVAILABLE, text, {
+      retryable: true,
+      providerCode: code,
+      retryAfterMs: retryAfterMs(response.headers),
+    });
+  return failed(ErrorCode.PROVIDER_REJECTED, text, { providerCode: code });
 }
 
 /** Whether the provider answered, with a 2xx status. */
@@ -130,7 +147,7 @@ export function failedEvent(
   status: MessageStatus = MessageStatus.FAILED,
 ): DeliveryEvent {
   const event = statusEvent(providerMessageId, status);
-  event.error = failed(code, message, false, providerCode).error;
+  event.error = failed(code, message, { providerCode: providerCode }).error;
   return event;
 }
 

@@ -60,11 +60,7 @@ export function formEncode(text: string): string {
   return escape(text, true);
 }
 
-/**
- * Decodes %XX escapes (and "+" as a space when `plusIsSpace`); a "%" not
- * followed by two hex digits stays as it is, as URLSearchParams does.
- */
-export function percentDecode(text: string, plusIsSpace: bool = false): string {
+function unescape(text: string, plusIsSpace: bool): string {
   if (text.indexOf("%") < 0 && (!plusIsSpace || text.indexOf("+") < 0)) return text;
   const bytes = utf8(text);
   const out = new Uint8Array(bytes.length);
@@ -83,6 +79,19 @@ export function percentDecode(text: string, plusIsSpace: bool = false): string {
     unchecked((out[o++] = plusIsSpace && b == 0x2b ? 0x20 : b));
   }
   return fromUtf8(out.subarray(0, o));
+}
+
+/**
+ * Decodes %XX escapes; a "%" not followed by two hex digits stays as it is,
+ * as URLSearchParams does.
+ */
+export function percentDecode(text: string): string {
+  return unescape(text, false);
+}
+
+/** One name or value of a form body or query, as URLSearchParams decodes it ("+" is a space). */
+export function formDecode(text: string): string {
+  return unescape(text, true);
 }
 
 /** One name=value pair of a form or query. */
@@ -129,7 +138,7 @@ export function parseFormFields(text: string): Array<FormField> {
     const eq = pair.indexOf("=");
     const name = eq < 0 ? pair : pair.substring(0, eq);
     const value = eq < 0 ? "" : pair.substring(eq + 1);
-    fields.push(new FormField(percentDecode(name, true), percentDecode(value, true)));
+    fields.push(new FormField(formDecode(name), formDecode(value)));
   }
   return fields;
 }

@@ -54,7 +54,7 @@ export class Guest {
     const call = new CallState();
     let memory: WasmMemory | undefined;
     const view = (ptr: number, len: number): Uint8Array => new Uint8Array(memory!.buffer, ptr, len);
-    const user: Record<string, (...args: number[]) => number | void> = {
+    const user: Record<string, ((...args: number[]) => number) | ((...args: number[]) => void)> = {
       hermes_input_length: () => call.input.length,
       hermes_input_read: (dst) => view(dst, call.input.length).set(call.input),
       hermes_output_write: (src, len) => {

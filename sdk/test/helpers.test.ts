@@ -197,7 +197,7 @@ describe("URL and form", () => {
     }
   });
 
-  test("form bodies parse like URLSearchParams, malformed escapes included", () => {
+  test("form bodies parse like URLSearchParams, malformed escapes included; percentDecode keeps +", () => {
     const bodies = [
       "",
       "a=1&b=2",
@@ -212,6 +212,7 @@ describe("URL and form", () => {
       assert.equal(okText(8, body), expected, body);
     }
     assert.equal(okText(7, "a+b%20c%zz"), "a b c%zz");
+    assert.equal(okText(23, "a+b%20c%zz"), "a+b c%zz");
   });
 
   test("Form builds a body URLSearchParams reads back; urlQuery and urlWithoutQuery", () => {

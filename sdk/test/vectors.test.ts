@@ -4,7 +4,14 @@
 // what protobuf-es writes. Hostile inputs fail with an error, never a trap.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { create, equals, fromBinary, toBinary, type DescMessage } from "@bufbuild/protobuf";
+import {
+  create,
+  equals,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { compile } from "../builder/compile.js";
 import { Guest, type GuestResult } from "../builder/guest.js";
 import {
@@ -360,7 +367,7 @@ describe("hostile input fails cleanly", () => {
         );
         continue;
       }
-      let expected;
+      let expected: MessageShape<typeof schema>;
       try {
         expected = fromBinary(schema, mutated);
       } catch {

@@ -30,8 +30,9 @@ function fastIo(getMemory: () => { buffer: ArrayBuffer }) {
       hermes_input_length: () => state.input.length,
       hermes_input_read: (_c: unknown, dst: number) =>
         new Uint8Array(getMemory().buffer, dst, state.input.length).set(state.input),
-      hermes_output_write: (_c: unknown, src: number, len: number) =>
-        void (state.output = new Uint8Array(getMemory().buffer, src, len).slice()),
+      hermes_output_write: (_c: unknown, src: number, len: number) => {
+        state.output = new Uint8Array(getMemory().buffer, src, len).slice();
+      },
       ...Object.fromEntries(
         [
           "hermes_result_read",
@@ -101,7 +102,6 @@ export default async function bench(): Promise<Record<string, number>> {
 
   const foreground = await hermesPluginOnMainThread(module.module, false);
   const workerMode = await hermesPluginOnMainThread(module.module, true);
-  let pdkMemory: { buffer: ArrayBuffer } | undefined;
   const pdk = await createPlugin(
     { wasm: [{ data: pdkEchoWasm }] },
     {
@@ -116,8 +116,6 @@ export default async function bench(): Promise<Record<string, number>> {
       logLevel: "silent" as never,
     },
   );
-  pdkMemory = (await pdk.getInstance()).exports.memory as unknown as { buffer: ArrayBuffer };
-  void pdkMemory;
 
   const empty = new Uint8Array(0);
   const kib = new Uint8Array(1024).map((_, i) => i & 0xff);

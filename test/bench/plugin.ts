@@ -131,8 +131,10 @@ async function hostInstance(module: WasmModule, kv: KvStore) {
 /** Imports that do nothing, enough for WebAssembly.instantiate of the same bytes. */
 function stubImports(module: WasmModule): Record<string, Record<string, () => number>> {
   const imports: Record<string, Record<string, () => number>> = {};
-  for (const { module: namespace, name } of wasm.Module.imports(module))
-    (imports[namespace] ??= {})[name] = () => 0;
+  for (const { module: namespace, name } of wasm.Module.imports(module)) {
+    imports[namespace] ??= {};
+    imports[namespace][name] = () => 0;
+  }
   return imports;
 }
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
 import { HttpRequestSchema } from "@hermes/runtime/contracts/plugin";
 import { ErrorCode } from "@hermes/runtime/contracts";
-import { HermesError } from "@hermes/runtime";
+import type { HermesError } from "@hermes/runtime";
 import { hostAllowed, performRequest, type PluginHttpOptions } from "@hermes/runtime/plugin-host";
 import { HttpSink } from "../support/http-sink.js";
 

@@ -10,8 +10,9 @@ import {
   MessageStatus,
   RouteState,
   ErrorCode,
+  type RouteHealth,
 } from "@hermes/runtime/contracts";
-import { HermesError } from "@hermes/runtime";
+import type { HermesError } from "@hermes/runtime";
 import { HttpSink } from "../support/http-sink.js";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
 import { untilEvent, untilStatus, untilTerminal } from "../support/wait.js";
@@ -298,7 +299,7 @@ describe("wasm routes through a real gateway", () => {
   test("AdminService health shows the route's plugin version, its health check and the worker pool in the tree", async () => {
     const { admin } = clients(gw.gateway.url);
     const current = gw.gateway.pluginHost.routes().find((r) => r.route === "sms")!.version;
-    let route;
+    let route: RouteHealth | undefined;
     for (let i = 0; i < 100; i++) {
       route = (await admin.getHealth({})).routes.find((r) => r.name === "sms");
       if (route?.detail.plugin_health === `v${current}`) break;

@@ -113,7 +113,7 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
   });
 
   test("a multipart message is DELIVERED once every part is, with progress for the others", async () => {
-    const body = "Grüße aus Köln: " + "long text ".repeat(40);
+    const body = `Grüße aus Köln: ${"long text ".repeat(40)}`;
     const { message } = await api.messages.send({ message: text("+447700900003", body) });
     const events = await untilTerminal(api.messages, message!.id);
     const parts = smsc.received.filter((r) => r.destination === "447700900003");
@@ -190,7 +190,7 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
   test("a long MO message arrives in parts and is reported once, put back together", async () => {
     const abort = new AbortController();
     const seen: DeliveryEvent[] = [];
-    const body = "Please call me back about my order 42, " + "it has not arrived yet. ".repeat(12);
+    const body = `Please call me back about my order 42, ${"it has not arrived yet. ".repeat(12)}`;
     const watching = (async () => {
       try {
         for await (const { event } of api.messages.watchEvents(

@@ -4,7 +4,7 @@ import {
   MessageSchema,
   type Content,
   type Message,
-  RouteState,
+  type RouteState,
 } from "@hermes/runtime/contracts";
 import {
   KumoSimulator,

@@ -94,7 +94,7 @@ interface Parsed {
   }[];
 }
 
-const parserScript = String.raw`
+const parserScript = `
 import sys, json, base64, hashlib
 from email.parser import BytesParser
 from email import policy

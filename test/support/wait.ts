@@ -102,7 +102,10 @@ export function untilAdapterState(
 ): Promise<AdapterHealth> {
   let last = adapter.health();
   return poll(
-    () => ((last = adapter.health()).state === state ? last : undefined),
+    () => {
+      last = adapter.health();
+      return last.state === state ? last : undefined;
+    },
     () =>
       `route never reached ${RouteState[state]}; last: ${RouteState[last.state]} ${last.reason ?? ""}`,
     timeoutMs,
@@ -118,8 +121,10 @@ export function untilStatus(
 ): Promise<Message> {
   let last: Message | undefined;
   return poll(
-    async () =>
-      (last = (await messages.getMessage({ id })).message)?.status === status ? last : undefined,
+    async () => {
+      last = (await messages.getMessage({ id })).message;
+      return last?.status === status ? last : undefined;
+    },
     () =>
       `message ${id} never reached ${MessageStatus[status]}; last ${MessageStatus[last?.status ?? 0]}`,
     timeoutMs,

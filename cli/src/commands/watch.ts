@@ -60,7 +60,10 @@ export default class Watch extends GatewayCommand<typeof Watch> {
     const abort = new AbortController();
     let timedOut = false;
     const timer = flags.timeout
-      ? setTimeout(() => ((timedOut = true), abort.abort()), flags.timeout * 1000)
+      ? setTimeout(() => {
+          timedOut = true;
+          abort.abort();
+        }, flags.timeout * 1000)
       : undefined;
     let seen = 0;
     try {

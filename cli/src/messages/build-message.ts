@@ -67,7 +67,8 @@ export function buildMessage(
   if (!message.to?.kind.case)
     throw usage(`no recipient: pass --to with ${recipientHelp[channel]}`, "to");
 
-  const content = (message.content ??= create(ContentSchema));
+  message.content ??= create(ContentSchema);
+  const content = message.content;
   if (input.body !== undefined) content.text = readValue(input.body);
   if (input.html !== undefined) content.html = readValue(input.html);
   if (input.subject !== undefined) content.subject = input.subject;

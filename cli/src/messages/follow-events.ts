@@ -62,7 +62,12 @@ export async function* followEvents(
           messageIds: [...(query.messageIds ?? [])],
           channels: [...(query.channels ?? [])],
         },
-        { signal, onHeader: () => void (connected = true) },
+        {
+          signal,
+          onHeader: () => {
+            connected = true;
+          },
+        },
       );
       for await (const { event } of stream) {
         connected = true;

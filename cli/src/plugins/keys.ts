@@ -18,7 +18,7 @@ export function readPublicKey(value: string): PublicKey {
       ? Buffer.from(value, "base64")
       : undefined;
   if (value.includes("-----BEGIN")) return PublicKey.from(value);
-  if (!raw || raw.length !== 32) {
+  if (raw?.length !== 32) {
     throw new Failure(
       ExitCode.Usage,
       `"${value}" is neither a key file nor an Ed25519 public key (64 hex characters or base64 of 32 bytes)`,

@@ -65,11 +65,16 @@ function capture(stream: NodeJS.WriteStream): { text(): string; restore(): void 
     callback?.();
     return true;
   } as typeof stream.write;
-  return { text: () => chunks.join(""), restore: () => void (stream.write = original) };
+  return {
+    text: () => chunks.join(""),
+    restore: () => {
+      stream.write = original;
+    },
+  };
 }
 
 function strip(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips.
   return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ErrorCode, HermesError } from "../errors/hermes-error.js";
+import { ErrorCode, type HermesError } from "../errors/hermes-error.js";
 import { Actor, type DownMessage, type ExitMessage } from "./actor.js";
 import { link, monitor } from "./links.js";
 import type { Priority } from "./mailbox.js";
@@ -77,7 +77,7 @@ describe("Actor", () => {
       "system",
       "urgent",
     ];
-    order.forEach((priority, i) => actor.cast(`${priority}${i}`, { priority }));
+    for (const [i, priority] of order.entries()) actor.cast(`${priority}${i}`, { priority });
     assert.deepEqual(actor.mailboxDetail(), {
       urgent: 2,
       system: 2,

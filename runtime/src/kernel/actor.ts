@@ -276,8 +276,9 @@ export abstract class Actor<
   async #serve(): Promise<void> {
     // Let the producer of this message finish its turn before handling it.
     await undefined;
-    let envelope: Envelope | undefined;
-    while (this.#phase === "running" && (envelope = this.#mailbox.shift()) !== undefined) {
+    while (this.#phase === "running") {
+      const envelope = this.#mailbox.shift();
+      if (envelope === undefined) break;
       this.#current = envelope;
       try {
         let result = this.#dispatch(envelope);
@@ -318,7 +319,8 @@ export abstract class Actor<
 
   /** Runs `terminate` once, however many paths (stop, crash, exit) ask for it. */
   #terminate(reason: ExitReason): Promise<void> {
-    return (this.#terminating ??= this.#runTerminate(reason));
+    this.#terminating ??= this.#runTerminate(reason);
+    return this.#terminating;
   }
 
   async #runTerminate(reason: ExitReason): Promise<void> {

@@ -32,18 +32,26 @@ export class PluginMetrics {
   record(plugin: string, route: string, record: MetricRecord): void {
     const names = this.#namesPerPlugin.get(plugin) ?? new Set<string>();
     this.#namesPerPlugin.set(plugin, names);
-    if (!names.has(record.name) && names.size >= maxMetricsPerPlugin) return this.#drop(plugin);
+    if (!names.has(record.name) && names.size >= maxMetricsPerPlugin) {
+      this.#drop(plugin);
+      return;
+    }
     const metric = this.#metric(record);
     const labels = { ...record.labels, plugin, route };
     if (
       !metric ||
       Object.keys(labels).length !== metric.labelNames.length ||
       metric.labelNames.some((l) => !(l in labels))
-    )
-      return this.#drop(plugin);
+    ) {
+      this.#drop(plugin);
+      return;
+    }
     names.add(record.name);
     if (metric.metric instanceof Counter) {
-      if (record.value < 0) return this.#drop(plugin);
+      if (record.value < 0) {
+        this.#drop(plugin);
+        return;
+      }
       metric.metric.inc(labels, record.value);
     } else if (metric.metric instanceof Gauge) metric.metric.set(labels, record.value);
     else metric.metric.observe(labels, record.value);

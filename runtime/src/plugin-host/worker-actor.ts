@@ -83,7 +83,7 @@ interface RunningBatch {
  * fresh one. The overrunning call fails (retryably); the batch's other calls
  * go back to the pool, so one looping plugin costs one failed call.
  */
-export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcome | void> {
+export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcome | undefined> {
   readonly #hooks: WorkerHooks;
   readonly #progress = new Int32Array(new SharedArrayBuffer(12));
   readonly #epoch = Date.now();
@@ -137,7 +137,7 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
 
   protected override handleCall(
     request: WorkerRequest,
-  ): Promise<BatchOutcome | LoadOutcome> | void {
+  ): Promise<BatchOutcome | LoadOutcome> | undefined {
     switch (request.type) {
       case "batch":
         return this.#runBatch(request.calls);
@@ -363,10 +363,13 @@ const decoder = new TextDecoder();
 
 function settleAll(batch: RunningBatch, results: PackedResults): void {
   const { status, bounds, data } = results;
-  batch.calls.forEach((call, i) => {
+  for (const [i, call] of batch.calls.entries()) {
     const bytes = data.subarray(bounds[i], bounds[i + 1]);
     const kind = callStatus[status[i]!] ?? "error";
-    if (kind === "ok") return settle(call, bytes);
+    if (kind === "ok") {
+      settle(call, bytes);
+      continue;
+    }
     const what = kind === "error" ? "failed: " : kind === "limit" ? "broke a limit: " : "";
     settle(
       call,
@@ -377,7 +380,7 @@ function settleAll(batch: RunningBatch, results: PackedResults): void {
         { retryable: retryable.has(kind) },
       ),
     );
-  });
+  }
 }
 
 function settle(call: PendingCall, output: Uint8Array | undefined, error?: HermesError): void {

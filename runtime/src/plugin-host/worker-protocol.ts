@@ -1,5 +1,5 @@
 import type { WasmModule } from "../wasm/wasm-api.js";
-import { callStatus } from "./worker/protocol-constants.mjs";
+import type { callStatus } from "./worker/protocol-constants.mjs";
 
 export { callStatus, progressSlots } from "./worker/protocol-constants.mjs";
 

@@ -79,8 +79,7 @@ export class RouteFeeder {
   /** Takes every waiting message out, for failover to another route. */
   drain(): Message[] {
     const drained: Message[] = [];
-    let message: Message | undefined;
-    while ((message = this.#take())) drained.push(message);
+    for (let message = this.#take(); message; message = this.#take()) drained.push(message);
     return drained;
   }
 

@@ -124,7 +124,7 @@ export class SqliteStore implements MessageStore {
       this.#db.transaction(() => {
         for (const write of batch) results.push(write.run());
       })();
-    } catch (error) {
+    } catch {
       // One bad write must not fail its neighbours: retry each on its own.
       for (const write of batch) {
         try {
@@ -135,7 +135,7 @@ export class SqliteStore implements MessageStore {
       }
       return;
     }
-    batch.forEach((write, i) => write.resolve(results[i]));
+    for (const [i, write] of batch.entries()) write.resolve(results[i]);
   }
 
   accept(messages: readonly Message[]): Promise<AcceptResult[]> {

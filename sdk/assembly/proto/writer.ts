@@ -150,12 +150,12 @@ export class Writer {
   }
 
   bytes(value: Uint8Array): void {
-    this.raw(value.dataStart, value.length, true);
+    this.uint32(<u32>value.length);
+    this.raw(value.dataStart, value.length);
   }
 
-  /** Copies `length` bytes from `source`, prefixed by their length when `delimited`. */
-  raw(source: usize, length: i32, delimited: bool): void {
-    if (delimited) this.uint32(<u32>length);
+  /** Copies `length` bytes from `source` as they are, without a length prefix. */
+  raw(source: usize, length: i32): void {
     this.ensure(length);
     memory.copy(this.start + <usize>this.length, source, length);
     this.length += length;

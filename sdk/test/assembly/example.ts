@@ -50,14 +50,10 @@ class ExampleSms extends Plugin {
     m.capabilities = [Capability.HTTP, Capability.WEBHOOK];
     m.allowedHosts = ["api.example.com"];
     m.configSchema = [
-      configField("apiKey", "API key", true, true),
-      configField(
-        "baseUrl",
-        "the provider's API root (its sandbox, a local mock)",
-        false,
-        false,
-        "https://api.example.com",
-      ),
+      configField("apiKey", "API key", { required: true, secret: true }),
+      configField("baseUrl", "the provider's API root (its sandbox, a local mock)", {
+        defaultValue: "https://api.example.com",
+      }),
     ];
     return m;
   }

@@ -14,6 +14,7 @@ import {
 } from "@hermes/sdk/assembly/encoding";
 import {
   Form,
+  formDecode,
   formEncode,
   parseFormFields,
   percentDecode,
@@ -151,7 +152,7 @@ export function run(): i32 {
     case 6:
       return text(formEncode(s));
     case 7:
-      return text(percentDecode(s, true));
+      return text(formDecode(s));
     case 8: {
       // name NUL value NUL, per field.
       const fields = parseFormFields(s);
@@ -354,6 +355,8 @@ export function run(): i32 {
         ].join("|"),
       );
     }
+    case 23:
+      return text(percentDecode(s));
     default:
       return fail("unknown op " + op.toString());
   }

@@ -186,7 +186,7 @@ export class SmppConnection {
   }
 
   #receive(chunk: Buffer): void {
-    let buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    const buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     let offset = 0;
     while (buffer.length - offset >= 4 && !this.#closed) {
       const length = buffer.readUInt32BE(offset);

@@ -7,31 +7,32 @@ export type StatusClass = "throttled" | "temporary" | "permanent";
 // Worth the same PDU again shortly: system error, temporary application error.
 const temporary = new Set([0x08, 0x64]);
 
-const names: Record<number, string> = {
-  0x01: "ESME_RINVMSGLEN",
-  0x02: "ESME_RINVCMDLEN",
-  0x03: "ESME_RINVCMDID",
-  0x04: "ESME_RINVBNDSTS",
-  0x05: "ESME_RALYBND",
-  0x08: "ESME_RSYSERR",
-  0x0a: "ESME_RINVSRCADR",
-  0x0b: "ESME_RINVDSTADR",
-  0x0d: "ESME_RBINDFAIL",
-  0x0e: "ESME_RINVPASWD",
-  0x0f: "ESME_RINVSYSID",
-  0x14: "ESME_RMSGQFUL",
-  0x45: "ESME_RSUBMITFAIL",
-  0x48: "ESME_RINVSRCTON",
-  0x49: "ESME_RINVSRCNPI",
-  0x50: "ESME_RINVDSTTON",
-  0x51: "ESME_RINVDSTNPI",
-  0x58: "ESME_RTHROTTLED",
-  0x62: "ESME_RINVEXPIRY",
-  0x64: "ESME_RX_T_APPN",
-  0x65: "ESME_RX_P_APPN",
-  0x66: "ESME_RX_R_APPN",
-  0xff: "ESME_RUNKNOWNERR",
-};
+// In hex as SMPP 3.4 lists them; a Map keeps the keys numbers.
+const names = new Map<number, string>([
+  [0x01, "ESME_RINVMSGLEN"],
+  [0x02, "ESME_RINVCMDLEN"],
+  [0x03, "ESME_RINVCMDID"],
+  [0x04, "ESME_RINVBNDSTS"],
+  [0x05, "ESME_RALYBND"],
+  [0x08, "ESME_RSYSERR"],
+  [0x0a, "ESME_RINVSRCADR"],
+  [0x0b, "ESME_RINVDSTADR"],
+  [0x0d, "ESME_RBINDFAIL"],
+  [0x0e, "ESME_RINVPASWD"],
+  [0x0f, "ESME_RINVSYSID"],
+  [0x14, "ESME_RMSGQFUL"],
+  [0x45, "ESME_RSUBMITFAIL"],
+  [0x48, "ESME_RINVSRCTON"],
+  [0x49, "ESME_RINVSRCNPI"],
+  [0x50, "ESME_RINVDSTTON"],
+  [0x51, "ESME_RINVDSTNPI"],
+  [0x58, "ESME_RTHROTTLED"],
+  [0x62, "ESME_RINVEXPIRY"],
+  [0x64, "ESME_RX_T_APPN"],
+  [0x65, "ESME_RX_P_APPN"],
+  [0x66, "ESME_RX_R_APPN"],
+  [0xff, "ESME_RUNKNOWNERR"],
+]);
 
 export function statusClass(status: number): StatusClass {
   if (status === commandStatus.throttled || status === commandStatus.messageQueueFull)
@@ -47,7 +48,8 @@ function statusHex(status: number): string {
 /** "0x0000000b ESME_RINVDSTADR": the SMSC's code as it goes into error.provider_code. */
 export function statusText(status: number): string {
   const hex = statusHex(status);
-  return names[status] ? `${hex} ${names[status]}` : hex;
+  const name = names.get(status);
+  return name ? `${hex} ${name}` : hex;
 }
 
 /** The error a submit_sm answered with `status` fails its message with; a throttled one says to retry after `throttlePauseMs`. */

@@ -38,7 +38,6 @@ export class SmtpAdapter implements ChannelAdapter {
   readonly type = "smtp";
   readonly #config: SmtpDriverConfig;
   readonly #http: HttpInjector | undefined;
-  #ctx: AdapterContext | undefined;
   #receiver: LogHookReceiver | undefined;
   #session: KumoSmtpSession | undefined;
   #downReason: string | undefined;
@@ -57,7 +56,6 @@ export class SmtpAdapter implements ChannelAdapter {
   }
 
   async start(ctx: AdapterContext): Promise<void> {
-    this.#ctx = ctx;
     const { webhook } = this.#config;
     if (webhook.secret) {
       this.#receiver = new LogHookReceiver(

@@ -33,4 +33,4 @@ export declare function hostFunctions(
   memory: () => { readonly buffer: ArrayBuffer },
   telemetry: HostTelemetry,
   kv: HostKv,
-): Record<string, (context: unknown, ...args: number[]) => number | void>;
+): Record<string, (context: unknown, ...args: number[]) => number | undefined>;

@@ -104,9 +104,10 @@ test("verify checks ECDSA P-256 signatures with a PEM or base64 DER public key; 
         }),
       ),
     );
-  const valid = (r: ReturnType<typeof check>) => (
-    assert.ok(r.ok, r.text), fromBinary(VerifySignatureResponseSchema, r.result).valid
-  );
+  const valid = (r: ReturnType<typeof check>) => {
+    assert.ok(r.ok, r.text);
+    return fromBinary(VerifySignatureResponseSchema, r.result).valid;
+  };
   assert.equal(valid(check("der", data, signature)), true);
   assert.equal(valid(check("pem", data, signature)), true);
   assert.equal(valid(check("der", new TextEncoder().encode("tampered"), signature)), false);

@@ -122,7 +122,9 @@ async function runBatch({ first, targets, targetOf, bounds, data }) {
     let result;
     if (slot && !slot.instance)
       result = await instantiate(slot).then(
-        (instance) => void (slot.instance = instance),
+        (instance) => {
+          slot.instance = instance;
+        },
         (reason) => failure("trap", `cannot instantiate: ${errorText(reason)}`),
       );
     result ??= runCall(slot, target, data.subarray(bounds[i], bounds[i + 1]));

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
-  AdminService,
+  type AdminService,
   ProcessNodeSchema,
   ProcessState,
   RouteHealthSchema,

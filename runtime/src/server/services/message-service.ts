@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import {
   BatchItemResultSchema,
-  MessageService,
+  type MessageService,
   type GetMessageRequest,
   type SendBatchRequest,
   type SendRequest,

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
-  PluginService,
+  type PluginService,
   PluginVersionSchema,
   TrustedKeySchema,
   type PluginVersion,

@@ -41,7 +41,10 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
   const states = new WeakMap<SMTPServerSession, SessionState>();
   const stateOf = (session: SMTPServerSession): SessionState => {
     let state = states.get(session);
-    if (!state) states.set(session, (state = { plans: new Map(), messages: 0 }));
+    if (!state) {
+      state = { plans: new Map(), messages: 0 };
+      states.set(session, state);
+    }
     return state;
   };
   const users = options.authUsers ?? {};

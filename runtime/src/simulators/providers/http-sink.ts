@@ -39,9 +39,11 @@ export class HttpSink {
         };
         this.received.push(request);
         const answer = this.answer(request);
-        this.#waiters = this.#waiters.filter((w) =>
-          this.received.length >= w.count ? (w.resolve(), false) : true,
-        );
+        this.#waiters = this.#waiters.filter((w) => {
+          if (this.received.length < w.count) return true;
+          w.resolve();
+          return false;
+        });
         const respond = () => {
           res.writeHead(answer.status, answer.headers);
           res.end(answer.body ?? "");
