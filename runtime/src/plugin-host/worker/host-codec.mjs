@@ -2,7 +2,7 @@
 // as the worker thread needs them. Workers are plain ES modules, so they boot
 // in ~50 ms without a TypeScript loader and without the generated descriptors
 // (which cost ~150 ms more per worker start, paid again on every restart).
-// Field numbers here must match host.proto; host-services.test.ts checks every
+// Field numbers here must match host.proto; host-codec.test.ts checks every
 // message against the generated schemas.
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 
