@@ -13,7 +13,7 @@ import { Router } from "./router/router.js";
 import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
-import { SqliteStore } from "./store/sqlite-store.js";
+import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 
 export const version = "0.1.0";
 
@@ -91,7 +91,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await root.stop("shutdown");
     unbindPlugins();
     plugins.close();
-    store.close();
+    await store.close();
   };
 
   try {
@@ -102,7 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw reason;
   }
 
-  const resumed = router.resume();
+  const resumed = await router.resume();
   if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
   router.startHousekeeping();
 

@@ -30,8 +30,26 @@ export type {
   WebhookRequest,
 } from "./router/adapter.js";
 export type { AcceptOutcome, Router, RouteRuntime } from "./router/router.js";
-export { isTerminal, matchesFilter } from "./store/message-store.js";
-export type { AcceptResult, EventFilter, MessageStore, Transition } from "./store/message-store.js";
+export { isTerminal, lostAttempt, matchesFilter } from "./store/message-state.js";
+export type { MessageState } from "./store/message-state.js";
+export type {
+  AcceptResult,
+  Correlation,
+  CorrelationCandidate,
+  EventFilter,
+  MessageStore,
+  NewMessage,
+  Transition,
+  TransitionOutcome,
+  UnfinishedMessage,
+} from "./store/message-store.js";
+export { toDeliveryEvent } from "./store/event-record.js";
+export type { EventInit, EventRecord } from "./store/event-record.js";
+export { messageStoreContract, newMessage } from "./store/message-store-contract.js";
+export type { StoreUnderTest } from "./store/message-store-contract.js";
+export { SqliteStore } from "./store/sqlite/sqlite-store.js";
+export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
+export type { RouterMetrics } from "./router/router-metrics.js";
 export { ErrorCode, HermesError, errorDetail } from "./errors/hermes-error.js";
 export type { ErrorDetail, ErrorOptions } from "./errors/hermes-error.js";
 

@@ -48,10 +48,17 @@ async function hermesRun(port: number): Promise<number> {
   let done = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const feeder = new RouteFeeder(adapter, async (_m, _a, outcome) => {
-    if (outcome.kind !== "submitted")
-      throw new Error(`bench send failed: ${JSON.stringify(outcome)}`);
-    if (++done === messages) finish();
+  const feeder = new RouteFeeder(adapter, {
+    // No store here: the bench measures injection, not the durable path.
+    beforeSend: async () => {},
+    onOutcome: async (_m, _a, outcome) => {
+      if (outcome.kind !== "submitted")
+        throw new Error(`bench send failed: ${JSON.stringify(outcome)}`);
+      if (++done === messages) finish();
+    },
+    onHookError: (_m, reason) => {
+      throw reason;
+    },
   });
   let connected!: () => void;
   const up = new Promise<void>((resolve) => (connected = resolve));

@@ -49,6 +49,12 @@ export interface GatewayConfig {
     /** Largest encoded message accepted by Send. */
     readonly maxMessageBytes: number;
     readonly maxBatchSize: number;
+    /**
+     * Messages a route may hold accepted but not yet sent (ready or waiting
+     * to retry). Beyond it Send answers RESOURCE_EXHAUSTED and stores nothing,
+     * so the backlog, and the memory it takes, stay bounded.
+     */
+    readonly maxQueuedPerRoute: number;
   };
   readonly plugins: {
     readonly dir: string;
@@ -67,7 +73,7 @@ export const defaultConfig: GatewayConfig = {
   store: { path: "data/hermes.db", synchronous: "FULL" },
   apiKeys: [],
   routes: [],
-  limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000 },
+  limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000, maxQueuedPerRoute: 100_000 },
   plugins: { dir: "data/plugins", allowUnsigned: false, maxArtifactBytes: 16 * 1024 * 1024 },
   logLevel: "info",
 };
@@ -135,6 +141,9 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
         defaultConfig.limits.maxMessageBytes,
       maxBatchSize:
         integer(limits.maxBatchSize, "limits.maxBatchSize", 1) ?? defaultConfig.limits.maxBatchSize,
+      maxQueuedPerRoute:
+        integer(limits.maxQueuedPerRoute, "limits.maxQueuedPerRoute", 1) ??
+        defaultConfig.limits.maxQueuedPerRoute,
     },
     plugins: {
       dir: string(plugins.dir, "plugins.dir") ?? defaultConfig.plugins.dir,

@@ -20,6 +20,7 @@ const retryableByDefault = new Set<ErrorCode>([
   ErrorCode.TIMEOUT,
   ErrorCode.CONNECTION_LOST,
   ErrorCode.PLUGIN_FAILURE,
+  ErrorCode.QUEUE_FULL,
 ]);
 
 /**
@@ -100,6 +101,7 @@ function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.ALREADY_EXISTS:
       return Code.AlreadyExists;
     case ErrorCode.THROTTLED:
+    case ErrorCode.QUEUE_FULL:
       return Code.ResourceExhausted;
     case ErrorCode.TIMEOUT:
       return Code.DeadlineExceeded;

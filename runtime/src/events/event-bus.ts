@@ -1,6 +1,6 @@
-import type { DeliveryEvent } from "../gen/hermes/v1/message_pb.js";
+import type { EventRecord } from "../store/event-record.js";
 
-export type EventListener = (event: DeliveryEvent) => void;
+export type EventListener = (event: EventRecord) => void;
 
 /**
  * Live delivery events, published after they are stored. Watchers subscribe
@@ -9,7 +9,7 @@ export type EventListener = (event: DeliveryEvent) => void;
 export class EventBus {
   readonly #listeners = new Set<EventListener>();
 
-  publish(event: DeliveryEvent): void {
+  publish(event: EventRecord): void {
     for (const listener of this.#listeners) listener(event);
   }
 

@@ -26,6 +26,12 @@ export interface ChannelAdapter {
   readonly type: string;
   /** Starts connections and children. Called once, before any send. */
   start(ctx: AdapterContext): Promise<void>;
+  /**
+   * Refuses, at accept time, a message this adapter could never send (an SMS
+   * text longer than the route allows): throws a HermesError
+   * INVALID_ARGUMENT naming the field, and the message is not stored.
+   */
+  validate?(message: Message): void;
   /** How many more sends the adapter accepts right now. */
   demand(): number;
   /**
@@ -75,6 +81,12 @@ export interface ProviderReport {
   readonly kind: DeliveryEventKind;
   readonly providerMessageId?: string;
   readonly messageId?: string;
+  /**
+   * The recipient the report is about, as the provider gives it (an SMPP
+   * receipt's source address is the original destination). When set, only a
+   * message sent to that address can take the report.
+   */
+  readonly address?: string;
   /** The status this report moves the message to, if any. */
   readonly status?: MessageStatus;
   readonly error?: ErrorDetail;

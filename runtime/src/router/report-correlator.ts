@@ -1,10 +1,16 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { DeliveryEventSchema, MessageStatus } from "../gen/hermes/v1/message_pb.js";
-import type { MessageStore } from "../store/message-store.js";
+import type { CorrelationCandidate, MessageStore } from "../store/message-store.js";
 import type { ProviderReport } from "./adapter.js";
+import { canonicalAddress, matchReport, type ReportMatch } from "./receipt-matching.js";
 
-type Apply = (route: string, report: ProviderReport) => Promise<void>;
+/** What the correlator hands its decisions to (the router). */
+export interface CorrelatorSink {
+  /** Records a report on the message it belongs to; resolves once durable. */
+  apply(report: ProviderReport, messageId: string): Promise<void>;
+  /** Records a report that belongs to no message (counted and logged); resolves once durable. */
+  unmatched(route: string, report: ProviderReport, reason: string): Promise<void>;
+  /** Whether sends on the route are under way, whose provider ids are not known yet. */
+  sendsInFlight(route: string): boolean;
+}
 
 interface Held {
   readonly report: ProviderReport;
@@ -14,81 +20,141 @@ interface Held {
 }
 
 /**
- * Finds the Hermes message a provider report is about. A receipt can overtake
- * the outcome of its own send (a carrier may answer submit and receipt in one
- * breath), so a report whose provider id is not known yet is held briefly
- * until the id is correlated. One still unknown after that is stored as an
- * orphan event (durable, visible to no tenant) and counted.
+ * Finds the Hermes message a provider report is about (receipt-matching.ts
+ * has the rule). Provider ids are remembered in memory the moment a send's
+ * outcome names them, before the store has them, so a receipt is matched
+ * against its own submission and never against an older message that had
+ * the same id; the store is asked only for what memory does not hold
+ * (receipts after a restart, late and duplicate ones). A report that fits no
+ * waiting message while sends on its route are still under way is held
+ * briefly, since the submission it belongs to may not have answered yet (a
+ * carrier may send submit_sm_resp and receipt in one breath). What still
+ * fits nothing is recorded as unmatched, never applied to a guess.
  */
 export class ReportCorrelator {
   readonly #store: MessageStore;
-  readonly #apply: Apply;
-  readonly #onOrphan: (route: string) => void;
+  readonly #sink: CorrelatorSink;
   readonly #holdMs: number;
+  /** Candidates of waiting messages by route and provider id, newest first. */
+  readonly #memory = new Map<string, CorrelationCandidate[]>();
+  /** The keys each waiting message is remembered under, to forget it when it finishes. */
+  readonly #keysOf = new Map<string, string[]>();
   readonly #held = new Map<string, Held[]>();
 
-  constructor(store: MessageStore, apply: Apply, onOrphan: (route: string) => void, holdMs = 2000) {
+  constructor(store: MessageStore, sink: CorrelatorSink, holdMs = 2000) {
     this.#store = store;
-    this.#apply = apply;
-    this.#onOrphan = onOrphan;
+    this.#sink = sink;
     this.#holdMs = holdMs;
   }
 
+  /** A send's outcome named these provider ids for a message sent to `address`. */
+  remember(
+    route: string,
+    providerIds: readonly string[],
+    messageId: string,
+    address: string,
+  ): void {
+    const candidate: CorrelationCandidate = {
+      messageId,
+      address: canonicalAddress(address),
+      correlatedAt: Date.now(),
+      waiting: true,
+    };
+    const keys: string[] = [];
+    for (const id of providerIds) {
+      const key = keyOf(route, id);
+      keys.push(key);
+      const list = this.#memory.get(key);
+      if (list) list.unshift(candidate);
+      else this.#memory.set(key, [candidate]);
+    }
+    this.#keysOf.set(messageId, keys);
+    for (const key of keys) this.#wake(key);
+  }
+
+  /** A message reached a terminal status: it waits for no report any more. */
+  finished(messageId: string): void {
+    const keys = this.#keysOf.get(messageId);
+    if (!keys) return;
+    this.#keysOf.delete(messageId);
+    for (const key of keys) {
+      const list = this.#memory.get(key)?.filter((c) => c.messageId !== messageId);
+      if (list?.length) this.#memory.set(key, list);
+      else this.#memory.delete(key);
+    }
+  }
+
+  /** Finds the report's message and records it there, or records it as unmatched. */
   submit(route: string, report: ProviderReport): Promise<void> {
-    if (report.messageId || !report.providerMessageId) return this.#apply(route, report);
-    const messageId = this.#store.resolve(route, report.providerMessageId);
-    if (messageId) return this.#apply(route, { ...report, messageId });
-    const key = keyOf(route, report.providerMessageId);
+    return this.#decide(route, report, false);
+  }
+
+  async #decide(route: string, report: ProviderReport, final: boolean): Promise<void> {
+    if (report.messageId) return this.#sink.apply(report, report.messageId);
+    const providerId = report.providerMessageId!;
+    const key = keyOf(route, providerId);
+    const remembered = this.#memory.get(key) ?? [];
+    const fromMemory = matchReport(remembered, report.address);
+    if (fromMemory.kind === "matched")
+      return this.#sink.apply(report, fromMemory.candidate.messageId);
+    const stored = await this.#store.correlations(route, providerId, Date.now());
+    // Read memory again: a send may have named this id while the store answered.
+    const match = matchReport(merge(this.#memory.get(key) ?? [], stored), report.address);
+    if (match.kind === "matched" && match.candidate.waiting) {
+      return this.#sink.apply(report, match.candidate.messageId);
+    }
+    if (!final && !isAmbiguous(match) && this.#sink.sendsInFlight(route))
+      return this.#hold(route, key, report);
+    if (match.kind === "matched") return this.#sink.apply(report, match.candidate.messageId);
+    return this.#sink.unmatched(route, report, match.reason);
+  }
+
+  #hold(route: string, key: string, report: ProviderReport): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.#giveUp(route, key), this.#holdMs);
-      const waiting = this.#held.get(key) ?? [];
-      waiting.push({ report, resolve, reject, timer });
-      this.#held.set(key, waiting);
+      const timer = setTimeout(() => this.#release(route, key, true), this.#holdMs);
+      const waiting = this.#held.get(key);
+      const held = { report, resolve, reject, timer };
+      if (waiting) waiting.push(held);
+      else this.#held.set(key, [held]);
     });
   }
 
-  /** Wakes reports held for ids that are now correlated. */
-  correlated(route: string, providerIds: readonly string[]): void {
-    for (const id of providerIds) {
-      const key = keyOf(route, id);
-      const waiting = this.#held.get(key);
-      if (!waiting) continue;
-      this.#held.delete(key);
-      for (const held of waiting) {
-        clearTimeout(held.timer);
-        this.submit(route, held.report).then(held.resolve, held.reject);
-      }
-    }
+  /** New provider ids are known: held reports for them are decided again. */
+  #wake(key: string): void {
+    if (this.#held.has(key)) this.#release(key.slice(0, key.indexOf("\u0000")), key, false);
   }
 
-  #giveUp(route: string, key: string): void {
+  #release(route: string, key: string, final: boolean): void {
     const waiting = this.#held.get(key) ?? [];
     this.#held.delete(key);
     for (const held of waiting) {
-      this.#onOrphan(route);
-      const { report } = held;
-      const event = create(DeliveryEventSchema, {
-        messageId: "",
-        tenant: "",
-        kind: report.kind,
-        status: report.status ?? MessageStatus.UNSPECIFIED,
-        time: timestampFromDate(report.time ?? new Date()),
-        detail: { ...report.detail, route, orphan: "true" },
-        providerMessageId: report.providerMessageId ?? "",
-        error: report.error,
-      });
-      this.#store.record(event).then(() => held.resolve(), held.reject);
+      clearTimeout(held.timer);
+      this.#decide(route, held.report, final).then(held.resolve, held.reject);
     }
   }
 
+  /** Decides every held report with what is known now (shutdown). */
   stop(): void {
-    for (const key of [...this.#held.keys()]) {
-      const route = key.slice(0, key.indexOf("\u0000"));
-      this.#giveUp(route, key);
-    }
+    for (const key of [...this.#held.keys()])
+      this.#release(key.slice(0, key.indexOf("\u0000")), key, true);
   }
 }
 
 function keyOf(route: string, providerId: string): string {
   return `${route}\u0000${providerId}`;
+}
+
+function isAmbiguous(match: ReportMatch): boolean {
+  return match.kind === "unmatched" && match.reason === "ambiguous";
+}
+
+/** Memory's candidates (newest) with the store's, each message once, newest first. */
+function merge(
+  remembered: readonly CorrelationCandidate[],
+  stored: readonly CorrelationCandidate[],
+): CorrelationCandidate[] {
+  const seen = new Set(remembered.map((c) => c.messageId));
+  return [...remembered, ...stored.filter((c) => !seen.has(c.messageId))].sort(
+    (a, b) => b.correlatedAt - a.correlatedAt,
+  );
 }

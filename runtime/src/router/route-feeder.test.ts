@@ -4,7 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { MessageSchema, type Message } from "../gen/hermes/v1/message_pb.js";
 import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import type { ChannelAdapter, SendOutcome } from "./adapter.js";
-import { RouteFeeder } from "./route-feeder.js";
+import { type FeederHooks, RouteFeeder } from "./route-feeder.js";
 
 /** An adapter with a window: sends stay open until the test completes them. */
 function windowedAdapter(window: number) {
@@ -27,11 +27,29 @@ function windowedAdapter(window: number) {
 
 const msg = (id: string, priority = 0) => create(MessageSchema, { id, priority });
 
+/** Hooks that record intents at once and collect outcomes. */
+function hooks(onOutcome: FeederHooks["onOutcome"], intents: string[] = []): FeederHooks {
+  return {
+    beforeSend: async (m, attempt) => void intents.push(`${m.id}#${attempt}`),
+    onOutcome,
+    onHookError: (_m, reason) => {
+      throw reason;
+    },
+  };
+}
+
 test("never more sends outstanding than the adapter's demand; completions pull the next", async () => {
   const { adapter, open, maxOpen } = windowedAdapter(3);
   const finished: string[] = [];
-  const feeder = new RouteFeeder(adapter, async (m) => void finished.push(m.id));
+  const intents: string[] = [];
+  const feeder = new RouteFeeder(
+    adapter,
+    hooks(async (m) => void finished.push(m.id), intents),
+  );
   for (let i = 0; i < 10; i++) feeder.enqueue(msg(`m${i}`));
+  assert.equal(open.length, 0, "nothing leaves before its intent is recorded");
+  assert.equal(feeder.inFlight, 3);
+  await new Promise((r) => setImmediate(r));
   assert.equal(open.length, 3);
   assert.equal(feeder.queued, 7);
   while (open.length > 0) {
@@ -41,6 +59,10 @@ test("never more sends outstanding than the adapter's demand; completions pull t
   assert.equal(finished.length, 10);
   assert.equal(maxOpen(), 3);
   assert.deepEqual(
+    intents,
+    Array.from({ length: 10 }, (_, i) => `m${i}#1`),
+  );
+  assert.deepEqual(
     finished,
     Array.from({ length: 10 }, (_, i) => `m${i}`),
     "FIFO within a priority",
@@ -49,7 +71,10 @@ test("never more sends outstanding than the adapter's demand; completions pull t
 
 test("higher priority is served first; forgotten messages are skipped", async () => {
   const { adapter, open } = windowedAdapter(0);
-  const feeder = new RouteFeeder(adapter, async () => {});
+  const feeder = new RouteFeeder(
+    adapter,
+    hooks(async () => {}),
+  );
   feeder.enqueue(msg("low", 0));
   feeder.enqueue(msg("urgent", 9));
   feeder.enqueue(msg("mid", 5));
@@ -74,9 +99,45 @@ test("a throwing adapter becomes a retryable failure, not a crash", async () => 
     stop: async () => {},
   };
   const outcome = await new Promise<SendOutcome>((resolve) =>
-    new RouteFeeder(adapter, async (_m, _a, o) => resolve(o)).enqueue(msg("x")),
+    new RouteFeeder(
+      adapter,
+      hooks(async (_m, _a, o) => resolve(o)),
+    ).enqueue(msg("x")),
   );
   assert.equal(outcome.kind, "failed");
   assert.equal(outcome.kind === "failed" && outcome.error.retryable, true);
   assert.match(outcome.kind === "failed" ? outcome.error.message : "", /boom/);
+});
+
+test("an attempt whose intent cannot be recorded is not sent, and fails retryably", async () => {
+  const { adapter, open } = windowedAdapter(2);
+  const outcome = await new Promise<SendOutcome>((resolve) => {
+    const feeder = new RouteFeeder(adapter, {
+      beforeSend: async () => {
+        throw new Error("disk full");
+      },
+      onOutcome: async (_m, _a, o) => resolve(o),
+      onHookError: () => {},
+    });
+    feeder.enqueue(msg("x"));
+  });
+  assert.equal(open.length, 0);
+  assert.equal(outcome.kind === "failed" && outcome.error.retryable, true);
+  assert.match(outcome.kind === "failed" ? outcome.error.message : "", /not sent: disk full/);
+});
+
+test("an outcome the owner cannot take goes to onHookError, not to an unhandled rejection", async () => {
+  const { adapter, open } = windowedAdapter(1);
+  const failed = await new Promise<unknown>((resolve) => {
+    const feeder = new RouteFeeder(adapter, {
+      beforeSend: async () => {},
+      onOutcome: async () => {
+        throw new Error("store closed");
+      },
+      onHookError: (_m, reason) => resolve(reason),
+    });
+    feeder.enqueue(msg("x"));
+    setImmediate(() => open.shift()!.done({ kind: "delivered" }));
+  });
+  assert.match(String(failed), /store closed/);
 });

@@ -1,26 +1,34 @@
-import type { Message } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, errorDetail } from "../errors/hermes-error.js";
+import type { Message } from "../gen/hermes/v1/message_pb.js";
 import type { ChannelAdapter, SendOutcome } from "./adapter.js";
 
-/** Where a feeder hands each finished attempt. */
-export type OutcomeHandler = (
-  message: Message,
-  attempt: number,
-  outcome: SendOutcome,
-) => Promise<void>;
+/** What a feeder asks of its owner around each attempt. */
+export interface FeederHooks {
+  /**
+   * Records that `attempt` of `message` is about to leave, durably; the send
+   * waits for it, so that after a crash every attempt that may have left is
+   * known. A rejection fails the attempt retryably, unsent.
+   */
+  beforeSend(message: Message, attempt: number): Promise<void>;
+  /** Takes a finished attempt's outcome. */
+  onOutcome(message: Message, attempt: number, outcome: SendOutcome): Promise<void>;
+  /** Hears about an outcome that could not be taken (the owner logs it). */
+  onHookError(message: Message, reason: unknown): void;
+}
 
 const priorities = 10;
 
 /**
  * The producer side of a route: a priority queue of messages waiting for
- * their route's adapter. It never has more sends outstanding than the
- * adapter's demand and asks again only when a send completes or the adapter
- * says its demand changed, so a full window stops the flow here, with no
- * polling and nothing queued inside the adapter.
+ * their route's adapter. It never has more sends outstanding (recording
+ * their intent or with the adapter) than the adapter's demand, and asks again
+ * only when a send completes or the adapter says its demand changed, so a
+ * full window stops the flow here, with no polling and nothing queued inside
+ * the adapter.
  */
 export class RouteFeeder {
   readonly #adapter: ChannelAdapter;
-  readonly #onOutcome: OutcomeHandler;
+  readonly #hooks: FeederHooks;
   // One FIFO per priority (9 is served first); a head index avoids shift().
   readonly #queues: Array<{ items: Message[]; head: number }> = Array.from(
     { length: priorities },
@@ -30,13 +38,16 @@ export class RouteFeeder {
   // Ids dropped while queued; skipped when their turn comes.
   readonly #cancelled = new Set<string>();
   #queued = 0;
-  #inFlight = 0;
+  /** Taken from the queue, waiting for their intent to be durable. */
+  #launching = 0;
+  /** With the adapter. */
+  #sending = 0;
   #stopped = false;
   #pumping = false;
 
-  constructor(adapter: ChannelAdapter, onOutcome: OutcomeHandler) {
+  constructor(adapter: ChannelAdapter, hooks: FeederHooks) {
     this.#adapter = adapter;
-    this.#onOutcome = onOutcome;
+    this.#hooks = hooks;
   }
 
   /** Messages waiting, ready or delayed. */
@@ -44,12 +55,13 @@ export class RouteFeeder {
     return this.#queued + this.#timers.size;
   }
 
+  /** Attempts under way: recording their intent, or with the adapter. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#launching + this.#sending;
   }
 
   enqueue(message: Message): void {
-    const queue = this.#queues[Math.min(message.priority, priorities - 1)];
+    const queue = this.#queues[Math.min(message.priority, priorities - 1)]!;
     queue.items.push(message);
     this.#queued++;
     this.pump();
@@ -83,16 +95,16 @@ export class RouteFeeder {
     return drained;
   }
 
-  /** Sends as many messages as the adapter has demand for. */
+  /** Starts as many attempts as the adapter has demand for. */
   pump(): void {
     if (this.#stopped || this.#pumping || this.#queued === 0) return;
     this.#pumping = true;
     try {
-      let demand = this.#adapter.demand();
+      let demand = this.#adapter.demand() - this.#launching;
       while (demand-- > 0) {
         const message = this.#take();
         if (!message) break;
-        void this.#attempt(message);
+        this.#attempt(message).catch((reason: unknown) => this.#hooks.onHookError(message, reason));
       }
     } finally {
       this.#pumping = false;
@@ -107,9 +119,9 @@ export class RouteFeeder {
 
   #take(): Message | undefined {
     for (let p = priorities - 1; p >= 0; p--) {
-      const queue = this.#queues[p];
+      const queue = this.#queues[p]!;
       while (queue.head < queue.items.length) {
-        const message = queue.items[queue.head++];
+        const message = queue.items[queue.head++]!;
         if (queue.head > 1024 && queue.head * 2 > queue.items.length) {
           queue.items = queue.items.slice(queue.head);
           queue.head = 0;
@@ -123,22 +135,39 @@ export class RouteFeeder {
 
   async #attempt(message: Message): Promise<void> {
     const attempt = message.attempts + 1;
-    this.#inFlight++;
+    this.#launching++;
+    try {
+      await this.#hooks.beforeSend(message, attempt);
+    } catch (reason) {
+      this.#launching--;
+      this.pump();
+      const why = reason instanceof Error ? reason.message : String(reason);
+      await this.#hooks.onOutcome(message, attempt, {
+        kind: "failed",
+        error: errorDetail(
+          ErrorCode.INTERNAL,
+          `the attempt could not be recorded, so it was not sent: ${why}`,
+          {
+            retryable: true,
+          },
+        ),
+      });
+      return;
+    }
+    this.#launching--;
+    this.#sending++;
     let outcome: SendOutcome;
     try {
       outcome = await this.#adapter.send(message, attempt);
     } catch (reason) {
+      const why = reason instanceof Error ? reason.message : String(reason);
       outcome = {
         kind: "failed",
-        error: errorDetail(
-          ErrorCode.INTERNAL,
-          `adapter failed: ${reason instanceof Error ? reason.message : String(reason)}`,
-          { retryable: true },
-        ),
+        error: errorDetail(ErrorCode.INTERNAL, `adapter failed: ${why}`, { retryable: true }),
       };
     }
-    this.#inFlight--;
+    this.#sending--;
     this.pump();
-    await this.#onOutcome(message, attempt, outcome);
+    await this.#hooks.onOutcome(message, attempt, outcome);
   }
 }

@@ -1,28 +1,26 @@
-import { clone, create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
+import type { GatewayConfig, RouteConfig } from "../config/gateway-config.js";
+import { ErrorCode, HermesError, errorDetail } from "../errors/hermes-error.js";
+import type { EventBus } from "../events/event-bus.js";
+import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import {
   Channel,
   DeliveryEventKind,
-  DeliveryEventSchema,
+  type Message,
   MessageSchema,
   MessageStatus,
-  type DeliveryEvent,
-  type Message,
 } from "../gen/hermes/v1/message_pb.js";
-import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
-import { ErrorCode, HermesError, errorDetail } from "../errors/hermes-error.js";
-import type { GatewayConfig, RouteConfig } from "../config/gateway-config.js";
-import {
-  isTerminal,
-  type AcceptResult,
-  type MessageStore,
-  type Transition,
-} from "../store/message-store.js";
 import { newMessageId } from "../store/ids.js";
-import type { EventBus } from "../events/event-bus.js";
-import type { GatewayMetrics } from "../server/metrics.js";
-import type { RouteSupervisor } from "./route-supervisor.js";
+import type {
+  AcceptResult,
+  MessageStore,
+  NewMessage,
+  Transition,
+  TransitionOutcome,
+} from "../store/message-store.js";
+import { isTerminal, lostAttempt } from "../store/message-state.js";
 import type {
   AdapterHealth,
   ChannelAdapter,
@@ -31,12 +29,16 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from "./adapter.js";
-import { RouteFeeder } from "./route-feeder.js";
-import { RouteTable } from "./route-table.js";
-import { validateMessage } from "./validation.js";
 import { ReportCorrelator } from "./report-correlator.js";
+import { reportEvent } from "./report-events.js";
+import { decideRetry } from "./retry-policy.js";
+import { RouteFeeder } from "./route-feeder.js";
+import type { RouteSupervisor } from "./route-supervisor.js";
+import { RouteTable } from "./route-table.js";
+import type { RouterMetrics } from "./router-metrics.js";
+import { validateMessage } from "./validation.js";
 
-/** How long a provider id keeps pointing at its message. */
+/** How long a provider id keeps pointing at its message: the window carriers send receipts in. */
 export const correlationTtlMs = 72 * 3600 * 1000;
 
 export interface RouteRuntime {
@@ -50,7 +52,7 @@ export interface RouterOptions {
   readonly config: GatewayConfig;
   readonly store: MessageStore;
   readonly bus: EventBus;
-  readonly metrics: GatewayMetrics;
+  readonly metrics: RouterMetrics;
   readonly log: Logger;
 }
 
@@ -62,24 +64,29 @@ export type AcceptOutcome =
 /**
  * The router owns the life of a message after the API: it validates and
  * stores what callers send, queues each message on its route's feeder,
- * records every outcome and provider report as a status change, retries
- * with backoff, expires what outlives its validity and fails routes over.
+ * records every attempt's intent and outcome and every provider report as a
+ * transition, retries with backoff, expires what outlives its validity and
+ * fails routes over.
  */
 export class Router {
   readonly #options: RouterOptions;
   readonly #table: RouteTable;
   readonly #routes = new Map<string, RouteRuntime>();
   readonly #correlator: ReportCorrelator;
+  /** Messages being stored right now, per route: they count against its queue's bound. */
+  readonly #accepting = new Map<string, number>();
+  /** Messages that may have left before a crash; their next send is flagged. */
+  readonly #atRisk = new Set<string>();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: RouterOptions) {
     this.#options = options;
     this.#table = new RouteTable(options.config.routes);
-    this.#correlator = new ReportCorrelator(
-      options.store,
-      (route, report) => this.#applyReport(route, report),
-      (route) => options.metrics.orphanReports.inc({ route }),
-    );
+    this.#correlator = new ReportCorrelator(options.store, {
+      apply: (report, messageId) => this.#applyReport(report, messageId),
+      unmatched: (route, report, reason) => this.#recordUnmatched(route, report, reason),
+      sendsInFlight: (route) => (this.#routes.get(route)?.feeder.inFlight ?? 0) > 0,
+    });
   }
 
   /** Adds a started route; its feeder starts pumping. */
@@ -88,14 +95,16 @@ export class Router {
     adapter: ChannelAdapter,
     supervisor: RouteSupervisor,
   ): RouteRuntime {
-    const feeder = new RouteFeeder(adapter, (message, attempt, outcome) =>
-      this.#recordOutcome(config, message, attempt, outcome).catch((reason) =>
+    const feeder = new RouteFeeder(adapter, {
+      beforeSend: (message, attempt) => this.#beforeSend(config, message, attempt),
+      onOutcome: (message, attempt, outcome) =>
+        this.#recordOutcome(config, message, attempt, outcome),
+      onHookError: (message, reason) =>
         this.#options.log.error(
           { err: reason, messageId: message.id, route: config.name },
           "recording an outcome failed",
         ),
-      ),
-    );
+    });
     const runtime = { config, adapter, feeder, supervisor };
     this.#routes.set(config.name, runtime);
     return runtime;
@@ -105,27 +114,52 @@ export class Router {
     return [...this.#routes.values()];
   }
 
-  /** Re-queues every message that was waiting when the gateway last stopped. */
-  resume(): number {
+  /**
+   * Queues again every message that was waiting when the gateway last
+   * stopped. One whose last attempt was under way (its intent recorded, its
+   * outcome not) may have reached the provider: that attempt counts, and its
+   * next send is flagged as a possible duplicate.
+   */
+  async resume(): Promise<number> {
     let resumed = 0;
-    for (const message of this.#options.store.unfinished()) {
-      if (message.status === MessageStatus.SUBMITTED) continue; // waiting for a receipt, not for us
-      const route = this.#routes.get(message.route);
-      if (route) {
-        route.feeder.enqueue(message);
-        resumed++;
+    const now = Date.now();
+    for (const { message, state } of await this.#options.store.unfinished()) {
+      if (state.status === MessageStatus.SUBMITTED) continue; // waiting for a report, not for us
+      const route = this.#routes.get(state.route);
+      if (!route) continue;
+      if (lostAttempt(state)) {
+        this.#atRisk.add(message.id);
+        message.attempts = state.started;
+        await this.#transition(message.id, {
+          attempts: state.started,
+          event: {
+            kind: DeliveryEventKind.PROGRESS,
+            detail: {
+              duplicate_risk: "true",
+              reason: `the gateway stopped while attempt ${state.started} was under way; its outcome is unknown`,
+            },
+          },
+        });
       }
+      if (state.nextAttemptAt > now) route.feeder.enqueueAfter(message, state.nextAttemptAt - now);
+      else route.feeder.enqueue(message);
+      resumed++;
     }
     return resumed;
   }
 
-  /** Starts the once-a-second housekeeping: expiry, failover, correlation purge. */
+  /** Starts the once-a-second housekeeping: expiry, failover, hourly correlation purge. */
   startHousekeeping(intervalMs = 1000): void {
     let ticks = 0;
+    const log = this.#options.log;
     this.#sweeper = setInterval(() => {
-      void this.#expire().catch((err) => this.#options.log.error({ err }, "expiry sweep failed"));
+      this.#expire().catch((err) => log.error({ err }, "expiry sweep failed"));
       this.#failOver();
-      if (++ticks % 3600 === 0) void this.#options.store.purgeCorrelations(new Date());
+      if (++ticks % 3600 === 0) {
+        this.#options.store
+          .purgeCorrelations(Date.now())
+          .catch((err) => log.error({ err }, "purging correlations failed"));
+      }
     }, intervalMs);
     this.#sweeper.unref();
   }
@@ -133,48 +167,75 @@ export class Router {
   /**
    * Validates and durably stores messages for a tenant, then queues them.
    * Each message stands alone: an invalid one is refused with a field-level
-   * reason and does not affect the others.
+   * reason, one whose route's queue is full with QUEUE_FULL, and neither
+   * affects the others or is stored.
    */
   async accept(tenant: string, requested: readonly Message[]): Promise<AcceptOutcome[]> {
-    const outcomes: Array<AcceptOutcome | undefined> = [];
-    const toStore: Message[] = [];
+    const outcomes: AcceptOutcome[] = new Array(requested.length);
+    const toStore: NewMessage[] = [];
     const positions: number[] = [];
-    const now = new Date();
-    requested.forEach((request, i) => {
+    const now = Date.now();
+    for (let i = 0; i < requested.length; i++) {
       try {
-        validateMessage(request, this.#options.config.limits);
+        toStore.push(this.#prepare(tenant, requested[i]!, now));
+        positions.push(i);
       } catch (reason) {
         const error = HermesError.from(reason);
-        this.#options.metrics.invalid.inc({ field: error.field });
+        if (error.code === ErrorCode.INVALID_ARGUMENT) this.#options.metrics.invalid(error.field);
         outcomes[i] = { ok: false, error };
-        return;
       }
-      toStore.push(this.#prepare(tenant, request, now));
-      positions.push(i);
-    });
-    const stored = toStore.length > 0 ? await this.#options.store.accept(toStore) : [];
-    stored.forEach((result, j) => {
-      outcomes[positions[j]] = { ok: true, ...result };
-      if (result.duplicate) return;
-      this.#options.metrics.accepted.inc({ channel: Channel[result.message.channel], tenant });
+    }
+    if (toStore.length === 0) return outcomes;
+    let stored: AcceptResult[];
+    try {
+      stored = await this.#options.store.accept(toStore);
+    } finally {
+      for (const { message } of toStore)
+        if (message.route) this.#count(this.#accepting, message.route, -1);
+    }
+    for (let j = 0; j < stored.length; j++) {
+      const result = stored[j]!;
+      outcomes[positions[j]!] = { ok: true, ...result };
+      if (result.duplicate) continue;
+      this.#options.metrics.accepted(result.message.channel, tenant);
       if (result.event) this.#options.bus.publish(result.event);
-      if (result.message.status === MessageStatus.ACCEPTED)
+      if (result.message.status === MessageStatus.ACCEPTED) {
         this.#routes.get(result.message.route)?.feeder.enqueue(result.message);
-    });
-    return outcomes as AcceptOutcome[];
+      }
+    }
+    return outcomes;
   }
 
-  #prepare(tenant: string, request: Message, now: Date): Message {
-    const message = clone(MessageSchema, request);
-    message.id = newMessageId(now.getTime());
+  /**
+   * Checks a request and turns it into the message to store: validated
+   * (its body encoded once, for the size limit and for the store), routed,
+   * checked by its route's adapter and against the route's queue bound, and
+   * given its id, tenant, status and times. The caller's values for what the
+   * gateway owns are replaced.
+   */
+  #prepare(tenant: string, message: Message, now: number): NewMessage {
+    const body = toBinary(MessageSchema, message);
+    validateMessage(message, body.byteLength, this.#options.config.limits);
+    const route = this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
+    const runtime = route && this.#routes.get(route.name);
+    if (runtime) {
+      runtime.adapter.validate?.(message);
+      const waiting = runtime.feeder.queued + (this.#accepting.get(route.name) ?? 0);
+      if (waiting >= this.#options.config.limits.maxQueuedPerRoute) {
+        this.#options.metrics.queueFull(route.name);
+        throw new HermesError(
+          ErrorCode.QUEUE_FULL,
+          `route ${route.name} has ${waiting} messages waiting, its limit (limits.maxQueuedPerRoute); nothing was stored, try again later`,
+          { retryable: true },
+        );
+      }
+    }
+    message.id = newMessageId(now);
     message.tenant = tenant;
-    message.status = MessageStatus.ACCEPTED;
     message.attempts = 0;
     message.providerMessageId = "";
-    message.error = undefined;
-    message.createdAt = timestampFromDate(now);
+    message.createdAt = timestampFromMs(now);
     message.updatedAt = message.createdAt;
-    const route = this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
     if (!route) {
       message.route = "";
       message.status = MessageStatus.REJECTED;
@@ -182,17 +243,29 @@ export class Router {
         ErrorCode.NO_ROUTE,
         `no route serves ${Channel[message.channel]} for tenant ${tenant}`,
       );
-      return message;
+      return { message, body };
     }
     message.route = route.name;
-    if (!message.expiresAt)
-      message.expiresAt = timestampFromDate(new Date(now.getTime() + route.validitySeconds * 1000));
-    return message;
+    message.status = MessageStatus.ACCEPTED;
+    message.error = undefined;
+    message.expiresAt ??= timestampFromMs(now + route.validitySeconds * 1000);
+    this.#count(this.#accepting, route.name, 1);
+    return { message, body };
+  }
+
+  #count(counts: Map<string, number>, key: string, delta: number): void {
+    counts.set(key, (counts.get(key) ?? 0) + delta);
   }
 
   #isUp(route: string): boolean {
     const runtime = this.#routes.get(route);
     return !!runtime && safeHealth(runtime.adapter).state !== RouteState.DOWN;
+  }
+
+  /** Records the attempt's intent before it leaves (the feeder waits for it). */
+  async #beforeSend(route: RouteConfig, message: Message, attempt: number): Promise<void> {
+    if (this.#atRisk.has(message.id)) this.#options.metrics.duplicateRisk(route.name);
+    await this.#options.store.transition(message.id, { started: attempt });
   }
 
   async #recordOutcome(
@@ -201,29 +274,36 @@ export class Router {
     attempt: number,
     outcome: SendOutcome,
   ): Promise<void> {
-    const { store, metrics } = this.#options;
-    metrics.attempts.inc({ route: route.name, outcome: outcome.kind });
+    const { metrics } = this.#options;
+    metrics.attempt(route.name, outcome.kind);
+    const resent = this.#atRisk.delete(message.id);
+    const detail = resent ? { ...outcome.detail, duplicate_risk: "true" } : outcome.detail;
     if (outcome.kind === "delivered" || outcome.kind === "submitted") {
       const providerIds = outcome.providerMessageId ? [outcome.providerMessageId] : [];
       if (outcome.kind === "submitted") providerIds.push(...(outcome.extraProviderIds ?? []));
-      const correlated =
-        providerIds.length > 0
-          ? store.correlate(route.name, providerIds, message.id, correlationTtlMs)
-          : undefined;
+      const address = recipientOf(message);
       const status =
         outcome.kind === "delivered" ? MessageStatus.DELIVERED : MessageStatus.SUBMITTED;
-      await this.#transition(message.id, route.name, {
+      // Recorded first: the store applies changes in call order, so reports
+      // for these ids, decided once they are remembered, land after it.
+      const recorded = this.#transition(message.id, {
         attempts: attempt,
         providerMessageId: outcome.providerMessageId ?? "",
-        event: {
-          kind: DeliveryEventKind.STATUS,
-          status,
-          detail: outcome.detail,
-          providerMessageId: outcome.providerMessageId,
-        },
+        event: { status, detail, providerMessageId: outcome.providerMessageId },
       });
-      await correlated;
-      this.#correlator.correlated(route.name, providerIds);
+      if (providerIds.length === 0) {
+        await recorded;
+        return;
+      }
+      if (outcome.kind === "submitted") {
+        this.#correlator.remember(route.name, providerIds, message.id, address);
+      }
+      const correlated = this.#options.store.correlate(
+        route.name,
+        providerIds.map((providerId) => ({ providerId, messageId: message.id, address })),
+        Date.now() + correlationTtlMs,
+      );
+      await Promise.all([recorded, correlated]);
       return;
     }
     const error = outcome.error;
@@ -232,115 +312,91 @@ export class Router {
       error.code === ErrorCode.CONNECTION_LOST ||
       error.code === ErrorCode.TIMEOUT ||
       outcome.detail?.duplicate_risk === "true";
-    if (mayHaveBeenSent) metrics.duplicateRisk.inc({ route: route.name });
-    const expired =
-      message.expiresAt !== undefined && timestampDate(message.expiresAt).getTime() <= Date.now();
-    if (error.retryable && attempt < route.retry.maxAttempts && !expired) {
-      const delay = Math.max(error.retryAfterMs, backoff(route, attempt));
-      await this.#transition(message.id, route.name, {
+    if (mayHaveBeenSent) metrics.duplicateRisk(route.name);
+    const expiresAt = message.expiresAt ? timestampMs(message.expiresAt) : Number.MAX_SAFE_INTEGER;
+    const decision = decideRetry(route.retry, attempt, error, Date.now(), expiresAt);
+    if (decision.retry) {
+      await this.#transition(message.id, {
         attempts: attempt,
-        nextAttemptAt: new Date(Date.now() + delay),
+        nextAttemptAt: Date.now() + decision.delayMs,
         event: {
           kind: DeliveryEventKind.RETRYING,
           status: MessageStatus.QUEUED,
           error,
-          detail: { ...outcome.detail, retry_in_ms: String(delay), attempt: String(attempt) },
+          detail: { ...detail, retry_in_ms: String(decision.delayMs), attempt: String(attempt) },
         },
       });
       message.attempts = attempt;
-      this.#routes.get(route.name)?.feeder.enqueueAfter(message, delay);
+      if (mayHaveBeenSent) this.#atRisk.add(message.id);
+      this.#routes.get(route.name)?.feeder.enqueueAfter(message, decision.delayMs);
       return;
     }
-    const final = error.retryable
-      ? errorDetail(
-          ErrorCode.RETRIES_EXHAUSTED,
-          `gave up after ${attempt} attempts: ${error.message}`,
-          { providerCode: error.providerCode, retryable: false },
-        )
-      : error;
-    await this.#transition(message.id, route.name, {
+    await this.#transition(message.id, {
       attempts: attempt,
-      event: {
-        kind: DeliveryEventKind.STATUS,
-        status: MessageStatus.FAILED,
-        error: final,
-        detail: outcome.detail,
-      },
+      event: { status: decision.status, error: decision.error, detail },
     });
   }
 
-  /**
-   * Records a change and publishes its event. `route` labels the finished
-   * counter: callers know it, and reading the message back for it was about
-   * 5 % of the CPU profile of the carrier benchmark (`npm run bench -- smpp`).
-   */
-  async #transition(
-    id: string,
-    route: string,
-    change: Transition,
-  ): Promise<DeliveryEvent | undefined> {
-    const event = await this.#options.store.transition(id, change);
-    if (event) {
-      this.#options.bus.publish(event);
-      if (event.kind === DeliveryEventKind.STATUS && isTerminal(event.status)) {
-        this.#options.metrics.finished.inc({ route, status: MessageStatus[event.status] });
-      }
+  /** Stores a change, publishes its event, and notes a message that finished. */
+  async #transition(id: string, change: Transition): Promise<TransitionOutcome | undefined> {
+    const outcome = await this.#options.store.transition(id, change);
+    if (!outcome) return undefined;
+    if (outcome.event) this.#options.bus.publish(outcome.event);
+    if (isTerminal(outcome.state.status) && !isTerminal(outcome.previous)) {
+      this.#options.metrics.finished(outcome.state.route, outcome.state.status);
+      this.#correlator.finished(id);
+      this.#atRisk.delete(id);
     }
-    return event;
+    return outcome;
   }
 
-  /** Records a provider report (receipt, webhook event, inbound message). */
+  /** Records a provider report (receipt, webhook event, inbound message); resolves once it is durable. */
   report(route: string, report: ProviderReport): Promise<void> {
-    this.#options.metrics.reports.inc({ route, kind: DeliveryEventKind[report.kind] });
+    this.#options.metrics.report(route, report.kind);
+    if (!report.messageId && !report.providerMessageId) return this.#recordInbound(route, report);
     return this.#correlator.submit(route, report);
   }
 
-  async #applyReport(
-    route: string,
-    report: ProviderReport & { messageId?: string },
-  ): Promise<void> {
-    const event = {
-      kind: report.kind,
-      status: report.status,
-      error: report.error,
-      detail: report.detail,
-      time: report.time,
-      providerMessageId: report.providerMessageId,
-      from: report.from,
-      to: report.to,
-      text: report.text,
-    };
-    if (report.messageId) {
-      // Correlations are per route, so the reporting route is the one the message went out on.
-      await this.#transition(report.messageId, route, { event });
-      return;
-    }
-    // Nothing to attach it to (an inbound message): record it on its own.
+  async #applyReport(report: ProviderReport, messageId: string): Promise<void> {
+    await this.#transition(messageId, { event: reportEvent(report) });
+  }
+
+  /** A report that is about no sent message (an inbound one): recorded on its own. */
+  async #recordInbound(route: string, report: ProviderReport): Promise<void> {
     const runtime = this.#routes.get(route);
-    const tenant = report.tenant ?? runtime?.config.tenants.find((t) => t !== "*") ?? "default";
-    const stored = await this.#options.store.record(
-      create(DeliveryEventSchema, {
-        messageId: `in_${newMessageId()}`,
-        tenant,
-        channel: runtime?.config.channel ?? Channel.UNSPECIFIED,
-        kind: report.kind,
-        status: report.status ?? MessageStatus.UNSPECIFIED,
-        time: timestampFromDate(report.time ?? new Date()),
-        detail: { route, ...report.detail },
-        providerMessageId: report.providerMessageId ?? "",
-        from: report.from,
-        to: report.to,
-        text: report.text ?? "",
+    const event = await this.#options.store.record({
+      ...reportEvent(report, { route, ...report.detail }),
+      messageId: `in_${newMessageId()}`,
+      tenant: report.tenant ?? runtime?.config.tenants.find((t) => t !== "*") ?? "default",
+      channel: runtime?.config.channel ?? Channel.UNSPECIFIED,
+      status: report.status ?? MessageStatus.UNSPECIFIED,
+    });
+    this.#options.bus.publish(event);
+  }
+
+  /** Kept for the operator (visible to no tenant), counted and logged; never applied to a guess. */
+  async #recordUnmatched(route: string, report: ProviderReport, reason: string): Promise<void> {
+    this.#options.metrics.unmatchedReport(route, reason);
+    this.#options.log.warn(
+      { route, providerMessageId: report.providerMessageId, address: report.address, reason },
+      "a provider report matched no message",
+    );
+    await this.#options.store.record(
+      reportEvent(report, {
+        ...report.detail,
+        route,
+        unmatched: reason,
+        address: report.address ?? "",
       }),
     );
-    this.#options.bus.publish(stored);
   }
 
   /** Hands a provider callback to its route's adapter. */
   async webhook(route: string, request: WebhookRequest): Promise<WebhookReply> {
     const runtime = this.#routes.get(route);
-    if (!runtime?.adapter.handleWebhook)
+    if (!runtime?.adapter.handleWebhook) {
       return { status: 404, body: `no webhook endpoint for route ${route}\n` };
+    }
     return runtime.adapter.handleWebhook(request);
   }
 
@@ -349,19 +405,16 @@ export class Router {
   }
 
   async #expire(): Promise<void> {
-    for (const id of this.#options.store.expiredBefore(new Date())) {
-      const message = this.#options.store.get(id);
-      if (message && message.status !== MessageStatus.SUBMITTED)
-        this.#routes.get(message.route)?.feeder.forget(id);
-      await this.#transition(id, message?.route ?? "", {
-        event: {
-          kind: DeliveryEventKind.STATUS,
-          status: MessageStatus.EXPIRED,
-          error: errorDetail(ErrorCode.EXPIRED, "the message outlived its validity period", {
-            retryable: false,
-          }),
-        },
+    const expired = errorDetail(ErrorCode.EXPIRED, "the message outlived its validity period", {
+      retryable: false,
+    });
+    for (const id of await this.#options.store.expiredBefore(Date.now(), 1000)) {
+      const outcome = await this.#transition(id, {
+        event: { status: MessageStatus.EXPIRED, error: expired },
       });
+      if (outcome && outcome.previous !== MessageStatus.SUBMITTED) {
+        this.#routes.get(outcome.state.route)?.feeder.forget(id);
+      }
     }
   }
 
@@ -376,13 +429,15 @@ export class Router {
         const target = alternative ? this.#routes.get(alternative.name)! : runtime;
         if (alternative) {
           message.route = alternative.name;
-          void this.#transition(message.id, alternative.name, {
+          this.#transition(message.id, {
             route: alternative.name,
             event: {
               kind: DeliveryEventKind.PROGRESS,
               detail: { rerouted_from: runtime.config.name, rerouted_to: alternative.name },
             },
-          });
+          }).catch((err) =>
+            this.#options.log.error({ err, messageId: message.id }, "recording a reroute failed"),
+          );
         }
         target.feeder.enqueue(message);
       }
@@ -396,12 +451,9 @@ export class Router {
   }
 }
 
-function backoff(route: RouteConfig, attempt: number): number {
-  const base = Math.min(
-    route.retry.maxBackoffMs,
-    route.retry.initialBackoffMs * 2 ** (attempt - 1),
-  );
-  return Math.round(base * (0.8 + Math.random() * 0.4)); // jitter so retries do not arrive in waves
+/** The address a message went to, as provider reports give it back (receipt-matching.ts). */
+function recipientOf(message: Message): string {
+  return message.to?.kind.value ?? "";
 }
 
 function safeHealth(adapter: ChannelAdapter): AdapterHealth {

@@ -1,11 +1,15 @@
-import type { DeliveryEvent, Message, MessageStatus } from "../gen/hermes/v1/message_pb.js";
-import type { ErrorDetail } from "../errors/hermes-error.js";
-import type { Channel } from "../gen/hermes/v1/message_pb.js";
+import type { Channel, Message } from "../gen/hermes/v1/message_pb.js";
+import type { EventInit, EventRecord } from "./event-record.js";
+import type { MessageState } from "./message-state.js";
 
 /**
- * The gateway's durable state behind one interface: SQLite is the embedded
- * default; a NATS JetStream engine can implement the same contract to scale
- * out. Every method that writes resolves only once the write is durable.
+ * The gateway's durable state behind one interface. SQLite is the embedded
+ * default; a network engine (NATS JetStream) implements the same contract,
+ * and `messageStoreContract` checks every rule against each. Every method is
+ * async, and every write resolves only once it is durable. The rules of a
+ * transition (terminal is final, late reports become history, event
+ * defaults) are not a backend's business: each backend calls the pure
+ * functions of message-state.ts and persists what they return.
  */
 export interface MessageStore {
   /**
@@ -13,48 +17,59 @@ export interface MessageStore {
    * error) with their first event. A message whose (tenant, idempotency key)
    * was seen before is not stored again: the earlier one is returned.
    */
-  accept(messages: readonly Message[]): Promise<AcceptResult[]>;
-  /** A message by id; with a tenant, only that tenant's. */
-  get(id: string, tenant?: string): Message | undefined;
-  /** A message's events, oldest first. */
-  history(id: string): DeliveryEvent[];
-  /** Events after a sequence, oldest first, for WatchEvents replay. */
-  eventsAfter(sequence: bigint, filter: EventFilter, limit: number): DeliveryEvent[];
+  accept(messages: readonly NewMessage[]): Promise<AcceptResult[]>;
   /**
-   * Moves a message and appends its event in one write. A message already in
-   * a terminal status keeps it: the event is recorded, the status is not
-   * changed (a late or duplicate receipt). Resolves with the stored event, or
-   * undefined when the message does not exist.
+   * Applies a change to a message with `applyTransition` and stores the new
+   * state with the event it produced, in one write. Resolves with the
+   * outcome, or undefined when the message does not exist.
    */
-  transition(id: string, change: Transition): Promise<DeliveryEvent | undefined>;
+  transition(id: string, change: Transition): Promise<TransitionOutcome | undefined>;
   /**
    * Records an event that belongs to no stored message (an inbound SMS, a
-   * report nobody could correlate). Resolves with the stored event.
+   * report no message could be matched to). Resolves with the stored event.
    */
-  record(event: DeliveryEvent): Promise<DeliveryEvent>;
-  /** Remembers which message a provider id belongs to, per route, until expiry. */
-  correlate(
-    route: string,
-    providerIds: readonly string[],
-    messageId: string,
-    ttlMs: number,
-  ): Promise<void>;
-  /** The message a provider id belongs to on a route, if not expired. */
-  resolve(route: string, providerId: string): string | undefined;
-  /** Non-terminal messages, for resuming after a restart. */
-  unfinished(): Message[];
-  /** Ids of unfinished messages whose validity ended before `now`. */
-  expiredBefore(now: Date): string[];
-  /** Drops correlations whose TTL ran out; returns how many. */
-  purgeCorrelations(now: Date): Promise<number>;
-  close(): void;
+  record(event: EventInit): Promise<EventRecord>;
+  /** A message with its current state; with a tenant, only that tenant's. */
+  get(id: string, tenant?: string): Promise<Message | undefined>;
+  /** A message's events, oldest first. */
+  history(id: string): Promise<EventRecord[]>;
+  /** Events after a sequence, oldest first, for WatchEvents replay. */
+  eventsAfter(sequence: number, filter: EventFilter, limit: number): Promise<EventRecord[]>;
+  /**
+   * Remembers which message provider ids on a route belong to, until
+   * `expiresAt`. An id may be remembered for several messages (carriers reuse
+   * ids); `correlations` returns them newest first.
+   */
+  correlate(route: string, entries: readonly Correlation[], expiresAt: number): Promise<void>;
+  /** The unexpired messages a provider id was given to on a route, newest first. */
+  correlations(route: string, providerId: string, now: number): Promise<CorrelationCandidate[]>;
+  /** Drops correlations that expired before `now`; resolves with how many. */
+  purgeCorrelations(now: number): Promise<number>;
+  /** Every message that is not terminal, with its state, for resuming after a restart. */
+  unfinished(): Promise<UnfinishedMessage[]>;
+  /** Ids of unfinished messages whose validity ended before `now`, at most `limit`. */
+  expiredBefore(now: number, limit: number): Promise<string[]>;
+  /** Flushes what is pending and releases the backend. */
+  close(): Promise<void>;
+}
+
+/** A message to accept, with its body already encoded (the router encodes once, to check its size). */
+export interface NewMessage {
+  /** The message as the router prepared it: id, tenant, route, status and times set. */
+  readonly message: Message;
+  /**
+   * `hermes.v1.Message` in binary as the caller sent it. The fields the
+   * gateway owns (id, tenant, route, status, attempts, provider id, error and
+   * the times) are kept as state beside it and win when it is read back.
+   */
+  readonly body: Uint8Array;
 }
 
 export interface AcceptResult {
   readonly message: Message;
   readonly duplicate: boolean;
   /** The message's first event; absent for a duplicate. */
-  readonly event?: DeliveryEvent;
+  readonly event?: EventRecord;
 }
 
 export interface EventFilter {
@@ -63,32 +78,53 @@ export interface EventFilter {
   readonly channels?: readonly Channel[];
 }
 
-/** A status change (or a bare event) to record on a message. */
+/** A change to record on a message: an event, a new attempt, or both. */
 export interface Transition {
-  /** The event to append; sequence, message id, tenant, channel and time are filled in. */
-  readonly event: Partial<
-    Pick<DeliveryEvent, "kind" | "detail" | "providerMessageId" | "from" | "to" | "text">
-  > & {
-    readonly status?: MessageStatus;
-    readonly error?: ErrorDetail;
-    readonly time?: Date;
-  };
+  /** The event to append; absent for a change that is not an event (an attempt's intent). */
+  readonly event?: EventInit;
+  /** Attempts whose outcome is known, the one this change reports included. */
   readonly attempts?: number;
+  /**
+   * The attempt about to leave: recorded before its bytes do, so that after a
+   * crash a message whose last attempt has no outcome is known to be at risk
+   * of a duplicate.
+   */
+  readonly started?: number;
   readonly route?: string;
   readonly providerMessageId?: string;
-  /** When a QUEUED message may next be attempted. */
-  readonly nextAttemptAt?: Date;
+  /** When a QUEUED message may next be attempted (ms since the epoch). */
+  readonly nextAttemptAt?: number;
 }
 
-/** Whether an event passes a watcher's filter (its tenant, messages, channels). */
-export function matchesFilter(event: DeliveryEvent, filter: EventFilter): boolean {
-  if (event.tenant !== filter.tenant) return false;
-  if (filter.messageIds?.length && !filter.messageIds.includes(event.messageId)) return false;
-  if (filter.channels?.length && !filter.channels.includes(event.channel)) return false;
-  return true;
+/** What a transition came to: the message's state after it, and the event stored. */
+export interface TransitionOutcome {
+  readonly state: MessageState;
+  readonly event?: EventRecord;
+  /** The status before the change. */
+  readonly previous: MessageState["status"];
 }
 
-/** Statuses after which a message never changes again. */
-export function isTerminal(status: MessageStatus): boolean {
-  return status >= 4; // DELIVERED, FAILED, EXPIRED, REJECTED
+/** A provider id handed out for a message: the address the message went to travels with it. */
+export interface Correlation {
+  readonly providerId: string;
+  readonly messageId: string;
+  /** The recipient, as the provider will report it (digits of a phone number, an email...). */
+  readonly address: string;
+}
+
+/** A message a provider id was given to, as the store remembers it. */
+export interface CorrelationCandidate {
+  readonly messageId: string;
+  readonly address: string;
+  /** When the id was given (ms since the epoch): the newest submission wins. */
+  readonly correlatedAt: number;
+  /** True while the message waits for a final report. */
+  readonly waiting: boolean;
+}
+
+/** A message that was not finished when the store was last closed. */
+export interface UnfinishedMessage {
+  /** The message as accepted, with its current status, attempts, route and error. */
+  readonly message: Message;
+  readonly state: MessageState;
 }

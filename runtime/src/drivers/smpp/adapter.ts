@@ -187,6 +187,14 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     return free;
   }
 
+  /** Refuses at accept a text that needs more parts than this route allows (nothing is stored). */
+  validate(message: Message): void {
+    const text = message.content?.text ?? "";
+    // Up to 70 UTF-16 units fits one part in every alphabet: the common case costs nothing.
+    if (text.length <= 70) return;
+    encodeText(text, this.config, () => 0);
+  }
+
   async send(message: Message, attempt: number): Promise<SendOutcome> {
     // Everything up to handing the parts to a session is synchronous: the feeder reads demand() right after.
     const session = this.#emptiestSession();
@@ -377,6 +385,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     await ctx.report({
       kind: meaning.kind,
       providerMessageId: id,
+      // A receipt comes from the number the message went to: it tells messages with one id apart.
+      address: typeof pdu.source_addr === "string" ? pdu.source_addr : undefined,
       status: meaning.status,
       error: meaning.error,
       detail: { ...receiptDetail(receipt), ...("detail" in meaning ? meaning.detail : {}) },

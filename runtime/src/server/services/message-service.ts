@@ -9,9 +9,10 @@ import {
   type WatchEventsRequest,
   type WatchEventsResponse,
 } from "../../gen/hermes/v1/message_service_pb.js";
-import type { DeliveryEvent } from "../../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
-import { matchesFilter, type EventFilter, type MessageStore } from "../../store/message-store.js";
+import type { EventFilter, MessageStore } from "../../store/message-store.js";
+import { matchesFilter } from "../../store/message-state.js";
+import { type EventRecord, toDeliveryEvent } from "../../store/event-record.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { Router } from "../../router/router.js";
 import { principalKey } from "../auth.js";
@@ -86,9 +87,9 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         throw toConnectError(
           new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }),
         );
-      const message = deps.store.get(req.id, tenant);
+      const message = await deps.store.get(req.id, tenant);
       if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
-      return { message, events: deps.store.history(req.id) };
+      return { message, events: (await deps.store.history(req.id)).map(toDeliveryEvent) };
     },
 
     async *watchEvents(
@@ -114,7 +115,7 @@ async function* watch(
   signal: AbortSignal,
 ): AsyncGenerator<WatchEventsResponse> {
   const limit = deps.watchBufferSize ?? 10_000;
-  const live: DeliveryEvent[] = [];
+  const live: EventRecord[] = [];
   let overflowed = false;
   let wake: (() => void) | undefined;
   const unsubscribe = deps.bus.subscribe((event) => {
@@ -126,12 +127,12 @@ async function* watch(
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
   try {
-    let last = req.afterSequence;
+    let last = Number(req.afterSequence);
     if (req.replay) {
       for (;;) {
-        const page = deps.store.eventsAfter(last, filter, replayPage);
+        const page = await deps.store.eventsAfter(last, filter, replayPage);
         for (const event of page) {
-          yield { $typeName: "hermes.v1.WatchEventsResponse", event };
+          yield { $typeName: "hermes.v1.WatchEventsResponse", event: toDeliveryEvent(event) };
           last = event.sequence;
         }
         if (page.length < replayPage) break;
@@ -152,7 +153,7 @@ async function* watch(
       }
       if (event.sequence <= last) continue;
       last = event.sequence;
-      yield { $typeName: "hermes.v1.WatchEventsResponse", event };
+      yield { $typeName: "hermes.v1.WatchEventsResponse", event: toDeliveryEvent(event) };
     }
   } finally {
     unsubscribe();

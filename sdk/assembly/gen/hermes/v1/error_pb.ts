@@ -50,6 +50,9 @@ export enum ErrorCode {
   // The resource exists already with different content (e.g. a plugin
   // version re-published with other bytes).
   ALREADY_EXISTS = 20,
+  // The message's route has as many messages waiting as it may hold; nothing
+  // was stored. Retry later.
+  QUEUE_FULL = 21,
 }
 
 // Error describes why something failed and whether trying again may help.
