@@ -1,6 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import {
   Channel,
   DeliveryEventKind,
@@ -123,6 +124,29 @@ describe("SMS through a real gateway and the SMSC simulator", () => {
     assert.equal(progress.length, 2);
     assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
     assert.equal(events.at(-1)!.detail.parts_delivered, "3");
+  });
+
+  test("a text longer than the route's part limit is refused at Send, and nothing is stored", async () => {
+    const before = smsc.received.length;
+    await assert.rejects(
+      api.messages.send({ message: text("+447700900005", "x".repeat(1_000_000)) }),
+      (error: ConnectError) => {
+        assert.equal(error.code, Code.InvalidArgument);
+        assert.match(
+          error.rawMessage,
+          /message\.content\.text.*needs \d+ SMS parts, more than this route's limit of 10/,
+        );
+        return true;
+      },
+    );
+    const batch = await api.messages.sendBatch({
+      messages: [text("+447700900005", "fits"), text("+447700900005", "y".repeat(2000))],
+    });
+    assert.equal(batch.results[0]!.result.case, "message");
+    const refused = batch.results[1]!.result;
+    assert.equal(refused.case === "error" && refused.value.field, "messages[1].content.text");
+    await untilTerminal(api.messages, (batch.results[0]!.result.value as { id: string }).id);
+    assert.equal(smsc.received.length, before + 1, "only the message that fits reached the SMSC");
   });
 
   test("an UNDELIV receipt fails the message with the network error", async () => {

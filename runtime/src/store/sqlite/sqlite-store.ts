@@ -45,7 +45,13 @@ export interface SqliteStoreOptions {
   readonly synchronous?: "FULL" | "NORMAL";
 }
 
-const stateColumns = `id, tenant, channel, route, status, attempts, started, provider_message_id, error,
+/** An unfinished message in memory: where its row is, and its state. */
+interface LiveMessage {
+  readonly seq: number;
+  state: MessageState;
+}
+
+const stateColumns = `seq, id, tenant, channel, route, status, attempts, started, provider_message_id, error,
   created_at, updated_at, expires_at, next_attempt_at`;
 const eventColumns = "seq, message_id, tenant, channel, kind, status, time, provider_id, extra";
 const purgeChunk = 1000;
@@ -62,8 +68,8 @@ export class SqliteStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #commit: GroupCommit;
   readonly #s;
-  /** Every message that is not terminal, by id, as its last transition left it. */
-  readonly #live = new Map<string, MessageState>();
+  /** Every message that is not terminal, by id: its row and its state as its last transition left it. */
+  readonly #live = new Map<string, LiveMessage>();
 
   constructor(options: SqliteStoreOptions) {
     this.#db = openDatabase(options.path, options.synchronous);
@@ -83,8 +89,10 @@ export class SqliteStore implements MessageStore {
       message: db.prepare(`SELECT ${stateColumns}, body FROM messages WHERE id = ?`),
       update: db.prepare(
         `UPDATE messages SET status = ?, attempts = ?, started = ?, route = ?, provider_message_id = ?,
-           error = ?, next_attempt_at = ?, updated_at = ?, done = ? WHERE id = ?`,
+           error = ?, next_attempt_at = ?, updated_at = ?, done = ? WHERE seq = ?`,
       ),
+      // An attempt's intent changes one column: the cheapest write of the hot path.
+      start: db.prepare("UPDATE messages SET started = ?, updated_at = ? WHERE seq = ?"),
       insertEvent: db.prepare(
         `INSERT INTO events (message_id, tenant, channel, kind, status, time, provider_id, extra)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -111,8 +119,8 @@ export class SqliteStore implements MessageStore {
         "SELECT id FROM messages WHERE done = 0 AND expires_at < ? ORDER BY expires_at LIMIT ?",
       ),
     };
-    for (const row of this.#s.unfinishedStates.all() as StateRow[]) {
-      this.#live.set(row.id, stateOfRow(row));
+    for (const row of this.#s.unfinishedStates.all() as Array<StateRow & { seq: number }>) {
+      this.#live.set(row.id, { seq: row.seq, state: stateOfRow(row) });
     }
   }
 
@@ -120,14 +128,14 @@ export class SqliteStore implements MessageStore {
     return this.#commit
       .write(() => news.map((item) => this.#acceptOne(item)))
       .then((results) => {
-        for (const { state } of results) {
-          if (state && !isTerminal(state.status)) this.#live.set(state.id, state);
+        for (const { live } of results) {
+          if (live && !isTerminal(live.state.status)) this.#live.set(live.state.id, live);
         }
         return results.map(({ result }) => result);
       });
   }
 
-  #acceptOne({ message, body }: NewMessage): { result: AcceptResult; state?: MessageState } {
+  #acceptOne({ message, body }: NewMessage): { result: AcceptResult; live?: LiveMessage } {
     if (message.idempotencyKey) {
       const row = this.#s.byIdempotency.get(message.tenant, message.idempotencyKey) as
         | (StateRow & { body: Uint8Array })
@@ -135,7 +143,7 @@ export class SqliteStore implements MessageStore {
       if (row) return { result: { message: this.#messageOfRow(row), duplicate: true } };
     }
     const state = initialState(message, Date.now());
-    this.#s.insertMessage.run(
+    const info = this.#s.insertMessage.run(
       state.id,
       state.tenant,
       state.channel,
@@ -150,18 +158,24 @@ export class SqliteStore implements MessageStore {
       body,
     );
     const event = this.#appendEvent(acceptedEvent(state));
-    return { result: { message, duplicate: false, event }, state };
+    return {
+      result: { message, duplicate: false, event },
+      live: { seq: Number(info.lastInsertRowid), state },
+    };
   }
 
   transition(id: string, change: Transition): Promise<TransitionOutcome | undefined> {
-    const state = this.#live.get(id) ?? this.#storedState(id);
-    if (!state) return Promise.resolve(undefined);
+    const live = this.#live.get(id) ?? this.#stored(id);
+    if (!live) return Promise.resolve(undefined);
+    const state = live.state;
     const { state: next, event } = applyTransition(state, change, Date.now());
     if (isTerminal(next.status)) this.#live.delete(id);
-    else this.#live.set(id, next);
+    else if (next !== state) this.#live.set(id, { seq: live.seq, state: next });
+    const intentOnly = !event && isIntentOnly(change);
     return this.#commit
       .write((): TransitionOutcome => {
-        if (next !== state) this.#writeState(next);
+        if (intentOnly) this.#s.start.run(next.started, next.updatedAt, live.seq);
+        else if (next !== state) this.#writeState(live.seq, next);
         return { state: next, event: event && this.#appendEvent(event), previous: state.status };
       })
       .catch((reason: unknown) => {
@@ -171,12 +185,12 @@ export class SqliteStore implements MessageStore {
       });
   }
 
-  #storedState(id: string): MessageState | undefined {
-    const row = this.#s.state.get(id) as StateRow | undefined;
-    return row && stateOfRow(row);
+  #stored(id: string): LiveMessage | undefined {
+    const row = this.#s.state.get(id) as (StateRow & { seq: number }) | undefined;
+    return row && { seq: row.seq, state: stateOfRow(row) };
   }
 
-  #writeState(state: MessageState): void {
+  #writeState(seq: number, state: MessageState): void {
     this.#s.update.run(
       state.status,
       state.attempts,
@@ -187,7 +201,7 @@ export class SqliteStore implements MessageStore {
       state.nextAttemptAt,
       state.updatedAt,
       isTerminal(state.status) ? 1 : 0,
-      state.id,
+      seq,
     );
   }
 
@@ -220,7 +234,7 @@ export class SqliteStore implements MessageStore {
   #messageOfRow(row: StateRow & { body: Uint8Array }): Message {
     return overlayState(
       fromBinary(MessageSchema, row.body),
-      this.#live.get(row.id) ?? stateOfRow(row),
+      this.#live.get(row.id)?.state ?? stateOfRow(row),
     );
   }
 
@@ -289,7 +303,7 @@ export class SqliteStore implements MessageStore {
   async unfinished(): Promise<UnfinishedMessage[]> {
     const rows = this.#s.unfinishedBodies.all() as Array<{ id: string; body: Uint8Array }>;
     return rows.flatMap((row) => {
-      const state = this.#live.get(row.id);
+      const state = this.#live.get(row.id)?.state;
       return state
         ? [{ message: overlayState(fromBinary(MessageSchema, row.body), state), state }]
         : [];
@@ -305,4 +319,15 @@ export class SqliteStore implements MessageStore {
     this.#commit.flush();
     this.#db.close();
   }
+}
+
+/** A change that only records an attempt's intent: no event, nothing but `started`. */
+function isIntentOnly(change: Transition): boolean {
+  return (
+    change.started !== undefined &&
+    change.attempts === undefined &&
+    change.route === undefined &&
+    change.providerMessageId === undefined &&
+    change.nextAttemptAt === undefined
+  );
 }
