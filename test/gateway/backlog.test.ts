@@ -3,7 +3,7 @@
 // the route drains.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import type { ChannelAdapter, SendOutcome } from "@hermes/runtime";
 import {
