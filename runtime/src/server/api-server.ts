@@ -1,5 +1,5 @@
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ApiKeyConfig } from "../config/gateway-config.js";
+import type { ApiKeyConfig, ServerConfig } from "../config/gateway-config.js";
 import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
@@ -18,8 +18,8 @@ import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
 
 export interface ApiServerOptions {
-  readonly host: string;
-  readonly port: number;
+  /** Where to listen, and how long to wait for clients. */
+  readonly server: ServerConfig;
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly maxBatchSize: number;
   readonly router: Router;
@@ -61,7 +61,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
     fallback: httpRoutes({ router, metrics: options.exposition }),
   });
-  const server = await listenDualProtocol(rpc, options.port, options.host);
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const server = await listenDualProtocol(rpc, options.server);
+  const host = options.server.host.includes(":") ? `[${options.server.host}]` : options.server.host;
   return { url: `http://${host}:${server.port}`, port: server.port, close: () => server.close() };
 }
