@@ -16,6 +16,7 @@ import { rpcTiming } from "./rpc-timing.js";
 import { adminService } from "./services/admin-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
+import { strictJsonOptions } from "./strict-json.js";
 
 export interface ApiServerOptions {
   /** Where to listen, and how long to wait for clients. */
@@ -51,6 +52,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const rpc = connectNodeAdapter({
     interceptors: [authInterceptor(new ApiKeyring(options.apiKeys)), rpcTiming(options.metrics)],
     readMaxBytes: 64 * 1024 * 1024,
+    jsonOptions: strictJsonOptions,
     routes(r) {
       r.service(
         MessageService,
