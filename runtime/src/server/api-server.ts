@@ -1,4 +1,4 @@
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ApiKeyConfig, ServerConfig } from "../config/gateway-config.js";
 import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
@@ -11,6 +11,7 @@ import type { MessageStore } from "../store/message-store.js";
 import { ApiKeyring, authInterceptor } from "./auth.js";
 import { listenDualProtocol } from "./http-server.js";
 import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
+import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
 import { adminService } from "./services/admin-service.js";
@@ -49,9 +50,14 @@ export interface ApiServer {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { router, store, bus, root, registry } = options;
   const startedAt = Date.now();
+  const limits = {
+    compressions: [compressionGzip, compressionBrotli],
+    readMaxBytes: 64 * 1024 * 1024,
+  };
   const rpc = connectNodeAdapter({
     interceptors: [authInterceptor(new ApiKeyring(options.apiKeys)), rpcTiming(options.metrics)],
-    readMaxBytes: 64 * 1024 * 1024,
+    acceptCompression: limits.compressions,
+    readMaxBytes: limits.readMaxBytes,
     jsonOptions: strictJsonOptions,
     routes(r) {
       r.service(
@@ -60,6 +66,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       r.service(AdminService, adminService({ router, root, version: options.version, startedAt }));
       r.service(PluginService, pluginService({ registry }));
+      // The adapter serves r.handlers as they are once this returns.
+      r.handlers.splice(
+        0,
+        r.handlers.length,
+        ...r.handlers.map((handler) => refuseMalformedProtobuf(handler, limits)),
+      );
     },
     fallback: httpRoutes({ router, metrics: options.exposition }),
   });
