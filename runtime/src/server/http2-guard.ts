@@ -10,8 +10,9 @@ import type { ServerTimeouts } from "../config/gateway-config.js";
  *
  * The PING also catches what Node 20 misses: on a connection error (a bad
  * frame size, broken HPACK, DATA on an idle stream) its nghttp2 sends GOAWAY
- * and stops reading but never closes the socket or tells JavaScript. Such a
- * session answers no PING, so it is closed within two PING intervals.
+ * and serves the session no more, but Node neither closes the socket nor
+ * tells JavaScript. Such a session sends no PING out, so none is answered and
+ * it is closed within two PING intervals.
  */
 export function guardHttp2(
   server: http2.Http2Server,
