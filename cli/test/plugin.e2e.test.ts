@@ -13,6 +13,7 @@ import {
   startTestGateway,
   type TestGateway,
 } from "../../test/support/gateway-harness.js";
+import { readSignatures } from "@hermes/runtime/plugin-registry";
 import { hermes } from "./support/run-cli.js";
 import { ExitCode } from "../src/errors/exit-codes.js";
 
@@ -137,7 +138,7 @@ describe("plugin pipeline through the CLI", () => {
     assert.match(notWasm.stderr, /not a WebAssembly module/);
   });
 
-  test("keys generate, sign and verify; an unsigned, tampered or foreign-signed module exits 10", async () => {
+  test("keys generate, sign and verify; an unsigned, tampered, damaged or foreign-signed module exits 10", async () => {
     const generated = await json("keys", "generate", "--dir", join(dir, "keys"));
     publicKey = generated.publicKey;
     secretKeyFile = generated.secretKeyFile;
@@ -179,7 +180,7 @@ describe("plugin pipeline through the CLI", () => {
 
     const foreign = await hermes("plugin", "verify", wasm, "--key", other.publicKey);
     assert.equal(foreign.exitCode, ExitCode.PluginRejected);
-    assert.match(foreign.stderr, /none of them by/);
+    assert.match(foreign.stderr, /none of them verifies with/);
 
     const tampered = join(dir, "tampered.wasm");
     const bytes = readFileSync(wasm);
@@ -188,6 +189,19 @@ describe("plugin pipeline through the CLI", () => {
     const changed = await hermes("plugin", "verify", tampered, "--trust", join(dir, "keys"));
     assert.equal(changed.exitCode, ExitCode.PluginRejected);
     assert.match(changed.stderr, /modified after signing/);
+
+    // A damaged signature is named as the signing key's: sign writes the key id.
+    const damaged = join(dir, "damaged.wasm");
+    const signedBytes = readFileSync(wasm);
+    const signature = readSignatures(signedBytes)!.signedHashesSet[0].signatures[0].signature;
+    signedBytes[signedBytes.indexOf(signature) + 10] ^= 0x01;
+    writeFileSync(damaged, signedBytes);
+    const broken = await hermes("plugin", "verify", damaged, "--key", generated.publicKeyFile);
+    assert.equal(broken.exitCode, ExitCode.PluginRejected);
+    assert.match(
+      broken.stderr,
+      new RegExp(`signature of trusted key ${generated.keyId} does not verify`),
+    );
   });
 
   test("publish needs a trusted key; then list, activate and roll back", async () => {

@@ -107,8 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   router.startHousekeeping();
 
   const server = await startApiServer({
-    host: config.server.host,
-    port: config.server.port,
+    server: config.server,
     apiKeys: config.apiKeys,
     maxBatchSize: config.limits.maxBatchSize,
     router,

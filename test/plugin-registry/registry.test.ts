@@ -8,6 +8,7 @@ import { ErrorCode, HermesError } from "@hermes/runtime";
 import {
   generateKeyPair,
   PluginRegistry,
+  readSignatures,
   sign,
   stripSignature,
   type KeyPair,
@@ -98,7 +99,7 @@ describe("plugin registry", () => {
     await rejects(
       registry.publish(signed({}, generateKeyPair())),
       ErrorCode.PLUGIN_UNTRUSTED,
-      /untrusted publisher.*none of them by the 1 trusted key/,
+      /untrusted publisher.*none of them verifies with the 1 trusted key/,
     );
     const garbage = Uint8Array.from([
       ...wasmModule().subarray(0, 8),
@@ -109,6 +110,40 @@ describe("plugin registry", () => {
       registry.publish(garbage),
       ErrorCode.PLUGIN_SIGNATURE_INVALID,
       /malformed signature section/,
+    );
+    assert.equal(registry.list().length, 0, "nothing was stored");
+  });
+
+  test("a trusted key's signature that was altered is reported as not verifying, not as an untrusted publisher", async () => {
+    /** The artifact with one bit of its (first) signature flipped. */
+    const damaged = (artifact: Uint8Array) => {
+      const bytes = Buffer.from(artifact);
+      const signature = readSignatures(bytes)!.signedHashesSet[0].signatures[0].signature;
+      bytes[bytes.indexOf(signature) + 20] ^= 0x01;
+      return new Uint8Array(bytes);
+    };
+    const withKeyId = (key: KeyPair) =>
+      sign(wasmModule(), key.secretKey, { keyId: key.publicKey.wasmsign2KeyId() });
+
+    await rejects(
+      registry.publish(damaged(withKeyId(publisher))),
+      ErrorCode.PLUGIN_SIGNATURE_INVALID,
+      new RegExp(
+        `^the signature of trusted key ${publisher.publicKey.id} does not verify: it was modified after signing`,
+      ),
+    );
+    // A stranger's key id names no trusted key: that stays an untrusted publisher.
+    await rejects(
+      registry.publish(damaged(withKeyId(generateKeyPair()))),
+      ErrorCode.PLUGIN_UNTRUSTED,
+      /untrusted publisher/,
+    );
+    // Without a key id nothing says whose signature it was (Ed25519 cannot), so
+    // the message claims only that none verifies.
+    await rejects(
+      registry.publish(damaged(signed())),
+      ErrorCode.PLUGIN_UNTRUSTED,
+      /none of them verifies with the 1 trusted key/,
     );
     assert.equal(registry.list().length, 0, "nothing was stored");
   });

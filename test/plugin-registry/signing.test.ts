@@ -100,7 +100,7 @@ describe("wasmsign2-compatible signing", () => {
     expectFailure(
       () => verify(signed, [carol.publicKey]),
       "unknown_signer",
-      /2 signature\(s\), none of them by the 1 trusted key/,
+      /2 signature\(s\), none of them verifies with the 1 trusted key/,
     );
     // Signing again with the same key adds nothing (Ed25519 is deterministic).
     assert.deepEqual(sign(signed, alice.secretKey), signed);
@@ -140,6 +140,29 @@ describe("wasmsign2-compatible signing", () => {
     assert.ok(
       seen.has("tampered") && seen.has("malformed") && seen.has("unknown_signer"),
       [...seen].join(", "),
+    );
+  });
+
+  test("a damaged signature carrying a given key's id is that key's invalid signature", () => {
+    const alice = generateKeyPair();
+    const bob = generateKeyPair();
+    const signed = sign(wasmModule(), alice.secretKey, { keyId: alice.publicKey.wasmsign2KeyId() });
+    const signature = readSignatures(signed)!.signedHashesSet[0].signatures[0].signature;
+    const damaged = Buffer.from(signed);
+    damaged[damaged.indexOf(signature)] ^= 0x80;
+    expectFailure(
+      () => verify(damaged, [bob.publicKey, alice.publicKey]),
+      "invalid",
+      new RegExp(`^the signature of trusted key ${alice.publicKey.id} does not verify`),
+    );
+    // Given only other keys, the id names none of them: an unknown signer.
+    expectFailure(() => verify(damaged, [bob.publicKey]), "unknown_signer");
+    // Another signature that does verify still wins.
+    assert.deepEqual(
+      verify(sign(damaged, bob.secretKey), [alice.publicKey, bob.publicKey]).signers.map(
+        (k) => k.id,
+      ),
+      [bob.publicKey.id],
     );
   });
 

@@ -42,12 +42,13 @@ export async function startTestGateway(
   adapters?: Record<string, AdapterFactory>,
 ): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), "hermes-test-"));
-  const { store, ...rest } = raw;
+  const { server, store, ...rest } = raw;
   const config = parseConfig({
-    server: { host: "127.0.0.1", port: 0 },
     apiKeys: testApiKeys,
     logLevel: "silent",
     ...rest,
+    // A free loopback port unless asked; other server settings merge in.
+    server: { host: "127.0.0.1", port: 0, ...(server as object | undefined) },
     // Tests need crash safety, not power-loss safety: NORMAL unless asked.
     store: {
       path: join(dir, "hermes.db"),

@@ -44,7 +44,11 @@ export function gatewayConfigOf(path: string | undefined, flags: RunGatewayInput
   const config = loadConfig(path);
   return {
     ...config,
-    server: { host: flags.host ?? config.server.host, port: flags.port ?? config.server.port },
+    server: {
+      ...config.server,
+      host: flags.host ?? config.server.host,
+      port: flags.port ?? config.server.port,
+    },
     store: { ...config.store, path: flags.db ?? config.store.path },
     logLevel: flags["log-level"] ?? config.logLevel,
   };

@@ -14,6 +14,32 @@ test("defaults fill what a config leaves out", () => {
   assert.deepEqual(config.routes[0].tenants, ["*"]);
   assert.equal(config.routes[0].channel, Channel.SMS);
   assert.equal(config.routes[0].retry.maxAttempts, 5);
+  assert.deepEqual(config.server.timeouts, {
+    sniffMs: 10_000,
+    headersMs: 10_000,
+    requestMs: 60_000,
+    idleMs: 60_000,
+    http2PingMs: 10_000,
+  });
+  assert.equal(config.server.maxConnectionsPerAddress, 256);
+});
+
+test("server timeouts and the per-address cap are read field by field over the defaults", () => {
+  const config = parseConfig({
+    server: { timeouts: { requestMs: 20_000, http2PingMs: 250 }, maxConnectionsPerAddress: 8 },
+  });
+  assert.deepEqual(config.server.timeouts, {
+    sniffMs: 10_000,
+    headersMs: 10_000,
+    requestMs: 20_000,
+    idleMs: 60_000,
+    http2PingMs: 250,
+  });
+  assert.equal(config.server.maxConnectionsPerAddress, 8);
+  // The environment overrides host and port only; the rest of server stays.
+  const env = loadConfig(undefined, { HERMES_PORT: "9100" });
+  assert.equal(env.server.port, 9100);
+  assert.equal(env.server.timeouts.requestMs, 60_000);
 });
 
 test("a bad config names the field at fault", () => {
@@ -33,6 +59,23 @@ test("a bad config names the field at fault", () => {
       /apiKeys\[0\]\.scopes\[0\] must be one of send, read, admin/,
     ],
     [{ routes: "nope" }, /routes must be an array/],
+    [{ server: { timeouts: 5 } }, /server\.timeouts must be an object/],
+    [
+      { server: { timeouts: { idleMs: 0 } } },
+      /server\.timeouts\.idleMs must be an integer from 1 to/,
+    ],
+    [
+      { server: { timeouts: { sniffMs: "10s" } } },
+      /server\.timeouts\.sniffMs must be an integer from 1 to/,
+    ],
+    [
+      { server: { timeouts: { headersMs: 20_000, requestMs: 15_000 } } },
+      /server\.timeouts\.headersMs must not exceed server\.timeouts\.requestMs \(15000\)/,
+    ],
+    [
+      { server: { maxConnectionsPerAddress: 0 } },
+      /server\.maxConnectionsPerAddress must be an integer from 1 to/,
+    ],
   ];
   for (const [raw, message] of cases) {
     assert.throws(

@@ -40,8 +40,34 @@ export interface RouteConfig {
   readonly validitySeconds: number;
 }
 
+/**
+ * How long the API port waits for a client, in milliseconds. None of these
+ * bounds a response: a WatchEvents stream stays open as long as its client
+ * keeps the connection.
+ */
+export interface ServerTimeouts {
+  /** A new connection's first bytes, enough to tell HTTP/2 from HTTP/1.1. */
+  readonly sniffMs: number;
+  /** An HTTP/1.1 request's headers, from the request's first byte. */
+  readonly headersMs: number;
+  /** A whole request, headers and body: an HTTP/1.1 request or an HTTP/2 stream. */
+  readonly requestMs: number;
+  /** A connection with nothing in flight: HTTP/1.1 keep-alive, an HTTP/2 session without streams. */
+  readonly idleMs: number;
+  /** How often each HTTP/2 session is PINGed; one that leaves a PING unanswered this long is closed. */
+  readonly http2PingMs: number;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly timeouts: ServerTimeouts;
+  /** Open connections one client address may hold; the next is closed at once. */
+  readonly maxConnectionsPerAddress: number;
+}
+
 export interface GatewayConfig {
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: ServerConfig;
   readonly store: { readonly path: string; readonly synchronous: "FULL" | "NORMAL" };
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly routes: readonly RouteConfig[];
@@ -69,7 +95,18 @@ const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxB
 
 /** The embedded defaults `npm start` runs on. */
 export const defaultConfig: GatewayConfig = {
-  server: { host: "127.0.0.1", port: 8080 },
+  server: {
+    host: "127.0.0.1",
+    port: 8080,
+    timeouts: {
+      sniffMs: 10_000,
+      headersMs: 10_000,
+      requestMs: 60_000,
+      idleMs: 60_000,
+      http2PingMs: 10_000,
+    },
+    maxConnectionsPerAddress: 256,
+  },
   store: { path: "data/hermes.db", synchronous: "FULL" },
   apiKeys: [],
   routes: [],
@@ -115,15 +152,11 @@ function readJson(path: string): unknown {
 
 /** Validates a parsed config object, naming the field at fault. */
 export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
-  const server = object(raw.server, "server");
   const store = object(raw.store, "store");
   const limits = object(raw.limits, "limits");
   const plugins = object(raw.plugins, "plugins");
   return {
-    server: {
-      host: string(server.host, "server.host") ?? defaultConfig.server.host,
-      port: integer(server.port, "server.port", 0, 65535) ?? defaultConfig.server.port,
-    },
+    server: parseServer(object(raw.server, "server")),
     store: {
       path: string(store.path, "store.path") ?? defaultConfig.store.path,
       synchronous:
@@ -153,6 +186,34 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
         defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
+  };
+}
+
+function parseServer(raw: Record<string, unknown>): ServerConfig {
+  const defaults = defaultConfig.server;
+  const timeouts = object(raw.timeouts, "server.timeouts");
+  const ms = (name: keyof ServerTimeouts) =>
+    integer(timeouts[name], `server.timeouts.${name}`, 1) ?? defaults.timeouts[name];
+  const parsed: ServerTimeouts = {
+    sniffMs: ms("sniffMs"),
+    headersMs: ms("headersMs"),
+    requestMs: ms("requestMs"),
+    idleMs: ms("idleMs"),
+    http2PingMs: ms("http2PingMs"),
+  };
+  // Headers are part of the request: node:http refuses a header timeout longer than the request's.
+  if (parsed.headersMs > parsed.requestMs)
+    throw invalid(
+      "server.timeouts.headersMs",
+      `must not exceed server.timeouts.requestMs (${parsed.requestMs})`,
+    );
+  return {
+    host: string(raw.host, "server.host") ?? defaults.host,
+    port: integer(raw.port, "server.port", 0, 65535) ?? defaults.port,
+    timeouts: parsed,
+    maxConnectionsPerAddress:
+      integer(raw.maxConnectionsPerAddress, "server.maxConnectionsPerAddress", 1) ??
+      defaults.maxConnectionsPerAddress,
   };
 }
 
@@ -219,6 +280,7 @@ function applyEnv(config: GatewayConfig, env: NodeJS.ProcessEnv): GatewayConfig 
   return {
     ...config,
     server: {
+      ...config.server,
       host: env.HERMES_HOST ?? config.server.host,
       port: env.HERMES_PORT
         ? integer(Number(env.HERMES_PORT), "HERMES_PORT", 0, 65535)!

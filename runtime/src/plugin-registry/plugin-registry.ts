@@ -242,6 +242,7 @@ export class PluginRegistry {
           );
         case "malformed":
         case "tampered":
+        case "invalid":
           throw new HermesError(ErrorCode.PLUGIN_SIGNATURE_INVALID, reason.message, {
             field: "artifact",
           });

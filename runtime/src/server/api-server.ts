@@ -1,5 +1,5 @@
-import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ApiKeyConfig } from "../config/gateway-config.js";
+import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ApiKeyConfig, ServerConfig } from "../config/gateway-config.js";
 import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
@@ -11,15 +11,17 @@ import type { MessageStore } from "../store/message-store.js";
 import { ApiKeyring, authInterceptor } from "./auth.js";
 import { listenDualProtocol } from "./http-server.js";
 import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
+import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
 import { adminService } from "./services/admin-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
+import { strictJsonOptions } from "./strict-json.js";
 
 export interface ApiServerOptions {
-  readonly host: string;
-  readonly port: number;
+  /** Where to listen, and how long to wait for clients. */
+  readonly server: ServerConfig;
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly maxBatchSize: number;
   readonly router: Router;
@@ -48,9 +50,15 @@ export interface ApiServer {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { router, store, bus, root, registry } = options;
   const startedAt = Date.now();
+  const limits = {
+    compressions: [compressionGzip, compressionBrotli],
+    readMaxBytes: 64 * 1024 * 1024,
+  };
   const rpc = connectNodeAdapter({
     interceptors: [authInterceptor(new ApiKeyring(options.apiKeys)), rpcTiming(options.metrics)],
-    readMaxBytes: 64 * 1024 * 1024,
+    acceptCompression: limits.compressions,
+    readMaxBytes: limits.readMaxBytes,
+    jsonOptions: strictJsonOptions,
     routes(r) {
       r.service(
         MessageService,
@@ -58,10 +66,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       r.service(AdminService, adminService({ router, root, version: options.version, startedAt }));
       r.service(PluginService, pluginService({ registry }));
+      // The adapter serves r.handlers as they are once this returns.
+      r.handlers.splice(
+        0,
+        r.handlers.length,
+        ...r.handlers.map((handler) => refuseMalformedProtobuf(handler, limits)),
+      );
     },
     fallback: httpRoutes({ router, metrics: options.exposition }),
   });
-  const server = await listenDualProtocol(rpc, options.port, options.host);
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const server = await listenDualProtocol(rpc, options.server);
+  const host = options.server.host.includes(":") ? `[${options.server.host}]` : options.server.host;
   return { url: `http://${host}:${server.port}`, port: server.port, close: () => server.close() };
 }

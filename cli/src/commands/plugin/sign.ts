@@ -32,7 +32,11 @@ export default class PluginSign extends HermesCommand<typeof PluginSign> {
 
   public async run(): Promise<unknown> {
     const secretKey = readSecretKey(this.flags.key);
-    const signed = sign(readWasm(this.args.file), secretKey);
+    // The key id (wasmsign2's default) lets a verifier say whose signature
+    // was damaged, instead of taking it for a stranger's.
+    const signed = sign(readWasm(this.args.file), secretKey, {
+      keyId: secretKey.publicKey.wasmsign2KeyId(),
+    });
     const { contentHash } = verify(signed, [secretKey.publicKey]);
     const out = this.flags.out ?? this.args.file;
     writeFileSync(out, signed);

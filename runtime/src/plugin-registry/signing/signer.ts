@@ -90,7 +90,9 @@ export interface VerifiedSignature {
  * `PublicKeySet::verify`: the module's first section must be the signature
  * section; the SHA-256 of every byte after it must be one of the signed
  * hashes; and at least one signature over those hashes must verify with one
- * of the keys. Throws a SignatureError saying which of these failed.
+ * of the keys. Throws a SignatureError saying which of these failed; when
+ * none verifies, a signature carrying a key's wasmsign2 key id is reported
+ * as that key's signature, altered ("invalid"), not as a stranger's.
  */
 export function verify(wasm: Uint8Array, publicKeys: readonly PublicKey[]): VerifiedSignature {
   const { sections } = parseModule(wasm);
@@ -115,10 +117,17 @@ export function verify(wasm: Uint8Array, publicKeys: readonly PublicKey[]): Veri
   }
   const signers = publicKeys.filter((key) => covering.some((set) => signedBy(set, key)));
   if (signers.length === 0) {
+    const named = publicKeys.find((key) => covering.some((set) => namedIn(set, key)));
+    if (named) {
+      throw new SignatureError(
+        "invalid",
+        `the signature of trusted key ${named.id} does not verify: it was modified after signing (the module itself matches the signed hash)`,
+      );
+    }
     const count = covering.reduce((n, set) => n + set.signatures.length, 0);
     throw new SignatureError(
       "unknown_signer",
-      `the module carries ${count} signature(s), none of them by ${publicKeys.length === 0 ? "a trusted key (no keys given)" : `the ${publicKeys.length} trusted key(s) ${publicKeys.map((k) => k.id).join(", ")}`}`,
+      `the module carries ${count} signature(s), none of them verifies with ${publicKeys.length === 0 ? "a trusted key (no keys given)" : `the ${publicKeys.length} trusted key(s) ${publicKeys.map((k) => k.id).join(", ")}`}`,
     );
   }
   return { signers, contentHash: hex(contentHash) };
@@ -149,6 +158,16 @@ function signedBy(set: SignedHashes, key: PublicKey): boolean {
   return set.signatures.some(
     (s) => s.signature.length === 64 && ed25519Verify(null, message, key.keyObject, s.signature),
   );
+}
+
+/**
+ * Whether a signature of the set carries the key's wasmsign2 key id. That
+ * only says who claims to have signed: when no signature verifies, it tells
+ * a trusted key's damaged signature from a stranger's.
+ */
+function namedIn(set: SignedHashes, key: PublicKey): boolean {
+  const id = key.wasmsign2KeyId();
+  return set.signatures.some((s) => s.keyId !== undefined && equalBytes(s.keyId, id));
 }
 
 function isSignatureSection(section: WasmSection): boolean {
