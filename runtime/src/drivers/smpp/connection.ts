@@ -3,8 +3,15 @@ import tls from "node:tls";
 import smpp, { type PDU } from "smpp";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import type { TlsSettings } from "./config.js";
-
-export type Pdu = PDU;
+import {
+  decodePdu,
+  encodePdu,
+  headerBytes,
+  hotCommandOf,
+  responseTo,
+  type HotRequest,
+  type HotResponse,
+} from "./pdu-codec.js";
 
 export const commandStatus = {
   ok: 0x00,
@@ -17,13 +24,57 @@ export const commandStatus = {
   throttled: 0x58,
 } as const;
 
-const headerBytes = 16;
-const genericNackId = 0x80000000;
+/** The commands npm `smpp` encodes and decodes for us: everything off the message path. */
+export type LibraryCommand =
+  | "alert_notification"
+  | "bind_receiver"
+  | "bind_receiver_resp"
+  | "bind_transmitter"
+  | "bind_transmitter_resp"
+  | "bind_transceiver"
+  | "bind_transceiver_resp"
+  | "broadcast_sm"
+  | "broadcast_sm_resp"
+  | "cancel_broadcast_sm"
+  | "cancel_broadcast_sm_resp"
+  | "cancel_sm"
+  | "cancel_sm_resp"
+  | "outbind"
+  | "query_broadcast_sm"
+  | "query_broadcast_sm_resp"
+  | "query_sm"
+  | "query_sm_resp"
+  | "replace_sm"
+  | "replace_sm_resp"
+  | "submit_multi"
+  | "submit_multi_resp"
+  | "unbind"
+  | "unbind_resp";
+
+/** A PDU of a library command, with npm `smpp`'s decoding of its body. */
+export interface LibraryPdu {
+  readonly command: LibraryCommand;
+  readonly command_status: number;
+  readonly sequence_number: number;
+  readonly library: PDU;
+}
+
+export type Request = HotRequest | LibraryPdu;
+export type Response = HotResponse | LibraryPdu;
+
+/** Encodes a library command (binds, unbind) with npm `smpp`; `request` numbers it. */
+export function libraryPdu(command: LibraryCommand, fields: Record<string, unknown> = {}): Buffer {
+  return new smpp.PDU(command, fields).toBuffer();
+}
+
+const responseBit = 0x80000000;
 
 /** What a connection tells its owner about. */
 export interface ConnectionEvents {
-  /** A well-formed PDU of a command the codec knows. */
-  onPdu(pdu: Pdu): void;
+  /** A well-formed request of a known command. */
+  onRequest(pdu: Request): void;
+  /** A well-formed response of a known command. */
+  onResponse(pdu: Response): void;
   /** A PDU that was framed but unusable (unknown command, bad body): already answered with generic_nack. */
   onInvalid(reason: string): void;
   /** The socket closed; `error` when it was not a clean close, or the stream was beyond repair. */
@@ -31,8 +82,9 @@ export interface ConnectionEvents {
 }
 
 /**
- * One SMPP transport: a TCP or TLS socket, strict framing, and npm `smpp`'s
- * PDU codec for the bytes. The library's own session is not used: it
+ * One SMPP transport: a TCP or TLS socket, strict framing, the hand-written
+ * codec (pdu-codec.ts) for the commands on the message path and npm
+ * `smpp`'s for the rest. The library's own session is not used: it
  * freezes on a bad command_length, answers nothing, keeps response
  * callbacks forever and caps PDUs at 16 KB. Here a PDU with an impossible
  * command_length (the stream cannot be resynchronised) is answered with
@@ -53,8 +105,6 @@ export class SmppConnection {
     this.#socket = socket;
     this.#events = events;
     this.#maxPduBytes = maxPduBytes;
-    // The codec refuses PDUs above its own global limit; ours is per carrier and checked first.
-    if (smpp.PDU.maxLength < maxPduBytes) smpp.PDU.maxLength = maxPduBytes;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       try {
@@ -135,13 +185,19 @@ export class SmppConnection {
     return this.#closed;
   }
 
-  /** Numbers a request PDU, writes it and returns its sequence number (0 if the socket is gone). */
-  request(command: string, fields: Record<string, unknown> = {}): number {
+  /**
+   * Numbers an encoded request and writes it; returns its sequence number
+   * (0 if the socket is gone). The number goes into a copy: a submit_sm
+   * retried is written again from the same bytes, maybe before the earlier
+   * write has left.
+   */
+  request(pdu: Buffer): number {
     if (this.#closed || !this.#socket.writable) return 0;
     this.#sequence = this.#sequence >= 0x7fffffff ? 1 : this.#sequence + 1;
-    const pdu = new smpp.PDU(command, fields);
-    pdu.sequence_number = this.#sequence;
-    this.#socket.write(pdu.toBuffer());
+    const numbered = Buffer.allocUnsafe(pdu.length);
+    pdu.copy(numbered);
+    numbered.writeUInt32BE(this.#sequence, 12);
+    this.#socket.write(numbered);
     return this.#sequence;
   }
 
@@ -159,16 +215,25 @@ export class SmppConnection {
     });
   }
 
-  /** Answers a request PDU. */
-  respond(request: Pdu, fields: Record<string, unknown> = {}): void {
-    this.#write(request.response(fields));
+  /** Answers a request with a status and nothing else. */
+  respond(request: Request, status = 0): void {
+    if ("library" in request)
+      this.send(
+        request.library.response(status === 0 ? {} : { command_status: status }).toBuffer(),
+      );
+    else this.send(encodePdu(responseTo(request, status)));
   }
 
   /** Answers something undecodable: generic_nack with the sequence number it carried. */
   nack(sequence: number, status: number): void {
-    this.#write(
-      new smpp.PDU("generic_nack", { sequence_number: sequence, command_status: status }),
+    this.send(
+      encodePdu({ command: "generic_nack", command_status: status, sequence_number: sequence }),
     );
+  }
+
+  /** Writes an encoded PDU as it is (a response: it carries its request's number). */
+  send(pdu: Buffer): void {
+    if (!this.#closed && this.#socket.writable) this.#socket.write(pdu);
   }
 
   /** Closes after what is written has been sent. */
@@ -181,12 +246,8 @@ export class SmppConnection {
     this.#socket.destroy();
   }
 
-  #write(pdu: Pdu): void {
-    if (!this.#closed && this.#socket.writable) this.#socket.write(pdu.toBuffer());
-  }
-
   #receive(chunk: Buffer): void {
-    let buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    const buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
     let offset = 0;
     while (buffer.length - offset >= 4 && !this.#closed) {
       const length = buffer.readUInt32BE(offset);
@@ -217,9 +278,9 @@ export class SmppConnection {
   #decode(bytes: Buffer): void {
     const commandId = bytes.readUInt32BE(4);
     const sequence = bytes.readUInt32BE(12);
-    let pdu: Pdu;
+    let pdu: Request | Response | undefined;
     try {
-      pdu = new smpp.PDU(bytes);
+      pdu = hotCommandOf(commandId) ? decodePdu(bytes) : decodeWithLibrary(bytes);
     } catch (error) {
       this.#invalid(
         commandId,
@@ -229,7 +290,7 @@ export class SmppConnection {
       );
       return;
     }
-    if (pdu.command === "unknown") {
+    if (!pdu) {
       this.#invalid(
         commandId,
         sequence,
@@ -238,12 +299,31 @@ export class SmppConnection {
       );
       return;
     }
-    this.#events.onPdu(pdu);
+    // The type of a library PDU does not say which way it goes; its command_id does.
+    if (commandId & responseBit) this.#events.onResponse(pdu as Response);
+    else this.#events.onRequest(pdu as Request);
   }
 
   #invalid(commandId: number, sequence: number, status: number, reason: string): void {
     // Never nack a response (or a nack): that could loop between two peers.
-    if ((commandId & genericNackId) === 0) this.nack(sequence, status);
+    if ((commandId & responseBit) === 0) this.nack(sequence, status);
     this.#events.onInvalid(reason);
   }
+}
+
+/**
+ * npm `smpp`'s decoding of a library command; undefined for a command it
+ * does not know. Its length limit (`PDU.maxLength`, a process-wide global)
+ * is left at its default of 16 KB: this throws above it, and no library
+ * command comes near it.
+ */
+function decodeWithLibrary(bytes: Buffer): LibraryPdu | undefined {
+  const library = new smpp.PDU(bytes);
+  if (library.command === "unknown") return undefined;
+  return {
+    command: library.command as LibraryCommand,
+    command_status: library.command_status,
+    sequence_number: library.sequence_number,
+    library,
+  };
 }

@@ -91,10 +91,20 @@ export interface MessageResp
     Tlvs {
   readonly message_id: string;
 }
-export interface BodylessPdu
-  extends Header<"enquire_link" | "enquire_link_resp" | "generic_nack"> {}
+export interface EnquireLink extends Header<"enquire_link"> {}
+export interface EmptyResp extends Header<"enquire_link_resp" | "generic_nack"> {}
 
-export type HotPdu = SubmitSm | DeliverSm | DataSm | MessageResp | BodylessPdu;
+export type HotRequest = SubmitSm | DeliverSm | DataSm | EnquireLink;
+export type HotResponse = MessageResp | EmptyResp;
+export type HotPdu = HotRequest | HotResponse;
+
+/** The answer to a request: `message_id` goes in a submit_sm_resp, "" elsewhere. */
+export function responseTo(request: HotRequest, command_status = 0, message_id = ""): HotResponse {
+  const sequence_number = request.sequence_number;
+  if (request.command === "enquire_link")
+    return { command: "enquire_link_resp", command_status, sequence_number };
+  return { command: `${request.command}_resp`, command_status, sequence_number, message_id };
+}
 
 // SMPP 3.4 5.2.22: sm_length is 0..254.
 const maxShortMessage = 254;

@@ -1,4 +1,5 @@
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
+import type { Tlvs } from "./pdu-fields.js";
 import { decodeGsm7, encodeGsm7, encodeGsm7Text, fitsGsm7, gsmSeptets } from "./gsm7.js";
 
 /** What a carrier is sent when the text allows it; anything else goes as UCS2. */
@@ -21,7 +22,10 @@ export interface EncodedPart {
   /** 0x40 (UDHI) when shortMessage starts with a user data header. */
   readonly esmClass: number;
   /** SAR TLVs, or message_payload (then shortMessage is empty). */
-  readonly tlvs: Readonly<Record<string, number | Buffer>>;
+  readonly tlvs: Pick<
+    Tlvs,
+    "message_payload" | "sar_msg_ref_num" | "sar_total_segments" | "sar_segment_seqnum"
+  >;
 }
 
 export interface EncodedText {
@@ -194,15 +198,4 @@ export function decodeText(bytes: Buffer, dataCoding: number): string {
     default:
       return bytes.toString("latin1");
   }
-}
-
-/** The text of a short_message or message_payload as the codec decoded it (by data_coding). */
-export function textOf(value: unknown): string {
-  const message =
-    typeof value === "object" && value !== null && !Buffer.isBuffer(value)
-      ? (value as { message?: unknown }).message
-      : value;
-  if (typeof message === "string") return message;
-  if (Buffer.isBuffer(message)) return message.toString("latin1");
-  return "";
 }

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import smpp, { type PDU, type Session } from "smpp";
-import { encodeText, textOf } from "../../drivers/smpp/sms-encoding.js";
+import { encodeText } from "../../drivers/smpp/sms-encoding.js";
 import { messageStates } from "../../drivers/smpp/receipts.js";
 
 /** A destination pattern and the command_status its submits get. */
@@ -478,6 +478,17 @@ export class SmscSimulator {
       for (const pending of queue) this.#deliver(key, pending);
     }
   }
+}
+
+/** The text of a short_message or message_payload as npm `smpp` decoded it (by data_coding). */
+function textOf(value: unknown): string {
+  const message =
+    typeof value === "object" && value !== null && !Buffer.isBuffer(value)
+      ? (value as { message?: unknown }).message
+      : value;
+  if (typeof message === "string") return message;
+  if (Buffer.isBuffer(message)) return message.toString("latin1");
+  return "";
 }
 
 function udhBytes(elements: Buffer[]): Buffer {
