@@ -18,6 +18,8 @@ export const commandStatus = {
   invalidMessageLength: 0x01,
   invalidCommandLength: 0x02,
   invalidCommandId: 0x03,
+  invalidBindStatus: 0x04,
+  alreadyBound: 0x05,
   systemError: 0x08,
   invalidSourceAddress: 0x0a,
   messageQueueFull: 0x14,
@@ -179,6 +181,11 @@ export class SmppConnection {
         resolve(new SmppConnection(socket, target.maxPduBytes, events));
       });
     });
+  }
+
+  /** Wraps a socket an SMPP server accepted (the benchmark SMSC): the same framing and codecs, the other way round. */
+  static accept(socket: net.Socket, maxPduBytes: number, events: ConnectionEvents): SmppConnection {
+    return new SmppConnection(socket, maxPduBytes, events);
   }
 
   get closed(): boolean {
