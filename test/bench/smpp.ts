@@ -11,6 +11,11 @@
 // the work the session does per part, with the hand-written codec and with
 // npm `smpp`'s (same fields, same bytes), in one loop each, alternating.
 //
+// Then a reference on a cheap SMSC, for later comparisons of the gateway
+// against the same one: the raw npm `smpp` client at window 100 against the
+// benchmark SMSC (startBenchSmsc: raw node:net and the hand-written codec,
+// in a process of its own), with the CPU each side spends per submit.
+//
 // Then the full carrier: the real gateway (startTestGateway) with one `smpp`
 // route, window 100, no token bucket, on the same simulator. Messages go in
 // through Router.accept, the accept path the Send API calls, without HTTP,
@@ -26,7 +31,7 @@ import { join } from "node:path";
 import smpp, { type PDU } from "smpp";
 import { Channel, MessageSchema, MessageStatus, type Message } from "@hermes/runtime/contracts";
 import { decodePdu, encodePdu, type SubmitSm } from "@hermes/runtime/drivers";
-import { SmscSimulator } from "@hermes/runtime/simulators";
+import { SmscSimulator, startBenchSmsc } from "@hermes/runtime/simulators";
 import { startTestGateway } from "../support/gateway-harness.js";
 import { sendAll, startCarrier, until } from "../smpp/support.js";
 import { median } from "./_measure.js";
@@ -154,6 +159,25 @@ function codecRates(n: number): { ours: number; theirs: number } {
   return { ours, theirs };
 }
 
+/** The raw client against the benchmark SMSC: submits per second, and CPU µs per submit in each process. */
+async function rawOnBenchSmsc(
+  n: number,
+): Promise<{ perS: number; clientUs: number; smscUs: number }> {
+  const smsc = await startBenchSmsc();
+  try {
+    await raw(smsc.port, 100, 2_000); // warm both up
+    const before = await smsc.stats();
+    const cpu = process.cpuUsage();
+    const perS = await raw(smsc.port, 100, n);
+    const client = process.cpuUsage(cpu);
+    const after = await smsc.stats();
+    const smscUs = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+    return { perS, clientUs: (client.user + client.system) / n, smscUs: smscUs / n };
+  } finally {
+    await smsc.close();
+  }
+}
+
 interface CarrierRates {
   readonly submitPerS: number;
   readonly deliveredPerS: number;
@@ -228,6 +252,12 @@ export default async function bench(): Promise<Record<string, number>> {
   metrics.codec_per_s = median(codec.map((r) => r.ours));
   metrics.codec_smpp_per_s = median(codec.map((r) => r.theirs));
   metrics.codec_vs_smpp_ratio = median(codec.map((r) => r.ours / r.theirs));
+
+  const reference = [];
+  for (let round = 0; round < 3; round++) reference.push(await rawOnBenchSmsc(counts[100]));
+  metrics.bench_smsc_raw_submit_per_s = median(reference.map((r) => r.perS));
+  metrics.bench_smsc_raw_client_cpu_us = median(reference.map((r) => r.clientUs));
+  metrics.bench_smsc_cpu_us = median(reference.map((r) => r.smscUs));
 
   const smsc = await SmscSimulator.start({ behaviour: { record: false } });
   try {
