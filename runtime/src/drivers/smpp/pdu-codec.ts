@@ -131,9 +131,9 @@ export function decodePdu(bytes: Buffer): HotPdu {
   switch (command) {
     case "submit_sm":
     case "deliver_sm":
-      return { command, command_status, sequence_number, ...readShortMessage(r) };
+      return readShortMessage(r, command, command_status, sequence_number);
     case "data_sm":
-      return { command, command_status, sequence_number, ...readDataSm(r) };
+      return readDataSm(r, command_status, sequence_number);
     case "submit_sm_resp":
     case "deliver_sm_resp":
     case "data_sm_resp":
@@ -153,7 +153,12 @@ export function decodePdu(bytes: Buffer): HotPdu {
   }
 }
 
-function readShortMessage(r: PduReader): ShortMessageBody {
+function readShortMessage(
+  r: PduReader,
+  command: "submit_sm" | "deliver_sm",
+  command_status: number,
+  sequence_number: number,
+): SubmitSm | DeliverSm {
   const service_type = r.cstring("service_type");
   const source_addr_ton = r.u8("source_addr_ton");
   const source_addr_npi = r.u8("source_addr_npi");
@@ -172,6 +177,9 @@ function readShortMessage(r: PduReader): ShortMessageBody {
   const sm_default_msg_id = r.u8("sm_default_msg_id");
   const short_message = r.octets("short_message (sm_length)", r.u8("sm_length"));
   return {
+    command,
+    command_status,
+    sequence_number,
     service_type,
     source_addr_ton,
     source_addr_npi,
@@ -193,7 +201,7 @@ function readShortMessage(r: PduReader): ShortMessageBody {
   };
 }
 
-function readDataSm(r: PduReader): DataSmBody {
+function readDataSm(r: PduReader, command_status: number, sequence_number: number): DataSm {
   const service_type = r.cstring("service_type");
   const source_addr_ton = r.u8("source_addr_ton");
   const source_addr_npi = r.u8("source_addr_npi");
@@ -205,6 +213,9 @@ function readDataSm(r: PduReader): DataSmBody {
   const registered_delivery = r.u8("registered_delivery");
   const data_coding = r.u8("data_coding");
   return {
+    command: "data_sm",
+    command_status,
+    sequence_number,
     service_type,
     source_addr_ton,
     source_addr_npi,

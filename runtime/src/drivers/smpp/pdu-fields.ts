@@ -92,46 +92,55 @@ export class PduReader {
 
   /** TLVs to the end of the PDU. */
   tlvs(): Tlvs {
+    const buf = this.buf;
     const found: { -readonly [K in keyof Tlvs]: Tlvs[K] } = {};
     let other: RawTlv[] | undefined;
-    while (this.left > 0) {
-      if (this.left < 4)
-        throw codecError(this.command, `${this.left} octets left, too few for a TLV`);
-      const tag = this.buf.readUInt16BE(this.pos);
-      const length = this.buf.readUInt16BE(this.pos + 2);
-      this.pos += 4;
-      const name = `TLV 0x${tag.toString(16).padStart(4, "0")}`;
-      const value = this.octets(name, length);
+    while (this.pos < buf.length) {
+      const left = buf.length - this.pos;
+      if (left < 4) throw codecError(this.command, `${left} octets left, too few for a TLV`);
+      const tag = (buf[this.pos]! << 8) | buf[this.pos + 1]!;
+      const length = (buf[this.pos + 2]! << 8) | buf[this.pos + 3]!;
+      const start = this.pos + 4;
+      if (length > buf.length - start)
+        throw codecError(
+          this.command,
+          `TLV 0x${tag.toString(16).padStart(4, "0")} declares ${length} octets, ${buf.length - start} left`,
+        );
+      this.pos = start + length;
       const known = knownByTag.get(tag);
-      if (!known) {
+      if (known)
+        (found as Record<string, unknown>)[known.name] = this.#tlvValue(known, start, length);
+      else {
         other ??= [];
-        other.push({ tag, value });
-      } else (found as Record<string, unknown>)[known.name] = tlvValue(this.command, known, value);
+        other.push({ tag, value: buf.subarray(start, start + length) });
+      }
     }
     if (other) found.other_tlvs = other;
     return found;
   }
-}
 
-function tlvValue(
-  command: string,
-  tlv: { name: string; kind: TlvKind },
-  value: Buffer,
-): number | string | Buffer {
-  switch (tlv.kind) {
-    case "octets":
-      return value;
-    case "cstring": {
-      // Terminated within its own length; an SMSC that leaves the NUL out still means the octets it sent.
-      const nul = value.indexOf(0);
-      return value.toString("latin1", 0, nul < 0 ? value.length : nul);
-    }
-    case "u8":
-    case "u16": {
-      const size = tlv.kind === "u8" ? 1 : 2;
-      if (value.length !== size)
-        throw codecError(command, `${tlv.name} is ${value.length} octets, expected ${size}`);
-      return size === 1 ? value[0]! : value.readUInt16BE(0);
+  #tlvValue(
+    tlv: { name: string; kind: TlvKind },
+    start: number,
+    length: number,
+  ): number | string | Buffer {
+    const buf = this.buf;
+    switch (tlv.kind) {
+      case "octets":
+        return buf.subarray(start, start + length);
+      case "cstring": {
+        // Terminated within its own length; an SMSC that leaves the NUL out still means the octets it sent.
+        let end = start;
+        while (end < start + length && buf[end] !== 0) end++;
+        return end === start ? "" : buf.toString("latin1", start, end);
+      }
+      case "u8":
+      case "u16": {
+        const size = tlv.kind === "u8" ? 1 : 2;
+        if (length !== size)
+          throw codecError(this.command, `${tlv.name} is ${length} octets, expected ${size}`);
+        return size === 1 ? buf[start]! : (buf[start]! << 8) | buf[start + 1]!;
+      }
     }
   }
 }
