@@ -77,7 +77,7 @@ export interface ConnectionEvents {
   onRequest(pdu: Request): void;
   /** A well-formed response of a known command. */
   onResponse(pdu: Response): void;
-  /** A PDU that was framed but unusable (unknown command, bad body): already answered with generic_nack. */
+  /** A PDU that was framed but unusable (unknown command, bad body): a request was answered with generic_nack. */
   onInvalid(reason: string): void;
   /** The socket closed; `error` when it was not a clean close, or the stream was beyond repair. */
   onClose(error: Error | undefined): void;
@@ -116,7 +116,7 @@ export class SmppConnection {
         this.destroy(
           new HermesError(
             ErrorCode.INTERNAL,
-            `handling SMSC data failed: ${(error as Error).message}`,
+            `handling SMPP data failed: ${(error as Error).message}`,
             { cause: error },
           ),
         );
