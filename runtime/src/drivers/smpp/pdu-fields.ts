@@ -25,17 +25,28 @@ export interface Tlvs {
 type KnownTlv = Exclude<keyof Tlvs, "other_tlvs">;
 type TlvKind = "u8" | "u16" | "cstring" | "octets";
 
-// SMPP 3.4 section 5.3.2. Encoded in this order, then other_tlvs in theirs.
-const knownTlvs: ReadonlyArray<{ name: KnownTlv; tag: number; kind: TlvKind }> = [
-  { name: "message_payload", tag: 0x0424, kind: "octets" },
-  { name: "sar_msg_ref_num", tag: 0x020c, kind: "u16" },
-  { name: "sar_total_segments", tag: 0x020e, kind: "u8" },
-  { name: "sar_segment_seqnum", tag: 0x020f, kind: "u8" },
-  { name: "receipted_message_id", tag: 0x001e, kind: "cstring" },
-  { name: "message_state", tag: 0x0427, kind: "u8" },
-  { name: "network_error_code", tag: 0x0423, kind: "octets" },
-];
-const knownByTag = new Map(knownTlvs.map((tlv) => [tlv.tag, tlv]));
+// SMPP 3.4 section 5.3.2.
+const tags = {
+  message_payload: 0x0424,
+  sar_msg_ref_num: 0x020c,
+  sar_total_segments: 0x020e,
+  sar_segment_seqnum: 0x020f,
+  receipted_message_id: 0x001e,
+  message_state: 0x0427,
+  network_error_code: 0x0423,
+} as const satisfies Record<KnownTlv, number>;
+const kinds: Record<KnownTlv, TlvKind> = {
+  message_payload: "octets",
+  sar_msg_ref_num: "u16",
+  sar_total_segments: "u8",
+  sar_segment_seqnum: "u8",
+  receipted_message_id: "cstring",
+  message_state: "u8",
+  network_error_code: "octets",
+};
+const knownByTag = new Map<number, { name: KnownTlv; kind: TlvKind }>(
+  (Object.keys(tags) as KnownTlv[]).map((name) => [tags[name], { name, kind: kinds[name] }]),
+);
 
 export function codecError(command: string, reason: string): HermesError {
   return new HermesError(ErrorCode.INVALID_ARGUMENT, `${command}: ${reason}`);
@@ -150,17 +161,17 @@ export function cstringSize(value: string): number {
   return value.length + 1;
 }
 
-/** Octets the TLVs take on the wire. */
-export function tlvsSize(tlvs: Tlvs): number {
+/** Octets the TLVs take on the wire: a tag and a length (4 octets) and the value, each. */
+export function tlvsSize(t: Tlvs): number {
   let size = 0;
-  for (const tlv of knownTlvs) {
-    const value = tlvs[tlv.name];
-    if (value === undefined) continue;
-    size +=
-      4 + (tlv.kind === "u8" ? 1 : tlv.kind === "u16" ? 2 : (value as string | Buffer).length);
-    if (tlv.kind === "cstring") size++;
-  }
-  for (const raw of tlvs.other_tlvs ?? []) size += 4 + raw.value.length;
+  if (t.message_payload !== undefined) size += 4 + t.message_payload.length;
+  if (t.sar_msg_ref_num !== undefined) size += 4 + 2;
+  if (t.sar_total_segments !== undefined) size += 4 + 1;
+  if (t.sar_segment_seqnum !== undefined) size += 4 + 1;
+  if (t.receipted_message_id !== undefined) size += 4 + cstringSize(t.receipted_message_id);
+  if (t.message_state !== undefined) size += 4 + 1;
+  if (t.network_error_code !== undefined) size += 4 + t.network_error_code.length;
+  if (t.other_tlvs !== undefined) for (const raw of t.other_tlvs) size += 4 + raw.value.length;
   return size;
 }
 
@@ -211,27 +222,45 @@ export class PduWriter {
     this.pos += value.length;
   }
 
-  tlvs(tlvs: Tlvs): void {
-    for (const tlv of knownTlvs) {
-      const value = tlvs[tlv.name];
-      if (value === undefined) continue;
-      const name = tlv.name;
-      this.u16(name, tlv.tag);
-      if (tlv.kind === "u8" || tlv.kind === "u16") {
-        this.u16(name, tlv.kind === "u8" ? 1 : 2);
-        this[tlv.kind](name, value as number);
-      } else if (tlv.kind === "cstring") {
-        this.u16(name, cstringSize(value as string));
-        this.cstring(name, value as string);
-      } else {
-        this.u16(name, (value as Buffer).length);
-        this.octets(value as Buffer);
-      }
+  /** The TLVs in the order tlvsSize counts them, then other_tlvs in theirs. */
+  tlvs(t: Tlvs): void {
+    if (t.message_payload !== undefined) {
+      this.#tlvHeader("message_payload", t.message_payload.length);
+      this.octets(t.message_payload);
     }
-    for (const raw of tlvs.other_tlvs ?? []) {
+    if (t.sar_msg_ref_num !== undefined) {
+      this.#tlvHeader("sar_msg_ref_num", 2);
+      this.u16("sar_msg_ref_num", t.sar_msg_ref_num);
+    }
+    if (t.sar_total_segments !== undefined) {
+      this.#tlvHeader("sar_total_segments", 1);
+      this.u8("sar_total_segments", t.sar_total_segments);
+    }
+    if (t.sar_segment_seqnum !== undefined) {
+      this.#tlvHeader("sar_segment_seqnum", 1);
+      this.u8("sar_segment_seqnum", t.sar_segment_seqnum);
+    }
+    if (t.receipted_message_id !== undefined) {
+      this.#tlvHeader("receipted_message_id", cstringSize(t.receipted_message_id));
+      this.cstring("receipted_message_id", t.receipted_message_id);
+    }
+    if (t.message_state !== undefined) {
+      this.#tlvHeader("message_state", 1);
+      this.u8("message_state", t.message_state);
+    }
+    if (t.network_error_code !== undefined) {
+      this.#tlvHeader("network_error_code", t.network_error_code.length);
+      this.octets(t.network_error_code);
+    }
+    for (const raw of t.other_tlvs ?? []) {
       this.u16("TLV tag", raw.tag);
       this.u16("TLV length", raw.value.length);
       this.octets(raw.value);
     }
+  }
+
+  #tlvHeader(name: KnownTlv, length: number): void {
+    this.u16(name, tags[name]);
+    this.u16(name, length);
   }
 }
