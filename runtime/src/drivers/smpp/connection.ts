@@ -204,22 +204,8 @@ export class SmppConnection {
     const numbered = Buffer.allocUnsafe(pdu.length);
     pdu.copy(numbered);
     numbered.writeUInt32BE(this.#sequence, 12);
-    this.#socket.write(numbered);
+    this.#write(numbered);
     return this.#sequence;
-  }
-
-  /**
-   * Holds writes until the current turn of the event loop ends, so the PDUs
-   * a burst of sends writes leave in one writev instead of one syscall each.
-   */
-  coalesce(): void {
-    if (this.#corked || this.#closed) return;
-    this.#corked = true;
-    this.#socket.cork();
-    queueMicrotask(() => {
-      this.#corked = false;
-      this.#socket.uncork();
-    });
   }
 
   /** Answers a request with a status and nothing else. */
@@ -240,7 +226,7 @@ export class SmppConnection {
 
   /** Writes an encoded PDU as it is (a response: it carries its request's number). */
   send(pdu: Buffer): void {
-    if (!this.#closed && this.#socket.writable) this.#socket.write(pdu);
+    if (!this.#closed && this.#socket.writable) this.#write(pdu);
   }
 
   /** Closes after what is written has been sent. */
@@ -248,9 +234,29 @@ export class SmppConnection {
     if (!this.#closed) this.#socket.end();
   }
 
+  /** Closes at once; what is held for the current burst (a last generic_nack) is handed to the socket first. */
   destroy(error?: Error): void {
     if (error) this.#closeError ??= error;
+    if (this.#corked) this.#socket.uncork();
     this.#socket.destroy();
+  }
+
+  /**
+   * Writes are held until this turn of the event loop has run its I/O
+   * callbacks and their microtasks (setImmediate), so the PDUs of a burst
+   * (a window of submits, the answers to the receipts of one read, each
+   * a few promise hops after it) leave in one writev, not a syscall each.
+   */
+  #write(pdu: Buffer): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      setImmediate(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    this.#socket.write(pdu);
   }
 
   #receive(chunk: Buffer): void {

@@ -305,7 +305,6 @@ export class SmppSession extends Actor<never, never, never, Info> {
   #pump(): void {
     const connection = this.#connection;
     if (!this.#bound || !connection || this.#queue.length === 0) return;
-    connection.coalesce();
     const window = this.#carrier.config.window;
     let skipped = 0;
     while (this.#queue.length > 0 && this.#inFlight.size < window) {

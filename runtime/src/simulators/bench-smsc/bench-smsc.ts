@@ -92,7 +92,6 @@ export class BenchSmsc {
     let bind: Bind | undefined;
     const connection = SmppConnection.accept(socket, maxPduBytes, {
       onRequest: (pdu) => {
-        connection.coalesce();
         bind = this.#request(connection, bind, pdu);
       },
       onResponse: (pdu) => this.#response(pdu),
@@ -210,7 +209,6 @@ export class BenchSmsc {
     const queue = this.#waiting.get(bind.systemId);
     if (!queue) return;
     this.#waiting.delete(bind.systemId);
-    bind.connection.coalesce();
     for (const receipt of queue) bind.connection.request(receipt);
   }
 
