@@ -3,15 +3,8 @@ import tls from "node:tls";
 import smpp, { type PDU } from "smpp";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import type { TlsSettings } from "./config.js";
-import {
-  decodePdu,
-  encodePdu,
-  headerBytes,
-  hotCommandOf,
-  responseTo,
-  type HotRequest,
-  type HotResponse,
-} from "./pdu-codec.js";
+import { decodePdu, encodePdu, responseTo } from "./pdu-codec.js";
+import { headerBytes, hotCommandOf, type HotRequest, type HotResponse } from "./pdu-types.js";
 
 export const commandStatus = {
   ok: 0x00,

@@ -2,16 +2,15 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import smpp, { type PDU } from "smpp";
 import { HermesError } from "../../errors/hermes-error.js";
+import { decodePdu, encodePdu } from "./pdu-codec.js";
 import {
-  decodePdu,
-  encodePdu,
   hotCommandIds,
   type DataSm,
   type HotPdu,
   type MessageResp,
   type ShortMessageBody,
   type SubmitSm,
-} from "./pdu-codec.js";
+} from "./pdu-types.js";
 import { decodeText, encodeText, splitUserData, type EncodingOptions } from "./sms-encoding.js";
 
 /** A small seeded generator (mulberry32), so a failure names a case that can be run again. */

@@ -10,7 +10,8 @@ import {
   type Request,
   type Response,
 } from "./connection.js";
-import { encodePdu, type DataSm, type DeliverSm, type HotResponse } from "./pdu-codec.js";
+import { encodePdu } from "./pdu-codec.js";
+import type { DataSm, DeliverSm, HotResponse } from "./pdu-types.js";
 import { normalizeId } from "./receipts.js";
 import { isAuthFailure, statusClass, statusText, submitError } from "./status-codes.js";
 import type { PartJob } from "./submission.js";

@@ -6,7 +6,8 @@ import {
   type Request,
   type Response,
 } from "../../drivers/smpp/connection.js";
-import { encodePdu, responseTo, type SubmitSm } from "../../drivers/smpp/pdu-codec.js";
+import { encodePdu, responseTo } from "../../drivers/smpp/pdu-codec.js";
+import type { SubmitSm } from "../../drivers/smpp/pdu-types.js";
 
 /** How the benchmark SMSC writes ids and receipts. */
 export interface BenchSmscOptions {
