@@ -99,7 +99,7 @@ describe("splitting long messages", () => {
   });
 
   test("an escape pair is never split across parts", () => {
-    const text = "a".repeat(152) + "€" + "t".repeat(10);
+    const text = `${"a".repeat(152)}€${"t".repeat(10)}`;
     const { parts } = encodeText(text, options, ref);
     assert.equal(parts.length, 2);
     const first = parts[0]!.shortMessage.subarray(6);
@@ -110,7 +110,7 @@ describe("splitting long messages", () => {
 
   test("UCS2: 70 characters fit one SMS, parts carry 67, a surrogate pair is never split", () => {
     assert.equal(encodeText("ж".repeat(70), options, ref).parts.length, 1);
-    const text = "ж".repeat(66) + "😀" + "ж".repeat(10);
+    const text = `${"ж".repeat(66)}😀${"ж".repeat(10)}`;
     const { parts, alphabet } = encodeText(text, options, ref);
     assert.equal(alphabet, "ucs2");
     assert.equal(parts.length, 2);
@@ -155,7 +155,7 @@ describe("splitting long messages", () => {
   });
 
   test("the parts survive the smpp codec byte for byte", () => {
-    const { parts, dataCoding } = encodeText("Grüße {ok} " + "z".repeat(200), options, ref);
+    const { parts, dataCoding } = encodeText(`Grüße {ok} ${"z".repeat(200)}`, options, ref);
     for (const part of parts) {
       const pdu = new smpp.PDU("submit_sm", {
         destination_addr: "1",
