@@ -7,6 +7,15 @@
 // back; the ratio is the median of the rounds' ratios (so load from other
 // processes drifting during the run cancels out), the rates are medians.
 //
+// The codec alone: encoding a submit_sm and decoding its submit_sm_resp,
+// the work the session does per part, with the hand-written codec and with
+// npm `smpp`'s (same fields, same bytes), in one loop each, alternating.
+//
+// Then a reference on a cheap SMSC, for later comparisons of the gateway
+// against the same one: the raw npm `smpp` client at window 100 against the
+// benchmark SMSC (startBenchSmsc: raw node:net and the hand-written codec,
+// in a process of its own), with the CPU each side spends per submit.
+//
 // Then the full carrier: the real gateway (startTestGateway) with one `smpp`
 // route, window 100, no token bucket, on the same simulator. Messages go in
 // through Router.accept, the accept path the Send API calls, without HTTP,
@@ -21,7 +30,8 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import smpp, { type PDU } from "smpp";
 import { Channel, MessageSchema, MessageStatus, type Message } from "@hermes/runtime/contracts";
-import { SmscSimulator } from "@hermes/runtime/simulators";
+import { decodePdu, encodePdu, type SubmitSm } from "@hermes/runtime/drivers";
+import { SmscSimulator, startBenchSmsc } from "@hermes/runtime/simulators";
 import { startTestGateway } from "../support/gateway-harness.js";
 import { sendAll, startCarrier, until } from "../smpp/support.js";
 import { median } from "./_measure.js";
@@ -96,6 +106,78 @@ async function raw(port: number, window: number, n: number): Promise<number> {
   return rate;
 }
 
+/** A submit_sm as the driver writes one: a 60-character GSM text to an international number. */
+const submitSm: SubmitSm = {
+  command: "submit_sm",
+  command_status: 0,
+  sequence_number: 1,
+  service_type: "",
+  source_addr_ton: 5,
+  source_addr_npi: 0,
+  source_addr: "Hermes",
+  dest_addr_ton: 1,
+  dest_addr_npi: 1,
+  destination_addr: destination(1),
+  esm_class: 0,
+  protocol_id: 0,
+  priority_flag: 0,
+  schedule_delivery_time: "",
+  validity_period: "",
+  registered_delivery: 1,
+  replace_if_present_flag: 0,
+  data_coding: 0,
+  sm_default_msg_id: 0,
+  short_message: Buffer.from(text, "latin1"),
+};
+const submitSmResp = encodePdu({
+  command: "submit_sm_resp",
+  command_status: 0,
+  sequence_number: 1,
+  message_id: "1a2b3c4d",
+});
+
+/** encode(submit_sm) + decode(submit_sm_resp) per second, ours and npm smpp's. */
+function codecRates(n: number): { ours: number; theirs: number } {
+  const { command, ...fields } = submitSm;
+  if (!encodePdu(submitSm).equals(new smpp.PDU(command, fields).toBuffer()))
+    throw new Error("the codecs disagree on the submit_sm");
+  let sink = 0; // read what each loop produces, so neither is optimised away
+  let started = performance.now();
+  for (let i = 0; i < n; i++) {
+    sink += encodePdu(submitSm).length;
+    const resp = decodePdu(submitSmResp);
+    sink += resp.command === "submit_sm_resp" ? resp.message_id.length : 0;
+  }
+  const ours = n / ((performance.now() - started) / 1000);
+  started = performance.now();
+  for (let i = 0; i < n; i++) {
+    sink += new smpp.PDU(command, fields).toBuffer().length;
+    sink += String(new smpp.PDU(submitSmResp).message_id).length;
+  }
+  const theirs = n / ((performance.now() - started) / 1000);
+  if (sink === 0) throw new Error("nothing encoded");
+  return { ours, theirs };
+}
+
+/** The raw client against the benchmark SMSC: submits per second, and CPU µs per submit in each process. */
+async function rawOnBenchSmsc(
+  n: number,
+): Promise<{ perS: number; clientUs: number; smscUs: number }> {
+  const smsc = await startBenchSmsc();
+  try {
+    await raw(smsc.port, 100, 2_000); // warm both up
+    const before = await smsc.stats();
+    const cpu = process.cpuUsage();
+    const perS = await raw(smsc.port, 100, n);
+    const client = process.cpuUsage(cpu);
+    const after = await smsc.stats();
+    const smscUs = after.cpu.user - before.cpu.user + (after.cpu.system - before.cpu.system);
+    return { perS, clientUs: (client.user + client.system) / n, smscUs: smscUs / n };
+  } finally {
+    await smsc.close();
+  }
+}
+
 interface CarrierRates {
   readonly submitPerS: number;
   readonly deliveredPerS: number;
@@ -164,8 +246,20 @@ async function carrier(
 }
 
 export default async function bench(): Promise<Record<string, number>> {
-  const smsc = await SmscSimulator.start({ behaviour: { record: false } });
   const metrics: Record<string, number> = {};
+  codecRates(20_000); // warm both up
+  const codec = Array.from({ length: rounds }, () => codecRates(100_000));
+  metrics.codec_per_s = median(codec.map((r) => r.ours));
+  metrics.codec_smpp_per_s = median(codec.map((r) => r.theirs));
+  metrics.codec_vs_smpp_ratio = median(codec.map((r) => r.ours / r.theirs));
+
+  const reference = [];
+  for (let round = 0; round < 3; round++) reference.push(await rawOnBenchSmsc(counts[100]));
+  metrics.bench_smsc_raw_submit_per_s = median(reference.map((r) => r.perS));
+  metrics.bench_smsc_raw_client_cpu_us = median(reference.map((r) => r.clientUs));
+  metrics.bench_smsc_cpu_us = median(reference.map((r) => r.smscUs));
+
+  const smsc = await SmscSimulator.start({ behaviour: { record: false } });
   try {
     for (const window of [100, 1] as const) {
       const ours: number[] = [];

@@ -13,3 +13,5 @@ export type { SmtpDriverConfig } from "./smtp/config.js";
 
 // Internal: for Hermes's own tests and benchmarks; no semver.
 export { LogHookReceiver } from "./smtp/log-hook-receiver.js";
+export { decodePdu, encodePdu } from "./smpp/pdu-codec.js";
+export type { SubmitSm } from "./smpp/pdu-types.js";

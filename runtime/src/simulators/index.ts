@@ -1,5 +1,6 @@
 // Stand-ins for what a gateway talks to, for development (`hermes dev`) and
-// tests: an SMSC, KumoMTA, provider APIs (Twilio, SendGrid) and an HTTP sink.
+// tests: an SMSC, KumoMTA, provider APIs (Twilio, SendGrid) and an HTTP sink;
+// and a minimal SMSC in its own process for benchmarks.
 
 export { SmscSimulator, defaultBehaviour } from "./smsc/smsc-simulator.js";
 export type {
@@ -10,6 +11,9 @@ export type {
   SmscStats,
 } from "./smsc/smsc-simulator.js";
 export { startSmscDevService } from "./smsc/dev-service.js";
+export { startBenchSmsc } from "./bench-smsc/bench-smsc-process.js";
+export type { BenchSmscProcess, BenchSmscStats } from "./bench-smsc/bench-smsc-process.js";
+export type { BenchSmscCounters, BenchSmscOptions } from "./bench-smsc/bench-smsc.js";
 export type { SmscDevService } from "./smsc/dev-service.js";
 export { KumoSimulator } from "./kumomta/kumo-simulator.js";
 export type { KumoSimulatorOptions } from "./kumomta/kumo-simulator.js";

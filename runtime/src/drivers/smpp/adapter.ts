@@ -13,12 +13,14 @@ import type {
 } from "../../router/adapter.js";
 import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
 import { parseSmppConfig, type SmppConfig } from "./config.js";
-import { commandStatus, type Pdu } from "./connection.js";
+import { commandStatus } from "./connection.js";
 import { concatenationOf, InboundParts } from "./inbound-parts.js";
 import { MultipartReceipts } from "./multipart-receipts.js";
 import { meaningOf, normalizeId, parseReceipt, receiptDetail } from "./receipts.js";
 import { SmppSession, type Carrier, type CarrierCounters, type SessionRole } from "./session.js";
-import { encodeText, textOf } from "./sms-encoding.js";
+import { encodePdu } from "./pdu-codec.js";
+import type { DataSm, DeliverSm, SubmitSm } from "./pdu-types.js";
+import { decodeText, encodeText, splitUserData } from "./sms-encoding.js";
 import { Submission, type PartJob } from "./submission.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -253,7 +255,10 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       () => (this.#reference = (this.#reference + 1) & 0xffff),
     );
     const expires = message.expiresAt ? timestampDate(message.expiresAt) : undefined;
-    const common: Record<string, unknown> = {
+    const common: Omit<SubmitSm, "esm_class" | "short_message"> = {
+      command: "submit_sm",
+      command_status: 0,
+      sequence_number: 0, // the connection numbers each write
       service_type: config.serviceType,
       source_addr_ton: from.ton,
       source_addr_npi: from.npi,
@@ -263,11 +268,15 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       destination_addr: to.replace(/^\+/, ""),
       protocol_id: 0,
       priority_flag: Math.min(3, Math.floor(message.priority / 3)),
+      schedule_delivery_time: "",
+      validity_period:
+        config.sendValidity && expires && expires.getTime() > Date.now()
+          ? absoluteTime(expires)
+          : "",
       registered_delivery: config.registeredDelivery,
+      replace_if_present_flag: 0,
       data_coding: encoded.dataCoding,
-      ...(config.sendValidity && expires && expires.getTime() > Date.now()
-        ? { validity_period: absoluteTime(expires) }
-        : {}),
+      sm_default_msg_id: 0,
     };
     const parts = encoded.parts.length;
     const group =
@@ -286,12 +295,12 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       (part, index): PartJob => ({
         submission,
         index,
-        fields: {
+        pdu: encodePdu({
           ...common,
           esm_class: part.esmClass,
           short_message: part.shortMessage,
           ...part.tlvs,
-        },
+        }),
         throttleRetries: 0,
         temporaryRetries: 0,
       }),
@@ -315,22 +324,27 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   }
 
   /** A deliver_sm (or data_sm): a receipt becomes a status report, anything else an inbound message. */
-  async handleDeliver(pdu: Pdu): Promise<number> {
-    const text = textOf(pdu.short_message) || textOf(pdu.message_payload);
-    const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0;
+  async handleDeliver(pdu: DeliverSm | DataSm): Promise<number> {
+    // The text is in short_message, or in message_payload when that is empty (and always for data_sm).
+    const data =
+      pdu.command === "deliver_sm" && pdu.short_message.length > 0
+        ? pdu.short_message
+        : (pdu.message_payload ?? Buffer.alloc(0));
+    const { udh, message } = splitUserData(data, pdu.esm_class);
+    const text = decodeText(message, pdu.data_coding);
     const isReceipt =
-      receiptTypes.has(esmClass & esmTypeMask) || pdu.receipted_message_id !== undefined;
-    return isReceipt ? this.#receipt(pdu, text) : this.#inbound(pdu, text);
+      receiptTypes.has(pdu.esm_class & esmTypeMask) || pdu.receipted_message_id !== undefined;
+    return isReceipt ? this.#receipt(pdu, text) : this.#inbound(pdu, udh, text);
   }
 
-  async #inbound(pdu: Pdu, text: string): Promise<number> {
+  async #inbound(pdu: DeliverSm | DataSm, udh: Buffer | undefined, text: string): Promise<number> {
     if (!pdu.source_addr) return commandStatus.invalidSourceAddress; // nothing to report an MO as
     const message: InboundMessage = {
-      from: toHermesAddress(String(pdu.source_addr), Number(pdu.source_addr_ton ?? 0)),
-      to: toHermesAddress(String(pdu.destination_addr ?? ""), Number(pdu.dest_addr_ton ?? 0)),
-      detail: { smpp_data_coding: String(pdu.data_coding ?? 0) },
+      from: toHermesAddress(pdu.source_addr, pdu.source_addr_ton),
+      to: toHermesAddress(pdu.destination_addr, pdu.dest_addr_ton),
+      detail: { smpp_data_coding: String(pdu.data_coding) },
     };
-    const part = concatenationOf((pdu.short_message as { udh?: unknown } | undefined)?.udh, {
+    const part = concatenationOf(udh, {
       ref: pdu.sar_msg_ref_num,
       total: pdu.sar_total_segments,
       seq: pdu.sar_segment_seqnum,
@@ -364,7 +378,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     });
   }
 
-  async #receipt(pdu: Pdu, text: string): Promise<number> {
+  async #receipt(pdu: DeliverSm | DataSm, text: string): Promise<number> {
     const ctx = this.#context();
     const receipt = parseReceipt(text, {
       receipted_message_id: pdu.receipted_message_id,

@@ -3,36 +3,83 @@ import tls from "node:tls";
 import smpp, { type PDU } from "smpp";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import type { TlsSettings } from "./config.js";
-
-export type Pdu = PDU;
+import { decodePdu, encodePdu, responseTo } from "./pdu-codec.js";
+import { headerBytes, hotCommandOf, type HotRequest, type HotResponse } from "./pdu-types.js";
 
 export const commandStatus = {
   ok: 0x00,
   invalidMessageLength: 0x01,
   invalidCommandLength: 0x02,
   invalidCommandId: 0x03,
+  invalidBindStatus: 0x04,
+  alreadyBound: 0x05,
   systemError: 0x08,
   invalidSourceAddress: 0x0a,
   messageQueueFull: 0x14,
   throttled: 0x58,
 } as const;
 
-const headerBytes = 16;
-const genericNackId = 0x80000000;
+/** The commands npm `smpp` encodes and decodes for us: everything off the message path. */
+export type LibraryCommand =
+  | "alert_notification"
+  | "bind_receiver"
+  | "bind_receiver_resp"
+  | "bind_transmitter"
+  | "bind_transmitter_resp"
+  | "bind_transceiver"
+  | "bind_transceiver_resp"
+  | "broadcast_sm"
+  | "broadcast_sm_resp"
+  | "cancel_broadcast_sm"
+  | "cancel_broadcast_sm_resp"
+  | "cancel_sm"
+  | "cancel_sm_resp"
+  | "outbind"
+  | "query_broadcast_sm"
+  | "query_broadcast_sm_resp"
+  | "query_sm"
+  | "query_sm_resp"
+  | "replace_sm"
+  | "replace_sm_resp"
+  | "submit_multi"
+  | "submit_multi_resp"
+  | "unbind"
+  | "unbind_resp";
+
+/** A PDU of a library command, with npm `smpp`'s decoding of its body. */
+export interface LibraryPdu {
+  readonly command: LibraryCommand;
+  readonly command_status: number;
+  readonly sequence_number: number;
+  readonly library: PDU;
+}
+
+export type Request = HotRequest | LibraryPdu;
+export type Response = HotResponse | LibraryPdu;
+
+/** Encodes a library command (binds, unbind) with npm `smpp`; `request` numbers it. */
+export function libraryPdu(command: LibraryCommand, fields: Record<string, unknown> = {}): Buffer {
+  return new smpp.PDU(command, fields).toBuffer();
+}
+
+const responseBit = 0x80000000;
 
 /** What a connection tells its owner about. */
 export interface ConnectionEvents {
-  /** A well-formed PDU of a command the codec knows. */
-  onPdu(pdu: Pdu): void;
-  /** A PDU that was framed but unusable (unknown command, bad body): already answered with generic_nack. */
+  /** A well-formed request of a known command. */
+  onRequest(pdu: Request): void;
+  /** A well-formed response of a known command. */
+  onResponse(pdu: Response): void;
+  /** A PDU that was framed but unusable (unknown command, bad body): a request was answered with generic_nack. */
   onInvalid(reason: string): void;
   /** The socket closed; `error` when it was not a clean close, or the stream was beyond repair. */
   onClose(error: Error | undefined): void;
 }
 
 /**
- * One SMPP transport: a TCP or TLS socket, strict framing, and npm `smpp`'s
- * PDU codec for the bytes. The library's own session is not used: it
+ * One SMPP transport: a TCP or TLS socket, strict framing, the hand-written
+ * codec (pdu-codec.ts) for the commands on the message path and npm
+ * `smpp`'s for the rest. The library's own session is not used: it
  * freezes on a bad command_length, answers nothing, keeps response
  * callbacks forever and caps PDUs at 16 KB. Here a PDU with an impossible
  * command_length (the stream cannot be resynchronised) is answered with
@@ -53,8 +100,6 @@ export class SmppConnection {
     this.#socket = socket;
     this.#events = events;
     this.#maxPduBytes = maxPduBytes;
-    // The codec refuses PDUs above its own global limit; ours is per carrier and checked first.
-    if (smpp.PDU.maxLength < maxPduBytes) smpp.PDU.maxLength = maxPduBytes;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => {
       try {
@@ -64,7 +109,7 @@ export class SmppConnection {
         this.destroy(
           new HermesError(
             ErrorCode.INTERNAL,
-            `handling SMSC data failed: ${(error as Error).message}`,
+            `handling SMPP data failed: ${(error as Error).message}`,
             { cause: error },
           ),
         );
@@ -131,44 +176,50 @@ export class SmppConnection {
     });
   }
 
+  /** Wraps a socket an SMPP server accepted (the benchmark SMSC): the same framing and codecs, the other way round. */
+  static accept(socket: net.Socket, maxPduBytes: number, events: ConnectionEvents): SmppConnection {
+    return new SmppConnection(socket, maxPduBytes, events);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Numbers a request PDU, writes it and returns its sequence number (0 if the socket is gone). */
-  request(command: string, fields: Record<string, unknown> = {}): number {
+  /**
+   * Numbers an encoded request and writes it; returns its sequence number
+   * (0 if the socket is gone). The number goes into a copy: a submit_sm
+   * retried is written again from the same bytes, maybe before the earlier
+   * write has left.
+   */
+  request(pdu: Buffer): number {
     if (this.#closed || !this.#socket.writable) return 0;
     this.#sequence = this.#sequence >= 0x7fffffff ? 1 : this.#sequence + 1;
-    const pdu = new smpp.PDU(command, fields);
-    pdu.sequence_number = this.#sequence;
-    this.#socket.write(pdu.toBuffer());
+    const numbered = Buffer.allocUnsafe(pdu.length);
+    pdu.copy(numbered);
+    numbered.writeUInt32BE(this.#sequence, 12);
+    this.#write(numbered);
     return this.#sequence;
   }
 
-  /**
-   * Holds writes until the current turn of the event loop ends, so the PDUs
-   * a burst of sends writes leave in one writev instead of one syscall each.
-   */
-  coalesce(): void {
-    if (this.#corked || this.#closed) return;
-    this.#corked = true;
-    this.#socket.cork();
-    queueMicrotask(() => {
-      this.#corked = false;
-      this.#socket.uncork();
-    });
-  }
-
-  /** Answers a request PDU. */
-  respond(request: Pdu, fields: Record<string, unknown> = {}): void {
-    this.#write(request.response(fields));
+  /** Answers a request with a status and nothing else. */
+  respond(request: Request, status = 0): void {
+    if ("library" in request)
+      this.send(
+        request.library.response(status === 0 ? {} : { command_status: status }).toBuffer(),
+      );
+    else this.send(encodePdu(responseTo(request, status)));
   }
 
   /** Answers something undecodable: generic_nack with the sequence number it carried. */
   nack(sequence: number, status: number): void {
-    this.#write(
-      new smpp.PDU("generic_nack", { sequence_number: sequence, command_status: status }),
+    this.send(
+      encodePdu({ command: "generic_nack", command_status: status, sequence_number: sequence }),
     );
+  }
+
+  /** Writes an encoded PDU as it is (a response: it carries its request's number). */
+  send(pdu: Buffer): void {
+    if (!this.#closed && this.#socket.writable) this.#write(pdu);
   }
 
   /** Closes after what is written has been sent. */
@@ -176,13 +227,29 @@ export class SmppConnection {
     if (!this.#closed) this.#socket.end();
   }
 
+  /** Closes at once; what is held for the current burst (a last generic_nack) is handed to the socket first. */
   destroy(error?: Error): void {
     if (error) this.#closeError ??= error;
+    if (this.#corked) this.#socket.uncork();
     this.#socket.destroy();
   }
 
-  #write(pdu: Pdu): void {
-    if (!this.#closed && this.#socket.writable) this.#socket.write(pdu.toBuffer());
+  /**
+   * Writes are held until this turn of the event loop has run its I/O
+   * callbacks and their microtasks (setImmediate), so the PDUs of a burst
+   * (a window of submits, the answers to the receipts of one read, each
+   * a few promise hops after it) leave in one writev, not a syscall each.
+   */
+  #write(pdu: Buffer): void {
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      setImmediate(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
+    this.#socket.write(pdu);
   }
 
   #receive(chunk: Buffer): void {
@@ -217,9 +284,9 @@ export class SmppConnection {
   #decode(bytes: Buffer): void {
     const commandId = bytes.readUInt32BE(4);
     const sequence = bytes.readUInt32BE(12);
-    let pdu: Pdu;
+    let pdu: Request | Response | undefined;
     try {
-      pdu = new smpp.PDU(bytes);
+      pdu = hotCommandOf(commandId) ? decodePdu(bytes) : decodeWithLibrary(bytes);
     } catch (error) {
       this.#invalid(
         commandId,
@@ -229,7 +296,7 @@ export class SmppConnection {
       );
       return;
     }
-    if (pdu.command === "unknown") {
+    if (!pdu) {
       this.#invalid(
         commandId,
         sequence,
@@ -238,12 +305,31 @@ export class SmppConnection {
       );
       return;
     }
-    this.#events.onPdu(pdu);
+    // The type of a library PDU does not say which way it goes; its command_id does.
+    if (commandId & responseBit) this.#events.onResponse(pdu as Response);
+    else this.#events.onRequest(pdu as Request);
   }
 
   #invalid(commandId: number, sequence: number, status: number, reason: string): void {
     // Never nack a response (or a nack): that could loop between two peers.
-    if ((commandId & genericNackId) === 0) this.nack(sequence, status);
+    if ((commandId & responseBit) === 0) this.nack(sequence, status);
     this.#events.onInvalid(reason);
   }
+}
+
+/**
+ * npm `smpp`'s decoding of a library command; undefined for a command it
+ * does not know. Its length limit (`PDU.maxLength`, a process-wide global)
+ * is left at its default of 16 KB: this throws above it, and no library
+ * command comes near it.
+ */
+function decodeWithLibrary(bytes: Buffer): LibraryPdu | undefined {
+  const library = new smpp.PDU(bytes);
+  if (library.command === "unknown") return undefined;
+  return {
+    command: library.command as LibraryCommand,
+    command_status: library.command_status,
+    sequence_number: library.sequence_number,
+    library,
+  };
 }

@@ -2,7 +2,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import smpp from "smpp";
 import { decodeGsm7, encodeGsm7, encodeGsm7Text, fitsGsm7 } from "./gsm7.js";
-import { chooseAlphabet, encodeText, type EncodingOptions } from "./sms-encoding.js";
+import {
+  chooseAlphabet,
+  decodeText,
+  encodeText,
+  splitUserData,
+  type EncodingOptions,
+} from "./sms-encoding.js";
 
 const options: EncodingOptions = {
   alphabet: "gsm7",
@@ -160,5 +166,31 @@ describe("splitting long messages", () => {
       const raw = pdu.toBuffer();
       assert.ok(raw.includes(part.shortMessage), "short_message written as given");
     }
+  });
+});
+
+describe("reading user data", () => {
+  test("the UDH is split off only when esm_class says so, and never past the data", () => {
+    const data = Buffer.from([5, 0x00, 3, 7, 2, 1, 0x48, 0x69]);
+    assert.deepEqual(splitUserData(data, 0x40), {
+      udh: data.subarray(0, 6),
+      message: Buffer.from("Hi"),
+    });
+    assert.deepEqual(splitUserData(data, 0x00), { udh: undefined, message: data });
+    assert.deepEqual(splitUserData(Buffer.from([9, 1, 2]), 0x40), {
+      udh: Buffer.from([9, 1, 2]),
+      message: Buffer.alloc(0),
+    });
+  });
+
+  test("text by data_coding: GSM for 0 and 1, Latin-1, UCS2 (an odd octet dropped), octets otherwise", () => {
+    assert.equal(decodeText(encodeGsm7([..."@£ {€}"]), 0x00), "@£ {€}");
+    assert.equal(decodeText(encodeGsm7([..."@£"]), 0x01), "@£");
+    assert.equal(decodeText(encodeGsm7([..."@£"]), 0xf0), "@£", "message class bits aside");
+    assert.equal(decodeText(Buffer.from("café", "latin1"), 0x03), "café");
+    const ucs2 = Buffer.from("日本😀", "utf16le").swap16();
+    assert.equal(decodeText(ucs2, 0x08), "日本😀");
+    assert.equal(decodeText(Buffer.concat([ucs2, Buffer.from([0x30])]), 0x08), "日本😀");
+    assert.equal(decodeText(Buffer.from([0xe9, 0x41]), 0x04), "éA");
   });
 });

@@ -3,16 +3,21 @@ import assert from "node:assert/strict";
 import { concatenationOf, InboundParts } from "./inbound-parts.js";
 
 test("concatenation from a UDH element (8- and 16-bit) or SAR TLVs", () => {
-  assert.deepEqual(concatenationOf([Buffer.from([0x00, 3, 0x42, 3, 2])], {}), {
+  assert.deepEqual(concatenationOf(Buffer.from([5, 0x00, 3, 0x42, 3, 2]), {}), {
     reference: 0x42,
     total: 3,
     seq: 2,
   });
-  assert.deepEqual(concatenationOf([Buffer.from([0x08, 4, 0x12, 0x34, 2, 1])], {}), {
+  assert.deepEqual(concatenationOf(Buffer.from([6, 0x08, 4, 0x12, 0x34, 2, 1]), {}), {
     reference: 0x1234,
     total: 2,
     seq: 1,
   });
+  assert.deepEqual(
+    concatenationOf(Buffer.from([11, 0x05, 4, 0x0b, 0x84, 0x23, 0xf0, 0x00, 3, 9, 2, 2]), {}),
+    { reference: 9, total: 2, seq: 2 },
+    "after a port addressing element",
+  );
   assert.deepEqual(concatenationOf(undefined, { ref: 7, total: 2, seq: 2 }), {
     reference: 7,
     total: 2,
@@ -20,19 +25,24 @@ test("concatenation from a UDH element (8- and 16-bit) or SAR TLVs", () => {
   });
   assert.equal(concatenationOf(undefined, {}), undefined);
   assert.equal(
-    concatenationOf([Buffer.from([0x00, 3, 1, 2, 3])], {}),
+    concatenationOf(Buffer.from([5, 0x00, 3, 1, 2, 3]), {}),
     undefined,
     "part 3 of 2 makes no sense",
   );
   assert.equal(
-    concatenationOf([Buffer.from([0x00, 3, 1, 1, 1])], {}),
+    concatenationOf(Buffer.from([5, 0x00, 3, 1, 1, 1]), {}),
     undefined,
     "one part is no concatenation",
   );
   assert.equal(
-    concatenationOf([Buffer.from([0x00])], {}),
+    concatenationOf(Buffer.from([1, 0x00]), {}),
     undefined,
     "a truncated element is ignored",
+  );
+  assert.equal(
+    concatenationOf(Buffer.from([5, 0x00, 3, 1, 2]), {}),
+    undefined,
+    "an element longer than the header is ignored",
   );
 });
 

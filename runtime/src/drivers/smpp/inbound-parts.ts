@@ -6,31 +6,27 @@ export interface Concatenation {
 }
 
 /**
- * Reads the concatenation of an inbound deliver_sm: a UDH information
- * element 0x00 (8-bit reference) or 0x08 (16-bit), as npm `smpp` splits the
- * UDH into elements, or the SAR TLVs. Undefined for a single message or
- * numbering that makes no sense.
+ * Reads the concatenation of an inbound deliver_sm: an information element
+ * 0x00 (8-bit reference) or 0x08 (16-bit) in its user data header (as it
+ * came, length octet first), or the SAR TLVs. Undefined for a single
+ * message or numbering that makes no sense.
  */
 export function concatenationOf(
-  udh: unknown,
-  sar: { ref?: unknown; total?: unknown; seq?: unknown },
+  udh: Buffer | undefined,
+  sar: { ref?: number; total?: number; seq?: number },
 ): Concatenation | undefined {
   let found: Concatenation | undefined;
-  if (Array.isArray(udh)) {
-    for (const element of udh) {
-      if (!Buffer.isBuffer(element) || element.length < 2) continue;
-      if (element[0] === 0x00 && element[1] === 3 && element.length >= 5)
-        found = { reference: element[2]!, total: element[3]!, seq: element[4]! };
-      if (element[0] === 0x08 && element[1] === 4 && element.length >= 6)
-        found = { reference: element.readUInt16BE(2), total: element[4]!, seq: element[5]! };
-    }
+  // Elements are id, length, data; one that runs past the header ends the walk.
+  for (let at = 1; udh && at + 2 <= udh.length; at += 2 + udh[at + 1]!) {
+    const id = udh[at]!;
+    const length = udh[at + 1]!;
+    if (at + 2 + length > udh.length) break;
+    if (id === 0x00 && length === 3)
+      found = { reference: udh[at + 2]!, total: udh[at + 3]!, seq: udh[at + 4]! };
+    if (id === 0x08 && length === 4)
+      found = { reference: udh.readUInt16BE(at + 2), total: udh[at + 4]!, seq: udh[at + 5]! };
   }
-  if (
-    !found &&
-    typeof sar.ref === "number" &&
-    typeof sar.total === "number" &&
-    typeof sar.seq === "number"
-  ) {
+  if (!found && sar.ref !== undefined && sar.total !== undefined && sar.seq !== undefined) {
     found = { reference: sar.ref, total: sar.total, seq: sar.seq };
   }
   if (!found || found.total < 2 || found.seq < 1 || found.seq > found.total) return undefined;

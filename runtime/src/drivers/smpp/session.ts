@@ -3,7 +3,15 @@ import type { Logger } from "pino";
 import { Actor, type ExitReason } from "../../kernel/index.js";
 import { ErrorCode, HermesError, errorDetail } from "../../errors/hermes-error.js";
 import type { SmppConfig } from "./config.js";
-import { commandStatus, SmppConnection, type Pdu } from "./connection.js";
+import {
+  commandStatus,
+  libraryPdu,
+  SmppConnection,
+  type Request,
+  type Response,
+} from "./connection.js";
+import { encodePdu } from "./pdu-codec.js";
+import type { DataSm, DeliverSm, HotResponse } from "./pdu-types.js";
 import { normalizeId } from "./receipts.js";
 import { isAuthFailure, statusClass, statusText, submitError } from "./status-codes.js";
 import type { PartJob } from "./submission.js";
@@ -35,12 +43,12 @@ export interface Carrier {
   sessionLost(session: SmppSession): void;
   demandChanged(): void;
   /** Handles a deliver_sm / data_sm; resolves with the command_status to answer. */
-  handleDeliver(pdu: Pdu): Promise<number>;
+  handleDeliver(pdu: DeliverSm | DataSm): Promise<number>;
 }
 
 type Info =
   | { readonly type: "connect" }
-  | { readonly type: "request"; readonly pdu: Pdu }
+  | { readonly type: "request"; readonly pdu: Request }
   | { readonly type: "pump" }
   | { readonly type: "retry"; readonly job: PartJob }
   | { readonly type: "enquire_link" }
@@ -52,16 +60,18 @@ interface InFlight {
 }
 
 interface ControlWaiter {
-  readonly resolve: (pdu: Pdu) => void;
+  readonly resolve: (pdu: Response) => void;
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
 }
 
-const bindCommands: Record<SessionRole, string> = {
+const bindCommands = {
   transceiver: "bind_transceiver",
   transmitter: "bind_transmitter",
   receiver: "bind_receiver",
-};
+} as const satisfies Record<SessionRole, string>;
+
+const enquireLink = encodePdu({ command: "enquire_link", command_status: 0, sequence_number: 0 });
 
 /**
  * One SMPP bind, as an actor under the carrier's supervisor. It connects and
@@ -155,7 +165,9 @@ export class SmppSession extends Actor<never, never, never, Info> {
         maxPduBytes: config.maxPduBytes,
       },
       {
-        onPdu: (pdu) => this.#received(pdu),
+        onRequest: (pdu) =>
+          this.send({ type: "request", pdu }, pdu.command === "enquire_link" ? "urgent" : "system"),
+        onResponse: (pdu) => this.#received(pdu),
         onInvalid: (reason) => {
           this.#carrier.counters.invalidPdus++;
           this.log.warn({ process: this.name, reason }, "invalid PDU from SMSC");
@@ -175,13 +187,13 @@ export class SmppSession extends Actor<never, never, never, Info> {
     );
     const response = await this.#controlRequest(
       bindCommands[this.role],
-      {
+      libraryPdu(bindCommands[this.role], {
         system_id: config.systemId,
         password: config.password,
         system_type: config.systemType,
         interface_version: 0x34,
         address_range: config.addressRange,
-      },
+      }),
       config.bindTimeoutMs,
     );
     if (response.command_status !== commandStatus.ok) {
@@ -207,13 +219,9 @@ export class SmppSession extends Actor<never, never, never, Info> {
   }
 
   /** Sends a request whose answer the session itself waits for (bind, enquire_link, unbind). */
-  #controlRequest(
-    command: string,
-    fields: Record<string, unknown>,
-    timeoutMs: number,
-  ): Promise<Pdu> {
+  #controlRequest(command: string, pdu: Buffer, timeoutMs: number): Promise<Response> {
     return new Promise((resolve, reject) => {
-      const sequence = this.#connection?.request(command, fields) ?? 0;
+      const sequence = this.#connection?.request(pdu) ?? 0;
       if (sequence === 0) {
         reject(new HermesError(ErrorCode.CONNECTION_LOST, `${command}: connection closed`));
         return;
@@ -228,12 +236,8 @@ export class SmppSession extends Actor<never, never, never, Info> {
     });
   }
 
-  /** The socket reader: responses settle at once, requests go to the mailbox by urgency. */
-  #received(pdu: Pdu): void {
-    if (!pdu.isResponse()) {
-      this.send({ type: "request", pdu }, pdu.command === "enquire_link" ? "urgent" : "system");
-      return;
-    }
+  /** The socket reader's responses settle at once (requests go to the mailbox by urgency). */
+  #received(pdu: Response): void {
     const sequence = pdu.sequence_number;
     const waiter = this.#control.get(sequence);
     if (waiter) {
@@ -251,15 +255,11 @@ export class SmppSession extends Actor<never, never, never, Info> {
     this.#carrier.counters.lateResponses++;
   }
 
-  #answered(job: PartJob, pdu: Pdu): void {
+  #answered(job: PartJob, pdu: HotResponse): void {
     const status = pdu.command_status;
     const config = this.#carrier.config;
     if (status === commandStatus.ok && pdu.command === "submit_sm_resp") {
-      const id = normalizeId(
-        String(pdu.message_id ?? ""),
-        config.submitIdFormat,
-        config.submitIdFormat,
-      );
+      const id = normalizeId(pdu.message_id, config.submitIdFormat, config.submitIdFormat);
       this.#carrier.counters.submitted++;
       job.submission.partAccepted(job.index, id);
       this.#release(1);
@@ -306,7 +306,6 @@ export class SmppSession extends Actor<never, never, never, Info> {
   #pump(): void {
     const connection = this.#connection;
     if (!this.#bound || !connection || this.#queue.length === 0) return;
-    connection.coalesce();
     const window = this.#carrier.config.window;
     let skipped = 0;
     while (this.#queue.length > 0 && this.#inFlight.size < window) {
@@ -322,7 +321,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
         this.#schedulePump(Math.max(1, this.#carrier.bucket.waitMs()));
         break;
       }
-      const sequence = connection.request("submit_sm", job.fields);
+      const sequence = connection.request(job.pdu);
       if (sequence === 0) break; // closing: the exit listener fails what is left
       this.#queue.shift();
       this.#inFlight.set(sequence, { job, sentAt: Date.now() });
@@ -331,7 +330,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
     if (skipped > 0) this.#carrier.demandChanged();
   }
 
-  async #answer(pdu: Pdu): Promise<void> {
+  async #answer(pdu: Request): Promise<void> {
     const connection = this.#connection;
     if (!connection) return;
     switch (pdu.command) {
@@ -347,8 +346,8 @@ export class SmppSession extends Actor<never, never, never, Info> {
       case "data_sm":
         // Answered once the report is on disk (so a crash makes the SMSC redeliver), without holding the mailbox.
         void this.#carrier.handleDeliver(pdu).then(
-          (status) => connection.respond(pdu, status === 0 ? {} : { command_status: status }),
-          () => connection.respond(pdu, { command_status: commandStatus.systemError }),
+          (status) => connection.respond(pdu, status),
+          () => connection.respond(pdu, commandStatus.systemError),
         );
         return;
       default:
@@ -359,7 +358,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
   /** Not awaited: the SMSC's own requests must not wait behind our enquire_link's reply. */
   #enquireLink(): void {
     const config = this.#carrier.config;
-    this.#controlRequest("enquire_link", {}, config.enquireLinkTimeoutMs).then(
+    this.#controlRequest("enquire_link", enquireLink, config.enquireLinkTimeoutMs).then(
       () => this.sendAfter(config.enquireLinkIntervalMs, { type: "enquire_link" }, "urgent"),
       // No answer in time: the link is dead even if TCP has not noticed; the crash reconnects.
       (error: Error) => this.exit(error),
@@ -405,7 +404,7 @@ export class SmppSession extends Actor<never, never, never, Info> {
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));
       await Promise.race([drained, delay(this.#carrier.config.drainTimeoutMs)]);
     }
-    await this.#controlRequest("unbind", {}, 1000).catch(() => undefined);
+    await this.#controlRequest("unbind", libraryPdu("unbind"), 1000).catch(() => undefined);
     connection.end();
   }
 

@@ -1,6 +1,7 @@
 // The parts of npm `smpp` 0.5.1 (which ships no types) that Hermes uses: the
-// PDU codec and, for the simulator and the benchmark's reference, its
-// server and client sessions.
+// PDU codec for the commands off the message path (and as the reference the
+// hand-written codec is tested against) and, for the simulator and the
+// benchmark's reference, its server and client sessions.
 declare module "smpp" {
   import type { EventEmitter } from "node:events";
   import type { Server as NetServer, Socket } from "node:net";
@@ -9,7 +10,6 @@ declare module "smpp" {
   export class PDU {
     constructor(command: string, options?: Record<string, unknown>);
     constructor(buffer: Buffer);
-    static maxLength: number;
     command: string;
     command_length: number;
     command_id: number;

@@ -1,5 +1,6 @@
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
-import { encodeGsm7, encodeGsm7Text, fitsGsm7, gsmSeptets } from "./gsm7.js";
+import type { Tlvs } from "./pdu-fields.js";
+import { decodeGsm7, encodeGsm7, encodeGsm7Text, fitsGsm7, gsmSeptets } from "./gsm7.js";
 
 /** What a carrier is sent when the text allows it; anything else goes as UCS2. */
 export type Alphabet = "gsm7" | "latin1" | "ucs2";
@@ -21,7 +22,10 @@ export interface EncodedPart {
   /** 0x40 (UDHI) when shortMessage starts with a user data header. */
   readonly esmClass: number;
   /** SAR TLVs, or message_payload (then shortMessage is empty). */
-  readonly tlvs: Readonly<Record<string, number | Buffer>>;
+  readonly tlvs: Pick<
+    Tlvs,
+    "message_payload" | "sar_msg_ref_num" | "sar_total_segments" | "sar_segment_seqnum"
+  >;
 }
 
 export interface EncodedText {
@@ -164,13 +168,34 @@ export function encodeText(
   return { alphabet, dataCoding, parts };
 }
 
-/** The text of a short_message or message_payload as the codec decoded it (by data_coding). */
-export function textOf(value: unknown): string {
-  const message =
-    typeof value === "object" && value !== null && !Buffer.isBuffer(value)
-      ? (value as { message?: unknown }).message
-      : value;
-  if (typeof message === "string") return message;
-  if (Buffer.isBuffer(message)) return message.toString("latin1");
-  return "";
+/** User data as it came: the user data header (its length octet included) when esm_class says there is one, and the message. */
+export function splitUserData(
+  bytes: Buffer,
+  esmClass: number,
+): { udh: Buffer | undefined; message: Buffer } {
+  if ((esmClass & esmClassUdhi) === 0 || bytes.length === 0)
+    return { udh: undefined, message: bytes };
+  // A header longer than the data takes it all, as npm `smpp` read it.
+  const end = Math.min(bytes.length, bytes[0]! + 1);
+  return { udh: bytes.subarray(0, end), message: bytes.subarray(end) };
+}
+
+/**
+ * The text of user data by its data_coding's low nibble: 0 and 1 as GSM
+ * 03.38 (as npm `smpp` decoded IA5 too), 3 Latin-1, 8 UCS2; anything else
+ * (binary, national codings) octet by octet as Latin-1.
+ */
+export function decodeText(bytes: Buffer, dataCoding: number): string {
+  switch (dataCoding & 0x0f) {
+    case 0x00:
+    case 0x01:
+      return decodeGsm7(bytes);
+    case 0x08:
+      // UTF-16BE; an odd last octet is no character.
+      return Buffer.from(bytes.subarray(0, bytes.length & ~1))
+        .swap16()
+        .toString("utf16le");
+    default:
+      return bytes.toString("latin1");
+  }
 }

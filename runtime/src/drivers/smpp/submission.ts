@@ -5,7 +5,8 @@ import type { SendOutcome } from "../../router/adapter.js";
 export interface PartJob {
   readonly submission: Submission;
   readonly index: number;
-  readonly fields: Readonly<Record<string, unknown>>;
+  /** The submit_sm, encoded once; the connection numbers each write of it. */
+  readonly pdu: Buffer;
   throttleRetries: number;
   temporaryRetries: number;
 }

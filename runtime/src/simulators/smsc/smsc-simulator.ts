@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import smpp, { type PDU, type Session } from "smpp";
-import { encodeText, textOf } from "../../drivers/smpp/sms-encoding.js";
+import { encodeText } from "../../drivers/smpp/sms-encoding.js";
 import { messageStates } from "../../drivers/smpp/receipts.js";
 
 /** A destination pattern and the command_status its submits get. */
@@ -46,6 +46,8 @@ export interface SmscBehaviour {
   readonly receiptIdFormat: "hex" | "decimal";
   /** Keep every submit in `received` (turn off for load runs). */
   readonly record: boolean;
+  /** The first message id, after start and after every restart(); unset: a random one chosen at start. */
+  readonly firstId?: number;
 }
 
 export const defaultBehaviour: SmscBehaviour = {
@@ -95,7 +97,11 @@ export interface SmscStats {
   /** The most submit_sm one session ever had unanswered. */
   maxInFlight: number;
   receiptsSent: number;
+  /** Receipts answered with ESME_ROK. */
   receiptsAcked: number;
+  /** Receipts sent again because their bind dropped before it acknowledged them. */
+  receiptsResent: number;
+  restarts: number;
   enquireLinks: number;
   /** unbind requests from ESMEs (graceful goodbyes). */
   unbinds: number;
@@ -107,11 +113,20 @@ interface Bound {
   readonly systemId: string;
   readonly receives: boolean;
   inFlight: number;
+  /** deliver_sm sent on this bind and not answered ESME_ROK, in the order sent. */
+  readonly unacknowledged: Set<PendingDeliver>;
 }
 
+/** A receipt or MO message, stored until a receiving bind acknowledges it. */
 interface PendingDeliver {
+  /** The system_id whose receiving binds get it ("*": any). */
+  readonly systemId: string;
   readonly fields: Record<string, unknown>;
+  readonly receipt: boolean;
+  /** Told the ESME's first answer. */
   readonly done?: (status: number) => void;
+  sent: number;
+  answered: boolean;
 }
 
 const bindModes: Record<string, { receives: boolean }> = {
@@ -131,8 +146,11 @@ const stateOf: Readonly<Record<string, number>> = Object.fromEntries(
  * receipts after a delay (as text, TLVs or both, in hex or decimal ids),
  * injects MO messages, and misbehaves on demand: throttling, random or
  * addressed failures, slow or missing answers, dropped connections,
- * maintenance unbinds. It counts what a test wants to check (the most
- * submits a session ever had unanswered, throttles, receipts).
+ * maintenance unbinds, restarts that reuse message ids. Like a real SMSC
+ * it stores receipts and MO until a receiving bind acknowledges them: what
+ * a bind leaves unanswered, or refuses, is sent again to the next one. It
+ * counts what a test wants to check (the most submits a session ever had
+ * unanswered, throttles, receipts sent, acknowledged and sent again).
  */
 export class SmscSimulator {
   readonly received: ReceivedSubmit[] = [];
@@ -144,6 +162,8 @@ export class SmscSimulator {
     maxInFlight: 0,
     receiptsSent: 0,
     receiptsAcked: 0,
+    receiptsResent: 0,
+    restarts: 0,
     enquireLinks: 0,
     unbinds: 0,
     errors: 0,
@@ -155,16 +175,19 @@ export class SmscSimulator {
   /** Receipts and MO waiting for a receiving bind of their system_id, as a real SMSC stores them. */
   readonly #waiting = new Map<string, PendingDeliver[]>();
   readonly #timers = new Set<NodeJS.Timeout>();
-  #nextId = 0x10000 + Math.floor(Math.random() * 0x10000);
+  readonly #randomFirstId = 0x10000 + Math.floor(Math.random() * 0x10000);
+  #nextId: number;
   readonly #accepted = new Map<string, number[]>();
   #moReference = 1;
   #port = 0;
+  #host = "127.0.0.1";
 
   private constructor(
     behaviour: Partial<SmscBehaviour>,
     tls: { key: string; cert: string } | undefined,
   ) {
     this.#behaviour = { ...defaultBehaviour, ...behaviour };
+    this.#nextId = this.#firstId();
     this.#server = smpp.createServer({ ...tls }, (session) => this.#accept(session));
   }
 
@@ -178,7 +201,8 @@ export class SmscSimulator {
     } = {},
   ): Promise<SmscSimulator> {
     const simulator = new SmscSimulator(options.behaviour ?? {}, options.tls);
-    simulator.#server.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+    simulator.#host = options.host ?? simulator.#host;
+    simulator.#server.listen(options.port ?? 0, simulator.#host);
     await once(simulator.#server, "listening");
     simulator.#port = (simulator.#server.address() as { port: number }).port;
     return simulator;
@@ -205,6 +229,25 @@ export class SmscSimulator {
   /** Cuts every connection at once (a carrier crash, a network cut). */
   dropConnections(): void {
     for (const session of this.#sessions) session.socket.destroy();
+  }
+
+  /**
+   * Restarts as a real SMSC does: every connection dropped and the message
+   * id counter back to its start (`firstId`, or the random start it chose),
+   * so ids are reused. What it stores survives: receipts not acknowledged
+   * with ESME_ROK, and receipts still waiting out their delay, go to the
+   * next receiving bind of their system_id. With `downMs` it also stops
+   * listening for that long (binds are refused at TCP), on the same port.
+   */
+  async restart(options: { downMs?: number } = {}): Promise<void> {
+    this.stats.restarts++;
+    this.#nextId = this.#firstId();
+    this.dropConnections();
+    if (!options.downMs) return;
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, options.downMs));
+    this.#server.listen(this.#port, this.#host);
+    await once(this.#server, "listening");
   }
 
   /** Sends unbind to every bound session, as a carrier going into maintenance does. */
@@ -242,7 +285,14 @@ export class SmscSimulator {
         short_message: part.shortMessage,
       };
       status = await new Promise<number>((resolve) =>
-        this.#deliver(mo.systemId ?? this.#behaviour.systemId ?? "*", { fields, done: resolve }),
+        this.#deliver({
+          systemId: mo.systemId ?? this.#behaviour.systemId ?? "*",
+          fields,
+          receipt: false,
+          done: resolve,
+          sent: 0,
+          answered: false,
+        }),
       );
     }
     return status;
@@ -268,7 +318,7 @@ export class SmscSimulator {
     let bound: Bound | undefined;
     const drop = () => {
       this.#sessions.delete(session);
-      if (bound) this.#bound.delete(bound);
+      if (bound) this.#unbound(bound);
       bound = undefined;
     };
     session.socket.on("close", drop);
@@ -278,10 +328,7 @@ export class SmscSimulator {
       session.socket.destroy();
     });
     session.on("pdu", (pdu: PDU) => {
-      if (pdu.isResponse()) {
-        if (pdu.command === "deliver_sm_resp") this.stats.receiptsAcked++;
-        return;
-      }
+      if (pdu.isResponse()) return; // deliver_sm_resp: handled by #deliver's callback
       if (pdu.command === "unknown") {
         session.send(pdu.response());
         return;
@@ -303,7 +350,7 @@ export class SmscSimulator {
         case "unbind":
           this.stats.unbinds++;
           session.send(pdu.response(), () => session.close());
-          this.#bound.delete(bound);
+          this.#unbound(bound);
           bound = undefined;
           return;
         case "submit_sm":
@@ -332,7 +379,7 @@ export class SmscSimulator {
     }
     this.stats.binds++;
     session.send(pdu.response({ system_id: "hermes-smsc-sim" }));
-    const bound: Bound = { session, systemId, receives, inFlight: 0 };
+    const bound: Bound = { session, systemId, receives, inFlight: 0, unacknowledged: new Set() };
     this.#bound.add(bound);
     if (receives) this.#flush(systemId);
     return bound;
@@ -424,6 +471,10 @@ export class SmscSimulator {
     return this.#nextId++;
   }
 
+  #firstId(): number {
+    return this.#behaviour.firstId ?? this.#randomFirstId;
+  }
+
   #formatId(id: number, format: "hex" | "decimal"): string {
     return format === "hex" ? id.toString(16).toUpperCase() : String(id);
   }
@@ -452,22 +503,35 @@ export class SmscSimulator {
       fields.message_state = stateOf[stat] ?? 7;
     }
     this.stats.receiptsSent++;
-    this.#deliver(systemId, { fields });
+    this.#deliver({ systemId, fields, receipt: true, sent: 0, answered: false });
   }
 
-  #deliver(systemId: string, pending: PendingDeliver): void {
+  /** Sends to a receiving bind of its system_id, or stores it until one binds. */
+  #deliver(pending: PendingDeliver): void {
     const target = [...this.#bound].find(
-      (s) => s.receives && (systemId === "*" || s.systemId === systemId),
+      (s) =>
+        s.receives &&
+        s.session.socket.writable &&
+        (pending.systemId === "*" || s.systemId === pending.systemId),
     );
     if (!target) {
-      const queue = this.#waiting.get(systemId) ?? [];
+      const queue = this.#waiting.get(pending.systemId) ?? [];
       queue.push(pending);
-      this.#waiting.set(systemId, queue);
+      this.#waiting.set(pending.systemId, queue);
       return;
     }
-    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) =>
-      pending.done?.(resp.command_status),
-    );
+    if (pending.sent++ > 0 && pending.receipt) this.stats.receiptsResent++;
+    target.unacknowledged.add(pending);
+    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) => {
+      if (!pending.answered) {
+        pending.answered = true;
+        pending.done?.(resp.command_status);
+      }
+      // Refused: kept, and sent again once this bind has gone, as an SMSC retries.
+      if (resp.command_status !== 0) return;
+      target.unacknowledged.delete(pending);
+      if (pending.receipt) this.stats.receiptsAcked++;
+    });
   }
 
   #flush(systemId: string): void {
@@ -475,9 +539,27 @@ export class SmscSimulator {
       const queue = this.#waiting.get(key);
       if (!queue) continue;
       this.#waiting.delete(key);
-      for (const pending of queue) this.#deliver(key, pending);
+      for (const pending of queue) this.#deliver(pending);
     }
   }
+
+  /** A bind has gone (unbind or a dropped connection): what it did not acknowledge goes out again, in order. */
+  #unbound(bound: Bound): void {
+    this.#bound.delete(bound);
+    for (const pending of bound.unacknowledged) this.#deliver(pending);
+    bound.unacknowledged.clear();
+  }
+}
+
+/** The text of a short_message or message_payload as npm `smpp` decoded it (by data_coding). */
+function textOf(value: unknown): string {
+  const message =
+    typeof value === "object" && value !== null && !Buffer.isBuffer(value)
+      ? (value as { message?: unknown }).message
+      : value;
+  if (typeof message === "string") return message;
+  if (Buffer.isBuffer(message)) return message.toString("latin1");
+  return "";
 }
 
 function udhBytes(elements: Buffer[]): Buffer {
