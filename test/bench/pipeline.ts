@@ -1,0 +1,162 @@
+// The API ingress end to end, with the gateway, its clients and the SMSC in
+// separate processes, as they are deployed: a gateway started as `npm start`
+// does (SQLite, synchronous FULL) with one `smpp` route (window 100,
+// receipts on) into the benchmark SMSC, a minimal SMSC on raw node:net
+// (npm smpp's own server would be the bottleneck). A load client sends
+// unary Send at concurrency 50, as Connect JSON over HTTP/1.1 and as gRPC
+// over h2c, then SendBatch of 100; each run counts until every message it
+// sent has reached the SMSC and had its receipt acknowledged. The reference
+// is the same client against a bare node:http server that only parses the
+// JSON body and answers. CPU per message is each process's own CPU
+// (/proc/<pid>/stat) over the run, divided by the messages.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBenchSmsc } from "@hermes/runtime/simulators";
+import { spawnGateway } from "../support/gateway-process.js";
+import { median } from "./_measure.js";
+
+const key = "bench-key";
+const unaryCount = 20_000;
+const batchCount = 50_000;
+const concurrency = 50;
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+/** A process's CPU so far (user + system), in µs, from /proc (Linux). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
+/** Runs the load client in its own process; resolves with what it printed. */
+async function load(url: string, mode: string, count: number, clients = concurrency) {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(here, "support", "send-load.ts"),
+      url,
+      mode,
+      String(count),
+      String(clients),
+      key,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk));
+  const [code] = (await once(child, "exit")) as [number];
+  if (code !== 0) throw new Error(`the load client (${mode}) exited with ${code}`);
+  return JSON.parse(out.trim().split("\n").at(-1)!) as { sent: number; elapsedMs: number };
+}
+
+/** A bare node:http server in its own process: reads the body, parses it as JSON, answers. */
+async function startBare() {
+  const script = `
+    import http from "node:http";
+    const server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        const answer = JSON.stringify({ message: { id: "01J", status: "MESSAGE_STATUS_ACCEPTED", to: body.message?.to } });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(answer);
+      });
+    });
+    server.keepAliveTimeout = 60_000;
+    server.listen(0, "127.0.0.1", () => process.stdout.write(JSON.stringify({ port: server.address().port }) + "\\n"));
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = (await once(child.stdout, "data")) as [Buffer];
+  const { port } = JSON.parse(line.toString()) as { port: number };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, close: () => child.kill() };
+}
+
+export default async function bench(): Promise<Record<string, number>> {
+  const smsc = await startBenchSmsc();
+  const bare = await startBare();
+  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-pipeline-"));
+  const configPath = join(dir, "hermes.config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      server: { host: "127.0.0.1", port: 0 },
+      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
+      apiKeys: [{ key, tenant: "bench", scopes: ["send", "read"] }],
+      routes: [
+        {
+          name: "carrier",
+          channel: "sms",
+          adapter: "smpp",
+          config: {
+            host: "127.0.0.1",
+            port: smsc.port,
+            systemId: "bench",
+            window: 100,
+            throughput: 0,
+          },
+        },
+      ],
+      logLevel: "warn",
+    }),
+  );
+  const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "warn" });
+  const pid = gateway.child.pid!;
+  const metrics: Record<string, number> = {};
+  try {
+    /** Runs a load against the gateway until the SMSC has every message and its receipt back. */
+    const run = async (mode: string, count: number, clients = concurrency) => {
+      const before = await smsc.stats();
+      const cpu0 = cpuOf(pid);
+      const { elapsedMs } = await load(gateway.url, mode, count, clients);
+      for (;;) {
+        const now = await smsc.stats();
+        if (
+          now.submits - before.submits >= count &&
+          now.receiptsAcked - before.receiptsAcked >= count
+        ) {
+          const smscCpu = now.cpu.user + now.cpu.system - (before.cpu.user + before.cpu.system);
+          return {
+            perS: count / (elapsedMs / 1000),
+            cpuUs: (cpuOf(pid) - cpu0) / count,
+            smscCpuUs: smscCpu / count,
+          };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await run("json", 2000); // warm-up: JIT, caches, the first commits
+    const json = await run("json", unaryCount);
+    const bareRuns = [
+      await load(bare.url, "json", unaryCount),
+      await load(bare.url, "json", unaryCount),
+    ];
+    const barePerS = median(bareRuns.map((r) => r.sent / (r.elapsedMs / 1000)));
+    const grpc = await run("grpc", unaryCount);
+    const batch = await run("batch", batchCount, 10);
+    metrics.unary_send_per_s = json.perS;
+    metrics.unary_send_cpu_us_per_message = json.cpuUs;
+    metrics.unary_send_grpc_per_s = grpc.perS;
+    metrics.unary_send_grpc_cpu_us_per_message = grpc.cpuUs;
+    metrics.send_batch_per_s = batch.perS;
+    metrics.send_batch_cpu_us_per_message = batch.cpuUs;
+    metrics.bare_http_per_s = barePerS;
+    metrics.unary_send_vs_bare_http_ratio = json.perS / barePerS;
+    metrics.smsc_cpu_us_per_message = json.smscCpuUs;
+  } finally {
+    gateway.child.kill("SIGTERM");
+    await gateway.exited;
+    bare.close();
+    await smsc.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return metrics;
+}
