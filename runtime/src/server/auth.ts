@@ -24,12 +24,20 @@ const requiredScopes: Readonly<Record<string, Scope>> = {
   "hermes.v1.PluginService/ListTrustedKeys": "read",
 };
 
+const rememberedHeaders = 1024;
+
 /**
  * API keys are kept only as SHA-256 digests, so a key is looked up by its
  * hash: no plaintext comparison, no timing leak on the key's bytes.
  */
 export class ApiKeyring {
   readonly #byDigest = new Map<string, Principal>();
+  /**
+   * Authorization headers already matched to a key, so a busy client's key
+   * is hashed once rather than on every request. Only valid keys enter, and
+   * at most `rememberedHeaders` of them.
+   */
+  readonly #byHeader = new Map<string, Principal>();
 
   constructor(keys: readonly ApiKeyConfig[]) {
     keys.forEach((key, i) => {
@@ -44,6 +52,8 @@ export class ApiKeyring {
 
   /** The principal of an Authorization header, or why there is none. */
   authenticate(authorization: string | null): Principal {
+    const known = authorization ? this.#byHeader.get(authorization) : undefined;
+    if (known) return known;
     if (!authorization)
       throw new ConnectError(
         'missing API key: send "Authorization: Bearer <key>"',
@@ -57,6 +67,8 @@ export class ApiKeyring {
       );
     const principal = this.#byDigest.get(sha256Hex(match[1]));
     if (!principal) throw new ConnectError("unknown API key", Code.Unauthenticated);
+    if (this.#byHeader.size >= rememberedHeaders) this.#byHeader.clear();
+    this.#byHeader.set(authorization, principal);
     return principal;
   }
 }

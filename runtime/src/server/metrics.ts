@@ -53,7 +53,7 @@ export class GatewayMetrics implements RouterMetrics {
     "Sends of messages that may already have been delivered (connection lost or answer timed out in flight, or the gateway stopped during an attempt)",
     ["route"],
   );
-  readonly rpcDuration = new Histogram({
+  readonly #rpcDuration = new Histogram({
     name: "hermes_rpc_duration_seconds",
     help: "RPC handling time",
     labelNames: ["method", "code"],
@@ -61,6 +61,7 @@ export class GatewayMetrics implements RouterMetrics {
     registers: [this.registry],
   });
   readonly #children = new Map<string, Child>();
+  readonly #rpcChildren = new Map<string, { observe(value: number): void }>();
 
   constructor(routeGauges: () => Array<{ route: string; queued: number; inFlight: number }>) {
     collectDefaultMetrics({ register: this.registry, prefix: "hermes_" });
@@ -114,6 +115,17 @@ export class GatewayMetrics implements RouterMetrics {
 
   duplicateRisk(route: string): void {
     this.#child(this.#duplicateRisk, route).inc();
+  }
+
+  /** An RPC took `seconds`; `code` is "ok" or the Connect code it failed with. */
+  rpc(method: string, code: string, seconds: number): void {
+    const key = `${method}\u0000${code}`;
+    let child = this.#rpcChildren.get(key);
+    if (!child) {
+      child = this.#rpcDuration.labels(method, code);
+      this.#rpcChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   #counter(name: string, help: string, labelNames: string[]): Counter {

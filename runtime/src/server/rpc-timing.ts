@@ -4,14 +4,15 @@ import type { GatewayMetrics } from "./metrics.js";
 /** Records how long each RPC took, labelled by method and outcome (a Connect code, or "ok"). */
 export function rpcTiming(metrics: GatewayMetrics): Interceptor {
   return (next) => async (req) => {
-    const stop = metrics.rpcDuration.startTimer({ method: req.method.name });
+    const started = performance.now();
     try {
       const res = await next(req);
-      stop({ code: "ok" });
+      metrics.rpc(req.method.name, "ok", (performance.now() - started) / 1000);
       return res;
     } catch (reason) {
       const code = (reason as { code?: unknown }).code;
-      stop({ code: code !== undefined ? String(code) : "unknown" });
+      const label = code !== undefined ? String(code) : "unknown";
+      metrics.rpc(req.method.name, label, (performance.now() - started) / 1000);
       throw reason;
     }
   };

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32, as ULID
 
@@ -13,12 +13,12 @@ export function newMessageId(now = Date.now()): string {
     time = alphabet[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  const random = randomBytes(10);
+  const start = takeRandom(10);
   let rand = "";
   let bits = 0;
   let value = 0;
-  for (const byte of random) {
-    value = (value << 8) | byte;
+  for (let i = start; i < start + 10; i++) {
+    value = ((value << 8) | pool[i]!) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
@@ -26,4 +26,18 @@ export function newMessageId(now = Date.now()): string {
     }
   }
   return time + rand;
+}
+
+/** Random bytes drawn from the system in blocks: one syscall serves hundreds of ids. */
+const pool = Buffer.alloc(4096);
+let poolUsed = pool.length;
+
+/** Reserves `size` unused random bytes of the pool; returns where they start. */
+function takeRandom(size: number): number {
+  if (poolUsed + size > pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  poolUsed += size;
+  return poolUsed - size;
 }

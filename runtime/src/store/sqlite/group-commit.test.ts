@@ -9,11 +9,15 @@ test("writes of one turn share one transaction; a failing write rejects alone", 
   const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
   let transactions = 0;
   const commit = new GroupCommit(db);
-  const writes = [1, 2, 2, 3].map((v) =>
-    commit.write(() => {
-      if (db.inTransaction) transactions++;
-      return insert.run(v).changes;
-    }),
+  const failures: number[] = [];
+  const writes = [1, 2, 2, 3].map((v, i) =>
+    commit.write(
+      () => {
+        if (db.inTransaction) transactions++;
+        return insert.run(v).changes;
+      },
+      () => failures.push(i),
+    ),
   );
   const settled = await Promise.allSettled(writes);
   assert.deepEqual(
@@ -22,6 +26,7 @@ test("writes of one turn share one transaction; a failing write rejects alone", 
   );
   assert.deepEqual(db.prepare("SELECT v FROM t ORDER BY v").pluck().all(), [1, 2, 3]);
   assert.ok(transactions >= 4, "every write ran inside a transaction");
+  assert.deepEqual(failures, [2], "only the failing write hears that it failed");
   const next = await Promise.all([
     commit.write(() => insert.run(4)),
     commit.write(() => insert.run(5)),

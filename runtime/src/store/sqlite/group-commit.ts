@@ -4,6 +4,7 @@ interface PendingWrite {
   readonly run: () => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
+  readonly failed: ((reason: unknown) => void) | undefined;
 }
 
 /**
@@ -22,10 +23,14 @@ export class GroupCommit {
     this.#db = db;
   }
 
-  /** Queues `run` (synchronous statements) for the next commit; resolves with its result once durable. */
-  write<T>(run: () => T): Promise<T> {
+  /**
+   * Queues `run` (synchronous statements) for the next commit; resolves with
+   * its result once durable. `failed` hears of a write that did not commit
+   * before its promise rejects (what the caller had assumed can be undone).
+   */
+  write<T>(run: () => T, failed?: (reason: unknown) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.push({ run, resolve: resolve as (value: unknown) => void, reject, failed });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.flush());
@@ -49,6 +54,7 @@ export class GroupCommit {
         try {
           write.resolve(this.#db.transaction(write.run)());
         } catch (reason) {
+          write.failed?.(reason);
           write.reject(reason);
         }
       }

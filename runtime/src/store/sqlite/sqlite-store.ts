@@ -172,17 +172,15 @@ export class SqliteStore implements MessageStore {
     if (isTerminal(next.status)) this.#live.delete(id);
     else if (next !== state) this.#live.set(id, { seq: live.seq, state: next });
     const intentOnly = !event && isIntentOnly(change);
-    return this.#commit
-      .write((): TransitionOutcome => {
+    return this.#commit.write(
+      (): TransitionOutcome => {
         if (intentOnly) this.#s.start.run(next.started, next.updatedAt, live.seq);
         else if (next !== state) this.#writeState(live.seq, next);
         return { state: next, event: event && this.#appendEvent(event), previous: state.status };
-      })
-      .catch((reason: unknown) => {
-        // The cache ran ahead of a write that failed: read the state from disk next time.
-        this.#live.delete(id);
-        throw reason;
-      });
+      },
+      // The cache ran ahead of a write that failed: read the state from disk next time.
+      () => this.#live.delete(id),
+    );
   }
 
   #stored(id: string): LiveMessage | undefined {
@@ -216,7 +214,8 @@ export class SqliteStore implements MessageStore {
       event.providerMessageId,
       eventExtra(event),
     );
-    return { ...event, sequence: Number(info.lastInsertRowid) };
+    // The event was built for this write alone: it becomes the record, not a copy of it.
+    return Object.assign(event, { sequence: Number(info.lastInsertRowid) });
   }
 
   record(init: EventInit): Promise<EventRecord> {
