@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 // Measuring helpers shared by the benchmark suites.
 
 /** Latency and throughput of a closed-loop load: `concurrency` callers, each sending back to back. */
@@ -60,4 +62,10 @@ export async function concurrently(
       while (left-- > 0) await call();
     }),
   );
+}
+
+/** A process's CPU so far (user + system), in µs, read from /proc (Linux): for child processes. */
+export function processCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, at USER_HZ 100
 }

@@ -11,26 +11,19 @@
 // (/proc/<pid>/stat) over the run, divided by the messages.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBenchSmsc } from "@hermes/runtime/simulators";
 import { spawnGateway } from "../support/gateway-process.js";
-import { median } from "./_measure.js";
+import { median, processCpuUs } from "./_measure.js";
 
 const key = "bench-key";
 const unaryCount = 20_000;
 const batchCount = 50_000;
 const concurrency = 50;
 const here = fileURLToPath(new URL(".", import.meta.url));
-
-/** A process's CPU so far (user + system), in µs, from /proc (Linux). */
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
-  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
-}
 
 /** Runs the load client in its own process; resolves with what it printed. */
 async function load(url: string, mode: string, count: number, clients = concurrency) {
@@ -115,7 +108,7 @@ export default async function bench(): Promise<Record<string, number>> {
     /** Runs a load against the gateway until the SMSC has every message and its receipt back. */
     const run = async (mode: string, count: number, clients = concurrency) => {
       const before = await smsc.stats();
-      const cpu0 = cpuOf(pid);
+      const cpu0 = processCpuUs(pid);
       const { elapsedMs } = await load(gateway.url, mode, count, clients);
       for (;;) {
         const now = await smsc.stats();
@@ -126,7 +119,7 @@ export default async function bench(): Promise<Record<string, number>> {
           const smscCpu = now.cpu.user + now.cpu.system - (before.cpu.user + before.cpu.system);
           return {
             perS: count / (elapsedMs / 1000),
-            cpuUs: (cpuOf(pid) - cpu0) / count,
+            cpuUs: (processCpuUs(pid) - cpu0) / count,
             smscCpuUs: smscCpu / count,
           };
         }

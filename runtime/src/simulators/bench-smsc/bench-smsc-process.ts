@@ -16,15 +16,15 @@ export interface BenchSmscProcess {
 }
 
 /**
- * Starts the benchmark SMSC (BenchSmsc) in a child process on a free
- * loopback port, so that what it costs is not counted against the process
+ * Starts the benchmark SMSC (BenchSmsc) in a child process on a loopback
+ * port (a free one unless `port` names one), so that what it costs is not counted against the process
  * that measures, and it does not compete for that process's thread.
  */
 export async function startBenchSmsc(
-  options: Partial<BenchSmscOptions> = {},
+  options: Partial<BenchSmscOptions> & { readonly port?: number } = {},
 ): Promise<BenchSmscProcess> {
   const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-  const args = ["--port", "0"];
+  const args = ["--port", String(options.port ?? 0)];
   if (options.ids) args.push("--ids", options.ids);
   if (options.receipts) args.push("--receipts", options.receipts);
   // The runtime is TypeScript: the child runs it under tsx, as `npm start` does.
