@@ -1,6 +1,6 @@
 import type { CorrelationCandidate, MessageStore } from "../store/message-store.js";
 import type { ProviderReport } from "./adapter.js";
-import { canonicalAddress, matchReport, type ReportMatch } from "./receipt-matching.js";
+import { matchReport, type ReportMatch } from "./receipt-matching.js";
 
 /** What the correlator hands its decisions to (the router). */
 export interface CorrelatorSink {
@@ -47,7 +47,7 @@ export class ReportCorrelator {
     this.#holdMs = holdMs;
   }
 
-  /** A send's outcome named these provider ids for a message sent to `address`. */
+  /** A send's outcome named these provider ids for a message sent to `address` (canonical form). */
   remember(
     route: string,
     providerIds: readonly string[],
@@ -56,7 +56,7 @@ export class ReportCorrelator {
   ): void {
     const candidate: CorrelationCandidate = {
       messageId,
-      address: canonicalAddress(address),
+      address,
       correlatedAt: Date.now(),
       waiting: true,
     };

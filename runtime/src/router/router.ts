@@ -29,6 +29,7 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from "./adapter.js";
+import { canonicalAddress } from "./receipt-matching.js";
 import { ReportCorrelator } from "./report-correlator.js";
 import { reportEvent } from "./report-events.js";
 import { decideRetry } from "./retry-policy.js";
@@ -312,7 +313,6 @@ export class Router {
       error.code === ErrorCode.CONNECTION_LOST ||
       error.code === ErrorCode.TIMEOUT ||
       outcome.detail?.duplicate_risk === "true";
-    if (mayHaveBeenSent) metrics.duplicateRisk(route.name);
     const expiresAt = message.expiresAt ? timestampMs(message.expiresAt) : Number.MAX_SAFE_INTEGER;
     const decision = decideRetry(route.retry, attempt, error, Date.now(), expiresAt);
     if (decision.retry) {
@@ -451,9 +451,9 @@ export class Router {
   }
 }
 
-/** The address a message went to, as provider reports give it back (receipt-matching.ts). */
+/** The address a message went to, in the form reports are compared in (receipt-matching.ts). */
 function recipientOf(message: Message): string {
-  return message.to?.kind.value ?? "";
+  return canonicalAddress(message.to?.kind.value ?? "");
 }
 
 function safeHealth(adapter: ChannelAdapter): AdapterHealth {

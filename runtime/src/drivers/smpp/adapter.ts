@@ -396,14 +396,19 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       ? normalizeId(receipt.tlvId, config.submitIdFormat, config.submitIdFormat)
       : normalizeId(receipt.id!, config.receiptIdFormat, config.submitIdFormat);
     const meaning = this.#multipart.decide(id, meaningOf(receipt));
+    // A receipt comes from the number the message went to: it tells messages with one id apart.
+    const address = typeof pdu.source_addr === "string" ? pdu.source_addr : undefined;
     await ctx.report({
       kind: meaning.kind,
       providerMessageId: id,
-      // A receipt comes from the number the message went to: it tells messages with one id apart.
-      address: typeof pdu.source_addr === "string" ? pdu.source_addr : undefined,
+      address,
       status: meaning.status,
       error: meaning.error,
-      detail: { ...receiptDetail(receipt), ...("detail" in meaning ? meaning.detail : {}) },
+      detail: {
+        ...receiptDetail(receipt),
+        ...(address ? { smpp_source_addr: address } : {}),
+        ...("detail" in meaning ? meaning.detail : {}),
+      },
       time: receipt.doneDate,
     });
     return 0;
