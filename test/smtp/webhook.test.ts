@@ -94,12 +94,17 @@ describe("the KumoMTA log hook endpoint", () => {
     );
   });
 
-  test("a record for a message Hermes does not know is kept as an orphan, not refused", async () => {
+  test("a record for a message Hermes does not know is kept as unmatched and counted, not refused", async () => {
     const { records } = await delivered(route);
     const stranger = { ...records[0], id: "f".repeat(32), headers: {}, timestamp: 1 };
     const reply = await route.postWebhook(JSON.stringify(stranger));
     assert.equal(reply.status, 200);
     assert.equal(JSON.parse(reply.body).accepted, 1);
+    const exposition = await (await fetch(`${route.gw.gateway.url}/metrics`)).text();
+    assert.match(
+      exposition,
+      /hermes_unmatched_reports_total\{route="[^"]+",reason="unknown_id"\} [1-9]/,
+    );
   });
 });
 

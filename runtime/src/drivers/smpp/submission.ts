@@ -45,7 +45,7 @@ export class Submission {
     this.onPartId(id);
     if (++this.#accepted < this.ids.length) return;
     this.#settled = true;
-    // An SMSC that answers without an id leaves nothing to correlate receipts with (they become orphans).
+    // An SMSC that answers without an id leaves nothing to correlate receipts with (they are recorded as unmatched).
     const ids = [...new Set(this.ids as string[])].filter((i) => i !== "");
     this.#resolve({
       kind: "submitted",
