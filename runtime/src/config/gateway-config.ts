@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
+import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -40,9 +42,19 @@ export interface RouteConfig {
   readonly validitySeconds: number;
 }
 
+/** Where messages live: SQLite (one process, the default) or NATS JetStream (several nodes). */
+export interface StoreConfig {
+  readonly kind: "sqlite" | "nats";
+  /** The SQLite file (kind "sqlite"). */
+  readonly path: string;
+  readonly synchronous: "FULL" | "NORMAL";
+  /** The JetStream settings; present exactly when kind is "nats". */
+  readonly nats?: NatsConfig;
+}
+
 export interface GatewayConfig {
   readonly server: { readonly host: string; readonly port: number };
-  readonly store: { readonly path: string; readonly synchronous: "FULL" | "NORMAL" };
+  readonly store: StoreConfig;
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly routes: readonly RouteConfig[];
   readonly limits: {
@@ -70,7 +82,7 @@ const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxB
 /** The embedded defaults `npm start` runs on. */
 export const defaultConfig: GatewayConfig = {
   server: { host: "127.0.0.1", port: 8080 },
-  store: { path: "data/hermes.db", synchronous: "FULL" },
+  store: { kind: "sqlite", path: "data/hermes.db", synchronous: "FULL" },
   apiKeys: [],
   routes: [],
   limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000, maxQueuedPerRoute: 100_000 },
@@ -124,11 +136,7 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
       host: string(server.host, "server.host") ?? defaultConfig.server.host,
       port: integer(server.port, "server.port", 0, 65535) ?? defaultConfig.server.port,
     },
-    store: {
-      path: string(store.path, "store.path") ?? defaultConfig.store.path,
-      synchronous:
-        oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
-    },
+    store: parseStore(store),
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
     ),
@@ -153,6 +161,24 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
         defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
+  };
+}
+
+function parseStore(store: Record<string, unknown>): StoreConfig {
+  const kind = oneOf(store.kind, "store.kind", ["sqlite", "nats"] as const) ?? "sqlite";
+  return {
+    kind,
+    path: string(store.path, "store.path") ?? defaultConfig.store.path,
+    synchronous:
+      oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
+    nats:
+      kind === "nats"
+        ? parseNatsConfig(
+            store,
+            invalid,
+            `${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}-${process.pid}`,
+          )
+        : undefined,
   };
 }
 
