@@ -197,6 +197,11 @@ export class NatsStore implements MessageStore {
     }
   }
 
+  /** Resolves once this node's transitions of a message so far are stored (or failed). */
+  async settled(id: string): Promise<void> {
+    await this.#chains.get(id);
+  }
+
   /** A message's state as KV has it now, with its revision (and this node caches it). */
   async revised(id: string): Promise<Revised | undefined> {
     const entry = await this.#cluster.states.get(id);
