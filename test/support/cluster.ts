@@ -118,20 +118,30 @@ export async function untilAllTerminal(
   const { messages } = clients(url, keys.all);
   const deadline = Date.now() + timeoutMs;
   const done = new Map<string, Awaited<ReturnType<typeof messages.getMessage>>>();
+  const last = new Map<string, string>();
   for (;;) {
     const open = ids.filter((id) => !done.has(id));
     for (let i = 0; i < open.length; i += 50) {
       const replies = await Promise.all(
         open.slice(i, i + 50).map((id) => messages.getMessage({ id })),
       );
-      for (const reply of replies)
+      for (const reply of replies) {
         if (reply.message && terminal.has(reply.message.status)) done.set(reply.message.id, reply);
+        else if (reply.message)
+          last.set(
+            reply.message.id,
+            reply.events
+              .map((e) => `${MessageStatus[e.status]}${e.detail.unmatched ? "?" : ""}`)
+              .join(">"),
+          );
+      }
     }
     if (done.size === ids.length) return ids.map((id) => done.get(id)!);
     if (Date.now() > deadline) {
       const stuck = ids.filter((id) => !done.has(id));
+      const seen = stuck.slice(0, 5).map((id) => `${id}: ${last.get(id)}`);
       throw new Error(
-        `${stuck.length} of ${ids.length} messages never finished: ${stuck.slice(0, 5)}`,
+        `${stuck.length} of ${ids.length} messages never finished:\n${seen.join("\n")}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -97,7 +97,11 @@ export class ReportCorrelator {
     const fromMemory = matchReport(remembered, report.address);
     if (fromMemory.kind === "matched")
       return this.#sink.apply(report, fromMemory.candidate.messageId);
-    const stored = await this.#store.correlations(route, providerId, Date.now());
+    // Compared as reports give addresses back, whatever form the store kept them in.
+    const stored = (await this.#store.correlations(route, providerId, Date.now())).map((c) => ({
+      ...c,
+      address: canonicalAddress(c.address),
+    }));
     // Read memory again: a send may have named this id while the store answered.
     const match = matchReport(merge(this.#memory.get(key) ?? [], stored), report.address);
     if (match.kind === "matched" && match.candidate.waiting) {

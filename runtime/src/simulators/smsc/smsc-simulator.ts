@@ -107,6 +107,8 @@ interface Bound {
   readonly systemId: string;
   readonly receives: boolean;
   inFlight: number;
+  /** deliver_sm sent on this bind and not answered: sent again elsewhere if the bind drops. */
+  readonly unanswered: Set<PendingDeliver>;
 }
 
 interface PendingDeliver {
@@ -268,7 +270,7 @@ export class SmscSimulator {
     let bound: Bound | undefined;
     const drop = () => {
       this.#sessions.delete(session);
-      if (bound) this.#bound.delete(bound);
+      if (bound) this.#unbound(bound);
       bound = undefined;
     };
     session.socket.on("close", drop);
@@ -303,7 +305,7 @@ export class SmscSimulator {
         case "unbind":
           this.stats.unbinds++;
           session.send(pdu.response(), () => session.close());
-          this.#bound.delete(bound);
+          this.#unbound(bound);
           bound = undefined;
           return;
         case "submit_sm":
@@ -313,6 +315,14 @@ export class SmscSimulator {
           session.send(pdu.response({ command_status: 0x03 }));
       }
     });
+  }
+
+  /** A bind ended: what it never answered is delivered again to the next receiver, as an SMSC does. */
+  #unbound(bound: Bound): void {
+    this.#bound.delete(bound);
+    const unanswered = [...bound.unanswered];
+    bound.unanswered.clear();
+    for (const pending of unanswered) this.#deliver(bound.systemId, pending);
   }
 
   #bind(session: Session, pdu: PDU, receives: boolean): Bound | undefined {
@@ -332,7 +342,7 @@ export class SmscSimulator {
     }
     this.stats.binds++;
     session.send(pdu.response({ system_id: "hermes-smsc-sim" }));
-    const bound: Bound = { session, systemId, receives, inFlight: 0 };
+    const bound: Bound = { session, systemId, receives, inFlight: 0, unanswered: new Set() };
     this.#bound.add(bound);
     if (receives) this.#flush(systemId);
     return bound;
@@ -465,9 +475,11 @@ export class SmscSimulator {
       this.#waiting.set(systemId, queue);
       return;
     }
-    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) =>
-      pending.done?.(resp.command_status),
-    );
+    target.unanswered.add(pending);
+    target.session.send(new smpp.PDU("deliver_sm", pending.fields), (resp: PDU) => {
+      target.unanswered.delete(pending);
+      pending.done?.(resp.command_status);
+    });
   }
 
   #flush(systemId: string): void {

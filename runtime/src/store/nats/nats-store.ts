@@ -76,6 +76,8 @@ export class NatsStore implements MessageStore {
   readonly #cache = new Map<string, Revised>();
   /** Per message, the tail of its transitions on this node: one node applies them in call order. */
   readonly #chains = new Map<string, Promise<unknown>>();
+  /** Correlations being written, by message: its state naming the provider id waits for them. */
+  readonly #correlating = new Map<string, Promise<unknown>>();
   readonly #unfinished: UnfinishedIndex;
 
   constructor(cluster: NatsCluster, options: { closesCluster?: boolean } = {}) {
@@ -170,6 +172,13 @@ export class NatsStore implements MessageStore {
     const states = this.#cluster.states;
     try {
       this.#cluster.ensureConnected();
+      if (change.providerMessageId) {
+        // A send's outcome names provider ids, and the router asks for their correlation right
+        // after this call: the state goes after it, so that no node can see the message
+        // waiting for a report that no correlation leads to (the writer may die in between).
+        await undefined;
+        await this.#correlating.get(id);
+      }
       let current = this.#cache.get(id) ?? (await this.revised(id));
       for (let conflicts = 0; current; conflicts++) {
         const applied = applyTransition(current.state, change, Date.now());
@@ -312,7 +321,18 @@ export class NatsStore implements MessageStore {
     return found;
   }
 
-  async correlate(
+  correlate(route: string, entries: readonly Correlation[], expiresAt: number): Promise<void> {
+    const writing = this.#correlate(route, entries, expiresAt);
+    const settled = writing.catch(() => undefined);
+    for (const { messageId } of entries) this.#correlating.set(messageId, settled);
+    void settled.then(() => {
+      for (const { messageId } of entries)
+        if (this.#correlating.get(messageId) === settled) this.#correlating.delete(messageId);
+    });
+    return writing;
+  }
+
+  async #correlate(
     route: string,
     entries: readonly Correlation[],
     expiresAt: number,
