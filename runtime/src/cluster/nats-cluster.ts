@@ -185,7 +185,9 @@ class Connected implements NatsCluster {
   }
 
   async close(): Promise<void> {
-    await this.nc.drain().catch(() => this.nc.close());
+    // Draining waits for the server: only while there is one to wait for.
+    if (this.connected) await this.nc.drain().catch(() => this.nc.close());
+    else await this.nc.close();
   }
 }
 
