@@ -46,6 +46,11 @@ export class NatsServer {
     return server;
   }
 
+  /** The server process's id (for its CPU time in benchmarks). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
