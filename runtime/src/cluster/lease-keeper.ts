@@ -66,8 +66,21 @@ export class LeaseKeeper implements BindLeases {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.#tick(), this.#cluster.config.leaseRenewMs);
+    this.#timer = setInterval(() => {
+      // Before anything that waits on NATS: a tick stuck on a request must not keep a lease.
+      this.#enforceDeadlines();
+      void this.#tick();
+    }, this.#cluster.config.leaseRenewMs);
     this.#timer.unref();
+  }
+
+  /** Gives up every lease this node could not renew in time, before the server could give it away. */
+  #enforceDeadlines(): void {
+    const { leaseTtlMs, leaseRenewMs } = this.#cluster.config;
+    const now = performance.now();
+    for (const lease of this.#leases.values())
+      if (lease.revision > 0 && now > lease.renewedAt + leaseTtlMs - leaseRenewMs)
+        this.#lost(lease, "it could not be renewed in time");
   }
 
   hold(key: string, holder: LeaseHolder): () => Promise<void> {
@@ -97,7 +110,8 @@ export class LeaseKeeper implements BindLeases {
   }
 
   async #tick(): Promise<void> {
-    if (this.#ticking || this.#stopped || this.#leases.size === 0) return;
+    if (this.#ticking || this.#stopped || this.#leases.size === 0 || !this.#cluster.connected)
+      return;
     this.#ticking = true;
     try {
       const live = await this.#heartbeat();
@@ -129,23 +143,26 @@ export class LeaseKeeper implements BindLeases {
   }
 
   async #renew(lease: Lease): Promise<void> {
-    const { leaseTtlMs, leaseRenewMs } = this.#cluster.config;
-    // Past this point the server may give the lease to another node: stop first.
-    if (performance.now() > lease.renewedAt + leaseTtlMs - leaseRenewMs) {
-      this.#lost(lease, "it could not be renewed in time");
-      return;
-    }
     const sentAt = performance.now();
+    const held = lease.revision;
     try {
-      lease.revision = await this.#cluster.leases.update(
+      const revision = await this.#cluster.leases.update(
         lease.key,
         encoder.encode(this.node),
-        lease.revision,
+        held,
       );
+      if (lease.revision !== held) {
+        // Given up meanwhile (its deadline passed): free the key the late renewal wrote.
+        await this.#cluster.leases
+          .delete(lease.key, { previousSeq: revision })
+          .catch(() => undefined);
+        return;
+      }
+      lease.revision = revision;
       lease.renewedAt = sentAt;
     } catch (reason) {
-      if (isConflict(reason)) this.#lost(lease, "another node holds it");
-      // Otherwise NATS is unreachable: the deadline above decides.
+      if (isConflict(reason) && lease.revision === held) this.#lost(lease, "another node holds it");
+      // Otherwise NATS is unreachable: the deadline decides (#enforceDeadlines).
     }
   }
 
