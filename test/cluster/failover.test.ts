@@ -142,8 +142,14 @@ test("kill -9 of a bind's node: another node binds within the bound, nothing is 
   for (const { text } of smsc.received) submits.set(text, (submits.get(text) ?? 0) + 1);
   const duplicated = [...submits].filter(([, count]) => count > 1).map(([text]) => text);
   for (const text of duplicated) assert.ok(flagged.has(text), `${text} was sent twice unflagged`);
-  assert.equal(duplicated.length, flagged.size, "as many duplicates as flagged messages");
+  // A flag means "may be a duplicate": the intent of an attempt is recorded before its bytes
+  // leave, so a node killed in between flags a message the SMSC got once. Those are at most
+  // the killed node's window (20), and usually none: the flags then equal the duplicates.
+  assert.ok(
+    flagged.size <= duplicated.length + 20,
+    `${flagged.size} flagged for ${duplicated.length} duplicates`,
+  );
   process.stdout.write(
-    `failover ${failoverMs.toFixed(0)} ms (bound ${boundMs} ms); ${accepted.length} accepted, ${refused} refused by the dying node, ${duplicated.length} duplicates, all flagged\n`,
+    `failover ${failoverMs.toFixed(0)} ms (bound ${boundMs} ms); ${accepted.length} accepted, ${refused} refused by the dying node, ${duplicated.length} duplicates, all flagged (${flagged.size} flagged)\n`,
   );
 });
