@@ -73,7 +73,7 @@ export async function stopNodes(nodes: readonly GatewayProcess[]): Promise<void>
   await Promise.all(nodes.map((node) => node.exited));
 }
 
-/** Which node (by its URL) holds each lease, as the first node that answers sees it. */
+/** Which node (by its URL) holds each bind's lease (`<route>.<bind>`), as the nodes see it. */
 export async function leaseHolders(
   nodes: readonly GatewayProcess[],
 ): Promise<Map<string, string | undefined>> {
@@ -82,6 +82,7 @@ export async function leaseHolders(
     if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
     const { cluster } = await clients(node.url, keys.all).admin.getHealth({});
     for (const lease of cluster?.leases ?? []) {
+      if (!lease.key.includes(".")) continue; // not a bind (the housekeeping lease)
       if (lease.heldHere) held.set(lease.key, node.url);
       else if (!held.has(lease.key)) held.set(lease.key, undefined);
     }

@@ -9,6 +9,9 @@ import { JetStreamQueues } from "./jetstream-queue.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { type NatsCluster, openNatsCluster } from "./nats-cluster.js";
 
+/** The lease of the node that runs the cluster's expiry sweep. */
+const housekeeping = "housekeeping";
+
 /**
  * This gateway as one node of a cluster on NATS JetStream: the connection,
  * the store, the routes' shared work queues, the bind leases and the feed of
@@ -27,13 +30,15 @@ export class ClusterNode {
   private constructor(cluster: NatsCluster, log: Logger) {
     this.cluster = cluster;
     this.#log = log;
-    this.store = new NatsStore(cluster);
-    this.queues = new JetStreamQueues(cluster, this.store, log);
     this.leases = new LeaseKeeper(cluster, log.child({ component: "leases" }));
+    // One node expires messages for the cluster: the one holding this lease.
+    this.store = new NatsStore(cluster, { sweeps: () => this.leases.holds(housekeeping) });
+    this.queues = new JetStreamQueues(cluster, this.store, log);
   }
 
   static async join(config: NatsConfig, log: Logger): Promise<ClusterNode> {
     const node = new ClusterNode(await openNatsCluster(config), log);
+    node.leases.hold(housekeeping, { acquired() {}, lost() {} }, { spread: false });
     node.leases.start();
     log.info({ node: config.node, servers: config.servers }, "joined the NATS cluster");
     return node;

@@ -24,6 +24,8 @@ interface Lease {
   freeTicks: number;
   /** A lost() or acquired() still running: the lease waits for it. */
   busy: Promise<void> | undefined;
+  /** Whether it counts towards spreading (binds do; the housekeeping lease goes to whoever is free). */
+  readonly spread: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -83,8 +85,10 @@ export class LeaseKeeper implements BindLeases {
         this.#lost(lease, "it could not be renewed in time");
   }
 
-  hold(key: string, holder: LeaseHolder): () => Promise<void> {
+  /** With `spread: false` the lease is taken whenever free and does not count in a node's share. */
+  hold(key: string, holder: LeaseHolder, options: { spread?: boolean } = {}): () => Promise<void> {
     const lease: Lease = {
+      spread: options.spread ?? true,
       key,
       holder,
       revision: 0,
@@ -101,6 +105,11 @@ export class LeaseKeeper implements BindLeases {
     };
   }
 
+  /** Whether this node holds `key` now. */
+  holds(key: string): boolean {
+    return (this.#leases.get(key)?.revision ?? 0) > 0;
+  }
+
   status(): LeaseStatus[] {
     return [...this.#leases.values()].map((lease) => ({
       key: lease.key,
@@ -115,11 +124,12 @@ export class LeaseKeeper implements BindLeases {
     this.#ticking = true;
     try {
       const live = await this.#heartbeat();
-      const fairShare = Math.ceil(this.#leases.size / Math.max(1, live));
+      const spread = [...this.#leases.values()].filter((lease) => lease.spread).length;
+      const fairShare = Math.ceil(spread / Math.max(1, live));
       for (const lease of this.#leases.values()) {
         if (lease.busy) continue;
         if (lease.revision > 0) await this.#renew(lease);
-        else await this.#tryTake(lease, this.#order.length < fairShare);
+        else await this.#tryTake(lease, !lease.spread || this.#order.length < fairShare);
       }
       if (this.#order.length > fairShare && live > 1) {
         const extra = this.#order.at(-1)!;
@@ -185,7 +195,7 @@ export class LeaseKeeper implements BindLeases {
     }
     lease.renewedAt = sentAt;
     lease.freeTicks = 0;
-    this.#order.push(lease);
+    if (lease.spread) this.#order.push(lease);
     this.#log.info({ lease: lease.key, node: this.node }, "lease taken");
     lease.busy = this.#settle(lease, () => lease.holder.acquired());
   }

@@ -80,9 +80,20 @@ export class NatsStore implements MessageStore {
   readonly #correlating = new Map<string, Promise<unknown>>();
   readonly #unfinished: UnfinishedIndex;
 
-  constructor(cluster: NatsCluster, options: { closesCluster?: boolean } = {}) {
+  readonly #sweeps: () => boolean;
+
+  /**
+   * `sweeps` says whether this node expires messages now: on a cluster one
+   * node does (the holder of the housekeeping lease), so that only one
+   * follows every state change. Default: always.
+   */
+  constructor(
+    cluster: NatsCluster,
+    options: { closesCluster?: boolean; sweeps?: () => boolean } = {},
+  ) {
     this.#cluster = cluster;
     this.#closesCluster = options.closesCluster ?? false;
+    this.#sweeps = options.sweeps ?? (() => true);
     this.#unfinished = new UnfinishedIndex(cluster);
   }
 
@@ -430,6 +441,10 @@ export class NatsStore implements MessageStore {
   }
 
   async expiredBefore(now: number, limit: number): Promise<string[]> {
+    if (!this.#sweeps()) {
+      this.#unfinished.stop();
+      return [];
+    }
     const expiry = await this.#reading(() => this.#unfinished.current());
     const expired: Array<[string, number]> = [];
     for (const [id, expiresAt] of expiry) if (expiresAt < now) expired.push([id, expiresAt]);

@@ -12,15 +12,17 @@ import { decodeState } from "./records.js";
  * caller sees its own earlier writes.
  */
 export class UnfinishedIndex {
+  readonly #cluster: NatsCluster;
   readonly #expiry = new Map<string, number>();
-  readonly #follower: KvFollower;
+  #follower: KvFollower | undefined;
 
   constructor(cluster: NatsCluster) {
-    this.#follower = new KvFollower(cluster.states, (entry) => this.#apply(entry));
+    this.#cluster = cluster;
   }
 
   /** Unfinished message ids with when they expire (ms since the epoch), as of now. */
   async current(): Promise<ReadonlyMap<string, number>> {
+    this.#follower ??= new KvFollower(this.#cluster.states, (entry) => this.#apply(entry));
     await this.#follower.caughtUp();
     return this.#expiry;
   }
@@ -31,7 +33,10 @@ export class UnfinishedIndex {
     else this.#expiry.delete(entry.key);
   }
 
+  /** Stops following (it starts again, from scratch, on the next use). */
   stop(): void {
-    this.#follower.stop();
+    this.#follower?.stop();
+    this.#follower = undefined;
+    this.#expiry.clear();
   }
 }
