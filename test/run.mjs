@@ -104,6 +104,25 @@ function checkBreaking() {
   ]);
 }
 
+/**
+ * Tests that need NATS JetStream start their own nats-server (a free port, a
+ * temporary store). Installs Debian's package when it is missing and this
+ * runs as root, as CI does; otherwise says how.
+ */
+function ensureNatsServer() {
+  const found = ["nats-server", "/usr/sbin/nats-server"].some(
+    (binary) => spawnSync(binary, ["--version"]).status === 0,
+  );
+  if (found) return;
+  if (process.getuid?.() !== 0) {
+    process.stdout.write(
+      "\n✖ nats-server is missing: run `apt-get install -y nats-server` as root\n",
+    );
+    process.exit(1);
+  }
+  step("install nats-server", "sh", ["-c", "apt-get update && apt-get install -y nats-server"]);
+}
+
 function testFiles() {
   const roots = ["runtime/src", "sdk", "cli/src", "cli/test", "test"];
   const files = [];
@@ -125,6 +144,7 @@ if (only.length === 0) {
   step("biome check", bin("biome"), ["check", "."]);
 }
 const files = testFiles();
+ensureNatsServer();
 process.stdout.write(`\n▶ ${files.length} test files\n`);
 step(
   "tests",

@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { ClusterNode } from "./cluster/cluster-node.js";
 import type { GatewayConfig, RouteConfig } from "./config/gateway-config.js";
 import { builtinAdapters } from "./drivers/builtin-adapters.js";
 import { ErrorCode, HermesError } from "./errors/hermes-error.js";
@@ -50,10 +51,15 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = options.logger ?? pino({ level: config.logLevel, name: "hermes" });
-  const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+  // On a cluster (store.kind "nats") the store, the work queues and the bind leases are NATS's.
+  const node = config.store.nats && (await ClusterNode.join(config.store.nats, log));
+  const store: MessageStore =
+    node?.store ??
+    new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
   const pluginHost = new PluginHost();
   const plugins = new PluginRegistry({
-    path: config.store.path,
+    // A cluster node's registry is a replica of the cluster's, rebuilt at every start.
+    path: node ? ":memory:" : config.store.path,
     synchronous: config.store.synchronous,
     maxArtifactBytes: config.plugins.maxArtifactBytes,
     allowUnsigned: config.plugins.allowUnsigned,
@@ -63,7 +69,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Before the routes start: `plugin:` wasm routes load their active version from the registry.
   const unbindPlugins = bindPluginHost(plugins, pluginHost);
+  const catalog = node ? await node.plugins(plugins) : plugins;
+  // Watchers follow `bus`. On a cluster every node's events reach it from the event
+  // stream, this node's included, so the router's own publishing goes nowhere.
   const bus = new EventBus();
+  const routerBus = node ? new EventBus() : bus;
   let router: Router | undefined;
   const metrics = new GatewayMetrics(() =>
     (router?.routes ?? []).map((r) => ({
@@ -72,7 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       inFlight: r.feeder.inFlight,
     })),
   );
-  router = new Router({ config, store, bus, metrics, log });
+  router = new Router({ config, store, bus: routerBus, metrics, log, queues: node?.queues.create });
   const root = await Supervisor.start({
     name: "hermes",
     strategy: "one_for_one",
@@ -91,19 +101,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await root.stop("shutdown");
     unbindPlugins();
     plugins.close();
-    await store.close();
+    await (node ? node.leave() : store.close());
   };
 
   try {
     const adapters = { ...builtinAdapters(pluginHost), ...wrapFactories(options.adapters) };
-    for (const route of config.routes) await startRoute(route, adapters, root, router, log);
+    await node?.queues.prepare(config.routes);
+    for (const route of config.routes) await startRoute(route, adapters, root, router, log, node);
   } catch (reason) {
     await stopTree();
     throw reason;
   }
 
-  const resumed = await router.resume();
+  // A cluster's unfinished messages wait in their work queues: nothing to resume.
+  const resumed = node ? 0 : await router.resume();
   if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
+  await node?.follow(bus);
   router.startHousekeeping();
 
   const server = await startApiServer({
@@ -114,7 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     bus,
     root,
-    registry: plugins,
+    registry: catalog,
     metrics,
     // Plugin metrics (hermes_metric) live on the plugin host's registry; the names never clash.
     exposition: async () => ({
@@ -122,6 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       contentType: metrics.registry.contentType,
     }),
     version,
+    cluster: node && (() => node.health()),
   });
   log.info(
     { url: server.url },
@@ -166,6 +180,7 @@ async function startRoute(
   root: Supervisor,
   router: Router,
   log: Logger,
+  node: ClusterNode | undefined,
 ): Promise<void> {
   const adapter = await buildAdapter(route, adapters);
   const supervisor = await RouteSupervisor.start(root, route.name, log);
@@ -178,6 +193,7 @@ async function startRoute(
     supervisor,
     report: (report) => router.report(route.name, report),
     demandChanged: () => runtime.feeder.pump(),
+    leases: node?.leases,
   });
   log.info({ route: route.name, adapter: adapter.type }, "route started");
 }

@@ -8,6 +8,8 @@ export interface GatewayProcess {
   readonly url: string;
   /** Resolves when the process has exited. */
   readonly exited: Promise<number | null>;
+  /** What it printed lately (the last 256 KiB), for a failure to show. */
+  output(): string;
 }
 
 /**
@@ -26,20 +28,24 @@ export async function spawnGateway(
     child.once("exit", (code) => resolve(code)),
   );
   let output = "";
+  // Read for as long as it runs: a full pipe would block the gateway's logging.
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-256 * 1024);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
+    const onData = () => {
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match) {
         child.stdout!.off("data", onData);
-        resolve(match[1]);
+        resolve(match[1]!);
       }
     };
     child.stdout!.on("data", onData);
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) =>
       reject(new Error(`gateway exited with ${code} before listening:\n${output}`)),
     );
   });
-  return { child, url, exited };
+  return { child, url, exited, output: () => output };
 }

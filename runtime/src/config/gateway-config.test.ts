@@ -122,3 +122,32 @@ test("a config file is read, and the environment overrides it", () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('store.kind "nats" reads the JetStream settings, with defaults, and names the field at fault', () => {
+  const config = parseConfig({
+    store: { kind: "nats", servers: ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"], replicas: 3 },
+  });
+  assert.equal(config.store.kind, "nats");
+  assert.deepEqual(config.store.nats?.servers, ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]);
+  assert.equal(config.store.nats?.replicas, 3);
+  assert.equal(config.store.nats?.prefix, "hermes");
+  assert.equal(config.store.nats?.correlationTtlMs, 72 * 3600 * 1000);
+  assert.equal(parseConfig({}).store.nats, undefined, "SQLite has no NATS settings");
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ kind: "redis" }, /store\.kind must be one of sqlite, nats/],
+    [{ kind: "nats" }, /store\.servers is required for store\.kind "nats"/],
+    [{ kind: "nats", servers: ["http://x"] }, /store\.servers\[0\] is not a NATS URL/],
+    [{ kind: "nats", servers: ["nats://x:1"], prefix: "a.b" }, /store\.prefix must match/],
+    [
+      { kind: "nats", servers: ["nats://x:1"], leaseTtlMs: 2000, leaseRenewMs: 1500 },
+      /store\.leaseRenewMs must be at most half of store\.leaseTtlMs/,
+    ],
+  ];
+  for (const [store, message] of cases) {
+    assert.throws(
+      () => parseConfig({ store }),
+      (e: unknown) => e instanceof HermesError && message.test(e.message),
+      String(message),
+    );
+  }
+});

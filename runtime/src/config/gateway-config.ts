@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
+import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -66,9 +68,19 @@ export interface ServerConfig {
   readonly maxConnectionsPerAddress: number;
 }
 
+/** Where messages live: SQLite (one process, the default) or NATS JetStream (several nodes). */
+export interface StoreConfig {
+  readonly kind: "sqlite" | "nats";
+  /** The SQLite file (kind "sqlite"). */
+  readonly path: string;
+  readonly synchronous: "FULL" | "NORMAL";
+  /** The JetStream settings; present exactly when kind is "nats". */
+  readonly nats?: NatsConfig;
+}
+
 export interface GatewayConfig {
   readonly server: ServerConfig;
-  readonly store: { readonly path: string; readonly synchronous: "FULL" | "NORMAL" };
+  readonly store: StoreConfig;
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly routes: readonly RouteConfig[];
   readonly limits: {
@@ -107,7 +119,7 @@ export const defaultConfig: GatewayConfig = {
     },
     maxConnectionsPerAddress: 256,
   },
-  store: { path: "data/hermes.db", synchronous: "FULL" },
+  store: { kind: "sqlite", path: "data/hermes.db", synchronous: "FULL" },
   apiKeys: [],
   routes: [],
   limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000, maxQueuedPerRoute: 100_000 },
@@ -157,11 +169,7 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
   const plugins = object(raw.plugins, "plugins");
   return {
     server: parseServer(object(raw.server, "server")),
-    store: {
-      path: string(store.path, "store.path") ?? defaultConfig.store.path,
-      synchronous:
-        oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
-    },
+    store: parseStore(store),
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
     ),
@@ -214,6 +222,24 @@ function parseServer(raw: Record<string, unknown>): ServerConfig {
     maxConnectionsPerAddress:
       integer(raw.maxConnectionsPerAddress, "server.maxConnectionsPerAddress", 1) ??
       defaults.maxConnectionsPerAddress,
+  };
+}
+
+function parseStore(store: Record<string, unknown>): StoreConfig {
+  const kind = oneOf(store.kind, "store.kind", ["sqlite", "nats"] as const) ?? "sqlite";
+  return {
+    kind,
+    path: string(store.path, "store.path") ?? defaultConfig.store.path,
+    synchronous:
+      oneOf(store.synchronous, "store.synchronous", ["FULL", "NORMAL"] as const) ?? "FULL",
+    nats:
+      kind === "nats"
+        ? parseNatsConfig(
+            store,
+            invalid,
+            `${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}-${process.pid}`,
+          )
+        : undefined,
   };
 }
 

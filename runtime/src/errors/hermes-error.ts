@@ -21,6 +21,7 @@ const retryableByDefault = new Set<ErrorCode>([
   ErrorCode.CONNECTION_LOST,
   ErrorCode.PLUGIN_FAILURE,
   ErrorCode.QUEUE_FULL,
+  ErrorCode.STORE_UNAVAILABLE,
 ]);
 
 /**
@@ -107,6 +108,7 @@ function connectCodeOf(code: ErrorCode): Code {
       return Code.DeadlineExceeded;
     case ErrorCode.PROVIDER_UNAVAILABLE:
     case ErrorCode.CONNECTION_LOST:
+    case ErrorCode.STORE_UNAVAILABLE:
       return Code.Unavailable;
     default:
       return Code.Internal;

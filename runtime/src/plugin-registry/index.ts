@@ -28,5 +28,6 @@ export type {
   TrustedKeyInfo,
 } from "./plugin-registry.js";
 export type { PluginActivation, PluginActivationListener } from "./activation.js";
+export type { PluginCatalog } from "./catalog.js";
 export { bindPluginHost } from "./host-binding.js";
 export type { RouteSwapResult, SwappingHost } from "./host-binding.js";

@@ -112,6 +112,25 @@ export interface AdapterContext {
   report(report: ProviderReport): Promise<void>;
   /** Tells the route feeder that demand() may have grown. */
   demandChanged(): void;
+  /**
+   * On a cluster, the leases that give each carrier bind to one node: an
+   * adapter runs a bind only while it holds the bind's lease. Absent on a
+   * single node, which holds every bind.
+   */
+  readonly leases?: BindLeases;
+}
+
+/** Leases on named parts of an adapter (binds), each held by one node of a cluster at a time. */
+export interface BindLeases {
+  /** Starts competing for `key`; returns what gives it back (and stops competing). */
+  hold(key: string, holder: LeaseHolder): () => Promise<void>;
+}
+
+/** What a lease guards: started when the lease is taken here, stopped when it is lost. */
+export interface LeaseHolder {
+  acquired(): Promise<void> | void;
+  /** Must stop at once: another node may take the lease soon after. */
+  lost(): Promise<void> | void;
 }
 
 export interface AdapterHealth {

@@ -20,7 +20,7 @@ import type {
   Transition,
   TransitionOutcome,
 } from "../store/message-store.js";
-import { isTerminal, lostAttempt } from "../store/message-state.js";
+import { isTerminal, lostAttempt, type MessageState } from "../store/message-state.js";
 import type {
   AdapterHealth,
   ChannelAdapter,
@@ -38,6 +38,7 @@ import type { RouteSupervisor } from "./route-supervisor.js";
 import { RouteTable } from "./route-table.js";
 import type { RouterMetrics } from "./router-metrics.js";
 import { validateMessage } from "./validation.js";
+import type { QueueHooks, WorkQueue, WorkQueueFactory } from "./work-queue.js";
 
 /** How long a provider id keeps pointing at its message: the window carriers send receipts in. */
 export const correlationTtlMs = 72 * 3600 * 1000;
@@ -45,7 +46,7 @@ export const correlationTtlMs = 72 * 3600 * 1000;
 export interface RouteRuntime {
   readonly config: RouteConfig;
   readonly adapter: ChannelAdapter;
-  readonly feeder: RouteFeeder;
+  readonly feeder: WorkQueue;
   readonly supervisor: RouteSupervisor;
 }
 
@@ -55,6 +56,8 @@ export interface RouterOptions {
   readonly bus: EventBus;
   readonly metrics: RouterMetrics;
   readonly log: Logger;
+  /** Where each route's messages wait; default: the in-memory RouteFeeder. */
+  readonly queues?: WorkQueueFactory;
 }
 
 /** One item of an accept: the stored message, or why it was refused. */
@@ -86,7 +89,10 @@ export class Router {
     this.#correlator = new ReportCorrelator(options.store, {
       apply: (report, messageId) => this.#applyReport(report, messageId),
       unmatched: (route, report, reason) => this.#recordUnmatched(route, report, reason),
-      sendsInFlight: (route) => (this.#routes.get(route)?.feeder.inFlight ?? 0) > 0,
+      sendsInFlight: (route) => {
+        const feeder = this.#routes.get(route)?.feeder;
+        return !!feeder && (feeder.shared === true || feeder.inFlight > 0);
+      },
     });
   }
 
@@ -96,7 +102,7 @@ export class Router {
     adapter: ChannelAdapter,
     supervisor: RouteSupervisor,
   ): RouteRuntime {
-    const feeder = new RouteFeeder(adapter, {
+    const hooks: QueueHooks = {
       beforeSend: (message, attempt) => this.#beforeSend(config, message, attempt),
       onOutcome: (message, attempt, outcome) =>
         this.#recordOutcome(config, message, attempt, outcome),
@@ -105,7 +111,11 @@ export class Router {
           { err: reason, messageId: message.id, route: config.name },
           "recording an outcome failed",
         ),
-    });
+      recoverLostAttempt: (message, state) => this.#recoverLostAttempt(message, state),
+    };
+    const feeder = this.#options.queues
+      ? this.#options.queues(config, adapter, hooks)
+      : new RouteFeeder(adapter, hooks);
     const runtime = { config, adapter, feeder, supervisor };
     this.#routes.set(config.name, runtime);
     return runtime;
@@ -128,25 +138,28 @@ export class Router {
       if (state.status === MessageStatus.SUBMITTED) continue; // waiting for a report, not for us
       const route = this.#routes.get(state.route);
       if (!route) continue;
-      if (lostAttempt(state)) {
-        this.#atRisk.add(message.id);
-        message.attempts = state.started;
-        await this.#transition(message.id, {
-          attempts: state.started,
-          event: {
-            kind: DeliveryEventKind.PROGRESS,
-            detail: {
-              duplicate_risk: "true",
-              reason: `the gateway stopped while attempt ${state.started} was under way; its outcome is unknown`,
-            },
-          },
-        });
-      }
+      if (lostAttempt(state)) await this.#recoverLostAttempt(message, state);
       if (state.nextAttemptAt > now) route.feeder.enqueueAfter(message, state.nextAttemptAt - now);
       else route.feeder.enqueue(message);
       resumed++;
     }
     return resumed;
+  }
+
+  /** Counts an attempt whose outcome a stop left unknown, and flags the message's next send. */
+  async #recoverLostAttempt(message: Message, state: MessageState): Promise<void> {
+    this.#atRisk.add(message.id);
+    message.attempts = state.started;
+    await this.#transition(message.id, {
+      attempts: state.started,
+      event: {
+        kind: DeliveryEventKind.PROGRESS,
+        detail: {
+          duplicate_risk: "true",
+          reason: `the gateway stopped while attempt ${state.started} was under way; its outcome is unknown`,
+        },
+      },
+    });
   }
 
   /** Starts the once-a-second housekeeping: expiry, failover, hourly correlation purge. */

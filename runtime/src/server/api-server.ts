@@ -5,7 +5,7 @@ import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
 import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
 import type { Supervisor } from "../kernel/index.js";
-import type { PluginRegistry } from "../plugin-registry/index.js";
+import type { PluginCatalog } from "../plugin-registry/index.js";
 import type { Router } from "../router/router.js";
 import type { MessageStore } from "../store/message-store.js";
 import { ApiKeyring, authInterceptor } from "./auth.js";
@@ -14,7 +14,7 @@ import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
 import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
-import { adminService } from "./services/admin-service.js";
+import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
 import { strictJsonOptions } from "./strict-json.js";
@@ -28,10 +28,12 @@ export interface ApiServerOptions {
   readonly store: MessageStore;
   readonly bus: EventBus;
   readonly root: Supervisor;
-  readonly registry: PluginRegistry;
+  readonly registry: PluginCatalog;
   readonly metrics: GatewayMetrics;
   readonly exposition: HttpRoutesDeps["metrics"];
   readonly version: string;
+  /** A cluster node's NATS connection and leases, for GetHealth. */
+  readonly cluster?: ClusterHealthSource;
 }
 
 /** The API port, listening. */
@@ -64,7 +66,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         MessageService,
         messageService({ router, store, bus, maxBatchSize: options.maxBatchSize }),
       );
-      r.service(AdminService, adminService({ router, root, version: options.version, startedAt }));
+      r.service(
+        AdminService,
+        adminService({
+          router,
+          root,
+          version: options.version,
+          startedAt,
+          cluster: options.cluster,
+        }),
+      );
       r.service(PluginService, pluginService({ registry }));
       // The adapter serves r.handlers as they are once this returns.
       r.handlers.splice(

@@ -31,3 +31,4 @@ export {
   startProviderDevService,
 } from "./providers/dev-service.js";
 export type { DevProviderName, ProviderDevService } from "./providers/dev-service.js";
+export { NatsServer, natsServerBinary } from "./nats/nats-server.js";

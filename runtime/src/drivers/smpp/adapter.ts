@@ -11,6 +11,7 @@ import type {
   ChannelAdapter,
   SendOutcome,
 } from "../../router/adapter.js";
+import { LeasedChildren } from "../../router/leased-children.js";
 import { absoluteTime, sourceAddress, toHermesAddress } from "./addresses.js";
 import { parseSmppConfig, type SmppConfig } from "./config.js";
 import { commandStatus } from "./connection.js";
@@ -67,6 +68,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   readonly #sessions = new Set<SmppSession>();
   #ctx: AdapterContext | undefined;
   #supervisor: Supervisor | undefined;
+  /** On a cluster, the binds this node holds leases for; undefined: every bind. */
+  #leased: LeasedChildren | undefined;
   #reference = randomInt(0, 0xffff);
   #down: string | undefined;
   #cooldown: NodeJS.Timeout | undefined;
@@ -114,10 +117,20 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
 
   async start(ctx: AdapterContext): Promise<void> {
     this.#ctx = ctx;
+    this.#leased =
+      ctx.leases &&
+      new LeasedChildren(
+        ctx.leases,
+        (id) => `${ctx.route}.${id}`,
+        this.#bindSpecs(),
+        () => this.#supervisor,
+      );
     await ctx.supervisor.startChild(this.#carrierSpec());
+    this.#leased?.start();
   }
 
-  #carrierSpec(): ChildSpec {
+  /** One child per bind, as the config asks for. */
+  #bindSpecs(): ChildSpec[] {
     const config = this.config;
     const roles: Array<[SessionRole, number]> =
       config.bindMode === "transceiver"
@@ -126,13 +139,18 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
             ["transmitter", config.sessions],
             ["receiver", config.receivers],
           ];
-    const children: ChildSpec[] = roles.flatMap(([role, count]) =>
+    return roles.flatMap(([role, count]) =>
       Array.from({ length: count }, (_, i) => ({
         id: `${role}-${i + 1}`,
         start: () => new SmppSession(this, role, i + 1).start(),
         shutdown: config.drainTimeoutMs + 2000,
       })),
     );
+  }
+
+  #carrierSpec(): ChildSpec {
+    const config = this.config;
+    const children = this.#bindSpecs();
     return {
       id: this.#carrierId(),
       type: "supervisor",
@@ -145,7 +163,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
           intensity: config.maxRestarts,
           period: config.restartPeriodMs,
           backoff: { initialMs: config.reconnectInitialMs, maxMs: config.reconnectMaxMs },
-          children,
+          children: this.#leased?.held() ?? children,
           logger: this.log,
         });
         this.#supervisor = supervisor;
@@ -430,6 +448,12 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
       effective_rate: String(this.bucket.effectiveRate),
     };
     if (this.#down) return { state: RouteState.DOWN, reason: this.#down, detail };
+    if (bound === 0 && this.#leased?.held().length === 0)
+      return {
+        state: RouteState.DEGRADED,
+        reason: "other nodes hold this carrier's binds",
+        detail,
+      };
     if (bound === 0)
       return {
         state: RouteState.DEGRADED,
@@ -459,6 +483,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#cooldown) clearTimeout(this.#cooldown);
+    await this.#leased?.stop();
     await this.#supervisor?.stop("shutdown");
     this.#inboundParts.stop();
   }

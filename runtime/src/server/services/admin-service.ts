@@ -1,7 +1,8 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   type AdminService,
+  ClusterHealthSchema,
   ProcessNodeSchema,
   ProcessState,
   RouteHealthSchema,
@@ -16,7 +17,11 @@ export interface AdminServiceDeps {
   readonly root: Supervisor;
   readonly version: string;
   readonly startedAt: number;
+  readonly cluster?: ClusterHealthSource;
 }
+
+/** This node's view of its cluster, as GetHealth reports it. */
+export type ClusterHealthSource = () => MessageInitShape<typeof ClusterHealthSchema>;
 
 /** hermes.v1.AdminService: the supervision tree and the state of every route. */
 export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminService> {
@@ -34,8 +39,10 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           detail: { in_flight: String(route.feeder.inFlight), ...health.detail },
         });
       });
+      const cluster = deps.cluster && create(ClusterHealthSchema, deps.cluster());
       return {
-        healthy: routes.every((r) => r.state === RouteState.UP),
+        healthy: routes.every((r) => r.state === RouteState.UP) && (cluster?.connected ?? true),
+        cluster,
         supervisionTree: toProcessNode(deps.root.snapshot()),
         routes,
         version: deps.version,

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import type { Message } from "../../gen/hermes/v1/message_pb.js";
 import {
   BatchItemResultSchema,
   type MessageService,
@@ -38,7 +39,7 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         throw toConnectError(
           new HermesError(ErrorCode.INVALID_ARGUMENT, "message is required", { field: "message" }),
         );
-      const [outcome] = await deps.router.accept(tenant, [req.message]);
+      const [outcome] = await accept(deps, tenant, [req.message]);
       if (!outcome.ok) throw toConnectError(prefixField(outcome.error, "message"));
       return { message: outcome.message, duplicate: outcome.duplicate };
     },
@@ -58,7 +59,7 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
           ),
         );
       }
-      const outcomes = await deps.router.accept(tenant, req.messages);
+      const outcomes = await accept(deps, tenant, req.messages);
       return {
         results: outcomes.map((outcome, index) =>
           create(
@@ -159,6 +160,13 @@ async function* watch(
     unsubscribe();
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with nothing stored. */
+function accept(deps: MessageServiceDeps, tenant: string, messages: readonly Message[]) {
+  return deps.router.accept(tenant, messages).catch((reason: unknown) => {
+    throw toConnectError(reason);
+  });
 }
 
 /** Field paths in errors are relative to the request the caller sent. */

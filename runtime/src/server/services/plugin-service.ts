@@ -11,14 +11,14 @@ import {
 import { Channel } from "../../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import type {
-  PluginRegistry,
+  PluginCatalog,
   PluginVersionInfo,
   TrustedKeyInfo,
 } from "../../plugin-registry/index.js";
 import { toConnectError } from "./errors.js";
 
 export interface PluginServiceDeps {
-  readonly registry: PluginRegistry;
+  readonly registry: PluginCatalog;
 }
 
 /**
@@ -53,7 +53,7 @@ export function pluginService(deps: PluginServiceDeps): ServiceImpl<typeof Plugi
         throw new HermesError(ErrorCode.INVALID_ARGUMENT, "public_key is required", {
           field: "public_key",
         });
-      return { key: toTrustedKey(registry.trustKey(req.publicKey, req.comment)) };
+      return { key: toTrustedKey(await registry.trustKey(req.publicKey, req.comment)) };
     }),
 
     listTrustedKeys: rpc(async () => ({ keys: registry.trustedKeys().map(toTrustedKey) })),

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/admin_service.proto.
  */
 export const file_hermes_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvoBCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKnAQoRR2V0SGVhbHRoUmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIwChBzdXBlcnZpc2lvbl90cmVlGAIgASgLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEiYKBnJvdXRlcxgDIAMoCzIWLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aBIPCgd2ZXJzaW9uGAQgASgJEhYKDnVwdGltZV9zZWNvbmRzGAUgASgEKtMBCgxQcm9jZXNzU3RhdGUSHQoZUFJPQ0VTU19TVEFURV9VTlNQRUNJRklFRBAAEhoKFlBST0NFU1NfU1RBVEVfU1RBUlRJTkcQARIZChVQUk9DRVNTX1NUQVRFX1JVTk5JTkcQAhIcChhQUk9DRVNTX1NUQVRFX1JFU1RBUlRJTkcQAxIaChZQUk9DRVNTX1NUQVRFX1NUT1BQSU5HEAQSGQoVUFJPQ0VTU19TVEFURV9TVE9QUEVEEAUSGAoUUFJPQ0VTU19TVEFURV9GQUlMRUQQBiptCgpSb3V0ZVN0YXRlEhsKF1JPVVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOUk9VVEVfU1RBVEVfVVAQARIYChRST1VURV9TVEFURV9ERUdSQURFRBACEhQKEFJPVVRFX1NUQVRFX0RPV04QAzJWCgxBZG1pblNlcnZpY2USRgoJR2V0SGVhbHRoEhsuaGVybWVzLnYxLkdldEhlYWx0aFJlcXVlc3QaHC5oZXJtZXMudjEuR2V0SGVhbHRoUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_message]);
+  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvoBCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLSAQoRR2V0SGVhbHRoUmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIwChBzdXBlcnZpc2lvbl90cmVlGAIgASgLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEiYKBnJvdXRlcxgDIAMoCzIWLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aBIPCgd2ZXJzaW9uGAQgASgJEhYKDnVwdGltZV9zZWNvbmRzGAUgASgEEikKB2NsdXN0ZXIYBiABKAsyGC5oZXJtZXMudjEuQ2x1c3RlckhlYWx0aCJyCg1DbHVzdGVySGVhbHRoEgwKBG5vZGUYASABKAkSEQoJY29ubmVjdGVkGAIgASgIEg4KBnNlcnZlchgDIAEoCRIOCgZyZWFzb24YBCABKAkSIAoGbGVhc2VzGAUgAygLMhAuaGVybWVzLnYxLkxlYXNlIjcKBUxlYXNlEgsKA2tleRgBIAEoCRIOCgZob2xkZXIYAiABKAkSEQoJaGVsZF9oZXJlGAMgASgIKtMBCgxQcm9jZXNzU3RhdGUSHQoZUFJPQ0VTU19TVEFURV9VTlNQRUNJRklFRBAAEhoKFlBST0NFU1NfU1RBVEVfU1RBUlRJTkcQARIZChVQUk9DRVNTX1NUQVRFX1JVTk5JTkcQAhIcChhQUk9DRVNTX1NUQVRFX1JFU1RBUlRJTkcQAxIaChZQUk9DRVNTX1NUQVRFX1NUT1BQSU5HEAQSGQoVUFJPQ0VTU19TVEFURV9TVE9QUEVEEAUSGAoUUFJPQ0VTU19TVEFURV9GQUlMRUQQBiptCgpSb3V0ZVN0YXRlEhsKF1JPVVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOUk9VVEVfU1RBVEVfVVAQARIYChRST1VURV9TVEFURV9ERUdSQURFRBACEhQKEFJPVVRFX1NUQVRFX0RPV04QAzJWCgxBZG1pblNlcnZpY2USRgoJR2V0SGVhbHRoEhsuaGVybWVzLnYxLkdldEhlYWx0aFJlcXVlc3QaHC5oZXJtZXMudjEuR2V0SGVhbHRoUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_message]);
 
 /**
  * @generated from message hermes.v1.GetHealthRequest
@@ -154,7 +154,7 @@ export const RouteHealthSchema: GenMessage<RouteHealth> = /*@__PURE__*/
  */
 export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
   /**
-   * True when every route is UP.
+   * True when every route is UP (and, on a cluster, NATS is connected).
    *
    * @generated from field: bool healthy = 1;
    */
@@ -179,6 +179,13 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
    * @generated from field: uint64 uptime_seconds = 5;
    */
   uptimeSeconds: bigint;
+
+  /**
+   * This node's view of its cluster; unset on a single node (SQLite).
+   *
+   * @generated from field: hermes.v1.ClusterHealth cluster = 6;
+   */
+  cluster?: ClusterHealth | undefined;
 };
 
 /**
@@ -187,6 +194,88 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
  */
 export const GetHealthResponseSchema: GenMessage<GetHealthResponse> = /*@__PURE__*/
   messageDesc(file_hermes_v1_admin_service, 3);
+
+/**
+ * ClusterHealth is a cluster node's connection to NATS and its bind leases.
+ *
+ * @generated from message hermes.v1.ClusterHealth
+ */
+export type ClusterHealth = Message<"hermes.v1.ClusterHealth"> & {
+  /**
+   * This node's name (store.node).
+   *
+   * @generated from field: string node = 1;
+   */
+  node: string;
+
+  /**
+   * Whether the NATS connection is up; the node reconnects by itself.
+   *
+   * @generated from field: bool connected = 2;
+   */
+  connected: boolean;
+
+  /**
+   * The server the connection is on (or was on last).
+   *
+   * @generated from field: string server = 3;
+   */
+  server: string;
+
+  /**
+   * Why it is down, when it is.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * @generated from field: repeated hermes.v1.Lease leases = 5;
+   */
+  leases: Lease[];
+};
+
+/**
+ * Describes the message hermes.v1.ClusterHealth.
+ * Use `create(ClusterHealthSchema)` to create a new message.
+ */
+export const ClusterHealthSchema: GenMessage<ClusterHealth> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 4);
+
+/**
+ * Lease is one carrier bind's lease: one node holds it at a time.
+ *
+ * @generated from message hermes.v1.Lease
+ */
+export type Lease = Message<"hermes.v1.Lease"> & {
+  /**
+   * The route and the bind, e.g. "sms.transceiver-1".
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The node that holds it, as last seen ("" when free).
+   *
+   * @generated from field: string holder = 2;
+   */
+  holder: string;
+
+  /**
+   * Whether this node holds it.
+   *
+   * @generated from field: bool held_here = 3;
+   */
+  heldHere: boolean;
+};
+
+/**
+ * Describes the message hermes.v1.Lease.
+ * Use `create(LeaseSchema)` to create a new message.
+ */
+export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 5);
 
 /**
  * ProcessState is the life-cycle state of a supervised process.

@@ -274,12 +274,14 @@ export class RouteHealth {
 }
 
 export class GetHealthResponse {
-  // True when every route is UP.
+  // True when every route is UP (and, on a cluster, NATS is connected).
   healthy: bool = false;
   supervisionTree: ProcessNode | null = null;
   routes: Array<RouteHealth> = new Array<RouteHealth>();
   version: string = "";
   uptimeSeconds: u64 = 0;
+  // This node's view of its cluster; unset on a single node (SQLite).
+  cluster: ClusterHealth | null = null;
 
   /** Appends this message's fields to `w`. */
   encodeTo(w: Writer): void {
@@ -289,6 +291,7 @@ export class GetHealthResponse {
       for (let i = 0; i < list.length; i++) { w.tag(3, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
     if (this.version.length > 0) { w.tag(4, 2); w.string(this.version); }
     if (this.uptimeSeconds != 0) { w.tag(5, 0); w.uint64(this.uptimeSeconds); }
+    { const v = this.cluster; if (v !== null) { w.tag(6, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
   }
 
   /** The binary encoding of this message. */
@@ -328,6 +331,12 @@ export class GetHealthResponse {
           if (r.expect(5, wt, 0)) { this.uptimeSeconds = r.uint64(); }
           break;
         }
+        case 6: {
+          if (!r.expect(6, wt, 2)) break;
+          let v = this.cluster; if (v === null) { v = new ClusterHealth(); this.cluster = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
         default:
           r.skip(field, wt);
       }
@@ -339,6 +348,135 @@ export class GetHealthResponse {
   static decode(data: Uint8Array): GetHealthResponse | null {
     const r = Reader.of(data);
     const m = new GetHealthResponse().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// ClusterHealth is a cluster node's connection to NATS and its bind leases.
+export class ClusterHealth {
+  // This node's name (store.node).
+  node: string = "";
+  // Whether the NATS connection is up; the node reconnects by itself.
+  connected: bool = false;
+  // The server the connection is on (or was on last).
+  server: string = "";
+  // Why it is down, when it is.
+  reason: string = "";
+  leases: Array<Lease> = new Array<Lease>();
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.node.length > 0) { w.tag(1, 2); w.string(this.node); }
+    if (this.connected) { w.tag(2, 0); w.bool(this.connected); }
+    if (this.server.length > 0) { w.tag(3, 2); w.string(this.server); }
+    if (this.reason.length > 0) { w.tag(4, 2); w.string(this.reason); }
+    { const list = this.leases;
+      for (let i = 0; i < list.length; i++) { w.tag(5, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 2)) { this.node = r.string(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 0)) { this.connected = r.bool(); }
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 2)) { this.server = r.string(); }
+          break;
+        }
+        case 4: {
+          if (r.expect(4, wt, 2)) { this.reason = r.string(); }
+          break;
+        }
+        case 5: {
+          if (!r.expect(5, wt, 2)) break;
+          const outer = r.enter(); this.leases.push(new Lease().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): ClusterHealth | null {
+    const r = Reader.of(data);
+    const m = new ClusterHealth().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// Lease is one carrier bind's lease: one node holds it at a time.
+export class Lease {
+  // The route and the bind, e.g. "sms.transceiver-1".
+  key: string = "";
+  // The node that holds it, as last seen ("" when free).
+  holder: string = "";
+  // Whether this node holds it.
+  heldHere: bool = false;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.key.length > 0) { w.tag(1, 2); w.string(this.key); }
+    if (this.holder.length > 0) { w.tag(2, 2); w.string(this.holder); }
+    if (this.heldHere) { w.tag(3, 0); w.bool(this.heldHere); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 2)) { this.key = r.string(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 2)) { this.holder = r.string(); }
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 0)) { this.heldHere = r.bool(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): Lease | null {
+    const r = Reader.of(data);
+    const m = new Lease().mergeFrom(r);
     return r.error === null ? m : null;
   }
 }

@@ -53,6 +53,9 @@ export enum ErrorCode {
   // The message's route has as many messages waiting as it may hold; nothing
   // was stored. Retry later.
   QUEUE_FULL = 21,
+  // The message store cannot be reached (a NATS cluster that is down or
+  // unreachable); nothing was stored. Retry later.
+  STORE_UNAVAILABLE = 22,
 }
 
 // Error describes why something failed and whether trying again may help.
