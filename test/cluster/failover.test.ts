@@ -72,12 +72,15 @@ test("kill -9 of a bind's node: another node binds within the bound, nothing is 
   const accepted: string[] = [];
   let sending = true;
   let refused = 0;
+  // One client per node, reused: a connection per request would soon meet the
+  // gateway's cap on connections per client address.
+  const apis = new Map(nodes.map((node) => [node, clients(node.url, keys.all)]));
   const sender = async (worker: number) => {
     for (let i = 0; sending; i++) {
       const node = nodes[(worker + i) % nodes.length]!;
       if (node.child.signalCode !== null) continue;
       try {
-        const { message } = await clients(node.url, keys.all).messages.send({
+        const { message } = await apis.get(node)!.messages.send({
           message: uniqueSms(`failover w${worker} #${i}`),
         });
         accepted.push(message!.id);

@@ -48,10 +48,18 @@ test("never more sends outstanding than the adapter's demand; completions pull t
   );
   for (let i = 0; i < 10; i++) feeder.enqueue(msg(`m${i}`));
   assert.equal(open.length, 0, "nothing leaves before its intent is recorded");
-  assert.equal(feeder.inFlight, 3);
+  assert.equal(feeder.inFlight, 0);
+  assert.equal(feeder.queued, 10);
   await new Promise((r) => setImmediate(r));
   assert.equal(open.length, 3);
+  assert.equal(feeder.inFlight, 3);
+  // While the window is full, the next window's intents are recorded ahead.
   assert.equal(feeder.queued, 7);
+  assert.deepEqual(intents.slice(3), ["m3#1", "m4#1", "m5#1"]);
+  open.shift()!.done({ kind: "delivered" });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(open.length, 3, "a freed slot takes a prepared message at once");
+  assert.equal(open.at(-1)!.message.id, "m3");
   while (open.length > 0) {
     open.shift()!.done({ kind: "delivered" });
     await new Promise((r) => setImmediate(r));
@@ -71,6 +79,7 @@ test("never more sends outstanding than the adapter's demand; completions pull t
 
 test("higher priority is served first; forgotten messages are skipped", async () => {
   const { adapter, open } = windowedAdapter(0);
+  // An adapter that never had demand gets no intents recorded ahead.
   const feeder = new RouteFeeder(
     adapter,
     hooks(async () => {}),

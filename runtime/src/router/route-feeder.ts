@@ -40,6 +40,16 @@ export class RouteFeeder {
   #queued = 0;
   /** Taken from the queue, waiting for their intent to be durable. */
   #launching = 0;
+  /** Their intent durable, waiting for the adapter's demand. */
+  #prepared: Array<{ readonly message: Message; readonly attempt: number }> = [];
+  /**
+   * How many attempts may be launching or prepared at once: the most demand
+   * the adapter has shown (its window). Intents are recorded while the window
+   * is full, so a freed slot takes a message at once instead of waiting for a
+   * commit; the price is that a crash can leave up to this many intents
+   * recorded for sends that never left (flagged duplicate_risk on restart).
+   */
+  #ahead = 0;
   /** With the adapter. */
   #sending = 0;
   #stopped = false;
@@ -50,14 +60,14 @@ export class RouteFeeder {
     this.#hooks = hooks;
   }
 
-  /** Messages waiting, ready or delayed. */
+  /** Messages not yet with the adapter: ready, delayed, or with their intent being recorded or recorded. */
   get queued(): number {
-    return this.#queued + this.#timers.size;
+    return this.#queued + this.#timers.size + this.#launching + this.#prepared.length;
   }
 
-  /** Attempts under way: recording their intent, or with the adapter. */
+  /** Sends with the adapter, whose outcome is not known yet. */
   get inFlight(): number {
-    return this.#launching + this.#sending;
+    return this.#sending;
   }
 
   enqueue(message: Message): void {
@@ -80,31 +90,47 @@ export class RouteFeeder {
   /** Drops a message that is no longer to be sent (it expired while waiting). */
   forget(id: string): void {
     const timer = this.#timers.get(id);
+    const prepared = this.#prepared.findIndex((p) => p.message.id === id);
     if (timer) {
       clearTimeout(timer);
       this.#timers.delete(id);
+    } else if (prepared >= 0) {
+      this.#prepared.splice(prepared, 1);
     } else {
       this.#cancelled.add(id);
     }
   }
 
-  /** Takes every waiting message out, for failover to another route. */
+  /** Takes every waiting message out (prepared ones first), for failover to another route. */
   drain(): Message[] {
-    const drained: Message[] = [];
+    const drained = this.#prepared.map((p) => p.message);
+    this.#prepared = [];
     for (let message = this.#take(); message; message = this.#take()) drained.push(message);
     return drained;
   }
 
-  /** Starts as many attempts as the adapter has demand for. */
+  /**
+   * Sends prepared attempts while the adapter has demand, then records the
+   * intent of as many more as may wait prepared.
+   */
   pump(): void {
-    if (this.#stopped || this.#pumping || this.#queued === 0) return;
+    if (this.#stopped || this.#pumping) return;
     this.#pumping = true;
     try {
-      let demand = this.#adapter.demand() - this.#launching;
-      while (demand-- > 0) {
+      let demand = this.#adapter.demand();
+      if (demand > this.#ahead) this.#ahead = demand;
+      while (demand > 0 && this.#prepared.length > 0) {
+        const { message, attempt } = this.#prepared.shift()!;
+        this.#send(message, attempt).catch((reason: unknown) =>
+          this.#hooks.onHookError(message, reason),
+        );
+        demand = this.#adapter.demand();
+      }
+      let room = this.#ahead - this.#launching - this.#prepared.length;
+      while (room-- > 0 && this.#queued > 0) {
         const message = this.#take();
         if (!message) break;
-        this.#attempt(message).catch((reason: unknown) => this.#hooks.onHookError(message, reason));
+        this.#launch(message).catch((reason: unknown) => this.#hooks.onHookError(message, reason));
       }
     } finally {
       this.#pumping = false;
@@ -133,7 +159,8 @@ export class RouteFeeder {
     return undefined;
   }
 
-  async #attempt(message: Message): Promise<void> {
+  /** Records the attempt's intent; once durable, the attempt waits prepared for demand. */
+  async #launch(message: Message): Promise<void> {
     const attempt = message.attempts + 1;
     this.#launching++;
     try {
@@ -147,14 +174,17 @@ export class RouteFeeder {
         error: errorDetail(
           ErrorCode.INTERNAL,
           `the attempt could not be recorded, so it was not sent: ${why}`,
-          {
-            retryable: true,
-          },
+          { retryable: true },
         ),
       });
       return;
     }
     this.#launching--;
+    this.#prepared.push({ message, attempt });
+    this.pump();
+  }
+
+  async #send(message: Message, attempt: number): Promise<void> {
     this.#sending++;
     let outcome: SendOutcome;
     try {
