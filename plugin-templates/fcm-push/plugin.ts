@@ -247,7 +247,8 @@ class FcmPush extends Plugin {
     if (state == STATE_TOKEN) {
       const token = ok && json !== null ? json!.getString("access_token") : null;
       if (token === null || token!.length == 0) {
-        // {"error":"invalid_grant","error_description":"Invalid JWT Signature."}: the service account is wrong, not the message.
+        // {"error":"invalid_grant","error_description":"Invalid JWT Signature."}: the service
+        // account is wrong, not the message.
         const reason = json !== null ? json!.getString("error_description") : null;
         const code = json !== null ? json!.getString("error") : null;
         const result = failedFromHttp(

@@ -58,7 +58,10 @@ export * from "@hermes/sdk/exports";
 
 const DEFAULT_BASE_URL = "https://api.messente.com";
 
-/** Messente's errors: {"errors":[{"title","detail","code","source"}]}; the first one's detail (and source), and its code. */
+/**
+ * Messente's errors: {"errors":[{"title","detail","code","source"}]}; the first one's detail (and
+ * source), and its code.
+ */
 function messenteError(json: JsonValue | null): string[] {
   const errors = json !== null ? json!.get("errors") : null;
   const first = errors !== null ? errors!.at(0) : null;

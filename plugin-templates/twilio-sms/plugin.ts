@@ -62,7 +62,8 @@ const DEFAULT_BASE_URL = "https://api.twilio.com";
 
 /** Twilio error codes that mean the recipient, not the request, is wrong. */
 function recipientError(code: string): bool {
-  // 21211 invalid 'To', 21614 'To' is not a mobile number, 30005 unknown destination, 30006 landline.
+  // 21211 invalid 'To', 21614 'To' is not a mobile number, 30005 unknown destination, 30006
+  // landline.
   return code == "21211" || code == "21614" || code == "30005" || code == "30006";
 }
 

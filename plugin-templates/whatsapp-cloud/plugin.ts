@@ -94,7 +94,8 @@ function isAuth(code: i64): bool {
   return code == 0 || code == 10 || code == 190 || (code >= 200 && code < 300);
 }
 function isRecipient(code: i64): bool {
-  // 131026: message undeliverable (not a WhatsApp user, old app); 131049/131050: not delivered to keep engagement healthy / user stopped marketing.
+  // 131026: message undeliverable (not a WhatsApp user, old app); 131049/131050: not delivered to
+  // keep engagement healthy / user stopped marketing.
   return code == 131026;
 }
 
@@ -325,7 +326,8 @@ class WhatsAppCloud extends Plugin {
       for (let c = 0; changes !== null && c < changes.length; c++) {
         const value = changes.at(c)!.get("value");
         const statuses = value !== null ? value.get("statuses") : null;
-        // Inbound messages (value.messages) are not this template's business: acknowledged, not recorded.
+        // Inbound messages (value.messages) are not this template's business: acknowledged, not
+        // recorded.
         for (let s = 0; statuses !== null && s < statuses.length; s++) {
           const event = reportEvent(statuses.at(s)!);
           if (event === null) return refuseWebhook(400, "a status without id or status");
@@ -384,7 +386,8 @@ function reportEvent(status: JsonValue): DeliveryEvent | null {
     const title = first !== null ? first!.getString("title") : null;
     const message =
       title !== null && error.message.startsWith("WhatsApp error") ? title! : error.message;
-    // A failed delivery is final for this message (failedEvent: never retryable), whatever graphError says of a send.
+    // A failed delivery is final for this message (failedEvent: never retryable), whatever
+    // graphError says of a send.
     event = failedEvent(id!, error.code, message, error.providerCode);
   } else if (state == "read") {
     event = noticeEvent(id!, DeliveryEventKind.ENGAGEMENT);

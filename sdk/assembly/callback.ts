@@ -16,7 +16,10 @@ export function callbackUrl(url: string, token: string): string {
   return url + (url.includes("?") ? "&" : "?") + "token=" + formEncode(token);
 }
 
-/** A refusal for a webhook whose URL lacks the token (401) or carries another (403); null when it matches. */
+/**
+ * A refusal for a webhook whose URL lacks the token (401) or carries another (403); null when it
+ * matches.
+ */
 export function refuseCallbackToken(
   requestUrl: string,
   expected: string,
@@ -29,7 +32,10 @@ export function refuseCallbackToken(
   return null;
 }
 
-/** Adds a problem to `response` when the token setting `name` is set but too short to be secret; returns `response`. */
+/**
+ * Adds a problem to `response` when the token setting `name` is set but too short to be secret;
+ * returns `response`.
+ */
 export function checkCallbackToken(
   response: ConfigureResponse,
   config: Map<string, string>,

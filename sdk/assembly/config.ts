@@ -63,7 +63,10 @@ export function requireConfig(
   return response;
 }
 
-/** Adds a problem to `response` when the setting `name` is set but is not an absolute http(s) URL; returns `response`. */
+/**
+ * Adds a problem to `response` when the setting `name` is set but is not an absolute http(s) URL;
+ * returns `response`.
+ */
 export function checkHttpUrl(
   response: ConfigureResponse,
   config: Map<string, string>,
@@ -76,7 +79,10 @@ export function checkHttpUrl(
   return response;
 }
 
-/** Healthy with `detail` when every one of `required` is set; otherwise not, saying which are required. */
+/**
+ * Healthy with `detail` when every one of `required` is set; otherwise not, saying which are
+ * required.
+ */
 export function requireHealth(
   config: Map<string, string>,
   required: Array<string>,

@@ -129,7 +129,9 @@ export function fromHex(text: string): Uint8Array | null {
   return out;
 }
 
-/** Whether `a` and `b` are equal, in time that depends on their length only (for signature checks). */
+/**
+ * Whether `a` and `b` are equal, in time that depends on their length only (for signature checks).
+ */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): bool {
   if (a.length != b.length) return false;
   let diff: u8 = 0;

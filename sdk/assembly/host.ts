@@ -62,7 +62,10 @@ function encode<T>(message: T): Writer {
   return requestBuffer;
 }
 
-/** Fetches the pending result of a host call that returned `length`; throws with the host's text on failure. */
+/**
+ * Fetches the pending result of a host call that returned `length`; throws with the host's text on
+ * failure.
+ */
 function result(service: string, length: i32): Reader {
   const size = length < 0 ? -length : length;
   const buffer = new ArrayBuffer(size);
@@ -113,7 +116,10 @@ function writeMetric(kind: MetricKind, name: string, value: f64, labels: Map<str
   result("hermes_metric", hermes_metric(w.dataStart, w.length));
 }
 
-/** Prometheus metrics, exported as hermes_plugin_<name>; names are [a-z_]{1,64}, at most 32 per plugin. */
+/**
+ * Prometheus metrics, exported as hermes_plugin_<name>; names are [a-z_]{1,64}, at most 32 per
+ * plugin.
+ */
 export namespace metrics {
   export function counter(name: string, value: f64 = 1, labels: Map<string, string> | null = null): void {
     writeMetric(MetricKind.COUNTER, name, value, labels);
@@ -141,7 +147,10 @@ export function nowMs(): i64 {
   return decode("hermes_clock", result("hermes_clock", hermes_clock(w.dataStart, w.length)), new ClockResponse()).unixMs;
 }
 
-/** The plugin's key/value store, scoped to the tenant of the message being handled (needs CAPABILITY_KV). */
+/**
+ * The plugin's key/value store, scoped to the tenant of the message being handled (needs
+ * CAPABILITY_KV).
+ */
 export namespace kv {
   export function get(key: string): Uint8Array | null {
     const request = new KvGetRequest();
@@ -178,7 +187,10 @@ export namespace kv {
   }
 }
 
-/** Digests, HMACs and RS256 signatures; keys stay in the host, named by a config key (needs CAPABILITY_CRYPTO). */
+/**
+ * Digests, HMACs and RS256 signatures; keys stay in the host, named by a config key (needs
+ * CAPABILITY_CRYPTO).
+ */
 export namespace crypto {
   export function hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
     const request = new HashRequest();

@@ -73,7 +73,10 @@ export class JsonValue {
     return this.kind == JsonKind.NUMBER ? parseFloat(this.text) : NaN;
   }
 
-  /** The value as i64 when it is an integer number (no fraction or exponent) in range, else `fallback`. */
+  /**
+   * The value as i64 when it is an integer number (no fraction or exponent) in range, else
+   * `fallback`.
+   */
   asInteger(fallback: i64 = 0): i64 {
     if (this.kind != JsonKind.NUMBER) return fallback;
     const t = this.text;

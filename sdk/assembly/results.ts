@@ -127,7 +127,9 @@ export function withBody(r: HttpRequest, contentType: string, body: string): Htt
   return withHeader(r, "Content-Type", contentType);
 }
 
-/** A webhook event saying the message the provider knows as `providerMessageId` reached `status`. */
+/**
+ * A webhook event saying the message the provider knows as `providerMessageId` reached `status`.
+ */
 export function statusEvent(providerMessageId: string, status: MessageStatus): DeliveryEvent {
   const event = noticeEvent(providerMessageId, DeliveryEventKind.STATUS);
   event.status = status;
@@ -151,7 +153,10 @@ export function failedEvent(
   return event;
 }
 
-/** A webhook event of `kind` with no status of its own: progress, engagement, complaint (statusEvent adds one). */
+/**
+ * A webhook event of `kind` with no status of its own: progress, engagement, complaint (statusEvent
+ * adds one).
+ */
 export function noticeEvent(providerMessageId: string, kind: DeliveryEventKind): DeliveryEvent {
   const event = new DeliveryEvent();
   event.kind = kind;
@@ -166,7 +171,9 @@ export function acceptWebhook(): ParseWebhookResponse {
   return reply;
 }
 
-/** A webhook reply refusing the callback: `status` (400 malformed, 401/403 bad signature) and why. */
+/**
+ * A webhook reply refusing the callback: `status` (400 malformed, 401/403 bad signature) and why.
+ */
 export function refuseWebhook(status: u32, reason: string): ParseWebhookResponse {
   const reply = new ParseWebhookResponse();
   reply.replyStatus = status;

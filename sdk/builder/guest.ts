@@ -12,10 +12,16 @@ import {
   type WasmModule,
 } from "@hermes/runtime/plugin-host";
 
-/** A host service: takes the encoded request, returns the encoded response or throws (the guest sees the error text). */
+/**
+ * A host service: takes the encoded request, returns the encoded response or throws (the guest sees
+ * the error text).
+ */
 export type HostService = (request: Uint8Array) => Uint8Array;
 
-/** Host services by import name (`hermes_log`, `hermes_kv_get`, …); missing ones fail with a clear text. */
+/**
+ * Host services by import name (`hermes_log`, `hermes_kv_get`, …); missing ones fail with a clear
+ * text.
+ */
 export type HostServices = Partial<Record<HostServiceName, HostService>>;
 
 const fastIo = [
@@ -25,7 +31,10 @@ const fastIo = [
   "hermes_result_read",
 ] as const;
 
-/** Host service names (`hermes_log`, `hermes_kv_get`, …): the host's list without the fast I/O functions. */
+/**
+ * Host service names (`hermes_log`, `hermes_kv_get`, …): the host's list without the fast I/O
+ * functions.
+ */
 export type HostServiceName = Exclude<(typeof hostFunctions)[number], (typeof fastIo)[number]>;
 export const hostServiceNames: readonly HostServiceName[] = hostFunctions.filter(
   (name): name is HostServiceName => !(fastIo as readonly string[]).includes(name),

@@ -30,7 +30,10 @@ export {
   type HostServices,
 } from "./guest.js";
 export { sdkAscFlags } from "./compile.js";
-/** The host's own reader: the manifest of a plugin module, validated; PLUGIN_REJECTED when absent or invalid. */
+/**
+ * The host's own reader: the manifest of a plugin module, validated; PLUGIN_REJECTED when absent or
+ * invalid.
+ */
 export { readManifest, manifestSection } from "@hermes/runtime/plugin-host";
 
 /** The ABI exports every plugin must have. */

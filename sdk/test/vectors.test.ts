@@ -405,7 +405,8 @@ describe("hostile input fails cleanly", () => {
       }
     }
     assert.ok(calls > 2000, `only ${calls} prefixes`);
-    // Every call allocates its own copies; without the per-call collection memory would grow with the call count.
+    // Every call allocates its own copies; without the per-call collection memory would grow with
+    // the call count.
     assert.ok(
       guest.memoryBytes <= baseline + 2 * 65536,
       `memory grew from ${baseline} to ${guest.memoryBytes} bytes`,

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 
 // Measuring helpers shared by the benchmark suites.
 
-/** Latency and throughput of a closed-loop load: `concurrency` callers, each sending back to back. */
+/**
+ * Latency and throughput of a closed-loop load: `concurrency` callers, each sending back to back.
+ */
 export interface LoadResult {
   readonly requests: number;
   readonly perSecond: number;

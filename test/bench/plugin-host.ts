@@ -1,6 +1,7 @@
 // The plugin host against Extism used directly, in one run, same wasm:
 // - calls/s of a trivial export (`noop`) through the supervised worker pool
-//   (2 workers, 1024 calls in flight, batched, deadline-guarded) against Extism foreground mode on the main
+//   (2 workers, 1024 calls in flight, batched, deadline-guarded) against Extism foreground mode on
+// the main
 //   thread (fast, but no timeout is possible), and against Extism worker mode
 //   with `timeoutMs` (the library's own way to get a deadline);
 // - a 1 KiB and a 16 KiB echo through the ABI's fast I/O (host copies into guest memory)

@@ -92,7 +92,10 @@ function nativeTransform(input: Uint8Array): Uint8Array {
   );
 }
 
-/** An instance made as the pool's worker makes one (plugin-worker.mjs), on this thread, with the host's functions. */
+/**
+ * An instance made as the pool's worker makes one (plugin-worker.mjs), on this thread, with the
+ * host's functions.
+ */
 async function hostInstance(module: WasmModule, kv: KvStore) {
   const state = new CallState();
   let memory: { buffer: ArrayBuffer } | undefined;

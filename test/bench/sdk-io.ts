@@ -22,7 +22,9 @@ interface GuestMemory {
   readonly buffer: ArrayBuffer;
 }
 
-/** An Extism plugin with the ABI's fast I/O host functions, called like the gateway's host calls it. */
+/**
+ * An Extism plugin with the ABI's fast I/O host functions, called like the gateway's host calls it.
+ */
 class FastIoPlugin {
   input: Uint8Array = new Uint8Array(0);
   output: Uint8Array = new Uint8Array(0);

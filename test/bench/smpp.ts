@@ -179,7 +179,10 @@ function codecRates(n: number): { ours: number; theirs: number } {
   return { ours, theirs };
 }
 
-/** The raw client against the benchmark SMSC: submits per second, and CPU µs per submit in each process. */
+/**
+ * The raw client against the benchmark SMSC: submits per second, and CPU µs per submit in each
+ * process.
+ */
 async function rawOnBenchSmsc(
   n: number,
 ): Promise<{ perS: number; clientUs: number; smscUs: number }> {
@@ -207,7 +210,10 @@ interface CarrierRun {
   readonly smscUs: number;
 }
 
-/** n messages through the real gateway's carrier route, until all are DELIVERED (see the top of the file). */
+/**
+ * n messages through the real gateway's carrier route, until all are DELIVERED (see the top of the
+ * file).
+ */
 async function carrier(n: number): Promise<CarrierRun> {
   const smsc = await startBenchSmsc();
   const gw = await startTestGateway({

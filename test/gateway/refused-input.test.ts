@@ -80,7 +80,10 @@ function envelope(data: Uint8Array, flags = 0): Buffer {
   return Buffer.concat([header, data]);
 }
 
-/** Bytes no protobuf parser accepts: field 1 as a length-delimited value 127 bytes long, then 2 bytes. */
+/**
+ * Bytes no protobuf parser accepts: field 1 as a length-delimited value 127 bytes long, then 2
+ * bytes.
+ */
 const notProtobuf = Uint8Array.of(0x0a, 0x7f, 0x01, 0x02);
 
 describe("input the API refuses", () => {

@@ -37,13 +37,18 @@ const timeouts = {
   idleMs: 2000,
   http2PingMs: 60_000,
 };
-/** How late a close may come: node:http checks for expired requests every headersMs / 2, and CI is slow. */
+/**
+ * How late a close may come: node:http checks for expired requests every headersMs / 2, and CI is
+ * slow.
+ */
 const slack = 1500;
 
 const sendPath = "/hermes.v1.MessageService/Send";
 const auth = `Bearer ${keys.all}`;
 
-/** Resolves once `socket` is closed, with the ms since `since`; checks it waited for `timeoutMs`. */
+/**
+ * Resolves once `socket` is closed, with the ms since `since`; checks it waited for `timeoutMs`.
+ */
 async function closedAfter(
   socket: RawSocket,
   timeoutMs: number,

@@ -115,7 +115,8 @@ describe("the plugin sandbox", () => {
       true,
     )((looping as PromiseRejectedResult).reason);
     assert.ok(Date.now() - started >= 200, "not stopped before the deadline");
-    // Calls batched with the looping one never ran or lost their result: they ran again on the restarted worker.
+    // Calls batched with the looping one never ran or lost their result: they ran again on the
+    // restarted worker.
     assert.equal(before.status, "fulfilled");
     assert.equal(after.status, "fulfilled");
     const next = await plugin.send("next");
@@ -344,7 +345,8 @@ describe("loading plugins", () => {
   });
 
   test("a module importing WASI or Extism's HTTP is rejected: plugins do no I/O of their own", async () => {
-    // (module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1))
+    // (module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result
+    // i32))) (memory (export "memory") 1))
     const wasi = new Uint8Array([
       0,
       97,
@@ -393,7 +395,8 @@ describe("loading plugins", () => {
       compilePlugin(appendCustomSection(wasi, "hermes.manifest", manifest)),
       reject(/wasi_snapshot_preview1.*plugins do no I\/O of their own/),
     );
-    // Extism's own HTTP: (import "extism:host/env" "http_request" (func (param i64 i64) (result i64)))
+    // Extism's own HTTP: (import "extism:host/env" "http_request" (func (param i64 i64) (result
+    // i64)))
     const http = new Uint8Array([
       0,
       97,

@@ -316,7 +316,8 @@ describe("wasm routes through a real gateway", () => {
   });
 
   test("a route naming a plugin with no active version fails to start with CONFIG_INVALID", async () => {
-    // The gateway binds its plugin registry as the source (test/plugin-registry covers published plugins).
+    // The gateway binds its plugin registry as the source (test/plugin-registry covers published
+    // plugins).
     const route = {
       ...wasmRoute("unpublished", v1, providerUrl),
       config: { plugin: "nope", config: { api_key: "k", base_url: providerUrl }, allowHttp: true },

@@ -95,7 +95,10 @@ export class InfobipMock {
     return this.sink.close();
   }
 
-  /** Posts a delivery report to the gateway (`gatewayUrl`) at the path and query of the message's notifyUrl. */
+  /**
+   * Posts a delivery report to the gateway (`gatewayUrl`) at the path and query of the message's
+   * notifyUrl.
+   */
   report(gatewayUrl: string, messageId: string, delivered: boolean): Promise<Response> {
     const sent = this.sent.get(messageId);
     if (!sent) throw new Error(`no message ${messageId}`);

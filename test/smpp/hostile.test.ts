@@ -114,7 +114,8 @@ describe("hostile PDUs from the SMSC", () => {
   });
 
   test("a PDU whose body does not decode gets generic_nack ESME_RINVMSGLEN", async () => {
-    // deliver_sm with empty mandatory fields, then a message_state TLV that promises a byte that is not there.
+    // deliver_sm with empty mandatory fields, then a message_state TLV that promises a byte that is
+    // not there.
     const body = Buffer.concat([Buffer.alloc(17), Buffer.from([0x04, 0x27, 0x00, 0x01])]);
     smsc.write(Buffer.concat([header(16 + body.length, 0x00000005, 0, 7003), body]));
     await until(() => nackFor(7003) !== undefined, "generic_nack");

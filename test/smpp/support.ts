@@ -11,7 +11,10 @@ export { until } from "../support/wait.js";
 
 const logger = pino({ level: process.env.HERMES_TEST_LOG ?? "silent" });
 
-/** An SMPP adapter started the way the gateway starts it (under a route supervisor), with its reports collected. */
+/**
+ * An SMPP adapter started the way the gateway starts it (under a route supervisor), with its
+ * reports collected.
+ */
 export interface CarrierHarness {
   readonly adapter: SmppAdapter;
   readonly reports: ProviderReport[];

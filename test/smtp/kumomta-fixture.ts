@@ -45,7 +45,10 @@ export interface KumoRouteOptions {
   readonly smtpPort?: number;
 }
 
-/** A real gateway with an `smtp` route injecting into a simulated KumoMTA whose log hook posts to the gateway. */
+/**
+ * A real gateway with an `smtp` route injecting into a simulated KumoMTA whose log hook posts to
+ * the gateway.
+ */
 export async function startKumoRoute(options: KumoRouteOptions = {}): Promise<KumoRoute> {
   const sim = await KumoSimulator.start({ stepDelayMs: 2, ...options.sim });
   const gw = await startTestGateway({

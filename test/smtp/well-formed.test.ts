@@ -36,7 +36,10 @@ interface Captured {
   readonly spoolId: string;
 }
 
-/** A plain SMTP relay that answers the end of DATA the way KumoMTA does, so the driver's reply parsing is exercised. */
+/**
+ * A plain SMTP relay that answers the end of DATA the way KumoMTA does, so the driver's reply
+ * parsing is exercised.
+ */
 async function startCapturingServer(): Promise<{
   port: number;
   captured: Captured[];
@@ -159,7 +162,10 @@ async function parseWithPython(raws: Buffer[]): Promise<Parsed[]> {
   return JSON.parse(Buffer.concat(out).toString()) as Parsed[];
 }
 
-/** Lines of a raw message that break RFC 5322's syntax: a bare CR or LF, or more than 998 octets before CRLF. */
+/**
+ * Lines of a raw message that break RFC 5322's syntax: a bare CR or LF, or more than 998 octets
+ * before CRLF.
+ */
 function lineViolations(raw: Buffer): string[] {
   const violations: string[] = [];
   let start = 0;
@@ -191,7 +197,8 @@ function nonAsciiHeaderOffset(raw: Buffer): number {
 
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
-// Every byte value, then random bytes: CR, LF, NUL and a lone "." must all survive the transfer encoding.
+// Every byte value, then random bytes: CR, LF, NUL and a lone "." must all survive the transfer
+// encoding.
 const binary = Buffer.concat([
   Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
   randomBytes(4096),
@@ -221,7 +228,10 @@ function newsletter(to: string, campaign: string): Message {
   });
 }
 
-/** Waits for the message to be handed over; the route has no log hook, so SUBMITTED is as far as it goes. */
+/**
+ * Waits for the message to be handed over; the route has no log hook, so SUBMITTED is as far as it
+ * goes.
+ */
 async function untilSubmitted(api: Clients, id: string, timeoutMs = 5000): Promise<Message> {
   let last: Message | undefined;
   return poll(
@@ -268,7 +278,8 @@ describe("injected emails are well formed, by an independent SMTP server and Pyt
       { api: clients(gw.gateway.url, keys.all), tenant: "acme" },
       { api: clients(gw.gateway.url, keys.otherTenant), tenant: "globex" },
     ];
-    // One recipient per message in Hermes's model: several recipients are several messages, from two tenants.
+    // One recipient per message in Hermes's model: several recipients are several messages, from
+    // two tenants.
     for (const [i, to] of recipients.entries()) {
       const { api, tenant } = tenants[i % tenants.length];
       const campaign = `frühling-${i}`;

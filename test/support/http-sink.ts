@@ -1,4 +1,5 @@
-// The loopback HTTP stand-in lives with the provider simulators (hermes dev runs them); tests import it from here too.
+// The loopback HTTP stand-in lives with the provider simulators (hermes dev runs them); tests
+// import it from here too.
 export {
   HttpSink,
   type SinkAnswer,

@@ -112,7 +112,10 @@ export function untilAdapterState(
   );
 }
 
-/** Polls GetMessage until the message has `status` (for statuses no event stream ends at, such as SUBMITTED). */
+/**
+ * Polls GetMessage until the message has `status` (for statuses no event stream ends at, such as
+ * SUBMITTED).
+ */
 export function untilStatus(
   messages: Client<typeof MessageService>,
   id: string,

@@ -107,7 +107,9 @@ export default class Dev extends HermesCommand<typeof Dev> {
   }
 }
 
-/** A template build for dev: -O2, which compiles several times faster than -O3 and sends the same. */
+/**
+ * A template build for dev: -O2, which compiles several times faster than -O3 and sends the same.
+ */
 async function compileTemplate(entry: string): Promise<Uint8Array> {
   // The compiler takes seconds to load: only on a cache miss.
   const { buildPlugin } = await import("@hermes/sdk/build");

@@ -17,7 +17,10 @@ export interface ProfileFile {
   readonly profiles: Readonly<Record<string, Profile>>;
 }
 
-/** `HERMES_CLI_CONFIG`, else `$XDG_CONFIG_HOME/hermes/config.json`, else `~/.config/hermes/config.json`. */
+/**
+ * `HERMES_CLI_CONFIG`, else `$XDG_CONFIG_HOME/hermes/config.json`, else
+ * `~/.config/hermes/config.json`.
+ */
 export function profileFilePath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HERMES_CLI_CONFIG) return env.HERMES_CLI_CONFIG;
   const base = env.XDG_CONFIG_HOME || join(homedir(), ".config");

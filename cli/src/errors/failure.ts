@@ -65,7 +65,10 @@ export class Failure extends Errors.CLIError {
 export interface FailureContext {
   /** The gateway URL the command talked to. */
   readonly server?: string;
-  /** Where the token came from ("--token", "HERMES_TOKEN", "profile prod", "dev default"); undefined when none was sent. */
+  /**
+   * Where the token came from ("--token", "HERMES_TOKEN", "profile prod", "dev default"); undefined
+   * when none was sent.
+   */
   readonly tokenSource?: string;
 }
 

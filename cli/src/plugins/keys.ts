@@ -48,7 +48,10 @@ export function readTrustedKeys(path: string): PublicKey[] {
     .map(readPublicKey);
 }
 
-/** The signing key: a file (wasmsign2 raw, PEM, DER), or the key itself in HERMES_SIGNING_KEY (PEM), as CI secrets are. */
+/**
+ * The signing key: a file (wasmsign2 raw, PEM, DER), or the key itself in HERMES_SIGNING_KEY (PEM),
+ * as CI secrets are.
+ */
 export function readSecretKey(
   path: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
@@ -67,7 +70,10 @@ export function readSecretKey(
   );
 }
 
-/** A key that does not parse is a usage error (exit 2) naming where it came from, not a signature failure. */
+/**
+ * A key that does not parse is a usage error (exit 2) naming where it came from, not a signature
+ * failure.
+ */
 function asKey<K>(source: string, read: () => K): K {
   try {
     return read();

@@ -91,7 +91,10 @@ export interface RunningHermes {
   readonly exited: Promise<CliResult>;
 }
 
-/** Starts the real executable (bin/run.js) in a child process: real stdout, stderr, signals and exit code. */
+/**
+ * Starts the real executable (bin/run.js) in a child process: real stdout, stderr, signals and exit
+ * code.
+ */
 export function startHermes(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string } = {},

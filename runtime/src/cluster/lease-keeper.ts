@@ -24,7 +24,9 @@ interface Lease {
   freeTicks: number;
   /** A lost() or acquired() still running: the lease waits for it. */
   busy: Promise<void> | undefined;
-  /** Whether it counts towards spreading (binds do; the housekeeping lease goes to whoever is free). */
+  /**
+   * Whether it counts towards spreading (binds do; the housekeeping lease goes to whoever is free).
+   */
   readonly spread: boolean;
 }
 
@@ -76,7 +78,9 @@ export class LeaseKeeper implements BindLeases {
     this.#timer.unref();
   }
 
-  /** Gives up every lease this node could not renew in time, before the server could give it away. */
+  /**
+   * Gives up every lease this node could not renew in time, before the server could give it away.
+   */
   #enforceDeadlines(): void {
     const { leaseTtlMs, leaseRenewMs } = this.#cluster.config;
     const now = performance.now();
@@ -236,7 +240,9 @@ export class LeaseKeeper implements BindLeases {
     }
   }
 
-  /** Gives every lease back (a graceful stop): other nodes take them without waiting for the TTL. */
+  /**
+   * Gives every lease back (a graceful stop): other nodes take them without waiting for the TTL.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);

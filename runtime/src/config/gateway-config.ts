@@ -54,9 +54,13 @@ export interface ServerTimeouts {
   readonly headersMs: number;
   /** A whole request, headers and body: an HTTP/1.1 request or an HTTP/2 stream. */
   readonly requestMs: number;
-  /** A connection with nothing in flight: HTTP/1.1 keep-alive, an HTTP/2 session without streams. */
+  /**
+   * A connection with nothing in flight: HTTP/1.1 keep-alive, an HTTP/2 session without streams.
+   */
   readonly idleMs: number;
-  /** How often each HTTP/2 session is PINGed; one that leaves a PING unanswered this long is closed. */
+  /**
+   * How often each HTTP/2 session is PINGed; one that leaves a PING unanswered this long is closed.
+   */
   readonly http2PingMs: number;
 }
 
@@ -134,7 +138,10 @@ const scopes: readonly Scope[] = ["send", "read", "admin"];
  * HERMES_HOST, HERMES_PORT, HERMES_DB, HERMES_LOG_LEVEL and HERMES_API_KEYS
  * ("key:tenant:send+read,key2:tenant2:admin").
  */
-/** The config file to read when none is named: HERMES_CONFIG, else ./hermes.config.json if it exists. */
+/**
+ * The config file to read when none is named: HERMES_CONFIG, else ./hermes.config.json if it
+ * exists.
+ */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.HERMES_CONFIG || (existsSync("hermes.config.json") ? "hermes.config.json" : undefined);
 }

@@ -37,7 +37,9 @@ export interface ExpectedOutcome {
   readonly messageIncludes?: string;
 }
 
-/** One send, replayed offline: the plugin's requests are checked, the recorded answers handed back. */
+/**
+ * One send, replayed offline: the plugin's requests are checked, the recorded answers handed back.
+ */
 export interface SendCase {
   readonly name: string;
   /** A hermes.v1.Message in its protobuf JSON form. */
@@ -60,7 +62,9 @@ export interface SendCase {
 
 export interface ExpectedEvent {
   readonly providerMessageId: string;
-  /** MessageStatus name without its prefix ("DELIVERED"); omitted for events that carry no status. */
+  /**
+   * MessageStatus name without its prefix ("DELIVERED"); omitted for events that carry no status.
+   */
   readonly status?: string;
   readonly errorCode?: string;
   readonly providerCode?: string;

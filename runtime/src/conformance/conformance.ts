@@ -198,7 +198,10 @@ class PluginUnderTest {
     return this.typed((version) => version.callRaw(fn, input, tenant));
   }
 
-  /** Through the host's own typed layer: the same encoding, I/O limit and ABI check as a gateway route. */
+  /**
+   * Through the host's own typed layer: the same encoding, I/O limit and ABI check as a gateway
+   * route.
+   */
   call<I extends DescMessage, O extends DescMessage>(
     fn: string,
     inSchema: I,
@@ -240,7 +243,10 @@ class PluginUnderTest {
   }
 }
 
-/** What the host's own manifest checks (compilePlugin: name, semantic version, ABI) leave to a provider plugin's author. */
+/**
+ * What the host's own manifest checks (compilePlugin: name, semantic version, ABI) leave to a
+ * provider plugin's author.
+ */
 function checkManifest(run: ConformanceRun, manifest: Manifest): void {
   const problems: string[] = [];
   if (manifest.channels.length === 0 || manifest.channels.includes(Channel.UNSPECIFIED))
@@ -368,7 +374,10 @@ async function checkSend(
   });
 }
 
-/** The sandbox's rules for a request: allowlisted host, https, a method, header names that are tokens. */
+/**
+ * The sandbox's rules for a request: allowlisted host, https, a method, header names that are
+ * tokens.
+ */
 function checkRequest(
   request: HttpRequest,
   manifest: Manifest,

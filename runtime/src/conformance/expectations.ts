@@ -53,7 +53,10 @@ export function matchRequest(
   return "";
 }
 
-/** "" when `actual` has everything `expected` has (objects member-wise, arrays item-wise, the rest equal). */
+/**
+ * "" when `actual` has everything `expected` has (objects member-wise, arrays item-wise, the rest
+ * equal).
+ */
 function contains(actual: unknown, expected: unknown, path: string): string {
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual) || actual.length !== expected.length)

@@ -37,7 +37,10 @@ export interface DevService {
 }
 
 export interface DevOptions {
-  /** Provider mocks to start, each with a `wasm` route running its plugin template for tenant dev-providers. */
+  /**
+   * Provider mocks to start, each with a `wasm` route running its plugin template for tenant
+   * dev-providers.
+   */
   readonly providers?: {
     readonly names: readonly DevProviderName[];
     /** Builds a template on a cache miss (the SDK's buildPlugin). */

@@ -44,7 +44,10 @@ function sourceHash(template: string): string {
   return hash.digest("hex").slice(0, 24);
 }
 
-/** Where the build of plugin-templates/<template>'s current sources lives in `cacheDir` (whether or not it is built yet). */
+/**
+ * Where the build of plugin-templates/<template>'s current sources lives in `cacheDir` (whether or
+ * not it is built yet).
+ */
 export function devPluginPath(template: string, cacheDir: string): string {
   return join(cacheDir, `${template}-${sourceHash(template)}.wasm`);
 }

@@ -212,7 +212,10 @@ export abstract class Actor<
     void this.stop(reason);
   }
 
-  /** Delivers `msg` to `handleInfo` after `ms`; cancelled when the actor exits. Returns a cancel function. */
+  /**
+   * Delivers `msg` to `handleInfo` after `ms`; cancelled when the actor exits. Returns a cancel
+   * function.
+   */
   protected sendAfter(ms: number, msg: TInfo, priority: Priority = "main"): () => void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
@@ -225,7 +228,9 @@ export abstract class Actor<
     };
   }
 
-  /** Watches `process`: its exit arrives as a `DownMessage` (system priority). Returns demonitor. */
+  /**
+   * Watches `process`: its exit arrives as a `DownMessage` (system priority). Returns demonitor.
+   */
   protected monitor(process: Process): () => void {
     return process.onExit((reason) =>
       this.#enqueue("system", {

@@ -4,7 +4,10 @@ import { isNormalExit } from "./process.js";
 /** OTP restart types: always, only after an abnormal exit, never. */
 export type RestartType = "permanent" | "transient" | "temporary";
 
-/** How a child is stopped: at once, `stop` with a deadline in ms then kill, or `stop` without deadline. */
+/**
+ * How a child is stopped: at once, `stop` with a deadline in ms then kill, or `stop` without
+ * deadline.
+ */
 export type Shutdown = "brutal_kill" | number | "infinity";
 
 export type ChildType = "worker" | "supervisor";

@@ -39,7 +39,10 @@ export interface Backoff {
   readonly maxMs: number;
   /** Default 2. */
   readonly factor?: number;
-  /** Quiet period after which the sequence resets; default the larger of maxMs and the supervisor's period. */
+  /**
+   * Quiet period after which the sequence resets; default the larger of maxMs and the supervisor's
+   * period.
+   */
   readonly resetAfterMs?: number;
 }
 

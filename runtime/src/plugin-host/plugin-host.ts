@@ -2,7 +2,10 @@ import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { defaultPolicy, type HostPolicy } from "./policy.js";
 import { PluginMetrics } from "./plugin-telemetry.js";
 
-/** Where routes configured with `plugin: "<name>"` get the active version's bytes (the plugin registry). */
+/**
+ * Where routes configured with `plugin: "<name>"` get the active version's bytes (the plugin
+ * registry).
+ */
 export interface PluginSource {
   /** The active version of `name`, or undefined if none is published/active. */
   resolve(

@@ -43,7 +43,9 @@ export interface PluginModule {
   /** SHA-256 of the bytes as published (before the host bounded memory), hex. */
   readonly sha256: string;
   readonly exports: ReadonlySet<string>;
-  /** How calls pass input and output: the ABI's fast I/O, or Extism's kernel (a generic PDK plugin). */
+  /**
+   * How calls pass input and output: the ABI's fast I/O, or Extism's kernel (a generic PDK plugin).
+   */
   readonly io: PluginIo;
 }
 
@@ -58,7 +60,10 @@ export type PluginIo = "hermes" | "extism";
 const fastIo = ["hermes_input_read", "hermes_output_write"];
 const extismIo = ["input_length", "input_load_u8", "input_load_u64", "output_set"];
 
-/** Tells the I/O convention from the imports: without the ABI's fast I/O but with Extism's input/output, it is a generic plugin. */
+/**
+ * Tells the I/O convention from the imports: without the ABI's fast I/O but with Extism's
+ * input/output, it is a generic plugin.
+ */
 export function pluginIo(imports: readonly { module: string; name: string }[]): PluginIo {
   const uses = (namespace: string, names: readonly string[]) =>
     imports.some((i) => i.module === namespace && names.includes(i.name));
@@ -127,7 +132,10 @@ export async function compilePlugin(
   };
 }
 
-/** A route's plugin config with the manifest's config_schema defaults filled in where the route sets nothing. */
+/**
+ * A route's plugin config with the manifest's config_schema defaults filled in where the route sets
+ * nothing.
+ */
 export function configWithDefaults(
   config: Readonly<Record<string, string>>,
   manifest: Manifest,
@@ -157,7 +165,9 @@ function checkImport(namespace: string, name: string, kind: string): void {
 
 /** A plugin name, as manifests carry it and `plugin:` routes name it. */
 export const namePattern = /^[a-z0-9-]{1,64}$/;
-/** A host name or *.domain pattern, as manifests' allowed_hosts and routes' allowHosts list them. */
+/**
+ * A host name or *.domain pattern, as manifests' allowed_hosts and routes' allowHosts list them.
+ */
 export const hostPattern = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
 
 function checkManifest(manifest: Manifest): void {

@@ -202,7 +202,10 @@ export class PluginVersion {
     }
   }
 
-  /** One call of export `fn` with already-encoded input, in this version's pool, under its time limit. */
+  /**
+   * One call of export `fn` with already-encoded input, in this version's pool, under its time
+   * limit.
+   */
   callRaw(fn: string, input: Uint8Array, tenant = ""): Promise<Uint8Array> {
     return this.pool.call({
       plugin: this.id,

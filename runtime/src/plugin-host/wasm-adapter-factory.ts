@@ -6,7 +6,8 @@ import { WasmAdapter, type WasmAdapterConfig } from "./wasm-adapter.js";
 
 /**
  * Reads a `wasm` route's adapter config:
- * `{ plugin: "<name>" | file: "path.wasm", config: {...}, concurrency?: 32, workers?: 2, allowHttp?: false, allowHosts?: [], publicUrl?, kvPath? }`.
+ * `{ plugin: "<name>" | file: "path.wasm", config: {...}, concurrency?: 32, workers?: 2,
+ * allowHttp?: false, allowHosts?: [], publicUrl?, kvPath? }`.
  */
 export function parseWasmAdapterConfig(raw: Readonly<Record<string, unknown>>): WasmAdapterConfig {
   const {

@@ -348,7 +348,9 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
     return (await this.#host.resolve(this.#config.plugin!)).bytes;
   }
 
-  /** Checks that the plugin fits this route: its channel and the exports a channel adapter needs. */
+  /**
+   * Checks that the plugin fits this route: its channel and the exports a channel adapter needs.
+   */
   async #check(module: PluginModule): Promise<PluginModule> {
     const ctx = this.#ctx!;
     if (!module.manifest.channels.includes(ctx.channel)) {

@@ -142,7 +142,10 @@ function sections(bytes: Uint8Array): WasmSection[] {
   return structural(() => splitSections(bytes));
 }
 
-/** The shared reader throws RangeError (truncated) or TypeError (bad UTF-8): the host reports both as a format error. */
+/**
+ * The shared reader throws RangeError (truncated) or TypeError (bad UTF-8): the host reports both
+ * as a format error.
+ */
 function structural<T>(run: () => T): T {
   try {
     return run();

@@ -16,9 +16,15 @@ import {
 } from "./worker-protocol.js";
 
 const workerUrl = new URL("./worker/plugin-worker.mjs", import.meta.url);
-/** Heap of the worker's JavaScript side (host functions, Extism's buffers); guest memory is bounded separately. */
+/**
+ * Heap of the worker's JavaScript side (host functions, Extism's buffers); guest memory is bounded
+ * separately.
+ */
 const workerHeapMb = 96;
-/** Loading = instantiating (compiled code is shared) + start function + configure: the call budget and this margin. */
+/**
+ * Loading = instantiating (compiled code is shared) + start function + configure: the call budget
+ * and this margin.
+ */
 const loadMarginMs = 2000;
 
 /** One call waiting in the pool or running in a worker. */
@@ -33,7 +39,10 @@ export interface PendingCall {
   readonly label: string;
   readonly resolve: (output: Uint8Array) => void;
   readonly reject: (error: HermesError) => void;
-  /** Set by the worker actor once it resolved or rejected the call: a batch handed back after its worker died re-runs only the rest. */
+  /**
+   * Set by the worker actor once it resolved or rejected the call: a batch handed back after its
+   * worker died re-runs only the rest.
+   */
   settled: boolean;
 }
 
@@ -49,12 +58,17 @@ export type WorkerRequest =
   | { readonly type: "load"; readonly version: LoadedVersion }
   | { readonly type: "unload"; readonly id: string };
 
-/** Calls of a batch that never got their turn (the worker died first): the pool runs them elsewhere. */
+/**
+ * Calls of a batch that never got their turn (the worker died first): the pool runs them elsewhere.
+ */
 export interface BatchOutcome {
   readonly requeue: readonly PendingCall[];
 }
 
-/** A load answers with its error rather than rejecting: a plugin that fails to load must not crash the actor. */
+/**
+ * A load answers with its error rather than rejecting: a plugin that fails to load must not crash
+ * the actor.
+ */
 export interface LoadOutcome {
   readonly error?: HermesError;
 }
@@ -216,7 +230,10 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     });
   }
 
-  /** Terminates the thread from the main side; the actor exits and its supervisor starts a fresh one. */
+  /**
+   * Terminates the thread from the main side; the actor exits and its supervisor starts a fresh
+   * one.
+   */
   #terminateThread(reason: string): void {
     const thread = this.#thread;
     if (!thread) return;
@@ -291,7 +308,10 @@ export class PluginWorker extends Actor<WorkerRequest, BatchOutcome | LoadOutcom
     );
   }
 
-  /** The thread died on its own (crash, heap limit): the running call is to blame, the rest run elsewhere. */
+  /**
+   * The thread died on its own (crash, heap limit): the running call is to blame, the rest run
+   * elsewhere.
+   */
   #died(reason: string): void {
     if (!this.#thread) return;
     this.#thread = undefined;

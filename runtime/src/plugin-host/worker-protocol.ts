@@ -20,7 +20,10 @@ export interface WorkerPluginSpec {
   readonly callTimeoutMs: number;
   /** Encoded ConfigureRequest, run on every new instance; absent for bare modules (benchmarks). */
   readonly configureInput?: Uint8Array;
-  /** "extism": a generic Extism PDK plugin, called through plugin.call (plugin-module.ts PluginIo); default "hermes". */
+  /**
+   * "extism": a generic Extism PDK plugin, called through plugin.call (plugin-module.ts PluginIo);
+   * default "hermes".
+   */
   readonly io?: "hermes" | "extism";
 }
 
@@ -71,7 +74,10 @@ export type ToWorker =
  */
 export type CallStatus = (typeof callStatus)[number];
 
-/** Results packed as the batch was: call i's status is status[i], its output data[bounds[i], bounds[i + 1]). */
+/**
+ * Results packed as the batch was: call i's status is status[i], its output data[bounds[i],
+ * bounds[i + 1]).
+ */
 export interface PackedResults {
   readonly first: number;
   readonly status: Uint8Array;

@@ -23,7 +23,10 @@ export interface PluginRegistryOptions {
   readonly synchronous?: "FULL" | "NORMAL";
   /** Largest artifact accepted; default 16 MiB. */
   readonly maxArtifactBytes?: number;
-  /** Accept artifacts with no signature at all (development only; warned about at start and on each unsigned publish). */
+  /**
+   * Accept artifacts with no signature at all (development only; warned about at start and on each
+   * unsigned publish).
+   */
   readonly allowUnsigned?: boolean;
   /** Where those warnings go; default: a pino logger on stderr, so they are never silent. */
   readonly log?: Logger;
@@ -115,7 +118,9 @@ export class PluginRegistry {
 
   // ---- trust store ----
 
-  /** Trusts a publisher key. Trusting a known key again only updates its comment (if one is given). */
+  /**
+   * Trusts a publisher key. Trusting a known key again only updates its comment (if one is given).
+   */
   trustKey(key: PublicKey | Uint8Array | string, comment = ""): TrustedKeyInfo {
     let publicKey: PublicKey;
     try {

@@ -60,7 +60,10 @@ export class RouteFeeder {
     this.#hooks = hooks;
   }
 
-  /** Messages not yet with the adapter: ready, delayed, or with their intent being recorded or recorded. */
+  /**
+   * Messages not yet with the adapter: ready, delayed, or with their intent being recorded or
+   * recorded.
+   */
   get queued(): number {
     return this.#queued + this.#timers.size + this.#launching + this.#prepared.length;
   }

@@ -363,7 +363,10 @@ export class Router {
     return outcome;
   }
 
-  /** Records a provider report (receipt, webhook event, inbound message); resolves once it is durable. */
+  /**
+   * Records a provider report (receipt, webhook event, inbound message); resolves once it is
+   * durable.
+   */
   report(route: string, report: ProviderReport): Promise<void> {
     this.#options.metrics.report(route, report.kind);
     if (!report.messageId && !report.providerMessageId) return this.#recordInbound(route, report);

@@ -34,7 +34,9 @@ export interface WorkQueue {
   stop(): void;
 }
 
-/** What a queue asks of the router: the feeder's hooks, and the recovery of a send a dead node left. */
+/**
+ * What a queue asks of the router: the feeder's hooks, and the recovery of a send a dead node left.
+ */
 export interface QueueHooks extends FeederHooks {
   /**
    * A message whose last attempt was under way when its sender stopped (its

@@ -9,7 +9,10 @@ import { guardHttp2 } from "./http2-guard.js";
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */
 const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
-/** Request headers either protocol accepts: node:http's default for HTTP/1.1, advertised to HTTP/2 clients. */
+/**
+ * Request headers either protocol accepts: node:http's default for HTTP/1.1, advertised to HTTP/2
+ * clients.
+ */
 const maxHeaderBytes = 16 * 1024;
 
 /**

@@ -88,13 +88,18 @@ export function refuseMalformedProtobuf(
 }
 
 interface BinaryFraming {
-  /** Length-prefixed messages (gRPC, gRPC-Web, Connect streams), or the whole body as one (Connect unary). */
+  /**
+   * Length-prefixed messages (gRPC, gRPC-Web, Connect streams), or the whole body as one (Connect
+   * unary).
+   */
   readonly enveloped: boolean;
   /** The header naming the request's compression. */
   readonly encodingHeader: string;
 }
 
-/** How a request of this content type frames binary messages; undefined for JSON (or unknown types). */
+/**
+ * How a request of this content type frames binary messages; undefined for JSON (or unknown types).
+ */
 function binaryFraming(contentType: string | null): BinaryFraming | undefined {
   // The three protocols' content types are disjoint: at most one parser matches.
   const viaGrpc = grpc.parseContentType(contentType);

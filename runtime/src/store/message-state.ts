@@ -22,7 +22,10 @@ export interface MessageState {
   readonly status: MessageStatus;
   /** Attempts whose outcome is known. */
   readonly attempts: number;
-  /** The highest attempt that was about to leave; above `attempts`, that attempt's outcome is unknown. */
+  /**
+   * The highest attempt that was about to leave; above `attempts`, that attempt's outcome is
+   * unknown.
+   */
   readonly started: number;
   readonly providerMessageId: string;
   readonly error?: ErrorDetail;

@@ -53,7 +53,9 @@ export interface MessageStore {
   close(): Promise<void>;
 }
 
-/** A message to accept, with its body already encoded (the router encodes once, to check its size). */
+/**
+ * A message to accept, with its body already encoded (the router encodes once, to check its size).
+ */
 export interface NewMessage {
   /** The message as the router prepared it: id, tenant, route, status and times set. */
   readonly message: Message;

@@ -45,7 +45,9 @@ export function endCall(code: i32): i32 {
   return code;
 }
 
-/** Writes `text` (UTF-8) as this call's output: the error text of a call that returns 1 or traps. */
+/**
+ * Writes `text` (UTF-8) as this call's output: the error text of a call that returns 1 or traps.
+ */
 export function writeError(text: string): void {
   const bytes = String.UTF8.encode(text, false, String.UTF8.ErrorMode.REPLACE);
   hermes_output_write(changetype<usize>(bytes), bytes.byteLength);

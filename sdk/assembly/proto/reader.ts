@@ -253,7 +253,10 @@ export class Reader {
   }
 }
 
-/** Whether `length` bytes at `start` are well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+/**
+ * Whether `length` bytes at `start` are well-formed UTF-8 (RFC 3629: no overlongs, surrogates or
+ * code points past U+10FFFF).
+ */
 function validUtf8(start: usize, length: i32): bool {
   let p = start;
   const end = start + <usize>length;

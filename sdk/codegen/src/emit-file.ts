@@ -7,7 +7,10 @@ import { enumValueName, oneofCaseEnum, oneofCaseMember, outputPath, typeName } f
 import { Printer } from "./printer.js";
 
 export interface EmitOptions {
-  /** Import path of the SDK's proto runtime: relative to the output root when it starts with ".", else a package path. */
+  /**
+   * Import path of the SDK's proto runtime: relative to the output root when it starts with ".",
+   * else a package path.
+   */
   runtime: string;
   generator: string;
 }

@@ -262,7 +262,8 @@ export function run(): i32 {
       );
     }
     case 18: {
-      // The argument is a token: the callback URL carrying it, then how three webhooks fare against it.
+      // The argument is a token: the callback URL carrying it, then how three webhooks fare against
+      // it.
       const url = callbackUrl("https://hermes.example.com/webhooks/r?a=1", s);
       return text(
         [

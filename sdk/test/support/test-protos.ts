@@ -17,7 +17,10 @@ export const testGenDir = fileURLToPath(new URL("../assembly/gen/", import.meta.
 
 let cached: { request: CodeGeneratorRequest; registry: FileRegistry } | undefined;
 
-/** The generator request for the test contracts (and the well-known types they import), and a registry of them. */
+/**
+ * The generator request for the test contracts (and the well-known types they import), and a
+ * registry of them.
+ */
 export function testProtos(): { request: CodeGeneratorRequest; registry: FileRegistry } {
   if (cached) return cached;
   const image = execFileSync(

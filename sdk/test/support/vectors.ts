@@ -199,7 +199,8 @@ export function vectors(): Array<{ name: string; type: number; message: Message 
       "oneof set to an empty message",
       { action: { case: "result", value: {} } },
     ],
-    // Lengths of two and three varint bytes at several nesting levels (the writer shifts bodies it underestimated).
+    // Lengths of two and three varint bytes at several nesting levels (the writer shifts bodies it
+    // underestimated).
     [
       PrepareSendResponseSchema,
       "100 KB body",

@@ -61,7 +61,8 @@ async function compiled(name: string): Promise<Uint8Array> {
     if (takeLock()) {
       try {
         await buildIntoCache(name);
-        // Another template that does not compile is its own test's failure to report, not this one's.
+        // Another template that does not compile is its own test's failure to report, not this
+        // one's.
         for (const other of templateNames().filter(
           (t) => t !== name && !existsSync(devPluginPath(t, cacheDir)),
         ))
@@ -110,7 +111,9 @@ export function templateNames(): string[] {
     .sort();
 }
 
-/** Builds (or takes from the cache) plugin-templates/<name>, signs it and verifies the signature. */
+/**
+ * Builds (or takes from the cache) plugin-templates/<name>, signs it and verifies the signature.
+ */
 export async function buildTemplate(name: string): Promise<BuiltTemplate> {
   const { publicKey, secretKey } = generateKeyPair();
   const wasm = sign(await compiled(name), secretKey);

@@ -77,7 +77,8 @@ export default class PluginTest extends HermesCommand<typeof PluginTest> {
     const tests = ownTests(project);
     let ownOk = true;
     if (tests.length > 0) {
-      // A runner of its own even when hermes itself runs under node:test (which marks its children with NODE_TEST_CONTEXT).
+      // A runner of its own even when hermes itself runs under node:test (which marks its children
+      // with NODE_TEST_CONTEXT).
       const env = { ...process.env };
       delete env.NODE_TEST_CONTEXT;
       // tsx as this CLI resolves it: the plugin's folder need not have it installed.

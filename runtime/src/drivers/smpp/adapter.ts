@@ -63,7 +63,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     connectionsLost: 0,
   };
   readonly #multipart = new MultipartReceipts();
-  // Parts of concatenated MO messages; what is still incomplete after the timeout is reported as it is.
+  // Parts of concatenated MO messages; what is still incomplete after the timeout is reported as it
+  // is.
   readonly #inboundParts: InboundParts<InboundMessage>;
   readonly #sessions = new Set<SmppSession>();
   #ctx: AdapterContext | undefined;
@@ -154,7 +155,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     return {
       id: this.#carrierId(),
       type: "supervisor",
-      // A supervisor that gave up exits with a shutdown reason: not restarted by the route, cooled down here.
+      // A supervisor that gave up exits with a shutdown reason: not restarted by the route, cooled
+      // down here.
       restart: "transient",
       start: async () => {
         const supervisor = await Supervisor.start({
@@ -216,7 +218,8 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   }
 
   async send(message: Message, attempt: number): Promise<SendOutcome> {
-    // Everything up to handing the parts to a session is synchronous: the feeder reads demand() right after.
+    // Everything up to handing the parts to a session is synchronous: the feeder reads demand()
+    // right after.
     const session = this.#emptiestSession();
     if (!session) {
       return {
@@ -344,9 +347,12 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
     this.#ctx?.demandChanged();
   }
 
-  /** A deliver_sm (or data_sm): a receipt becomes a status report, anything else an inbound message. */
+  /**
+   * A deliver_sm (or data_sm): a receipt becomes a status report, anything else an inbound message.
+   */
   async handleDeliver(pdu: DeliverSm | DataSm): Promise<number> {
-    // The text is in short_message, or in message_payload when that is empty (and always for data_sm).
+    // The text is in short_message, or in message_payload when that is empty (and always for
+    // data_sm).
     const data =
       pdu.command === "deliver_sm" && pdu.short_message.length > 0
         ? pdu.short_message

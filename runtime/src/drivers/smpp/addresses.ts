@@ -38,13 +38,19 @@ export function sourceAddress(
   return { ton: overrides.ton ?? guess.ton, npi: overrides.npi ?? guess.npi, addr: guess.addr };
 }
 
-/** An address the SMSC gave us (MO sender or recipient) as a Hermes address: international numbers get their plus back. */
+/**
+ * An address the SMSC gave us (MO sender or recipient) as a Hermes address: international numbers
+ * get their plus back.
+ */
 export function toHermesAddress(addr: string, addrTon: number): Address {
   const phone = addrTon === ton.international && /^[0-9]+$/.test(addr) ? `+${addr}` : addr;
   return create(AddressSchema, { kind: { case: "phone", value: phone } });
 }
 
-/** validity_period in SMPP's absolute format, UTC: YYMMDDhhmmss000+ (tenths 0, offset 00 quarter hours). */
+/**
+ * validity_period in SMPP's absolute format, UTC: YYMMDDhhmmss000+ (tenths 0, offset 00 quarter
+ * hours).
+ */
 export function absoluteTime(date: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return (

@@ -70,7 +70,10 @@ export interface ConnectionEvents {
   onRequest(pdu: Request): void;
   /** A well-formed response of a known command. */
   onResponse(pdu: Response): void;
-  /** A PDU that was framed but unusable (unknown command, bad body): a request was answered with generic_nack. */
+  /**
+   * A PDU that was framed but unusable (unknown command, bad body): a request was answered with
+   * generic_nack.
+   */
   onInvalid(reason: string): void;
   /** The socket closed; `error` when it was not a clean close, or the stream was beyond repair. */
   onClose(error: Error | undefined): void;
@@ -105,7 +108,8 @@ export class SmppConnection {
       try {
         this.#receive(chunk);
       } catch (error) {
-        // A bug in a handler must not reach Node's uncaught-exception path: drop this connection instead.
+        // A bug in a handler must not reach Node's uncaught-exception path: drop this connection
+        // instead.
         this.destroy(
           new HermesError(
             ErrorCode.INTERNAL,
@@ -122,7 +126,10 @@ export class SmppConnection {
     });
   }
 
-  /** Opens a TCP (or TLS, verifying the certificate unless told not to) connection within `timeoutMs`. */
+  /**
+   * Opens a TCP (or TLS, verifying the certificate unless told not to) connection within
+   * `timeoutMs`.
+   */
   static open(
     target: {
       host: string;
@@ -176,7 +183,10 @@ export class SmppConnection {
     });
   }
 
-  /** Wraps a socket an SMPP server accepted (the benchmark SMSC): the same framing and codecs, the other way round. */
+  /**
+   * Wraps a socket an SMPP server accepted (the benchmark SMSC): the same framing and codecs, the
+   * other way round.
+   */
   static accept(socket: net.Socket, maxPduBytes: number, events: ConnectionEvents): SmppConnection {
     return new SmppConnection(socket, maxPduBytes, events);
   }
@@ -227,7 +237,10 @@ export class SmppConnection {
     if (!this.#closed) this.#socket.end();
   }
 
-  /** Closes at once; what is held for the current burst (a last generic_nack) is handed to the socket first. */
+  /**
+   * Closes at once; what is held for the current burst (a last generic_nack) is handed to the
+   * socket first.
+   */
   destroy(error?: Error): void {
     if (error) this.#closeError ??= error;
     if (this.#corked) this.#socket.uncork();

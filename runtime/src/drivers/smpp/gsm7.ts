@@ -30,7 +30,8 @@ for (let i = 0; i < basic.length; i++) if (i !== gsmEscape) encodeBasic.set(basi
 const encodeExtension = new Map(extension);
 const decodeExtension = new Map(extension.map(([char, code]) => [code, char]));
 
-// By UTF-16 code unit: the septet, 0x100 | code for the extension table, -1 for neither. Every GSM character is below 0x400 but €.
+// By UTF-16 code unit: the septet, 0x100 | code for the extension table, -1 for neither. Every GSM
+// character is below 0x400 but €.
 const byCodeUnit = new Int16Array(0x400).fill(-1);
 for (const [char, code] of encodeBasic) byCodeUnit[char.charCodeAt(0)] = code;
 for (const [char, code] of encodeExtension)
@@ -60,7 +61,9 @@ export function encodeGsm7Text(text: string): Buffer | undefined {
   return out.subarray(0, n);
 }
 
-/** Septets one character takes (1, or 2 from the extension table), or 0 if it is not in GSM 03.38. */
+/**
+ * Septets one character takes (1, or 2 from the extension table), or 0 if it is not in GSM 03.38.
+ */
 export function gsmSeptets(char: string): 0 | 1 | 2 {
   if (encodeBasic.has(char)) return 1;
   if (encodeExtension.has(char)) return 2;

@@ -39,7 +39,10 @@ export class MultipartReceipts {
     return group;
   }
 
-  /** A part's id is known (its submit_sm_resp came); a part without an id, or with a repeated one, cannot be waited for. */
+  /**
+   * A part's id is known (its submit_sm_resp came); a part without an id, or with a repeated one,
+   * cannot be waited for.
+   */
   add(group: PartGroup, id: string): void {
     if (id === "" || this.#byPart.get(id) === group) {
       group.total--;

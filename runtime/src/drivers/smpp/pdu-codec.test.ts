@@ -62,7 +62,9 @@ const submit = (fields: Partial<SubmitSm>, sequence = 1): SubmitSm => ({
   ...fields,
 });
 
-/** npm `smpp`'s encoding of the same PDU (its field names are ours; other_tlvs become numeric keys). */
+/**
+ * npm `smpp`'s encoding of the same PDU (its field names are ours; other_tlvs become numeric keys).
+ */
 function theirs(pdu: HotPdu): Buffer {
   const { command, other_tlvs, ...fields } = pdu as HotPdu & { other_tlvs?: unknown };
   return new smpp.PDU(command, fields).toBuffer();

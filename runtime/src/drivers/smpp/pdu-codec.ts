@@ -216,7 +216,9 @@ function bodySize(pdu: SubmitSm | DeliverSm | DataSm | MessageResp): number {
   }
 }
 
-/** service_type, both addresses with their TON and NPI, esm_class, registered_delivery, data_coding. */
+/**
+ * service_type, both addresses with their TON and NPI, esm_class, registered_delivery, data_coding.
+ */
 function addressesSize(pdu: DataSmBody): number {
   return (
     cstringSize(pdu.service_type) +

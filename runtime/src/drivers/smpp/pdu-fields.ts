@@ -77,7 +77,10 @@ export class PduReader {
     return this.buf[this.pos++]!;
   }
 
-  /** A C-Octet String: octets up to a NUL, which must come before the PDU ends. Read as Latin-1, so no octet is lost. */
+  /**
+   * A C-Octet String: octets up to a NUL, which must come before the PDU ends. Read as Latin-1, so
+   * no octet is lost.
+   */
   cstring(field: string): string {
     const buf = this.buf;
     const start = this.pos;
@@ -140,7 +143,8 @@ export class PduReader {
       case "octets":
         return buf.subarray(start, start + length);
       case "cstring": {
-        // Terminated within its own length; an SMSC that leaves the NUL out still means the octets it sent.
+        // Terminated within its own length; an SMSC that leaves the NUL out still means the octets
+        // it sent.
         let end = start;
         while (end < start + length && buf[end] !== 0) end++;
         return end === start ? "" : buf.toString("latin1", start, end);

@@ -37,7 +37,10 @@ interface Header<C extends HotCommand> {
   readonly sequence_number: number;
 }
 
-/** The body submit_sm and deliver_sm share (SMPP 3.4 4.4.1, 4.6.1); short_message is octets, UDH included. */
+/**
+ * The body submit_sm and deliver_sm share (SMPP 3.4 4.4.1, 4.6.1); short_message is octets, UDH
+ * included.
+ */
 export interface ShortMessageBody extends Tlvs {
   readonly service_type: string;
   readonly source_addr_ton: number;
@@ -58,7 +61,9 @@ export interface ShortMessageBody extends Tlvs {
   readonly short_message: Buffer;
 }
 
-/** data_sm's body (SMPP 3.4 4.7.1): the addresses and flags; the text travels in message_payload. */
+/**
+ * data_sm's body (SMPP 3.4 4.7.1): the addresses and flags; the text travels in message_payload.
+ */
 export interface DataSmBody extends Tlvs {
   readonly service_type: string;
   readonly source_addr_ton: number;

@@ -123,7 +123,10 @@ export class SmppSession extends Actor<never, never, never, Info> {
     return this.bound ? Math.max(0, this.#carrier.config.window - this.#reserved) : 0;
   }
 
-  /** Queues a message's parts and writes what the window and the bucket allow; called by the adapter after checking `free`. */
+  /**
+   * Queues a message's parts and writes what the window and the bucket allow; called by the adapter
+   * after checking `free`.
+   */
   submit(jobs: readonly PartJob[]): void {
     this.#queue.push(...jobs);
     this.#reserved += jobs.length;
@@ -344,7 +347,8 @@ export class SmppSession extends Actor<never, never, never, Info> {
         return;
       case "deliver_sm":
       case "data_sm":
-        // Answered once the report is on disk (so a crash makes the SMSC redeliver), without holding the mailbox.
+        // Answered once the report is on disk (so a crash makes the SMSC redeliver), without
+        // holding the mailbox.
         void this.#carrier.handleDeliver(pdu).then(
           (status) => connection.respond(pdu, status),
           () => connection.respond(pdu, commandStatus.systemError),
@@ -365,7 +369,10 @@ export class SmppSession extends Actor<never, never, never, Info> {
     );
   }
 
-  /** Fails parts the SMSC has not answered within responseTimeoutMs (oldest first: the table is in send order). */
+  /**
+   * Fails parts the SMSC has not answered within responseTimeoutMs (oldest first: the table is in
+   * send order).
+   */
   #sweep(): void {
     const config = this.#carrier.config;
     const deadline = Date.now() - config.responseTimeoutMs;

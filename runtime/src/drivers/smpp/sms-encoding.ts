@@ -9,7 +9,9 @@ export type LongMessageMode = "udh" | "sar" | "payload";
 
 export interface EncodingOptions {
   readonly alphabet: Alphabet;
-  /** data_coding for GSM 03.38 septets: 0x00 (SMSC default alphabet) unless the carrier wants 0x01. */
+  /**
+   * data_coding for GSM 03.38 septets: 0x00 (SMSC default alphabet) unless the carrier wants 0x01.
+   */
   readonly gsmDataCoding: number;
   readonly longMessage: LongMessageMode;
   readonly udhReference: 8 | 16;
@@ -45,7 +47,10 @@ const partCapacity: Record<8 | 16, Record<Alphabet, number>> = {
   16: { gsm7: 152, latin1: 133, ucs2: 66 },
 };
 
-/** The alphabet a text goes in: the carrier's preferred one when every character fits, UCS2 otherwise. */
+/**
+ * The alphabet a text goes in: the carrier's preferred one when every character fits, UCS2
+ * otherwise.
+ */
 export function chooseAlphabet(text: string, preferred: Alphabet): Alphabet {
   if (preferred === "gsm7" && fitsGsm7(text)) return "gsm7";
   if (preferred === "latin1" && [...text].every((c) => c.codePointAt(0)! <= 0xff)) return "latin1";
@@ -168,7 +173,10 @@ export function encodeText(
   return { alphabet, dataCoding, parts };
 }
 
-/** User data as it came: the user data header (its length octet included) when esm_class says there is one, and the message. */
+/**
+ * User data as it came: the user data header (its length octet included) when esm_class says there
+ * is one, and the message.
+ */
 export function splitUserData(
   bytes: Buffer,
   esmClass: number,

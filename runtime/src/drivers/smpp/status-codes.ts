@@ -52,7 +52,10 @@ export function statusText(status: number): string {
   return name ? `${hex} ${name}` : hex;
 }
 
-/** The error a submit_sm answered with `status` fails its message with; a throttled one says to retry after `throttlePauseMs`. */
+/**
+ * The error a submit_sm answered with `status` fails its message with; a throttled one says to
+ * retry after `throttlePauseMs`.
+ */
 export function submitError(status: number, throttlePauseMs: number): ErrorDetail {
   const providerCode = statusHex(status);
   const message = `SMSC answered submit_sm with ${statusText(status)}`;

@@ -28,7 +28,10 @@ export class Submission {
   constructor(
     parts: number,
     readonly detail: Readonly<Record<string, string>>,
-    /** Called with each part's id ("" if the SMSC gave none) as soon as it is known (receipts may follow at once). */
+    /**
+     * Called with each part's id ("" if the SMSC gave none) as soon as it is known (receipts may
+     * follow at once).
+     */
     readonly onPartId: (id: string) => void = () => {},
   ) {
     this.ids = new Array<string | undefined>(parts).fill(undefined);
@@ -45,7 +48,8 @@ export class Submission {
     this.onPartId(id);
     if (++this.#accepted < this.ids.length) return;
     this.#settled = true;
-    // An SMSC that answers without an id leaves nothing to correlate receipts with (they are recorded as unmatched).
+    // An SMSC that answers without an id leaves nothing to correlate receipts with (they are
+    // recorded as unmatched).
     const ids = [...new Set(this.ids as string[])].filter((i) => i !== "");
     this.#resolve({
       kind: "submitted",

@@ -12,7 +12,10 @@ export type StartTls = "opportunistic" | "required" | "never";
 export interface SmtpInjectionConfig {
   readonly host: string;
   readonly port: number;
-  /** Implicit TLS from the first byte (port 465 style); KumoMTA listeners usually use STARTTLS instead. */
+  /**
+   * Implicit TLS from the first byte (port 465 style); KumoMTA listeners usually use STARTTLS
+   * instead.
+   */
   readonly secure: boolean;
   readonly starttls: StartTls;
   readonly tls: {
@@ -63,7 +66,10 @@ export interface SmtpDriverConfig {
   readonly from?: string;
   /** MAIL FROM (bounce address); defaults to the From address. */
   readonly envelopeSender?: string;
-  /** Header names: KumoMTA's queue helper reads tenant and campaign from X-Tenant and X-Campaign by default. */
+  /**
+   * Header names: KumoMTA's queue helper reads tenant and campaign from X-Tenant and X-Campaign by
+   * default.
+   */
   readonly headers: {
     readonly tenant: string;
     readonly campaign: string;

@@ -6,7 +6,10 @@
  * some) and ignored.
  */
 export interface KumoLogRecord {
-  /** Reception, Delivery, Bounce, TransientFailure, Expiration, AdminBounce, OOB, Feedback, Rejection, AdminRebind, Delay... */
+  /**
+   * Reception, Delivery, Bounce, TransientFailure, Expiration, AdminBounce, OOB, Feedback,
+   * Rejection, AdminRebind, Delay...
+   */
   readonly type: string;
   /** The spool id (32 hex digits), as in the `250 OK ids=` reply. */
   readonly id: string;

@@ -54,7 +54,8 @@ export function hermesIdOf(record: KumoLogRecord, fields: CorrelationFields): st
  * | Bounce, AdminBounce | FAILED (hard: INVALID_RECIPIENT, soft: PROVIDER_REJECTED) |
  * | Expiration | FAILED with EXPIRED |
  * | Rejection | FAILED (5xx) or RETRYING (4xx) |
- * | OOB | FAILED: a bounce after the fact (a DELIVERED message keeps its status; the event is recorded) |
+ * | OOB | FAILED: a bounce after the fact (a DELIVERED message keeps its status; the event is
+ * recorded) |
  * | Feedback | COMPLAINT event |
  * | anything else (Delay, AdminRebind, newer types) | PROGRESS event |
  */

@@ -104,9 +104,12 @@ export class SmtpAdapter implements ChannelAdapter {
       },
       freed: () => ctx.demandChanged(),
     };
-    // The session's own supervisor backs off between reconnections; it sits under the route's supervisor.
-    // Its intensity admits every restart the backoff allows in a period, so a KumoMTA that stays down is
-    // retried every maxMs for as long as it takes instead of escalating to the route and the gateway.
+    // The session's own supervisor backs off between reconnections; it sits under the route's
+    // supervisor.
+    // Its intensity admits every restart the backoff allows in a period, so a KumoMTA that stays
+    // down is
+    // retried every maxMs for as long as it takes instead of escalating to the route and the
+    // gateway.
     const period = 60_000;
     const intensity = Math.ceil(period / smtp.reconnect.initialMs) + 1;
     await ctx.supervisor.startChild({
@@ -145,7 +148,8 @@ export class SmtpAdapter implements ChannelAdapter {
 
   demand(): number {
     if (this.#http) return this.#config.http!.concurrency - this.#inFlight;
-    // Two slots per connection: one message on the wire and the next one ready in the pool's queue, so a
+    // Two slots per connection: one message on the wire and the next one ready in the pool's queue,
+    // so a
     // connection never idles between messages; nothing waits inside the driver beyond that.
     return this.#connectedSession
       ? Math.max(0, 2 * this.#config.smtp.maxConnections - this.#inFlight)
@@ -168,7 +172,8 @@ export class SmtpAdapter implements ChannelAdapter {
     }
     const spoolId = this.#received.get(message.id);
     if (spoolId) {
-      // A retry after an outcome we never saw (a lost connection), but KumoMTA logged its Reception: it has the message.
+      // A retry after an outcome we never saw (a lost connection), but KumoMTA logged its
+      // Reception: it has the message.
       return { kind: "submitted", providerMessageId: spoolId, detail: { deduplicated: "true" } };
     }
     let done!: () => void;
@@ -218,7 +223,8 @@ export class SmtpAdapter implements ChannelAdapter {
         this.#inFlight--; // before the session says a connection is free, so demand() sees it
         resolve(outcomeOf(result));
       };
-      // A cast to a session that dies before handling it is dropped: its exit fails the send instead.
+      // A cast to a session that dies before handling it is dropped: its exit fails the send
+      // instead.
       const stopWatching = session.onExit(() =>
         settle({
           ok: false,

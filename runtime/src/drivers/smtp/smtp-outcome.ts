@@ -8,7 +8,10 @@ export interface SmtpReply {
   readonly text: string;
 }
 
-/** "550 5.1.1 no such user" → {550, "5.1.1", "no such user"}; multi-line replies keep their last line's text. */
+/**
+ * "550 5.1.1 no such user" → {550, "5.1.1", "no such user"}; multi-line replies keep their last
+ * line's text.
+ */
 export function parseSmtpReply(raw: string): SmtpReply | undefined {
   const lines = raw.trim().split(/\r?\n/);
   const last = lines[lines.length - 1];
@@ -112,7 +115,8 @@ export function classifySmtpError(reason: unknown): ClassifiedFailure {
     };
   }
   const message = error.message ?? String(reason);
-  // Nothing reached KumoMTA when the connection could not be made, or the send never left the driver
+  // Nothing reached KumoMTA when the connection could not be made, or the send never left the
+  // driver
   // (ENOTSENT); any other loss may have happened after the data, with the outcome unknown.
   const refused =
     /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND/.test(message) ||

@@ -80,14 +80,16 @@ export class KumoSmtpSession extends Actor<never, never, SendRequest, SessionInf
       authMethod: "PLAIN",
       maxConnections: c.maxConnections,
       maxMessages: c.maxMessages,
-      // A connection lost mid-message is the router's to retry (and to count as a duplicate risk), not the pool's.
+      // A connection lost mid-message is the router's to retry (and to count as a duplicate risk),
+      // not the pool's.
       maxRequeues: 0,
       name: c.clientName,
       connectionTimeout: c.connectionTimeoutMs,
       greetingTimeout: c.connectionTimeoutMs,
       socketTimeout: c.socketTimeoutMs,
     } as SMTPPool.Options);
-    // Connecting happens after init, so a KumoMTA that is down fails the session, not the route's start.
+    // Connecting happens after init, so a KumoMTA that is down fails the session, not the route's
+    // start.
     this.send({ type: "connect" }, "system");
   }
 

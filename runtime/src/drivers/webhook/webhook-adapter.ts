@@ -146,7 +146,10 @@ function causeOf(reason: unknown): string {
   return cause?.code ?? cause?.message ?? String(reason);
 }
 
-/** Builds a webhook route's adapter from its config: url?, headers?, concurrency (16), timeoutMs (10000). */
+/**
+ * Builds a webhook route's adapter from its config: url?, headers?, concurrency (16), timeoutMs
+ * (10000).
+ */
 export const createWebhookAdapter: AdapterFactory = (config) => {
   const url = config.url;
   if (url !== undefined && (typeof url !== "string" || !/^https?:\/\//.test(url))) {

@@ -212,7 +212,10 @@ export function hostFunctions(plugin, state, memory, telemetry, kv) {
   };
 }
 
-/** A P-256 public key from PEM or base64 DER SubjectPublicKeyInfo; the error names the config key only. */
+/**
+ * A P-256 public key from PEM or base64 DER SubjectPublicKeyInfo; the error names the config key
+ * only.
+ */
 function ecPublicKey(text, keyConfig) {
   let key;
   try {

@@ -229,7 +229,10 @@ async function invokeGeneric(instance, fn, input) {
   return { kind: "ok", bytes };
 }
 
-/** AssemblyScript's abort(message, file, line, column): strings are UTF-16 with their byte length at ptr - 4. */
+/**
+ * AssemblyScript's abort(message, file, line, column): strings are UTF-16 with their byte length at
+ * ptr - 4.
+ */
 function abort(memory, message, file, line, column) {
   const text = (ptr) => {
     const buffer = memory?.buffer;

@@ -177,7 +177,9 @@ export function generateKeyPair(): KeyPair {
   return { publicKey: secretKey.publicKey, secretKey };
 }
 
-/** The OpenSSH wire form: string "ssh-ed25519", string key (each a uint32 BE length, then bytes). */
+/**
+ * The OpenSSH wire form: string "ssh-ed25519", string key (each a uint32 BE length, then bytes).
+ */
 function fromOpenSsh(blob: Buffer): PublicKey {
   const fields: Buffer[] = [];
   for (let at = 0; at + 4 <= blob.length && fields.length < 2; ) {

@@ -162,7 +162,10 @@ async function* watch(
   }
 }
 
-/** Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with nothing stored. */
+/**
+ * Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with
+ * nothing stored.
+ */
 function accept(deps: MessageServiceDeps, tenant: string, messages: readonly Message[]) {
   return deps.router.accept(tenant, messages).catch((reason: unknown) => {
     throw toConnectError(reason);

@@ -4,7 +4,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { BenchSmscCounters, BenchSmscOptions } from "./bench-smsc.js";
 
-/** The benchmark SMSC's counters and its process's own CPU time (µs, as process.cpuUsage gives it). */
+/**
+ * The benchmark SMSC's counters and its process's own CPU time (µs, as process.cpuUsage gives it).
+ */
 export interface BenchSmscStats extends BenchSmscCounters {
   readonly cpu: NodeJS.CpuUsage;
 }
@@ -17,7 +19,8 @@ export interface BenchSmscProcess {
 
 /**
  * Starts the benchmark SMSC (BenchSmsc) in a child process on a loopback
- * port (a free one unless `port` names one), so that what it costs is not counted against the process
+ * port (a free one unless `port` names one), so that what it costs is not counted against the
+ * process
  * that measures, and it does not compete for that process's thread.
  */
 export async function startBenchSmsc(

@@ -5,7 +5,10 @@ import { planFor, type Mix } from "./outcomes.js";
 import type { Spool } from "./spool.js";
 
 export interface HttpApiOptions {
-  /** HTTP Basic users (user → password), as http_server_validate_auth_basic would accept; none means no auth. */
+  /**
+   * HTTP Basic users (user → password), as http_server_validate_auth_basic would accept; none means
+   * no auth.
+   */
   readonly authUsers?: Readonly<Record<string, string>>;
   readonly mix?: Mix;
 }
@@ -122,7 +125,10 @@ function validate(request: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Renders the message KumoMTA would build: a raw RFC 822 string as is, or a built Content (with naive {{ var }} substitution). */
+/**
+ * Renders the message KumoMTA would build: a raw RFC 822 string as is, or a built Content (with
+ * naive {{ var }} substitution).
+ */
 async function compose(
   request: Record<string, unknown>,
   recipient: InjectRecipient,

@@ -36,7 +36,10 @@ export interface KumoSimulatorOptions {
   readonly maxRecipientsPerMessage?: number;
   readonly maxMessagesPerConnection?: number;
   readonly logHook?: LogHookOptions;
-  /** What records capture: `headers` and `meta` of configure_log_hook (default X-Hermes-Message-Id, Subject; tenant, campaign). */
+  /**
+   * What records capture: `headers` and `meta` of configure_log_hook (default X-Hermes-Message-Id,
+   * Subject; tenant, campaign).
+   */
   readonly logFields?: Partial<LoggerFields>;
   readonly tenantHeader?: string;
   readonly campaignHeader?: string;

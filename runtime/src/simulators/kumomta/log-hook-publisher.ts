@@ -3,7 +3,10 @@ export interface LogHookOptions {
   readonly url: string;
   /** Extra request headers, e.g. the shared secret header. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Records per POST; 1 (the default) posts each record as one JSON object, as `log_hooks:new_json` does. */
+  /**
+   * Records per POST; 1 (the default) posts each record as one JSON object, as `log_hooks:new_json`
+   * does.
+   */
   readonly batchSize?: number;
   /** Body of a batch: a JSON array (default) or newline-delimited JSON. */
   readonly batchFormat?: "array" | "ndjson";

@@ -26,7 +26,10 @@ export interface Refusal {
 export interface Plan {
   readonly atRcpt?: Refusal;
   readonly atData?: Refusal;
-  /** The first attempt loses its connection after the data, before any reply (a crash or network cut); later ones deliver. */
+  /**
+   * The first attempt loses its connection after the data, before any reply (a crash or network
+   * cut); later ones deliver.
+   */
   readonly dropOnce?: boolean;
   /** Log records after Reception, in order. */
   readonly steps: readonly Step[];

@@ -9,7 +9,9 @@ export interface SmtpListenerOptions {
   readonly hostname: string;
   /** Offer STARTTLS (KumoMTA does, with a self-signed certificate unless configured). */
   readonly starttls: boolean;
-  /** PEM key and certificate; a self-signed pair (self-signed.ts) when absent, as KumoMTA makes one. */
+  /**
+   * PEM key and certificate; a self-signed pair (self-signed.ts) when absent, as KumoMTA makes one.
+   */
   readonly tls?: { readonly key: string; readonly cert: string };
   /** AUTH PLAIN users (user → password); an authenticated client may relay from anywhere. */
   readonly authUsers?: Readonly<Record<string, string>>;
@@ -26,7 +28,10 @@ interface SessionState {
   messages: number;
 }
 
-/** Refusal with KumoMTA's wording; smtp-server adds no enhanced code of its own (hideENHANCEDSTATUSCODES). */
+/**
+ * Refusal with KumoMTA's wording; smtp-server adds no enhanced code of its own
+ * (hideENHANCEDSTATUSCODES).
+ */
 function refusal(code: number, text: string): Error {
   return Object.assign(new Error(text), { responseCode: code });
 }
@@ -63,7 +68,8 @@ export function createSmtpListener(spool: Spool, options: SmtpListenerOptions): 
     name: options.hostname,
     banner: "KumoMTA",
     logger: false,
-    // On close, connections still open get "421 ... shutting down" after this grace, as KumoMTA's do.
+    // On close, connections still open get "421 ... shutting down" after this grace, as KumoMTA's
+    // do.
     closeTimeout: 100,
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: true,

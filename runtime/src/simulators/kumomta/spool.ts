@@ -58,7 +58,10 @@ export class Spool {
     complaints: 0,
   };
   readonly #options: SpoolOptions;
-  /** Where records are posted; settable because a gateway's webhook URL is often known only after the simulator's port. */
+  /**
+   * Where records are posted; settable because a gateway's webhook URL is often known only after
+   * the simulator's port.
+   */
   publisher: LogHookPublisher | undefined;
   readonly #timers = new Set<NodeJS.Timeout>();
   #pending = 0;

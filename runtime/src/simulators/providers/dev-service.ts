@@ -41,7 +41,8 @@ const devProviders: Readonly<Record<DevProviderName, DevProvider>> = {
       const authToken = randomBytes(16).toString("hex");
       return {
         mock: new TwilioMock(accountSid, authToken),
-        // The URL Twilio is told and signs; the mock posts to the gateway's loopback address behind it, as a proxy would.
+        // The URL Twilio is told and signs; the mock posts to the gateway's loopback address behind
+        // it, as a proxy would.
         config: (baseUrl) => ({
           account_sid: accountSid,
           auth_token: authToken,

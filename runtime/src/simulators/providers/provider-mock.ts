@@ -1,6 +1,9 @@
 import { HttpSink } from "./http-sink.js";
 
-/** How long after a send autoDeliver reports on it: long enough for the gateway to have recorded the send. */
+/**
+ * How long after a send autoDeliver reports on it: long enough for the gateway to have recorded the
+ * send.
+ */
 const autoDeliverDelayMs = 300;
 
 /**
@@ -21,7 +24,10 @@ export abstract class ProviderMock {
     return this.sink.close();
   }
 
-  /** From now on each accepted message is reported delivered to `webhookUrl` (the route's webhook on the gateway) a moment after the send. */
+  /**
+   * From now on each accepted message is reported delivered to `webhookUrl` (the route's webhook on
+   * the gateway) a moment after the send.
+   */
   autoDeliver(webhookUrl: string): void {
     this.#deliverTo = webhookUrl;
   }

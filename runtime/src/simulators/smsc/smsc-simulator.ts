@@ -24,7 +24,10 @@ export interface SmscBehaviour {
   readonly password?: string;
   /** Refuse binds (ESME_RBINDFAIL), as a carrier in maintenance does. */
   readonly maintenance: boolean;
-  /** Submits per (sliding) second per system_id above which the SMSC answers ESME_RTHROTTLED; 0 = none. */
+  /**
+   * Submits per (sliding) second per system_id above which the SMSC answers ESME_RTHROTTLED; 0 =
+   * none.
+   */
   readonly throttleRate: number;
   /** Share (0..1) of submits failed at random with `randomFailureStatus`. */
   readonly randomFailureRate: number;
@@ -46,7 +49,10 @@ export interface SmscBehaviour {
   readonly receiptIdFormat: "hex" | "decimal";
   /** Keep every submit in `received` (turn off for load runs). */
   readonly record: boolean;
-  /** The first message id, after start and after every restart(); unset: a random one chosen at start. */
+  /**
+   * The first message id, after start and after every restart(); unset: a random one chosen at
+   * start.
+   */
   readonly firstId?: number;
 }
 
@@ -172,7 +178,9 @@ export class SmscSimulator {
   readonly #server: ReturnType<typeof smpp.createServer>;
   readonly #bound = new Set<Bound>();
   readonly #sessions = new Set<Session>();
-  /** Receipts and MO waiting for a receiving bind of their system_id, as a real SMSC stores them. */
+  /**
+   * Receipts and MO waiting for a receiving bind of their system_id, as a real SMSC stores them.
+   */
   readonly #waiting = new Map<string, PendingDeliver[]>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #randomFirstId = 0x10000 + Math.floor(Math.random() * 0x10000);
@@ -191,7 +199,10 @@ export class SmscSimulator {
     this.#server = smpp.createServer({ ...tls }, (session) => this.#accept(session));
   }
 
-  /** Starts listening on `port` (0 = any free port) on loopback unless told otherwise; over TLS when given a key and certificate. */
+  /**
+   * Starts listening on `port` (0 = any free port) on loopback unless told otherwise; over TLS when
+   * given a key and certificate.
+   */
   static async start(
     options: {
       port?: number;
@@ -543,7 +554,10 @@ export class SmscSimulator {
     }
   }
 
-  /** A bind has gone (unbind or a dropped connection): what it did not acknowledge goes out again, in order. */
+  /**
+   * A bind has gone (unbind or a dropped connection): what it did not acknowledge goes out again,
+   * in order.
+   */
   #unbound(bound: Bound): void {
     this.#bound.delete(bound);
     for (const pending of bound.unacknowledged) this.#deliver(pending);

@@ -68,7 +68,10 @@ export class SqliteStore implements MessageStore {
   readonly #db: Database.Database;
   readonly #commit: GroupCommit;
   readonly #s;
-  /** Every message that is not terminal, by id: its row and its state as its last transition left it. */
+  /**
+   * Every message that is not terminal, by id: its row and its state as its last transition left
+   * it.
+   */
   readonly #live = new Map<string, LiveMessage>();
 
   constructor(options: SqliteStoreOptions) {
