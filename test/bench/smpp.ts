@@ -28,16 +28,18 @@
 // carrier_vs_raw_ratio is its DELIVERED rate against the raw client's submit
 // rate on the same SMSC.
 //
-// Last, a drain: a gateway process with 20,000 messages queued while its
+// Then a drain: a gateway process with 20,000 messages queued while its
 // SMSC is down drains them once the SMSC starts (no receipts); its own CPU
-// per message is drain_cpu_us_per_message.
+// per message is drain_cpu_us_per_message. Last, the memory of a full
+// backlog: 100,000 messages queued for an SMSC that never comes up, the
+// gateway's RSS, and one more Send refused (backlog_100k_rss_mb).
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
+import { Code, type ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import Database from "better-sqlite3";
 import smpp, { type PDU } from "smpp";
@@ -320,19 +322,7 @@ async function drain(n: number): Promise<{ perS: number; cpuUs: number }> {
   const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "error" });
   let smsc: Awaited<ReturnType<typeof startBenchSmsc>> | undefined;
   try {
-    const client = createClient(
-      MessageService,
-      createConnectTransport({
-        baseUrl: gateway.url,
-        httpVersion: "2",
-        interceptors: [
-          (next) => (req) => {
-            req.header.set("authorization", "Bearer bench-key");
-            return next(req);
-          },
-        ],
-      }),
-    );
+    const client = benchClient(gateway.url);
     for (let b = 0; b < n / 1000; b++) {
       const { results } = await client.sendBatch({
         messages: Array.from({ length: 1000 }, (_, i) => sms(b * 1000 + i)),
@@ -355,6 +345,85 @@ async function drain(n: number): Promise<{ perS: number; cpuUs: number }> {
     await smsc?.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A bounded backlog: a gateway process whose SMSC never comes up takes
+ * messages through SendBatch until its route's queue is full (the default
+ * limits.maxQueuedPerRoute, 100,000), then one more Send must be refused with
+ * RESOURCE_EXHAUSTED. Reports the process's RSS before and under the full
+ * backlog (from /proc).
+ */
+async function backlog(): Promise<{ idleRssMb: number; fullRssMb: number; refused: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-backlog-"));
+  const configPath = join(dir, "hermes.config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      server: { host: "127.0.0.1", port: 0 },
+      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
+      apiKeys: [{ key: "bench-key", tenant: "bench", scopes: ["send"] }],
+      routes: [
+        {
+          name: "carrier",
+          channel: "sms",
+          adapter: "smpp",
+          config: {
+            host: "127.0.0.1",
+            port: await freePort(),
+            systemId: "bench",
+            maxRestarts: 1_000_000,
+          },
+        },
+      ],
+      logLevel: "error",
+    }),
+  );
+  const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "error" });
+  try {
+    const client = benchClient(gateway.url);
+    const idleRssMb = processRssMb(gateway.child.pid!);
+    for (let b = 0; b < 100; b++) {
+      const { results } = await client.sendBatch({
+        messages: Array.from({ length: 1000 }, (_, i) => sms(b * 1000 + i)),
+      });
+      if (results.some((r) => r.result.case !== "message"))
+        throw new Error("backlog: refused early");
+    }
+    const fullRssMb = processRssMb(gateway.child.pid!);
+    const refused = await client.send({ message: sms(0) }).then(
+      () => false,
+      (error: ConnectError) => error.code === Code.ResourceExhausted,
+    );
+    return { idleRssMb, fullRssMb, refused };
+  } finally {
+    gateway.child.kill("SIGTERM");
+    await gateway.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Connect client of the bench's gateway processes. */
+function benchClient(baseUrl: string) {
+  return createClient(
+    MessageService,
+    createConnectTransport({
+      baseUrl,
+      httpVersion: "2",
+      interceptors: [
+        (next) => (req) => {
+          req.header.set("authorization", "Bearer bench-key");
+          return next(req);
+        },
+      ],
+    }),
+  );
+}
+
+/** A process's resident memory, in MB, from /proc (Linux). */
+function processRssMb(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+  return Number(kb) / 1024;
 }
 
 function cpuOf(stats: { readonly cpu: NodeJS.CpuUsage }): number {
@@ -424,5 +493,10 @@ export default async function bench(): Promise<Record<string, number>> {
   const drained = await drain(drainCount);
   metrics.drain_per_s = drained.perS;
   metrics.drain_cpu_us_per_message = drained.cpuUs;
+
+  const held = await backlog();
+  if (!held.refused) throw new Error("backlog: a Send past the full queue was not refused");
+  metrics.backlog_idle_rss_mb = held.idleRssMb;
+  metrics.backlog_100k_rss_mb = held.fullRssMb;
   return metrics;
 }
