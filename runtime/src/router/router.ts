@@ -29,7 +29,7 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from "./adapter.js";
-import { canonicalAddress } from "./receipt-matching.js";
+import { recipientOf } from "./receipt-matching.js";
 import { ReportCorrelator } from "./report-correlator.js";
 import { reportEvent } from "./report-events.js";
 import { decideRetry } from "./retry-policy.js";
@@ -462,11 +462,6 @@ export class Router {
     for (const runtime of this.#routes.values()) runtime.feeder.stop();
     this.#correlator.stop();
   }
-}
-
-/** The address a message went to, in the form reports are compared in (receipt-matching.ts). */
-function recipientOf(message: Message): string {
-  return canonicalAddress(message.to?.kind.value ?? "");
 }
 
 function safeHealth(adapter: ChannelAdapter): AdapterHealth {

@@ -2,6 +2,7 @@ import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connect
 import type { ApiKeyConfig, ServerConfig } from "../config/gateway-config.js";
 import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
+import { AuthService } from "../gen/hermes/v1/auth_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
 import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
 import type { Supervisor } from "../kernel/index.js";
@@ -15,6 +16,7 @@ import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
 import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
+import { authService } from "./services/auth-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
 import { strictJsonOptions } from "./strict-json.js";
@@ -45,7 +47,7 @@ export interface ApiServer {
 }
 
 /**
- * The gateway's one port: MessageService, AdminService and PluginService
+ * The gateway's one port: MessageService, AdminService, PluginService and AuthService
  * (Connect, gRPC and gRPC-Web over h2c; Connect over HTTP/1.1), behind API
  * key authentication and RPC timing, with the plain HTTP routes beside them.
  */
@@ -73,10 +75,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           root,
           version: options.version,
           startedAt,
+          counts: (route) => options.metrics.routeCounts(route),
           cluster: options.cluster,
         }),
       );
       r.service(PluginService, pluginService({ registry }));
+      r.service(AuthService, authService());
       // The adapter serves r.handlers as they are once this returns.
       r.handlers.splice(
         0,

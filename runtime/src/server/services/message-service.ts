@@ -4,6 +4,7 @@ import type { Message } from "../../gen/hermes/v1/message_pb.js";
 import {
   BatchItemResultSchema,
   type MessageService,
+  type FindMessagesRequest,
   type GetMessageRequest,
   type SendBatchRequest,
   type SendRequest,
@@ -29,6 +30,7 @@ export interface MessageServiceDeps {
 }
 
 const replayPage = 500;
+const findLimit = { default: 50, max: 500 };
 
 /** hermes.v1.MessageService over the router and the store. */
 export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof MessageService> {
@@ -91,6 +93,30 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
       const message = await deps.store.get(req.id, tenant);
       if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
       return { message, events: (await deps.store.history(req.id)).map(toDeliveryEvent) };
+    },
+
+    async findMessages(req: FindMessagesRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      const limit = Math.min(req.limit || findLimit.default, findLimit.max);
+      const by = req.by;
+      if (!by.case || !by.value)
+        throw toConnectError(
+          new HermesError(
+            ErrorCode.INVALID_ARGUMENT,
+            "recipient or provider_message_id is required",
+            {
+              field: by.case === "providerMessageId" ? "provider_message_id" : "recipient",
+            },
+          ),
+        );
+      const query =
+        by.case === "recipient"
+          ? { tenant, recipient: by.value }
+          : { tenant, providerMessageId: by.value };
+      const messages = await deps.store.find(query, limit).catch((reason: unknown) => {
+        throw toConnectError(reason);
+      });
+      return { messages };
     },
 
     async *watchEvents(
