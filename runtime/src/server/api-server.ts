@@ -15,6 +15,8 @@ import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
 import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
+import { rpcTracing } from "./rpc-tracing.js";
+import type { MessageTracer } from "../tracing/tracer.js";
 import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
 import { authService } from "./services/auth-service.js";
 import { messageService } from "./services/message-service.js";
@@ -36,6 +38,8 @@ export interface ApiServerOptions {
   readonly version: string;
   /** A cluster node's NATS connection and leases, for GetHealth. */
   readonly cluster?: ClusterHealthSource;
+  /** Spans of the calls, when the gateway traces. */
+  readonly tracer: MessageTracer;
 }
 
 /** The API port, listening. */
@@ -59,7 +63,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     readMaxBytes: 64 * 1024 * 1024,
   };
   const rpc = connectNodeAdapter({
-    interceptors: [authInterceptor(new ApiKeyring(options.apiKeys)), rpcTiming(options.metrics)],
+    interceptors: [
+      ...(options.tracer.enabled ? [rpcTracing(options.tracer)] : []),
+      authInterceptor(new ApiKeyring(options.apiKeys)),
+      rpcTiming(options.metrics),
+    ],
     acceptCompression: limits.compressions,
     readMaxBytes: limits.readMaxBytes,
     jsonOptions: strictJsonOptions,

@@ -18,6 +18,8 @@ import { type EventRecord, toDeliveryEvent } from "../../store/event-record.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { Router } from "../../router/router.js";
 import { principalKey } from "../auth.js";
+import { rpcSpanKey } from "../rpc-tracing.js";
+import type { TraceSpan } from "../../tracing/tracer.js";
 import { requirePrincipal, toConnectError } from "./errors.js";
 
 export interface MessageServiceDeps {
@@ -41,8 +43,10 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         throw toConnectError(
           new HermesError(ErrorCode.INVALID_ARGUMENT, "message is required", { field: "message" }),
         );
-      const [outcome] = await accept(deps, tenant, [req.message]);
+      const span = ctx.values.get(rpcSpanKey);
+      const [outcome] = await accept(deps, tenant, [req.message], span);
       if (!outcome.ok) throw toConnectError(prefixField(outcome.error, "message"));
+      span.set("hermes.message.id", outcome.message.id);
       return { message: outcome.message, duplicate: outcome.duplicate };
     },
 
@@ -61,7 +65,9 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
           ),
         );
       }
-      const outcomes = await accept(deps, tenant, req.messages);
+      const span = ctx.values.get(rpcSpanKey);
+      span.set("hermes.message.count", req.messages.length);
+      const outcomes = await accept(deps, tenant, req.messages, span);
       return {
         results: outcomes.map((outcome, index) =>
           create(
@@ -189,8 +195,13 @@ async function* watch(
 }
 
 /** Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with nothing stored. */
-function accept(deps: MessageServiceDeps, tenant: string, messages: readonly Message[]) {
-  return deps.router.accept(tenant, messages).catch((reason: unknown) => {
+function accept(
+  deps: MessageServiceDeps,
+  tenant: string,
+  messages: readonly Message[],
+  span: TraceSpan,
+) {
+  return deps.router.accept(tenant, messages, span).catch((reason: unknown) => {
     throw toConnectError(reason);
   });
 }
