@@ -32,6 +32,8 @@ export interface Gateway {
   /** Base URL of the API, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
+  /** The operator console (docs/console.md), e.g. http://127.0.0.1:8081/console/, when configured. */
+  readonly consoleUrl?: string;
   readonly store: MessageStore;
   readonly router: Router;
   readonly root: Supervisor;
@@ -150,15 +152,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     version,
     cluster: node && (() => node.health()),
     tracer,
+    console: config.console,
   });
   log.info(
     { url: server.url },
     "gateway listening (Connect, gRPC, gRPC-Web over h2c; Connect over HTTP/1.1)",
   );
 
+  if (server.consoleUrl) log.info({ url: server.consoleUrl }, "operator console");
+
   return {
     url: server.url,
     port: server.port,
+    consoleUrl: server.consoleUrl,
     store,
     router,
     root,

@@ -12,7 +12,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Channel, MessageSchema, MessageService, MessageStatus } from "@hermes/runtime/contracts";
 import { SmscSimulator } from "@hermes/runtime/simulators";
-import { keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { keys, startTestGateway } from "../support/gateway-harness.js";
 import { HttpSink } from "../support/http-sink.js";
 import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
 import { poll, untilStatus, untilTerminal } from "../support/wait.js";

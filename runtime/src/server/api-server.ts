@@ -1,5 +1,6 @@
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ApiKeyConfig, ServerConfig } from "../config/gateway-config.js";
+import type { ApiKeyConfig, ConsoleConfig, ServerConfig } from "../config/gateway-config.js";
+import { startConsoleServer } from "../console/console-server.js";
 import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
 import { AuthService } from "../gen/hermes/v1/auth_service_pb.js";
@@ -40,6 +41,8 @@ export interface ApiServerOptions {
   readonly cluster?: ClusterHealthSource;
   /** Spans of the calls, when the gateway traces. */
   readonly tracer: MessageTracer;
+  /** The operator console's port, which serves the same RPCs; absent: no console. */
+  readonly console?: ConsoleConfig;
 }
 
 /** The API port, listening. */
@@ -47,6 +50,8 @@ export interface ApiServer {
   /** Base URL, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
+  /** The operator console, e.g. http://127.0.0.1:8081/console/, when it is served. */
+  readonly consoleUrl?: string;
   close(): Promise<void>;
 }
 
@@ -99,6 +104,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     fallback: httpRoutes({ router, metrics: options.exposition }),
   });
   const server = await listenDualProtocol(rpc, options.server);
-  const host = options.server.host.includes(":") ? `[${options.server.host}]` : options.server.host;
-  return { url: `http://${host}:${server.port}`, port: server.port, close: () => server.close() };
+  const consoleServer =
+    options.console &&
+    (await startConsoleServer({ console: options.console, server: options.server, rpc }).catch(
+      async (reason: unknown) => {
+        await server.close();
+        throw reason;
+      },
+    ));
+  return {
+    url: baseUrl(options.server.host, server.port),
+    port: server.port,
+    consoleUrl: consoleServer && `${baseUrl(options.console!.host, consoleServer.port)}/console/`,
+    async close() {
+      await Promise.all([server.close(), consoleServer?.close()]);
+    },
+  };
+}
+
+function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
