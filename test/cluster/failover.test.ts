@@ -72,12 +72,15 @@ test("kill -9 of a bind's node: another node binds within the bound, nothing is 
   const accepted: string[] = [];
   let sending = true;
   let refused = 0;
+  // One client per node: a client per call would open a connection per call, and a node
+  // resets connections beyond server.maxConnectionsPerAddress (256) from one address.
+  const apis = nodes.map((node) => clients(node.url, keys.all));
   const sender = async (worker: number) => {
     for (let i = 0; sending; i++) {
       const node = nodes[(worker + i) % nodes.length]!;
       if (node.child.signalCode !== null) continue;
       try {
-        const { message } = await clients(node.url, keys.all).messages.send({
+        const { message } = await apis[(worker + i) % nodes.length]!.messages.send({
           message: uniqueSms(`failover w${worker} #${i}`),
         });
         accepted.push(message!.id);
