@@ -1,7 +1,8 @@
 // OpenTelemetry traces end to end: a gateway exporting OTLP/HTTP to a
 // receiver started here, a message sent with a W3C traceparent, and the
 // span tree of that one message checked from the API call to its receipt
-// (an SMPP route) or to its provider's HTTP request (a WASM route).
+// (an SMPP route, an SMTP route into KumoMTA) or to its provider's HTTP
+// request (a WASM route).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ import { HttpSink } from "../support/http-sink.js";
 import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
 import { poll, untilStatus, untilTerminal } from "../support/wait.js";
 import { buildPlugin } from "../plugin-host/fixtures/build.js";
+import { email, startKumoRoute } from "../smtp/kumomta-fixture.js";
 
 const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 const callerSpan = "00f067aa0ba902b7";
@@ -47,11 +49,19 @@ function tracedClient(url: string) {
   );
 }
 
-/** The spans of one message so far, by name; fails on a name that occurs twice. */
-function spansOf(receiver: OtlpReceiver, id: string): Map<string, ReceivedSpan> {
+/**
+ * The spans of one message so far, by name; fails on a name that occurs
+ * twice, but for `hermes.report`, of which the one that moved the message
+ * to `finalStatus` is kept.
+ */
+function spansOf(receiver: OtlpReceiver, id: string, finalStatus = "DELIVERED") {
   const byName = new Map<string, ReceivedSpan>();
   for (const span of receiver.spans) {
     if (span.attributes["hermes.message.id"] !== id) continue;
+    if (span.name === "hermes.report") {
+      if (span.attributes["hermes.report.status"] === finalStatus) byName.set(span.name, span);
+      continue;
+    }
     assert.ok(!byName.has(span.name), `one ${span.name} span for message ${id}`);
     byName.set(span.name, span);
   }
@@ -134,6 +144,33 @@ describe("OpenTelemetry traces of a message", () => {
     } finally {
       await gw.close();
       await smsc.close();
+    }
+  });
+
+  test("SMTP: the injection into KumoMTA under the attempt, and the log hook's delivery report", async () => {
+    const route = await startKumoRoute({
+      gateway: { tracing: { endpoint, exportIntervalMs: 50 } },
+    });
+    try {
+      const { message } = await route.api.messages.send({ message: email("ann@example.com") });
+      const id = message!.id;
+      await untilTerminal(route.api.messages, id);
+      const spans = await poll(
+        () => {
+          const found = spansOf(receiver, id);
+          return found.has("hermes.report") && found.has("smtp.inject") ? found : undefined;
+        },
+        () => `spans of ${id}: ${[...spansOf(receiver, id).keys()].join(", ")}`,
+      );
+      const send = spans.get("hermes.v1.MessageService/Send");
+      const inject = spans.get("smtp.inject")!;
+      childOf(inject, spans.get("hermes.attempt"), "the injection");
+      assert.equal(inject.kind, kind.client);
+      assert.equal(inject.attributes["hermes.outcome"], "submitted");
+      childOf(spans.get("hermes.report"), send, "KumoMTA's delivery record");
+      assert.equal(spans.get("hermes.report")!.attributes["hermes.report.status"], "DELIVERED");
+    } finally {
+      await route.close();
     }
   });
 
