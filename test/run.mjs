@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: checks the contracts and generated code, type-checks, lints and
-// checks formatting with Biome, then runs every test file (unit tests beside
-// the sources, integration tests in test/) with node's test runner. Tests
-// build the .wasm they need themselves.
+// checks formatting with Biome, builds the console, then runs every test
+// file (unit tests beside the sources, integration tests in test/) with
+// node's test runner. Tests build the .wasm they need themselves.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -123,6 +123,21 @@ function ensureNatsServer() {
   step("install nats-server", "sh", ["-c", "apt-get update && apt-get install -y nats-server"]);
 }
 
+/**
+ * The console's tests drive Debian's chromium through playwright-core (no
+ * downloaded browser builds). Installs it when missing and this runs as
+ * root, as CI does; otherwise says how.
+ */
+function ensureChromium() {
+  const path = process.env.HERMES_CHROMIUM ?? "/usr/bin/chromium";
+  if (spawnSync(path, ["--version"]).status === 0) return;
+  if (process.getuid?.() !== 0) {
+    process.stdout.write("\n✖ chromium is missing: run `apt-get install -y chromium` as root\n");
+    process.exit(1);
+  }
+  step("install chromium", "sh", ["-c", "apt-get update && apt-get install -y chromium"]);
+}
+
 function testFiles() {
   const roots = ["runtime/src", "sdk", "cli/src", "cli/test", "test"];
   const files = [];
@@ -141,10 +156,14 @@ if (only.length === 0) {
   step("buf lint", bin("buf"), ["lint"]);
   checkBreaking();
   step("type-check", bin("tsc"), ["-p", "tsconfig.json"]);
+  step("type-check the console", bin("tsc"), ["-p", "console/tsconfig.json"]);
   step("biome check", bin("biome"), ["check", "."]);
 }
 const files = testFiles();
 ensureNatsServer();
+if (files.some((f) => f.includes(`test${sep}console${sep}`))) ensureChromium();
+// What the gateway serves at /console is built from the sources as they are now.
+step("build the console", process.execPath, [join(root, "console", "build.mjs")]);
 process.stdout.write(`\n▶ ${files.length} test files\n`);
 step(
   "tests",

@@ -15,6 +15,8 @@ import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
+import { startTracing } from "./tracing/otel-tracer.js";
+import { type MessageTracer, noTracing } from "./tracing/tracer.js";
 
 export const version = "0.1.0";
 
@@ -30,6 +32,8 @@ export interface Gateway {
   /** Base URL of the API, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
+  /** The operator console (docs/console.md), e.g. http://127.0.0.1:8081/console/, when configured. */
+  readonly consoleUrl?: string;
   readonly store: MessageStore;
   readonly router: Router;
   readonly root: Supervisor;
@@ -51,6 +55,7 @@ export interface Gateway {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = options.logger ?? pino({ level: config.logLevel, name: "hermes" });
+  const tracer = config.tracing ? startTracing(config.tracing, version) : noTracing;
   // On a cluster (store.kind "nats") the store, the work queues and the bind leases are NATS's.
   const node = config.store.nats && (await ClusterNode.join(config.store.nats, log));
   const store: MessageStore =
@@ -82,7 +87,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       inFlight: r.feeder.inFlight,
     })),
   );
-  router = new Router({ config, store, bus: routerBus, metrics, log, queues: node?.queues.create });
+  router = new Router({
+    config,
+    store,
+    bus: routerBus,
+    metrics,
+    log,
+    queues: node?.queues.create,
+    tracer,
+  });
   const root = await Supervisor.start({
     name: "hermes",
     strategy: "one_for_one",
@@ -102,12 +115,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     unbindPlugins();
     plugins.close();
     await (node ? node.leave() : store.close());
+    await tracer.shutdown().catch((err) => log.warn({ err }, "exporting the last spans failed"));
   };
 
   try {
     const adapters = { ...builtinAdapters(pluginHost), ...wrapFactories(options.adapters) };
     await node?.queues.prepare(config.routes);
-    for (const route of config.routes) await startRoute(route, adapters, root, router, log, node);
+    for (const route of config.routes)
+      await startRoute(route, adapters, root, router, log, node, tracer);
   } catch (reason) {
     await stopTree();
     throw reason;
@@ -136,15 +151,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     version,
     cluster: node && (() => node.health()),
+    tracer,
+    console: config.console,
   });
   log.info(
     { url: server.url },
     "gateway listening (Connect, gRPC, gRPC-Web over h2c; Connect over HTTP/1.1)",
   );
 
+  if (server.consoleUrl) log.info({ url: server.consoleUrl }, "operator console");
+
   return {
     url: server.url,
     port: server.port,
+    consoleUrl: server.consoleUrl,
     store,
     router,
     root,
@@ -181,6 +201,7 @@ async function startRoute(
   router: Router,
   log: Logger,
   node: ClusterNode | undefined,
+  tracer: MessageTracer,
 ): Promise<void> {
   const adapter = await buildAdapter(route, adapters);
   const supervisor = await RouteSupervisor.start(root, route.name, log);
@@ -194,6 +215,7 @@ async function startRoute(
     report: (report) => router.report(route.name, report),
     demandChanged: () => runtime.feeder.pump(),
     leases: node?.leases,
+    tracer,
   });
   log.info({ route: route.name, adapter: adapter.type }, "route started");
 }

@@ -13,10 +13,12 @@ export {
 } from "./config/gateway-config.js";
 export type {
   ApiKeyConfig,
+  ConsoleConfig,
   GatewayConfig,
   RetryPolicy,
   RouteConfig,
   Scope,
+  TracingConfig,
 } from "./config/gateway-config.js";
 export { RouteSupervisor } from "./router/route-supervisor.js";
 export type {
@@ -37,6 +39,7 @@ export type {
   Correlation,
   CorrelationCandidate,
   EventFilter,
+  MessageQuery,
   MessageStore,
   NewMessage,
   Transition,
@@ -50,6 +53,8 @@ export type { StoreUnderTest } from "./store/message-store-contract.js";
 export { SqliteStore } from "./store/sqlite/sqlite-store.js";
 export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export type { RouterMetrics } from "./router/router-metrics.js";
+export { noSpan, noTracing } from "./tracing/tracer.js";
+export type { MessageTracer, SpanKindName, SpanValue, TraceSpan } from "./tracing/tracer.js";
 export { ErrorCode, HermesError, errorDetail } from "./errors/hermes-error.js";
 export type { ErrorDetail, ErrorOptions } from "./errors/hermes-error.js";
 

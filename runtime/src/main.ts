@@ -23,7 +23,7 @@ Send a message (Connect over HTTP/1.1 JSON):
     -d '${example}'
 Follow it:  curl -s ${gateway.url}/hermes.v1.MessageService/GetMessage -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"id":"<id>"}'
 Metrics:    curl -s ${gateway.url}/metrics
-`);
+${gateway.consoleUrl ? `Console:    ${gateway.consoleUrl} (sign in with an API key)\n` : ""}`);
 
 let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

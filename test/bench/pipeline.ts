@@ -8,15 +8,20 @@
 // sent has reached the SMSC and had its receipt acknowledged. The reference
 // is the same client against a bare node:http server that only parses the
 // JSON body and answers. CPU per message is each process's own CPU
-// (/proc/<pid>/stat) over the run, divided by the messages.
+// (/proc/<pid>/stat) over the run, divided by the messages. Then the same
+// gateway with tracing on (HERMES_OTLP_ENDPOINT), exporting every span to a
+// collector stand-in in this process: the traced_* metrics, and the CPU
+// tracing adds per message.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBenchSmsc } from "@hermes/runtime/simulators";
-import { spawnGateway } from "../support/gateway-process.js";
+import { type GatewayProcess, spawnGateway } from "../support/gateway-process.js";
 import { median, processCpuUs } from "./_measure.js";
 
 const key = "bench-key";
@@ -73,6 +78,38 @@ async function startBare() {
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, close: () => child.kill() };
 }
 
+/** An OTLP/HTTP collector stand-in: counts the spans it is sent and answers at once. */
+async function startCollector() {
+  let spans = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: unknown[] }> }>;
+      };
+      for (const resource of body.resourceSpans ?? [])
+        for (const scope of resource.scopeSpans ?? []) spans += scope.spans?.length ?? 0;
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    /** Resolves with the spans received once none has come for 1.5 s (the exporter sends every second). */
+    async settled(): Promise<number> {
+      for (let seen = -1; seen !== spans; ) {
+        seen = spans;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+      return spans;
+    },
+    close: () => server.close(),
+  };
+}
+
 export default async function bench(): Promise<Record<string, number>> {
   const smsc = await startBenchSmsc();
   const bare = await startBare();
@@ -101,40 +138,45 @@ export default async function bench(): Promise<Record<string, number>> {
       logLevel: "warn",
     }),
   );
+  /** Runs a load against a gateway until the SMSC has every message and its receipt back. */
+  const run = async (
+    gateway: GatewayProcess,
+    mode: string,
+    count: number,
+    clients = concurrency,
+  ) => {
+    const pid = gateway.child.pid!;
+    const before = await smsc.stats();
+    const cpu0 = processCpuUs(pid);
+    const { elapsedMs } = await load(gateway.url, mode, count, clients);
+    for (;;) {
+      const now = await smsc.stats();
+      if (
+        now.submits - before.submits >= count &&
+        now.receiptsAcked - before.receiptsAcked >= count
+      ) {
+        const smscCpu = now.cpu.user + now.cpu.system - (before.cpu.user + before.cpu.system);
+        return {
+          perS: count / (elapsedMs / 1000),
+          cpuUs: (processCpuUs(pid) - cpu0) / count,
+          smscCpuUs: smscCpu / count,
+        };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "warn" });
-  const pid = gateway.child.pid!;
   const metrics: Record<string, number> = {};
   try {
-    /** Runs a load against the gateway until the SMSC has every message and its receipt back. */
-    const run = async (mode: string, count: number, clients = concurrency) => {
-      const before = await smsc.stats();
-      const cpu0 = processCpuUs(pid);
-      const { elapsedMs } = await load(gateway.url, mode, count, clients);
-      for (;;) {
-        const now = await smsc.stats();
-        if (
-          now.submits - before.submits >= count &&
-          now.receiptsAcked - before.receiptsAcked >= count
-        ) {
-          const smscCpu = now.cpu.user + now.cpu.system - (before.cpu.user + before.cpu.system);
-          return {
-            perS: count / (elapsedMs / 1000),
-            cpuUs: (processCpuUs(pid) - cpu0) / count,
-            smscCpuUs: smscCpu / count,
-          };
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
-    await run("json", 2000); // warm-up: JIT, caches, the first commits
-    const json = await run("json", unaryCount);
+    await run(gateway, "json", 2000); // warm-up: JIT, caches, the first commits
+    const json = await run(gateway, "json", unaryCount);
     const bareRuns = [
       await load(bare.url, "json", unaryCount),
       await load(bare.url, "json", unaryCount),
     ];
     const barePerS = median(bareRuns.map((r) => r.sent / (r.elapsedMs / 1000)));
-    const grpc = await run("grpc", unaryCount);
-    const batch = await run("batch", batchCount, 10);
+    const grpc = await run(gateway, "grpc", unaryCount);
+    const batch = await run(gateway, "batch", batchCount, 10);
     metrics.unary_send_per_s = json.perS;
     metrics.unary_send_cpu_us_per_message = json.cpuUs;
     metrics.unary_send_grpc_per_s = grpc.perS;
@@ -148,6 +190,33 @@ export default async function bench(): Promise<Record<string, number>> {
     gateway.child.kill("SIGTERM");
     await gateway.exited;
     bare.close();
+  }
+  // The same gateway with tracing on, exporting every span over OTLP/HTTP to a collector stand-in here.
+  const collector = await startCollector();
+  const traced = await spawnGateway(configPath, {
+    HERMES_LOG_LEVEL: "warn",
+    HERMES_DB: join(dir, "traced.db"),
+    HERMES_OTLP_ENDPOINT: collector.url,
+  });
+  try {
+    await run(traced, "json", 2000);
+    const spans0 = await collector.settled();
+    const json = await run(traced, "json", unaryCount);
+    const spans = (await collector.settled()) - spans0;
+    const batch = await run(traced, "batch", batchCount, 10);
+    traced.child.kill("SIGTERM");
+    await traced.exited; // its last spans are exported as it stops
+    metrics.traced_unary_send_per_s = json.perS;
+    metrics.traced_unary_send_cpu_us_per_message = json.cpuUs;
+    metrics.traced_send_batch_per_s = batch.perS;
+    metrics.traced_send_batch_cpu_us_per_message = batch.cpuUs;
+    metrics.tracing_cpu_us_per_message = json.cpuUs - metrics.unary_send_cpu_us_per_message!;
+    metrics.traced_vs_untraced_unary_ratio = json.perS / metrics.unary_send_per_s!;
+    metrics.traced_spans_per_unary_message = spans / unaryCount;
+  } finally {
+    traced.child.kill("SIGTERM");
+    await traced.exited;
+    collector.close();
     await smsc.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -49,9 +49,9 @@ function violation(file: string, specifier: string): string | undefined {
   return undefined;
 }
 
-test("cli/, sdk/, test/ and docs/examples import the runtime only through its package exports", () => {
+test("cli/, sdk/, test/, docs/examples and console/ import the runtime only through its package exports", () => {
   const offences: string[] = [];
-  for (const dir of ["cli", "sdk", "test", "docs/examples"]) {
+  for (const dir of ["cli", "sdk", "test", "docs/examples", "console"]) {
     for (const file of sources(join(root, dir))) {
       for (const specifier of specifiers(readFileSync(file, "utf8"))) {
         const why = violation(file, specifier);

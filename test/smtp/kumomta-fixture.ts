@@ -43,6 +43,8 @@ export interface KumoRouteOptions {
   readonly maxAttempts?: number;
   /** Point the route at this SMTP port instead of the simulator's. */
   readonly smtpPort?: number;
+  /** Gateway config beside the route (e.g. tracing). */
+  readonly gateway?: Record<string, unknown>;
 }
 
 /**
@@ -52,6 +54,7 @@ export interface KumoRouteOptions {
 export async function startKumoRoute(options: KumoRouteOptions = {}): Promise<KumoRoute> {
   const sim = await KumoSimulator.start({ stepDelayMs: 2, ...options.sim });
   const gw = await startTestGateway({
+    ...options.gateway,
     routes: [
       {
         name: "mail",

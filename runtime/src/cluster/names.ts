@@ -17,6 +17,8 @@ export interface ClusterNames {
   readonly statesBucket: string;
   readonly idempotencyBucket: string;
   readonly correlationsBucket: string;
+  /** An empty entry per accepted message, `<tenant>.<recipient hash>.<id>`: find by recipient. */
+  readonly recipientsBucket: string;
   readonly leasesBucket: string;
   readonly nodesBucket: string;
   readonly pluginsBucket: string;
@@ -35,6 +37,7 @@ export function clusterNames(prefix: string): ClusterNames {
     statesBucket: `${upper}_states`,
     idempotencyBucket: `${upper}_idempotency`,
     correlationsBucket: `${upper}_correlations`,
+    recipientsBucket: `${upper}_recipients`,
     leasesBucket: `${upper}_leases`,
     nodesBucket: `${upper}_nodes`,
     pluginsBucket: `${upper}_plugins`,

@@ -26,6 +26,8 @@ export interface NatsCluster {
   readonly idempotency: KV;
   /** Provider ids to messages, per route; entries live `correlationTtlMs`. */
   readonly correlations: KV;
+  /** Message ids by tenant and recipient, for FindMessages. */
+  readonly recipients: KV;
   /** Bind leases and housekeeping; entries live `leaseTtlMs` unless renewed. */
   readonly leases: KV;
   /** Live nodes' heartbeats, which size each node's fair share of the leases. */
@@ -103,6 +105,7 @@ export async function openNatsCluster(config: NatsConfig): Promise<NatsCluster> 
       states: await bucket(names.statesBucket),
       idempotency: await bucket(names.idempotencyBucket),
       correlations: await bucket(names.correlationsBucket, config.correlationTtlMs),
+      recipients: await bucket(names.recipientsBucket),
       leases: await bucket(names.leasesBucket, config.leaseTtlMs),
       nodes: await bucket(names.nodesBucket, config.leaseTtlMs),
       plugins: await bucket(names.pluginsBucket),
@@ -117,13 +120,21 @@ export async function openNatsCluster(config: NatsConfig): Promise<NatsCluster> 
 
 type Parts = Pick<
   NatsCluster,
-  "states" | "idempotency" | "correlations" | "leases" | "nodes" | "plugins" | "artifacts"
+  | "states"
+  | "idempotency"
+  | "correlations"
+  | "recipients"
+  | "leases"
+  | "nodes"
+  | "plugins"
+  | "artifacts"
 >;
 
 class Connected implements NatsCluster {
   readonly states: KV;
   readonly idempotency: KV;
   readonly correlations: KV;
+  readonly recipients: KV;
   readonly leases: KV;
   readonly nodes: KV;
   readonly plugins: KV;
@@ -142,6 +153,7 @@ class Connected implements NatsCluster {
     this.states = parts.states;
     this.idempotency = parts.idempotency;
     this.correlations = parts.correlations;
+    this.recipients = parts.recipients;
     this.leases = parts.leases;
     this.nodes = parts.nodes;
     this.plugins = parts.plugins;

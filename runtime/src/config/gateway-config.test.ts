@@ -151,3 +151,37 @@ test('store.kind "nats" reads the JetStream settings, with defaults, and names t
     );
   }
 });
+
+test("the console and tracing are off unless configured; their fields are checked", () => {
+  const plain = parseConfig({});
+  assert.equal(plain.console, undefined);
+  assert.equal(plain.tracing, undefined);
+  const config = parseConfig({
+    server: { host: "0.0.0.0" },
+    console: { port: 8081 },
+    tracing: { endpoint: "http://127.0.0.1:4318/v1/traces", sampleRatio: 0.25 },
+  });
+  assert.deepEqual(config.console, { host: "0.0.0.0", port: 8081 });
+  assert.deepEqual(config.tracing, {
+    endpoint: "http://127.0.0.1:4318/v1/traces",
+    serviceName: "hermes",
+    headers: {},
+    sampleRatio: 0.25,
+    exportIntervalMs: 1000,
+  });
+  const env = loadConfig(undefined, {
+    HERMES_CONSOLE_PORT: "9181",
+    HERMES_OTLP_ENDPOINT: "https://otel.example.com/v1/traces",
+  });
+  assert.deepEqual(env.console, { host: "127.0.0.1", port: 9181 });
+  assert.equal(env.tracing?.endpoint, "https://otel.example.com/v1/traces");
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ console: { host: "0.0.0.0" } }, /console\.port is required/],
+    [{ console: { port: -1 } }, /console\.port must be an integer/],
+    [{ tracing: { sampleRatio: 1 } }, /tracing\.endpoint is required/],
+    [{ tracing: { endpoint: "collector:4318" } }, /tracing\.endpoint must be an http\(s\) URL/],
+    [{ tracing: { endpoint: "http://c/v1/traces", sampleRatio: 2 } }, /tracing\.sampleRatio/],
+    [{ tracing: { endpoint: "http://c/v1/traces", headers: { a: 1 } } }, /tracing\.headers\.a/],
+  ];
+  for (const [raw, expected] of cases) assert.throws(() => parseConfig(raw), expected);
+});

@@ -4,6 +4,14 @@ import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
 import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
+import {
+  type ConsoleConfig,
+  parseConsoleConfig,
+  parseTracingConfig,
+  type TracingConfig,
+} from "./observability-config.js";
+
+export type { ConsoleConfig, TracingConfig };
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -105,6 +113,10 @@ export interface GatewayConfig {
     readonly maxArtifactBytes: number;
   };
   readonly logLevel: string;
+  /** The operator console's port; absent: no console. */
+  readonly console?: ConsoleConfig;
+  /** Where traces are exported; absent: no tracing. */
+  readonly tracing?: TracingConfig;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
@@ -135,8 +147,9 @@ const scopes: readonly Scope[] = ["send", "read", "admin"];
 
 /**
  * Reads a config file (JSON) over the defaults, then environment overrides:
- * HERMES_HOST, HERMES_PORT, HERMES_DB, HERMES_LOG_LEVEL and HERMES_API_KEYS
- * ("key:tenant:send+read,key2:tenant2:admin").
+ * HERMES_HOST, HERMES_PORT, HERMES_DB, HERMES_LOG_LEVEL, HERMES_API_KEYS
+ * ("key:tenant:send+read,key2:tenant2:admin"), HERMES_CONSOLE_PORT and
+ * HERMES_OTLP_ENDPOINT.
  */
 /**
  * The config file to read when none is named: HERMES_CONFIG, else ./hermes.config.json if it
@@ -174,8 +187,9 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
   const store = object(raw.store, "store");
   const limits = object(raw.limits, "limits");
   const plugins = object(raw.plugins, "plugins");
+  const server = parseServer(object(raw.server, "server"));
   return {
-    server: parseServer(object(raw.server, "server")),
+    server,
     store: parseStore(store),
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
@@ -201,6 +215,8 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
         defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
+    console: parseConsoleConfig(object(raw.console, "console"), invalid, server.host),
+    tracing: parseTracingConfig(object(raw.tracing, "tracing"), invalid),
   };
 }
 
@@ -322,6 +338,16 @@ function applyEnv(config: GatewayConfig, env: NodeJS.ProcessEnv): GatewayConfig 
     store: { ...config.store, path: env.HERMES_DB ?? config.store.path },
     logLevel: env.HERMES_LOG_LEVEL ?? config.logLevel,
     apiKeys,
+    console: env.HERMES_CONSOLE_PORT
+      ? parseConsoleConfig(
+          { ...config.console, port: Number(env.HERMES_CONSOLE_PORT) },
+          (at, reason) => invalid(at === "console.port" ? "HERMES_CONSOLE_PORT" : at, reason),
+          env.HERMES_HOST ?? config.server.host,
+        )
+      : config.console,
+    tracing: env.HERMES_OTLP_ENDPOINT
+      ? parseTracingConfig({ ...config.tracing, endpoint: env.HERMES_OTLP_ENDPOINT }, invalid)
+      : config.tracing,
   };
 }
 

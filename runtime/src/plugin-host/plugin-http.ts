@@ -5,6 +5,7 @@ import {
   type HttpResponse,
 } from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError, errorDetail } from "../errors/hermes-error.js";
+import type { TraceSpan } from "../tracing/tracer.js";
 
 /** How the host performs a plugin's HTTP requests. */
 export interface PluginHttpOptions {
@@ -15,6 +16,12 @@ export interface PluginHttpOptions {
   readonly defaultTimeoutMs: number;
   readonly maxTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /**
+   * The request's span: its `traceparent` goes with the request, so the
+   * provider's own traces join the message's, and its host and status are
+   * recorded on it.
+   */
+  readonly span?: TraceSpan;
 }
 
 /** True when `hostname` is one of `allowed` or under a "*.domain" pattern (not the bare domain). */
@@ -32,7 +39,8 @@ export function hostAllowed(hostname: string, allowed: readonly string[]): boole
  * answer comes (refused, DNS, timeout, body too large) the response carries
  * a retryable `transport_error`. Redirects are not followed, so a provider
  * cannot lead the host to a host the manifest does not allow; connections
- * are pooled by Node's fetch (undici) per origin.
+ * are pooled by Node's fetch (undici) per origin. With a span, the request
+ * carries its W3C `traceparent` (replacing any the plugin set).
  */
 export async function performRequest(
   request: HttpRequest,
@@ -59,6 +67,12 @@ export async function performRequest(
   const timeoutMs = Math.min(request.timeoutMs || options.defaultTimeoutMs, options.maxTimeoutMs);
   const headers = new Headers();
   for (const { name, value } of request.headers) headers.append(name, value);
+  const traceparent = options.span?.traceparent();
+  if (traceparent) {
+    headers.set("traceparent", traceparent);
+    options.span!.set("http.request.method", method);
+    options.span!.set("server.address", url.hostname);
+  }
   try {
     const response = await fetch(url, {
       method,
@@ -71,12 +85,13 @@ export async function performRequest(
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = await readCapped(response, options.maxResponseBytes);
+    options.span?.set("http.response.status_code", response.status);
     const responseHeaders = [...response.headers].map(([name, value]) => ({ name, value }));
     return create(HttpResponseSchema, { status: response.status, headers: responseHeaders, body });
   } catch (reason) {
-    return create(HttpResponseSchema, {
-      transportError: transportError(reason, url, timeoutMs, options.maxResponseBytes),
-    });
+    const error = transportError(reason, url, timeoutMs, options.maxResponseBytes);
+    options.span?.fail(error.message);
+    return create(HttpResponseSchema, { transportError: error });
   }
 }
 

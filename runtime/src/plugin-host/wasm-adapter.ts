@@ -6,6 +6,7 @@ import { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import {
   Capability,
   type HttpRequest,
+  type HttpResponse,
   type SendResult,
 } from "../gen/hermes/plugin/v1/plugin_pb.js";
 import { ErrorCode, HermesError, type ErrorDetail } from "../errors/hermes-error.js";
@@ -24,6 +25,7 @@ import { PluginLogForwarder } from "./plugin-telemetry.js";
 import type { PluginHost, SwappableRoute } from "./plugin-host.js";
 import { PluginPool } from "./worker-pool.js";
 import type { Telemetry } from "./worker-protocol.js";
+import { type MessageTracer, noTracing, type TraceSpan } from "../tracing/tracer.js";
 
 /** A `wasm` route's adapter config. */
 export interface WasmAdapterConfig {
@@ -66,6 +68,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
   readonly #config: WasmAdapterConfig;
   readonly #host: PluginHost;
   #ctx: AdapterContext | undefined;
+  #tracer: MessageTracer = noTracing;
   #pool: PluginPool | undefined;
   #current: PluginVersion | undefined;
   /** Versions still serving sends, by id, for telemetry attribution. */
@@ -89,6 +92,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
 
   async start(ctx: AdapterContext): Promise<void> {
     this.#ctx = ctx;
+    this.#tracer = ctx.tracer ?? noTracing;
     this.#logs = new PluginLogForwarder(ctx.log);
     const bytes = await this.#initialBytes();
     const module = await this.#check(await compilePlugin(bytes, this.#host.policy));
@@ -274,7 +278,15 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
 
   async #send(version: PluginVersion, message: Message, attempt: number): Promise<SendOutcome> {
     const config = version.config;
-    const prepared = await version.prepareSend({ message, config, attempt }, message.tenant);
+    const tracer = this.#tracer;
+    const preparing = tracer.span("wasm.prepare_send", message.id);
+    preparing.set("hermes.plugin", version.label);
+    let prepared: Awaited<ReturnType<PluginVersion["prepareSend"]>>;
+    try {
+      prepared = await version.prepareSend({ message, config, attempt }, message.tenant);
+    } finally {
+      preparing.end();
+    }
     let action = prepared.action;
     let state = prepared.state;
     const policy = this.#host.policy;
@@ -295,7 +307,13 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
         );
       }
       const request: HttpRequest = action.value;
-      const response = await this.#http(version, request);
+      const requesting = tracer.span(request.method || "GET", message.id, "client");
+      let response: HttpResponse;
+      try {
+        response = await this.#http(version, request, requesting);
+      } finally {
+        requesting.end();
+      }
       // No answer: the send may succeed later; the plugin has nothing to interpret.
       if (response.transportError)
         return failed(
@@ -303,16 +321,23 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
             retryable: true,
           }),
         );
-      const handled = await version.handleResponse(
-        { message, config, request, response, state, attempt, step },
-        message.tenant,
-      );
+      const handling = tracer.span("wasm.handle_response", message.id);
+      handling.set("hermes.plugin", version.label);
+      let handled: Awaited<ReturnType<PluginVersion["handleResponse"]>>;
+      try {
+        handled = await version.handleResponse(
+          { message, config, request, response, state, attempt, step },
+          message.tenant,
+        );
+      } finally {
+        handling.end();
+      }
       action = handled.action;
       state = handled.state;
     }
   }
 
-  #http(version: PluginVersion, request: HttpRequest) {
+  #http(version: PluginVersion, request: HttpRequest, span: TraceSpan) {
     const { manifest, limits } = version.module;
     if (!manifest.capabilities.includes(Capability.HTTP)) {
       throw new HermesError(
@@ -330,6 +355,7 @@ export class WasmAdapter implements ChannelAdapter, SwappableRoute {
       defaultTimeoutMs: policy.defaultHttpTimeoutMs,
       maxTimeoutMs: policy.maxHttpTimeoutMs,
       maxResponseBytes: limits.httpResponseBytes,
+      span,
     });
   }
 

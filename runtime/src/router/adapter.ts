@@ -9,6 +9,7 @@ import type {
 import type { RouteState } from "../gen/hermes/v1/admin_service_pb.js";
 import type { ErrorDetail } from "../errors/hermes-error.js";
 import type { RouteSupervisor } from "./route-supervisor.js";
+import type { MessageTracer } from "../tracing/tracer.js";
 
 /**
  * The native-plugin interface: what every channel adapter implements, whether
@@ -118,6 +119,12 @@ export interface AdapterContext {
    * single node, which holds every bind.
    */
   readonly leases?: BindLeases;
+  /**
+   * The gateway's tracer: an adapter starts its spans of a send with
+   * `tracer.span(name, message.id, "client")` (docs/tracing.md). Absent or
+   * `noTracing` when the gateway does not trace.
+   */
+  readonly tracer?: MessageTracer;
 }
 
 /** Leases on named parts of an adapter (binds), each held by one node of a cluster at a time. */

@@ -1,3 +1,4 @@
+import type { Message } from "../gen/hermes/v1/message_pb.js";
 import type { CorrelationCandidate } from "../store/message-store.js";
 
 /** Which message a report belongs to, or why it belongs to none. */
@@ -42,4 +43,9 @@ export function canonicalAddress(address: string): string {
   const trimmed = address.trim();
   if (/^\+?[0-9][0-9 ()-]*$/.test(trimmed)) return trimmed.replace(/[^0-9]/g, "");
   return trimmed.toLowerCase();
+}
+
+/** The address a message went to, in the form reports are compared (and recipients looked up) in. */
+export function recipientOf(message: Message): string {
+  return canonicalAddress(message.to?.kind.value ?? "");
 }

@@ -29,7 +29,7 @@ import type {
   WebhookReply,
   WebhookRequest,
 } from "./adapter.js";
-import { canonicalAddress } from "./receipt-matching.js";
+import { recipientOf } from "./receipt-matching.js";
 import { ReportCorrelator } from "./report-correlator.js";
 import { reportEvent } from "./report-events.js";
 import { decideRetry } from "./retry-policy.js";
@@ -39,6 +39,7 @@ import { RouteTable } from "./route-table.js";
 import type { RouterMetrics } from "./router-metrics.js";
 import { validateMessage } from "./validation.js";
 import type { QueueHooks, WorkQueue, WorkQueueFactory } from "./work-queue.js";
+import { type MessageTracer, noSpan, noTracing, type TraceSpan } from "../tracing/tracer.js";
 
 /** How long a provider id keeps pointing at its message: the window carriers send receipts in. */
 export const correlationTtlMs = 72 * 3600 * 1000;
@@ -58,6 +59,8 @@ export interface RouterOptions {
   readonly log: Logger;
   /** Where each route's messages wait; default: the in-memory RouteFeeder. */
   readonly queues?: WorkQueueFactory;
+  /** Follows messages through the pipeline; default: no tracing. */
+  readonly tracer?: MessageTracer;
 }
 
 /** One item of an accept: the stored message, or why it was refused. */
@@ -81,10 +84,12 @@ export class Router {
   readonly #accepting = new Map<string, number>();
   /** Messages that may have left before a crash; their next send is flagged. */
   readonly #atRisk = new Set<string>();
+  readonly #tracer: MessageTracer;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: RouterOptions) {
     this.#options = options;
+    this.#tracer = options.tracer ?? noTracing;
     this.#table = new RouteTable(options.config.routes);
     this.#correlator = new ReportCorrelator(options.store, {
       apply: (report, messageId) => this.#applyReport(report, messageId),
@@ -182,9 +187,14 @@ export class Router {
    * Validates and durably stores messages for a tenant, then queues them.
    * Each message stands alone: an invalid one is refused with a field-level
    * reason, one whose route's queue is full with QUEUE_FULL, and neither
-   * affects the others or is stored.
+   * affects the others or is stored. `trace` is the span of the call that
+   * sent them: their spans go under it.
    */
-  async accept(tenant: string, requested: readonly Message[]): Promise<AcceptOutcome[]> {
+  async accept(
+    tenant: string,
+    requested: readonly Message[],
+    trace: TraceSpan = noSpan,
+  ): Promise<AcceptOutcome[]> {
     const outcomes: AcceptOutcome[] = new Array(requested.length);
     const toStore: NewMessage[] = [];
     const positions: number[] = [];
@@ -202,7 +212,9 @@ export class Router {
     if (toStore.length === 0) return outcomes;
     let stored: AcceptResult[];
     try {
-      stored = await this.#options.store.accept(toStore);
+      const writing = this.#options.store.accept(toStore);
+      this.#tracer.storing(toStore, trace, writing);
+      stored = await writing;
     } finally {
       for (const { message } of toStore)
         if (message.route) this.#count(this.#accepting, message.route, -1);
@@ -214,6 +226,7 @@ export class Router {
       this.#options.metrics.accepted(result.message.channel, tenant);
       if (result.event) this.#options.bus.publish(result.event);
       if (result.message.status === MessageStatus.ACCEPTED) {
+        this.#tracer.queued(result.message.id, result.message.route, trace);
         this.#routes.get(result.message.route)?.feeder.enqueue(result.message);
       }
     }
@@ -279,6 +292,7 @@ export class Router {
   /** Records the attempt's intent before it leaves (the feeder waits for it). */
   async #beforeSend(route: RouteConfig, message: Message, attempt: number): Promise<void> {
     if (this.#atRisk.has(message.id)) this.#options.metrics.duplicateRisk(route.name);
+    this.#tracer.attemptStarted(message.id, route.name, attempt);
     await this.#options.store.transition(message.id, { started: attempt });
   }
 
@@ -290,6 +304,7 @@ export class Router {
   ): Promise<void> {
     const { metrics } = this.#options;
     metrics.attempt(route.name, outcome.kind);
+    this.#tracer.attemptEnded(message.id, outcome);
     const resent = this.#atRisk.delete(message.id);
     const detail = resent ? { ...outcome.detail, duplicate_risk: "true" } : outcome.detail;
     if (outcome.kind === "delivered" || outcome.kind === "submitted") {
@@ -359,6 +374,7 @@ export class Router {
       this.#options.metrics.finished(outcome.state.route, outcome.state.status);
       this.#correlator.finished(id);
       this.#atRisk.delete(id);
+      this.#tracer.finished(id);
     }
     return outcome;
   }
@@ -374,7 +390,15 @@ export class Router {
   }
 
   async #applyReport(report: ProviderReport, messageId: string): Promise<void> {
-    await this.#transition(messageId, { event: reportEvent(report) });
+    const span = this.#tracer.span("hermes.report", messageId);
+    span.set("hermes.report.kind", DeliveryEventKind[report.kind] ?? "");
+    if (report.status) span.set("hermes.report.status", MessageStatus[report.status] ?? "");
+    if (report.providerMessageId) span.set("hermes.provider.message_id", report.providerMessageId);
+    try {
+      await this.#transition(messageId, { event: reportEvent(report) });
+    } finally {
+      span.end();
+    }
   }
 
   /** A report that is about no sent message (an inbound one): recorded on its own. */
@@ -465,11 +489,6 @@ export class Router {
     for (const runtime of this.#routes.values()) runtime.feeder.stop();
     this.#correlator.stop();
   }
-}
-
-/** The address a message went to, in the form reports are compared in (receipt-matching.ts). */
-function recipientOf(message: Message): string {
-  return canonicalAddress(message.to?.kind.value ?? "");
 }
 
 function safeHealth(adapter: ChannelAdapter): AdapterHealth {

@@ -1,7 +1,9 @@
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ApiKeyConfig, ServerConfig } from "../config/gateway-config.js";
+import type { ApiKeyConfig, ConsoleConfig, ServerConfig } from "../config/gateway-config.js";
+import { startConsoleServer } from "../console/console-server.js";
 import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
+import { AuthService } from "../gen/hermes/v1/auth_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
 import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
 import type { Supervisor } from "../kernel/index.js";
@@ -14,7 +16,10 @@ import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
 import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
+import { rpcTracing } from "./rpc-tracing.js";
+import type { MessageTracer } from "../tracing/tracer.js";
 import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
+import { authService } from "./services/auth-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
 import { strictJsonOptions } from "./strict-json.js";
@@ -34,6 +39,10 @@ export interface ApiServerOptions {
   readonly version: string;
   /** A cluster node's NATS connection and leases, for GetHealth. */
   readonly cluster?: ClusterHealthSource;
+  /** Spans of the calls, when the gateway traces. */
+  readonly tracer: MessageTracer;
+  /** The operator console's port, which serves the same RPCs; absent: no console. */
+  readonly console?: ConsoleConfig;
 }
 
 /** The API port, listening. */
@@ -41,11 +50,13 @@ export interface ApiServer {
   /** Base URL, e.g. http://127.0.0.1:8080. */
   readonly url: string;
   readonly port: number;
+  /** The operator console, e.g. http://127.0.0.1:8081/console/, when it is served. */
+  readonly consoleUrl?: string;
   close(): Promise<void>;
 }
 
 /**
- * The gateway's one port: MessageService, AdminService and PluginService
+ * The gateway's one port: MessageService, AdminService, PluginService and AuthService
  * (Connect, gRPC and gRPC-Web over h2c; Connect over HTTP/1.1), behind API
  * key authentication and RPC timing, with the plain HTTP routes beside them.
  */
@@ -57,7 +68,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     readMaxBytes: 64 * 1024 * 1024,
   };
   const rpc = connectNodeAdapter({
-    interceptors: [authInterceptor(new ApiKeyring(options.apiKeys)), rpcTiming(options.metrics)],
+    interceptors: [
+      ...(options.tracer.enabled ? [rpcTracing(options.tracer)] : []),
+      authInterceptor(new ApiKeyring(options.apiKeys)),
+      rpcTiming(options.metrics),
+    ],
     acceptCompression: limits.compressions,
     readMaxBytes: limits.readMaxBytes,
     jsonOptions: strictJsonOptions,
@@ -73,10 +88,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           root,
           version: options.version,
           startedAt,
+          counts: (route) => options.metrics.routeCounts(route),
           cluster: options.cluster,
         }),
       );
       r.service(PluginService, pluginService({ registry }));
+      r.service(AuthService, authService());
       // The adapter serves r.handlers as they are once this returns.
       r.handlers.splice(
         0,
@@ -87,6 +104,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     fallback: httpRoutes({ router, metrics: options.exposition }),
   });
   const server = await listenDualProtocol(rpc, options.server);
-  const host = options.server.host.includes(":") ? `[${options.server.host}]` : options.server.host;
-  return { url: `http://${host}:${server.port}`, port: server.port, close: () => server.close() };
+  const consoleServer =
+    options.console &&
+    (await startConsoleServer({ console: options.console, server: options.server, rpc }).catch(
+      async (reason: unknown) => {
+        await server.close();
+        throw reason;
+      },
+    ));
+  return {
+    url: baseUrl(options.server.host, server.port),
+    port: server.port,
+    consoleUrl: consoleServer && `${baseUrl(options.console!.host, consoleServer.port)}/console/`,
+    async close() {
+      await Promise.all([server.close(), consoleServer?.close()]);
+    },
+  };
+}
+
+function baseUrl(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

@@ -14,15 +14,24 @@ export const principalKey = createContextKey<Principal | undefined>(undefined, {
   description: "hermes principal",
 });
 
-/** The scope each RPC needs; anything not listed needs admin. */
-const requiredScopes: Readonly<Record<string, Scope>> = {
+/** The scope each RPC needs ("any": every valid key); anything not listed needs admin. */
+const requiredScopes: Readonly<Record<string, Scope | "any">> = {
   "hermes.v1.MessageService/Send": "send",
   "hermes.v1.MessageService/SendBatch": "send",
   "hermes.v1.MessageService/GetMessage": "read",
   "hermes.v1.MessageService/WatchEvents": "read",
+  "hermes.v1.MessageService/FindMessages": "read",
   "hermes.v1.PluginService/ListPlugins": "read",
   "hermes.v1.PluginService/ListTrustedKeys": "read",
+  "hermes.v1.AuthService/WhoAmI": "any",
 };
+
+/** Whether a key's scopes allow what `scope` needs: an admin may also read (an operator sees everything). */
+export function allows(granted: readonly Scope[], scope: Scope | "any"): boolean {
+  return (
+    scope === "any" || granted.includes(scope) || (scope === "read" && granted.includes("admin"))
+  );
+}
 
 const rememberedHeaders = 1024;
 
@@ -83,7 +92,7 @@ export function authInterceptor(keyring: ApiKeyring): Interceptor {
     const principal = keyring.authenticate(req.header.get("authorization"));
     const procedure = `${req.service.typeName}/${req.method.name}`;
     const scope = requiredScopes[procedure] ?? "admin";
-    if (!principal.scopes.includes(scope)) {
+    if (!allows(principal.scopes, scope)) {
       throw new ConnectError(
         `API key "${principal.keyName}" lacks the "${scope}" scope needed for ${procedure}`,
         Code.PermissionDenied,

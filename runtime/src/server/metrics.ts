@@ -5,6 +5,14 @@ import type { RouterMetrics } from "../router/router-metrics.js";
 
 type Child = { inc(value?: number): void };
 
+/** What a route did since the gateway started, as GetHealth reports it (RouteCounters). */
+export interface RouteCounts {
+  attempts: number;
+  delivered: number;
+  failed: number;
+  expired: number;
+}
+
 /**
  * The gateway's Prometheus metrics, on a registry of its own (so tests can
  * run several gateways in one process), served at GET /metrics. It is what
@@ -61,6 +69,8 @@ export class GatewayMetrics implements RouterMetrics {
     registers: [this.registry],
   });
   readonly #children = new Map<string, Child>();
+  /** The same counts as plain numbers per route, for GetHealth: prom-client's are read asynchronously. */
+  readonly #routeCounts = new Map<string, RouteCounts>();
   readonly #rpcChildren = new Map<string, { observe(value: number): void }>();
 
   constructor(routeGauges: () => Array<{ route: string; queued: number; inFlight: number }>) {
@@ -99,10 +109,25 @@ export class GatewayMetrics implements RouterMetrics {
 
   attempt(route: string, outcome: SendOutcome["kind"]): void {
     this.#child(this.#attempts, route, outcome).inc();
+    this.routeCounts(route).attempts++;
   }
 
   finished(route: string, status: MessageStatus): void {
     this.#child(this.#finished, route, MessageStatus[status] ?? String(status)).inc();
+    const counts = this.routeCounts(route);
+    if (status === MessageStatus.DELIVERED) counts.delivered++;
+    else if (status === MessageStatus.FAILED) counts.failed++;
+    else if (status === MessageStatus.EXPIRED) counts.expired++;
+  }
+
+  /** A route's counts since start (zero for a route that has done nothing yet). */
+  routeCounts(route: string): RouteCounts {
+    let counts = this.#routeCounts.get(route);
+    if (!counts) {
+      counts = { attempts: 0, delivered: 0, failed: 0, expired: 0 };
+      this.#routeCounts.set(route, counts);
+    }
+    return counts;
   }
 
   report(route: string, kind: DeliveryEventKind): void {

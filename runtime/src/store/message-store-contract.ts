@@ -44,7 +44,8 @@ export function newMessage(init: MessageInitShape<typeof MessageSchema> = {}): N
  * idempotency, transitions and their events, a terminal status being final,
  * late reports as history, attempt intents and what a restart learns from
  * them, event order and cursors, correlations with their expiry, recovery of
- * unfinished messages, expiry, and concurrent writers. A backend is done
+ * unfinished messages, expiry, finding messages by recipient and by
+ * provider id, and concurrent writers. A backend is done
  * when it passes: call this from a test file with a factory of fresh stores.
  */
 export function messageStoreContract(name: string, make: () => Promise<StoreUnderTest>): void {
@@ -361,6 +362,100 @@ export function messageStoreContract(name: string, make: () => Promise<StoreUnde
         assert.deepEqual(await store.correlations("sms", "5", now + 60_001), [], "expired");
         assert.equal(await store.purgeCorrelations(now + 60_001), 2);
         assert.deepEqual(await store.correlations("sms", "5", Date.now()), []);
+      }),
+    );
+
+    test(
+      "find lists a tenant's messages to a recipient, newest first, phone numbers by their digits",
+      withStore(async (store, reopen) => {
+        const base = Date.now() - 10_000;
+        const to = (phone: string) => ({ kind: { case: "phone" as const, value: phone } });
+        const sent = (i: number, init: MessageInitShape<typeof MessageSchema> = {}) =>
+          newMessage({
+            id: newMessageId(base + i * 1000),
+            to: to("+447700900123"),
+            ...init,
+          } as MessageInitShape<typeof MessageSchema>);
+        const [first, second, third] = [sent(0), sent(1), sent(2)];
+        const elsewhere = sent(3, { to: to("+447700900999") });
+        const otherTenant = sent(4, { tenant: "globex" });
+        const email = sent(5, {
+          channel: Channel.EMAIL,
+          to: { kind: { case: "email", value: "Ann@Example.com" } },
+        });
+        for (const item of [first, second, third, elsewhere, otherTenant, email])
+          await store.accept([item]);
+        await store.transition(second.message.id, {
+          attempts: 1,
+          event: { status: MessageStatus.DELIVERED },
+        });
+        const ids = (found: readonly Message[]) => found.map((m) => m.id);
+        const byPhone = await store.find({ tenant: "acme", recipient: "447700900123" }, 10);
+        assert.deepEqual(
+          ids(byPhone),
+          [third, second, first].map((m) => m.message.id),
+        );
+        assert.equal(byPhone[1]!.status, MessageStatus.DELIVERED, "with its current status");
+        assert.equal(byPhone[0]!.content?.text, "héllo 👋", "with its body");
+        assert.deepEqual(
+          ids(await store.find({ tenant: "acme", recipient: "+44 7700 900123" }, 2)),
+          [third, second].map((m) => m.message.id),
+          "the newest `limit`, however the number is written",
+        );
+        assert.deepEqual(
+          ids(await store.find({ tenant: "globex", recipient: "+447700900123" }, 10)),
+          [otherTenant.message.id],
+        );
+        const again = await reopen();
+        assert.deepEqual(
+          ids(await again.find({ tenant: "acme", recipient: "ann@example.COM" }, 10)),
+          [email.message.id],
+        );
+        assert.deepEqual(await again.find({ tenant: "acme", recipient: "+15550100" }, 10), []);
+      }),
+    );
+
+    test(
+      "find lists a tenant's messages a provider id was given to, newest correlation first",
+      withStore(async (store) => {
+        const [older, newer, other, otherTenant] = [
+          newMessage(),
+          newMessage(),
+          newMessage(),
+          newMessage({ tenant: "globex" }),
+        ];
+        await store.accept([older, newer, other, otherTenant]);
+        const expires = Date.now() + 60_000;
+        const give = async (route: string, providerId: string, item: NewMessage) => {
+          await store.transition(item.message.id, {
+            attempts: 1,
+            providerMessageId: providerId,
+            event: { status: MessageStatus.SUBMITTED, providerMessageId: providerId },
+          });
+          await store.correlate(
+            route,
+            [{ providerId, messageId: item.message.id, address: "447700900123" }],
+            expires,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        };
+        await give("sms", "p-7", older);
+        await give("sms-backup", "p-7", otherTenant);
+        await give("sms-backup", "p-7", newer);
+        await give("sms", "p-8", other);
+        const found = await store.find({ tenant: "acme", providerMessageId: "p-7" }, 10);
+        assert.deepEqual(
+          found.map((m) => m.id),
+          [newer.message.id, older.message.id],
+          "across routes, the tenant's only",
+        );
+        assert.equal(found[0]!.status, MessageStatus.SUBMITTED);
+        assert.equal(found[0]!.providerMessageId, "p-7");
+        assert.deepEqual(
+          (await store.find({ tenant: "acme", providerMessageId: "p-7" }, 1)).map((m) => m.id),
+          [newer.message.id],
+        );
+        assert.deepEqual(await store.find({ tenant: "acme", providerMessageId: "p-9" }, 10), []);
       }),
     );
 

@@ -45,6 +45,13 @@ export interface MessageStore {
   correlations(route: string, providerId: string, now: number): Promise<CorrelationCandidate[]>;
   /** Drops correlations that expired before `now`; resolves with how many. */
   purgeCorrelations(now: number): Promise<number>;
+  /**
+   * A tenant's messages sent to a recipient (compared as `recipientOf` gives
+   * it: a phone number by its digits) or given a provider id while its
+   * correlation is kept, newest first, at most `limit`, with their current
+   * state. How each backend indexes them: docs/console.md.
+   */
+  find(query: MessageQuery, limit: number): Promise<Message[]>;
   /** Every message that is not terminal, with its state, for resuming after a restart. */
   unfinished(): Promise<UnfinishedMessage[]>;
   /** Ids of unfinished messages whose validity ended before `now`, at most `limit`. */
@@ -79,6 +86,11 @@ export interface EventFilter {
   readonly messageIds?: readonly string[];
   readonly channels?: readonly Channel[];
 }
+
+/** What `find` looks for: a tenant's messages by recipient, or by provider id. */
+export type MessageQuery =
+  | { readonly tenant: string; readonly recipient: string }
+  | { readonly tenant: string; readonly providerMessageId: string };
 
 /** A change to record on a message: an event, a new attempt, or both. */
 export interface Transition {

@@ -24,6 +24,7 @@ import type { DataSm, DeliverSm } from "./pdu-types.js";
 import { decodeText, encodeText, splitUserData } from "./sms-encoding.js";
 import { Submission, type PartJob } from "./submission.js";
 import { TokenBucket } from "./token-bucket.js";
+import { type MessageTracer, noTracing } from "../../tracing/tracer.js";
 
 // esm_class message type bits (2-5): SMSC delivery receipt, intermediate notification.
 const esmTypeMask = 0x3c;
@@ -68,6 +69,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
   readonly #inboundParts: InboundParts<InboundMessage>;
   readonly #sessions = new Set<SmppSession>();
   #ctx: AdapterContext | undefined;
+  #tracer: MessageTracer = noTracing;
   #supervisor: Supervisor | undefined;
   /** On a cluster, the binds this node holds leases for; undefined: every bind. */
   #leased: LeasedChildren | undefined;
@@ -118,6 +120,7 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
 
   async start(ctx: AdapterContext): Promise<void> {
     this.#ctx = ctx;
+    this.#tracer = ctx.tracer ?? noTracing;
     this.#leased =
       ctx.leases &&
       new LeasedChildren(
@@ -239,8 +242,10 @@ export class SmppAdapter implements ChannelAdapter, Carrier {
         error: HermesError.from(reason, ErrorCode.INVALID_ARGUMENT).toDetail(),
       };
     }
+    const span = this.#tracer.span("smpp.submit_sm", message.id, "client");
+    span.set("smpp.parts", jobs.length);
     session.submit(jobs);
-    return submission.outcome;
+    return span.endWith(submission.outcome);
   }
 
   #emptiestSession(): SmppSession | undefined {

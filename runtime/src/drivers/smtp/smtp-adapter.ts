@@ -19,6 +19,7 @@ import { LogHookReceiver } from "./log-hook-receiver.js";
 import { buildMail, UnsendableMessage, type OutgoingMail } from "./mail-builder.js";
 import { classifySmtpError, spoolIdsOf } from "./smtp-outcome.js";
 import { KumoSmtpSession, type SendResult, type SessionListener } from "./smtp-session.js";
+import { type MessageTracer, noTracing } from "../../tracing/tracer.js";
 
 /** How many message ids the driver remembers (submitted, already received by KumoMTA). */
 const memoryCapacity = 100_000;
@@ -42,6 +43,7 @@ export class SmtpAdapter implements ChannelAdapter {
   #session: KumoSmtpSession | undefined;
   #downReason: string | undefined;
   #inFlight = 0;
+  #tracer: MessageTracer = noTracing;
   #consecutiveHttpFailures = 0;
   /** Sends in progress by Hermes id: a Reception record waits for its send's outcome. */
   readonly #sending = new Map<string, Promise<void>>();
@@ -56,6 +58,7 @@ export class SmtpAdapter implements ChannelAdapter {
   }
 
   async start(ctx: AdapterContext): Promise<void> {
+    this.#tracer = ctx.tracer ?? noTracing;
     const { webhook } = this.#config;
     if (webhook.secret) {
       this.#receiver = new LogHookReceiver(
@@ -178,10 +181,12 @@ export class SmtpAdapter implements ChannelAdapter {
     }
     let done!: () => void;
     this.#sending.set(message.id, new Promise<void>((resolve) => (done = resolve)));
+    const span = this.#tracer.span("smtp.inject", message.id, "client");
+    span.set("smtp.injection", this.#http ? "http" : "smtp");
     try {
-      const outcome = this.#http
-        ? await this.#sendHttp(message.id, mail)
-        : await this.#sendSmtp(mail);
+      const outcome = await span.endWith(
+        this.#http ? this.#sendHttp(message.id, mail) : this.#sendSmtp(mail),
+      );
       if (outcome.kind === "submitted") this.#submitted.set(message.id, true);
       return outcome;
     } finally {

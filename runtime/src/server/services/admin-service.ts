@@ -11,12 +11,15 @@ import {
 } from "../../gen/hermes/v1/admin_service_pb.js";
 import type { ProcessSnapshot, Supervisor } from "../../kernel/index.js";
 import type { Router } from "../../router/router.js";
+import type { RouteCounts } from "../metrics.js";
 
 export interface AdminServiceDeps {
   readonly router: Router;
   readonly root: Supervisor;
   readonly version: string;
   readonly startedAt: number;
+  /** Each route's counts since start, for rates. */
+  readonly counts: (route: string) => Readonly<RouteCounts>;
   readonly cluster?: ClusterHealthSource;
 }
 
@@ -29,6 +32,7 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
     async getHealth() {
       const routes = deps.router.routes.map((route) => {
         const health = deps.router.health(route);
+        const counts = deps.counts(route.config.name);
         return create(RouteHealthSchema, {
           name: route.config.name,
           channel: route.config.channel,
@@ -37,6 +41,12 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           reason: health.reason ?? "",
           queued: BigInt(route.feeder.queued),
           detail: { in_flight: String(route.feeder.inFlight), ...health.detail },
+          counters: {
+            attempts: BigInt(counts.attempts),
+            delivered: BigInt(counts.delivered),
+            failed: BigInt(counts.failed),
+            expired: BigInt(counts.expired),
+          },
         });
       });
       const cluster = deps.cluster && create(ClusterHealthSchema, deps.cluster());

@@ -4,6 +4,7 @@ import type { Message } from "../../gen/hermes/v1/message_pb.js";
 import {
   BatchItemResultSchema,
   type MessageService,
+  type FindMessagesRequest,
   type GetMessageRequest,
   type SendBatchRequest,
   type SendRequest,
@@ -17,6 +18,8 @@ import { type EventRecord, toDeliveryEvent } from "../../store/event-record.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { Router } from "../../router/router.js";
 import { principalKey } from "../auth.js";
+import { rpcSpanKey } from "../rpc-tracing.js";
+import type { TraceSpan } from "../../tracing/tracer.js";
 import { requirePrincipal, toConnectError } from "./errors.js";
 
 export interface MessageServiceDeps {
@@ -29,6 +32,7 @@ export interface MessageServiceDeps {
 }
 
 const replayPage = 500;
+const findLimit = { default: 50, max: 500 };
 
 /** hermes.v1.MessageService over the router and the store. */
 export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof MessageService> {
@@ -39,8 +43,10 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         throw toConnectError(
           new HermesError(ErrorCode.INVALID_ARGUMENT, "message is required", { field: "message" }),
         );
-      const [outcome] = await accept(deps, tenant, [req.message]);
+      const span = ctx.values.get(rpcSpanKey);
+      const [outcome] = await accept(deps, tenant, [req.message], span);
       if (!outcome.ok) throw toConnectError(prefixField(outcome.error, "message"));
+      span.set("hermes.message.id", outcome.message.id);
       return { message: outcome.message, duplicate: outcome.duplicate };
     },
 
@@ -59,7 +65,9 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
           ),
         );
       }
-      const outcomes = await accept(deps, tenant, req.messages);
+      const span = ctx.values.get(rpcSpanKey);
+      span.set("hermes.message.count", req.messages.length);
+      const outcomes = await accept(deps, tenant, req.messages, span);
       return {
         results: outcomes.map((outcome, index) =>
           create(
@@ -91,6 +99,30 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
       const message = await deps.store.get(req.id, tenant);
       if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
       return { message, events: (await deps.store.history(req.id)).map(toDeliveryEvent) };
+    },
+
+    async findMessages(req: FindMessagesRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      const limit = Math.min(req.limit || findLimit.default, findLimit.max);
+      const by = req.by;
+      if (!by.case || !by.value)
+        throw toConnectError(
+          new HermesError(
+            ErrorCode.INVALID_ARGUMENT,
+            "recipient or provider_message_id is required",
+            {
+              field: by.case === "providerMessageId" ? "provider_message_id" : "recipient",
+            },
+          ),
+        );
+      const query =
+        by.case === "recipient"
+          ? { tenant, recipient: by.value }
+          : { tenant, providerMessageId: by.value };
+      const messages = await deps.store.find(query, limit).catch((reason: unknown) => {
+        throw toConnectError(reason);
+      });
+      return { messages };
     },
 
     async *watchEvents(
@@ -162,12 +194,14 @@ async function* watch(
   }
 }
 
-/**
- * Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with
- * nothing stored.
- */
-function accept(deps: MessageServiceDeps, tenant: string, messages: readonly Message[]) {
-  return deps.router.accept(tenant, messages).catch((reason: unknown) => {
+/** Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with nothing stored. */
+function accept(
+  deps: MessageServiceDeps,
+  tenant: string,
+  messages: readonly Message[],
+  span: TraceSpan,
+) {
+  return deps.router.accept(tenant, messages, span).catch((reason: unknown) => {
     throw toConnectError(reason);
   });
 }

@@ -6,12 +6,14 @@ import { type NatsCluster, unavailable } from "../../cluster/nats-cluster.js";
 import { token } from "../../cluster/names.js";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import { type Message, MessageSchema, MessageStatus } from "../../gen/hermes/v1/message_pb.js";
+import { canonicalAddress, recipientOf } from "../../router/receipt-matching.js";
 import type { EventInit, EventRecord, EventRecordInit } from "../event-record.js";
 import type {
   AcceptResult,
   Correlation,
   CorrelationCandidate,
   EventFilter,
+  MessageQuery,
   MessageStore,
   NewMessage,
   Transition,
@@ -51,6 +53,7 @@ interface StoredCandidate {
 }
 
 const encoder = new TextEncoder();
+const empty = new Uint8Array(0);
 const decoder = new TextDecoder();
 /** Messages whose states a node keeps, at most: those it is sending, and recently sent. */
 const cacheLimit = 100_000;
@@ -134,6 +137,7 @@ export class NatsStore implements MessageStore {
       c.states.create(state.id, encodeState(state)),
       this.#publishEvent(acceptedEvent(state)),
       c.js.publish(`${c.names.messageSubject}.${state.id}`, body),
+      c.recipients.put(recipientKey(state.tenant, recipientOf(message), state.id), empty),
     ]);
     // Queued last: a node that takes it finds its state.
     if (state.status === MessageStatus.ACCEPTED)
@@ -432,6 +436,48 @@ export class NatsStore implements MessageStore {
     });
   }
 
+  find(query: MessageQuery, limit: number): Promise<Message[]> {
+    return this.#reading(async () => {
+      const ids =
+        "recipient" in query
+          ? await this.#idsByRecipient(query.tenant, canonicalAddress(query.recipient))
+          : await this.#idsByProviderId(query.providerMessageId);
+      const found: Message[] = [];
+      for (const id of ids) {
+        const stored = await this.#stored(id);
+        if (stored?.state.tenant === query.tenant) found.push(stored.message);
+        if (found.length >= limit) break;
+      }
+      return found;
+    });
+  }
+
+  /**
+   * Every message id sent to a recipient, newest first (ids sort by time):
+   * the keys under the tenant's and recipient's prefix, which the server
+   * lists from its subject index, however many messages the bucket holds.
+   */
+  async #idsByRecipient(tenant: string, recipient: string): Promise<string[]> {
+    const prefix = recipientKey(tenant, recipient, "");
+    const ids: string[] = [];
+    for await (const key of await this.#cluster.recipients.keys(`${prefix}*`))
+      ids.push(key.slice(prefix.length));
+    return ids.sort().reverse();
+  }
+
+  /** The messages a provider id was given to on any route, newest correlation first. */
+  async #idsByProviderId(providerId: string): Promise<string[]> {
+    const kv = this.#cluster.correlations;
+    const candidates: StoredCandidate[] = [];
+    for await (const key of await kv.keys(`*.${token(providerId)}`)) {
+      const entry = await kv.get(key);
+      if (entry?.operation === "PUT")
+        candidates.push(...(JSON.parse(decoder.decode(entry.value)) as StoredCandidate[]));
+    }
+    candidates.sort((a, b) => b.at - a.at);
+    return [...new Set(candidates.map((c) => c.m))];
+  }
+
   async unfinished(): Promise<UnfinishedMessage[]> {
     return this.#reading(async () => {
       const ids = [...(await this.#unfinished.current()).keys()];
@@ -468,6 +514,15 @@ export class NatsStore implements MessageStore {
     this.#unfinished.stop();
     if (this.#closesCluster) await this.#cluster.close();
   }
+}
+
+/**
+ * A message's entry in the recipients bucket: the tenant, a hash of the
+ * recipient (any address fits a key token in 32 hex digits) and the id.
+ */
+function recipientKey(tenant: string, recipient: string, id: string): string {
+  const hash = createHash("sha256").update(recipient).digest("hex").slice(0, 32);
+  return `${token(tenant)}.${hash}.${id}`;
 }
 
 /** The key of a tenant's idempotency key: fixed length, whatever the caller's key holds. */

@@ -2,7 +2,8 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type Database from "better-sqlite3";
 import { ErrorSchema } from "../../gen/hermes/v1/error_pb.js";
-import { DeliveryEventSchema } from "../../gen/hermes/v1/message_pb.js";
+import { DeliveryEventSchema, MessageSchema } from "../../gen/hermes/v1/message_pb.js";
+import { recipientOf } from "../../router/receipt-matching.js";
 import { errorJson, eventExtra } from "./rows.js";
 
 /** One schema step: SQL, or a function for steps that convert rows. */
@@ -134,6 +135,20 @@ export const migrations: readonly Migration[] = [
       DROP TABLE correlations;
       ALTER TABLE correlations_v2 RENAME TO correlations;
       CREATE INDEX correlations_id ON correlations (route, provider_id);
+    `);
+  },
+  // 3: each message's recipient, as `recipientOf` gives it, indexed per
+  // tenant so that an operator can find a recipient's messages. It costs
+  // each accept one more index entry (tenant, recipient, seq); transitions
+  // never write it. Provider ids are found through `correlations_id`.
+  (db) => {
+    db.function("hermes_recipient", (body: unknown) =>
+      recipientOf(fromBinary(MessageSchema, body as Uint8Array)),
+    );
+    db.exec(`
+      ALTER TABLE messages ADD COLUMN recipient TEXT NOT NULL DEFAULT '';
+      UPDATE messages SET recipient = hermes_recipient(body);
+      CREATE INDEX messages_recipient ON messages (tenant, recipient);
     `);
   },
 ];

@@ -26,7 +26,7 @@ messageStoreContract("SqliteStore", async () => {
   };
 });
 
-test("a database in the first layout (protobuf events) opens in the current one with nothing lost", async () => {
+test("a database in the first layout (protobuf events) opens in the current one with nothing lost, recipients indexed", async () => {
   const dir = mkdtempSync(join(tmpdir(), "hermes-store-"));
   const path = join(dir, "hermes.db");
   try {
@@ -88,6 +88,15 @@ test("a database in the first layout (protobuf events) opens in the current one 
         (await store.unfinished())[0]?.state.started,
         1,
         "its one attempt counts as started",
+      );
+      assert.deepEqual(
+        (await store.find({ tenant: "acme", recipient: "+447700900123" }, 10)).map((m) => m.id),
+        [message.id],
+        "its recipient is filled in from its body",
+      );
+      assert.deepEqual(
+        (await store.find({ tenant: "acme", providerMessageId: "p-9" }, 10)).map((m) => m.id),
+        [message.id],
       );
       const [duplicate] = await store.accept([newMessage({ idempotencyKey: "k" })]);
       assert.equal(duplicate?.message.id, message.id, "idempotency keys carry over");

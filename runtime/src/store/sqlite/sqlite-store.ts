@@ -1,12 +1,14 @@
 import type Database from "better-sqlite3";
 import { fromBinary } from "@bufbuild/protobuf";
 import { type Message, MessageSchema } from "../../gen/hermes/v1/message_pb.js";
+import { canonicalAddress, recipientOf } from "../../router/receipt-matching.js";
 import type { EventInit, EventRecord, EventRecordInit } from "../event-record.js";
 import type {
   AcceptResult,
   Correlation,
   CorrelationCandidate,
   EventFilter,
+  MessageQuery,
   MessageStore,
   NewMessage,
   Transition,
@@ -82,8 +84,9 @@ export class SqliteStore implements MessageStore {
     this.#s = {
       insertMessage: db.prepare(
         `INSERT INTO messages (id, tenant, channel, route, status, attempts, started, next_attempt_at,
-           expires_at, created_at, updated_at, provider_message_id, idempotency_key, error, done, body)
-         VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, '', ?, ?, ?, ?)`,
+           expires_at, created_at, updated_at, provider_message_id, idempotency_key, error, done, body,
+           recipient)
+         VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, '', ?, ?, ?, ?, ?)`,
       ),
       byIdempotency: db.prepare(
         `SELECT ${stateColumns}, body FROM messages WHERE tenant = ? AND idempotency_key = ?`,
@@ -118,6 +121,26 @@ export class SqliteStore implements MessageStore {
       ),
       unfinishedStates: db.prepare(`SELECT ${stateColumns} FROM messages WHERE done = 0`),
       unfinishedBodies: db.prepare("SELECT id, body FROM messages WHERE done = 0 ORDER BY seq"),
+      byRecipient: db.prepare(
+        `SELECT ${stateColumns}, body FROM messages WHERE tenant = ? AND recipient = ?
+         ORDER BY seq DESC LIMIT ?`,
+      ),
+      // The routes a provider id may be on, walked through correlations_id
+      // (route, provider_id) one distinct route at a time: a lookup per route,
+      // not a scan of the table, and no index of its own to keep. CROSS JOIN
+      // keeps that order whatever the planner's statistics say.
+      byProviderId: db.prepare(
+        `WITH RECURSIVE routes(route) AS (
+           SELECT (SELECT route FROM correlations ORDER BY route LIMIT 1)
+           UNION ALL
+           SELECT (SELECT route FROM correlations WHERE route > routes.route ORDER BY route LIMIT 1)
+             FROM routes WHERE routes.route IS NOT NULL
+         )
+         SELECT ${prefixed("m", stateColumns)}, m.body
+           FROM routes CROSS JOIN correlations c CROSS JOIN messages m
+         WHERE c.route = routes.route AND c.provider_id = ? AND m.id = c.message_id AND m.tenant = ?
+         GROUP BY m.id ORDER BY MAX(c.seq) DESC LIMIT ?`,
+      ),
       expired: db.prepare(
         "SELECT id FROM messages WHERE done = 0 AND expires_at < ? ORDER BY expires_at LIMIT ?",
       ),
@@ -159,6 +182,7 @@ export class SqliteStore implements MessageStore {
       errorJson(state.error),
       isTerminal(state.status) ? 1 : 0,
       body,
+      recipientOf(message),
     );
     const event = this.#appendEvent(acceptedEvent(state));
     return {
@@ -302,6 +326,15 @@ export class SqliteStore implements MessageStore {
     return chunk(0);
   }
 
+  async find(query: MessageQuery, limit: number): Promise<Message[]> {
+    const rows = (
+      "recipient" in query
+        ? this.#s.byRecipient.all(query.tenant, canonicalAddress(query.recipient), limit)
+        : this.#s.byProviderId.all(query.providerMessageId, query.tenant, limit)
+    ) as Array<StateRow & { body: Uint8Array }>;
+    return rows.map((row) => this.#messageOfRow(row));
+  }
+
   async unfinished(): Promise<UnfinishedMessage[]> {
     const rows = this.#s.unfinishedBodies.all() as Array<{ id: string; body: Uint8Array }>;
     return rows.flatMap((row) => {
@@ -321,6 +354,14 @@ export class SqliteStore implements MessageStore {
     this.#commit.flush();
     this.#db.close();
   }
+}
+
+/** Columns as a join names them: "a, b" → "m.a, m.b". */
+function prefixed(table: string, columns: string): string {
+  return columns
+    .split(",")
+    .map((column) => `${table}.${column.trim()}`)
+    .join(", ");
 }
 
 /** A change that only records an attempt's intent: no event, nothing but `started`. */

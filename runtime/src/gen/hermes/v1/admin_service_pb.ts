@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/admin_service.proto.
  */
 export const file_hermes_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvoBCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLSAQoRR2V0SGVhbHRoUmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIwChBzdXBlcnZpc2lvbl90cmVlGAIgASgLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEiYKBnJvdXRlcxgDIAMoCzIWLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aBIPCgd2ZXJzaW9uGAQgASgJEhYKDnVwdGltZV9zZWNvbmRzGAUgASgEEikKB2NsdXN0ZXIYBiABKAsyGC5oZXJtZXMudjEuQ2x1c3RlckhlYWx0aCJyCg1DbHVzdGVySGVhbHRoEgwKBG5vZGUYASABKAkSEQoJY29ubmVjdGVkGAIgASgIEg4KBnNlcnZlchgDIAEoCRIOCgZyZWFzb24YBCABKAkSIAoGbGVhc2VzGAUgAygLMhAuaGVybWVzLnYxLkxlYXNlIjcKBUxlYXNlEgsKA2tleRgBIAEoCRIOCgZob2xkZXIYAiABKAkSEQoJaGVsZF9oZXJlGAMgASgIKtMBCgxQcm9jZXNzU3RhdGUSHQoZUFJPQ0VTU19TVEFURV9VTlNQRUNJRklFRBAAEhoKFlBST0NFU1NfU1RBVEVfU1RBUlRJTkcQARIZChVQUk9DRVNTX1NUQVRFX1JVTk5JTkcQAhIcChhQUk9DRVNTX1NUQVRFX1JFU1RBUlRJTkcQAxIaChZQUk9DRVNTX1NUQVRFX1NUT1BQSU5HEAQSGQoVUFJPQ0VTU19TVEFURV9TVE9QUEVEEAUSGAoUUFJPQ0VTU19TVEFURV9GQUlMRUQQBiptCgpSb3V0ZVN0YXRlEhsKF1JPVVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOUk9VVEVfU1RBVEVfVVAQARIYChRST1VURV9TVEFURV9ERUdSQURFRBACEhQKEFJPVVRFX1NUQVRFX0RPV04QAzJWCgxBZG1pblNlcnZpY2USRgoJR2V0SGVhbHRoEhsuaGVybWVzLnYxLkdldEhlYWx0aFJlcXVlc3QaHC5oZXJtZXMudjEuR2V0SGVhbHRoUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_message]);
+  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYCCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkSKgoIY291bnRlcnMYCCABKAsyGC5oZXJtZXMudjEuUm91dGVDb3VudGVycxotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlUKDVJvdXRlQ291bnRlcnMSEAoIYXR0ZW1wdHMYASABKAQSEQoJZGVsaXZlcmVkGAIgASgEEg4KBmZhaWxlZBgDIAEoBBIPCgdleHBpcmVkGAQgASgEItIBChFHZXRIZWFsdGhSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEjAKEHN1cGVydmlzaW9uX3RyZWUYAiABKAsyFi5oZXJtZXMudjEuUHJvY2Vzc05vZGUSJgoGcm91dGVzGAMgAygLMhYuaGVybWVzLnYxLlJvdXRlSGVhbHRoEg8KB3ZlcnNpb24YBCABKAkSFgoOdXB0aW1lX3NlY29uZHMYBSABKAQSKQoHY2x1c3RlchgGIAEoCzIYLmhlcm1lcy52MS5DbHVzdGVySGVhbHRoInIKDUNsdXN0ZXJIZWFsdGgSDAoEbm9kZRgBIAEoCRIRCgljb25uZWN0ZWQYAiABKAgSDgoGc2VydmVyGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIgCgZsZWFzZXMYBSADKAsyEC5oZXJtZXMudjEuTGVhc2UiNwoFTGVhc2USCwoDa2V5GAEgASgJEg4KBmhvbGRlchgCIAEoCRIRCgloZWxkX2hlcmUYAyABKAgq0wEKDFByb2Nlc3NTdGF0ZRIdChlQUk9DRVNTX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUFJPQ0VTU19TVEFURV9TVEFSVElORxABEhkKFVBST0NFU1NfU1RBVEVfUlVOTklORxACEhwKGFBST0NFU1NfU1RBVEVfUkVTVEFSVElORxADEhoKFlBST0NFU1NfU1RBVEVfU1RPUFBJTkcQBBIZChVQUk9DRVNTX1NUQVRFX1NUT1BQRUQQBRIYChRQUk9DRVNTX1NUQVRFX0ZBSUxFRBAGKm0KClJvdXRlU3RhdGUSGwoXUk9VVEVfU1RBVEVfVU5TUEVDSUZJRUQQABISCg5ST1VURV9TVEFURV9VUBABEhgKFFJPVVRFX1NUQVRFX0RFR1JBREVEEAISFAoQUk9VVEVfU1RBVEVfRE9XThADMlYKDEFkbWluU2VydmljZRJGCglHZXRIZWFsdGgSGy5oZXJtZXMudjEuR2V0SGVhbHRoUmVxdWVzdBocLmhlcm1lcy52MS5HZXRIZWFsdGhSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_message]);
 
 /**
  * @generated from message hermes.v1.GetHealthRequest
@@ -140,6 +140,13 @@ export type RouteHealth = Message<"hermes.v1.RouteHealth"> & {
    * @generated from field: map<string, string> detail = 7;
    */
   detail: { [key: string]: string };
+
+  /**
+   * What the route did since this node started, for rates (throughput).
+   *
+   * @generated from field: hermes.v1.RouteCounters counters = 8;
+   */
+  counters?: RouteCounters | undefined;
 };
 
 /**
@@ -148,6 +155,49 @@ export type RouteHealth = Message<"hermes.v1.RouteHealth"> & {
  */
 export const RouteHealthSchema: GenMessage<RouteHealth> = /*@__PURE__*/
   messageDesc(file_hermes_v1_admin_service, 2);
+
+/**
+ * RouteCounters counts a route's sends and finished messages on this node
+ * since it started. Rates come from two readings.
+ *
+ * @generated from message hermes.v1.RouteCounters
+ */
+export type RouteCounters = Message<"hermes.v1.RouteCounters"> & {
+  /**
+   * Send attempts that came back with an outcome (any).
+   *
+   * @generated from field: uint64 attempts = 1;
+   */
+  attempts: bigint;
+
+  /**
+   * Messages that reached DELIVERED.
+   *
+   * @generated from field: uint64 delivered = 2;
+   */
+  delivered: bigint;
+
+  /**
+   * Messages that reached FAILED.
+   *
+   * @generated from field: uint64 failed = 3;
+   */
+  failed: bigint;
+
+  /**
+   * Messages that reached EXPIRED.
+   *
+   * @generated from field: uint64 expired = 4;
+   */
+  expired: bigint;
+};
+
+/**
+ * Describes the message hermes.v1.RouteCounters.
+ * Use `create(RouteCountersSchema)` to create a new message.
+ */
+export const RouteCountersSchema: GenMessage<RouteCounters> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 3);
 
 /**
  * @generated from message hermes.v1.GetHealthResponse
@@ -193,7 +243,7 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
  * Use `create(GetHealthResponseSchema)` to create a new message.
  */
 export const GetHealthResponseSchema: GenMessage<GetHealthResponse> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 3);
+  messageDesc(file_hermes_v1_admin_service, 4);
 
 /**
  * ClusterHealth is a cluster node's connection to NATS and its bind leases.
@@ -240,7 +290,7 @@ export type ClusterHealth = Message<"hermes.v1.ClusterHealth"> & {
  * Use `create(ClusterHealthSchema)` to create a new message.
  */
 export const ClusterHealthSchema: GenMessage<ClusterHealth> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 4);
+  messageDesc(file_hermes_v1_admin_service, 5);
 
 /**
  * Lease is one carrier bind's lease: one node holds it at a time.
@@ -275,7 +325,7 @@ export type Lease = Message<"hermes.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 5);
+  messageDesc(file_hermes_v1_admin_service, 6);
 
 /**
  * ProcessState is the life-cycle state of a supervised process.

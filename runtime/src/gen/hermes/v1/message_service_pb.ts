@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/message_service.proto.
  */
 export const file_hermes_v1_message_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9oZXJtZXMvdjEvbWVzc2FnZV9zZXJ2aWNlLnByb3RvEgloZXJtZXMudjEiMgoLU2VuZFJlcXVlc3QSIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlIkYKDFNlbmRSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2USEQoJZHVwbGljYXRlGAIgASgIIjgKEFNlbmRCYXRjaFJlcXVlc3QSJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZSKHAQoPQmF0Y2hJdGVtUmVzdWx0Eg0KBWluZGV4GAEgASgNEiUKB21lc3NhZ2UYAiABKAsyEi5oZXJtZXMudjEuTWVzc2FnZUgAEiEKBWVycm9yGAMgASgLMhAuaGVybWVzLnYxLkVycm9ySAASEQoJZHVwbGljYXRlGAQgASgIQggKBnJlc3VsdCJAChFTZW5kQmF0Y2hSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouaGVybWVzLnYxLkJhdGNoSXRlbVJlc3VsdCIfChFHZXRNZXNzYWdlUmVxdWVzdBIKCgJpZBgBIAEoCSJjChJHZXRNZXNzYWdlUmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlEigKBmV2ZW50cxgCIAMoCzIYLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50IncKEldhdGNoRXZlbnRzUmVxdWVzdBIWCg5hZnRlcl9zZXF1ZW5jZRgBIAEoBBITCgttZXNzYWdlX2lkcxgCIAMoCRIkCghjaGFubmVscxgDIAMoDjISLmhlcm1lcy52MS5DaGFubmVsEg4KBnJlcGxheRgEIAEoCCI+ChNXYXRjaEV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhguaGVybWVzLnYxLkRlbGl2ZXJ5RXZlbnQyrAIKDk1lc3NhZ2VTZXJ2aWNlEjcKBFNlbmQSFi5oZXJtZXMudjEuU2VuZFJlcXVlc3QaFy5oZXJtZXMudjEuU2VuZFJlc3BvbnNlEkYKCVNlbmRCYXRjaBIbLmhlcm1lcy52MS5TZW5kQmF0Y2hSZXF1ZXN0GhwuaGVybWVzLnYxLlNlbmRCYXRjaFJlc3BvbnNlEkkKCkdldE1lc3NhZ2USHC5oZXJtZXMudjEuR2V0TWVzc2FnZVJlcXVlc3QaHS5oZXJtZXMudjEuR2V0TWVzc2FnZVJlc3BvbnNlEk4KC1dhdGNoRXZlbnRzEh0uaGVybWVzLnYxLldhdGNoRXZlbnRzUmVxdWVzdBoeLmhlcm1lcy52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_hermes_v1_error, file_hermes_v1_message]);
+  fileDesc("Ch9oZXJtZXMvdjEvbWVzc2FnZV9zZXJ2aWNlLnByb3RvEgloZXJtZXMudjEiMgoLU2VuZFJlcXVlc3QSIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlIkYKDFNlbmRSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2USEQoJZHVwbGljYXRlGAIgASgIIjgKEFNlbmRCYXRjaFJlcXVlc3QSJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZSKHAQoPQmF0Y2hJdGVtUmVzdWx0Eg0KBWluZGV4GAEgASgNEiUKB21lc3NhZ2UYAiABKAsyEi5oZXJtZXMudjEuTWVzc2FnZUgAEiEKBWVycm9yGAMgASgLMhAuaGVybWVzLnYxLkVycm9ySAASEQoJZHVwbGljYXRlGAQgASgIQggKBnJlc3VsdCJAChFTZW5kQmF0Y2hSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouaGVybWVzLnYxLkJhdGNoSXRlbVJlc3VsdCIfChFHZXRNZXNzYWdlUmVxdWVzdBIKCgJpZBgBIAEoCSJjChJHZXRNZXNzYWdlUmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlEigKBmV2ZW50cxgCIAMoCzIYLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50IncKEldhdGNoRXZlbnRzUmVxdWVzdBIWCg5hZnRlcl9zZXF1ZW5jZRgBIAEoBBITCgttZXNzYWdlX2lkcxgCIAMoCRIkCghjaGFubmVscxgDIAMoDjISLmhlcm1lcy52MS5DaGFubmVsEg4KBnJlcGxheRgEIAEoCCI+ChNXYXRjaEV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhguaGVybWVzLnYxLkRlbGl2ZXJ5RXZlbnQiXgoTRmluZE1lc3NhZ2VzUmVxdWVzdBITCglyZWNpcGllbnQYASABKAlIABIdChNwcm92aWRlcl9tZXNzYWdlX2lkGAIgASgJSAASDQoFbGltaXQYAyABKA1CBAoCYnkiPAoURmluZE1lc3NhZ2VzUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZTL9AgoOTWVzc2FnZVNlcnZpY2USNwoEU2VuZBIWLmhlcm1lcy52MS5TZW5kUmVxdWVzdBoXLmhlcm1lcy52MS5TZW5kUmVzcG9uc2USRgoJU2VuZEJhdGNoEhsuaGVybWVzLnYxLlNlbmRCYXRjaFJlcXVlc3QaHC5oZXJtZXMudjEuU2VuZEJhdGNoUmVzcG9uc2USSQoKR2V0TWVzc2FnZRIcLmhlcm1lcy52MS5HZXRNZXNzYWdlUmVxdWVzdBodLmhlcm1lcy52MS5HZXRNZXNzYWdlUmVzcG9uc2USTgoLV2F0Y2hFdmVudHMSHS5oZXJtZXMudjEuV2F0Y2hFdmVudHNSZXF1ZXN0Gh4uaGVybWVzLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwARJPCgxGaW5kTWVzc2FnZXMSHi5oZXJtZXMudjEuRmluZE1lc3NhZ2VzUmVxdWVzdBofLmhlcm1lcy52MS5GaW5kTWVzc2FnZXNSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_error, file_hermes_v1_message]);
 
 /**
  * SendRequest carries the message to send. The gateway sets id, tenant,
@@ -238,6 +238,69 @@ export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__P
   messageDesc(file_hermes_v1_message_service, 8);
 
 /**
+ * @generated from message hermes.v1.FindMessagesRequest
+ */
+export type FindMessagesRequest = Message<"hermes.v1.FindMessagesRequest"> & {
+  /**
+   * What to look for; exactly one.
+   *
+   * @generated from oneof hermes.v1.FindMessagesRequest.by
+   */
+  by: {
+    /**
+     * A recipient as sent (a phone number, an email address, a URL...). Phone
+     * numbers are compared by their digits, anything else case-insensitively.
+     *
+     * @generated from field: string recipient = 1;
+     */
+    value: string;
+    case: "recipient";
+  } | {
+    /**
+     * An id a provider or carrier gave a message. Provider ids are kept for
+     * the window carriers send receipts in (72 h); older ones are not found.
+     *
+     * @generated from field: string provider_message_id = 2;
+     */
+    value: string;
+    case: "providerMessageId";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * At most this many messages (default 50, at most 500).
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message hermes.v1.FindMessagesRequest.
+ * Use `create(FindMessagesRequestSchema)` to create a new message.
+ */
+export const FindMessagesRequestSchema: GenMessage<FindMessagesRequest> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message_service, 9);
+
+/**
+ * @generated from message hermes.v1.FindMessagesResponse
+ */
+export type FindMessagesResponse = Message<"hermes.v1.FindMessagesResponse"> & {
+  /**
+   * Newest first, with their current status.
+   *
+   * @generated from field: repeated hermes.v1.Message messages = 1;
+   */
+  messages: Message$1[];
+};
+
+/**
+ * Describes the message hermes.v1.FindMessagesResponse.
+ * Use `create(FindMessagesResponseSchema)` to create a new message.
+ */
+export const FindMessagesResponseSchema: GenMessage<FindMessagesResponse> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message_service, 10);
+
+/**
  * MessageService is how services send messages and follow their delivery.
  * Every call needs an API key (Authorization: Bearer <key>); the key's tenant
  * owns the messages it sends and is the only tenant it can read.
@@ -287,6 +350,17 @@ export const MessageService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchEventsRequestSchema;
     output: typeof WatchEventsResponseSchema;
+  },
+  /**
+   * FindMessages lists the caller's messages sent to a recipient, or given a
+   * provider id, newest first. Needs a read-scoped key.
+   *
+   * @generated from rpc hermes.v1.MessageService.FindMessages
+   */
+  findMessages: {
+    methodKind: "unary";
+    input: typeof FindMessagesRequestSchema;
+    output: typeof FindMessagesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_hermes_v1_message_service, 0);

@@ -186,6 +186,8 @@ export class RouteHealth {
   // Messages queued for this route.
   queued: u64 = 0;
   detail: Map<string, string> = new Map<string, string>();
+  // What the route did since this node started, for rates (throughput).
+  counters: RouteCounters | null = null;
 
   /** Appends this message's fields to `w`. */
   encodeTo(w: Writer): void {
@@ -202,6 +204,7 @@ export class RouteHealth {
         w.tag(2, 2); w.string(map.get(key));
         w.join(at);
       } }
+    { const v = this.counters; if (v !== null) { w.tag(8, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
   }
 
   /** The binary encoding of this message. */
@@ -258,6 +261,12 @@ export class RouteHealth {
           this.detail.set(key, value);
           break;
         }
+        case 8: {
+          if (!r.expect(8, wt, 2)) break;
+          let v = this.counters; if (v === null) { v = new RouteCounters(); this.counters = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
         default:
           r.skip(field, wt);
       }
@@ -269,6 +278,71 @@ export class RouteHealth {
   static decode(data: Uint8Array): RouteHealth | null {
     const r = Reader.of(data);
     const m = new RouteHealth().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// RouteCounters counts a route's sends and finished messages on this node
+// since it started. Rates come from two readings.
+export class RouteCounters {
+  // Send attempts that came back with an outcome (any).
+  attempts: u64 = 0;
+  // Messages that reached DELIVERED.
+  delivered: u64 = 0;
+  // Messages that reached FAILED.
+  failed: u64 = 0;
+  // Messages that reached EXPIRED.
+  expired: u64 = 0;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.attempts != 0) { w.tag(1, 0); w.uint64(this.attempts); }
+    if (this.delivered != 0) { w.tag(2, 0); w.uint64(this.delivered); }
+    if (this.failed != 0) { w.tag(3, 0); w.uint64(this.failed); }
+    if (this.expired != 0) { w.tag(4, 0); w.uint64(this.expired); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 0)) { this.attempts = r.uint64(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 0)) { this.delivered = r.uint64(); }
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 0)) { this.failed = r.uint64(); }
+          break;
+        }
+        case 4: {
+          if (r.expect(4, wt, 0)) { this.expired = r.uint64(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): RouteCounters | null {
+    const r = Reader.of(data);
+    const m = new RouteCounters().mergeFrom(r);
     return r.error === null ? m : null;
   }
 }

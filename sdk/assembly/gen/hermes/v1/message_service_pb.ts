@@ -484,3 +484,132 @@ export class WatchEventsResponse {
     return r.error === null ? m : null;
   }
 }
+
+/** Which field of `FindMessagesRequest.by` is set. */
+export enum FindMessagesRequest_ByCase {
+  NONE = 0,
+  RECIPIENT = 1,
+  PROVIDER_MESSAGE_ID = 2,
+}
+
+export class FindMessagesRequest {
+  // A recipient as sent (a phone number, an email address, a URL...). Phone
+  // numbers are compared by their digits, anything else case-insensitively.
+  recipient: string = "";
+  // An id a provider or carrier gave a message. Provider ids are kept for
+  // the window carriers send receipts in (72 h); older ones are not found.
+  providerMessageId: string = "";
+  // At most this many messages (default 50, at most 500).
+  limit: u32 = 0;
+  /** Which field of `by` is set; set it with the setters. */
+  byCase: FindMessagesRequest_ByCase = FindMessagesRequest_ByCase.NONE;
+
+  /** Sets `recipient` as the `by` of this message. */
+  setRecipient(value: string): this {
+    this.recipient = value;
+    this.byCase = FindMessagesRequest_ByCase.RECIPIENT;
+    return this;
+  }
+
+  /** Sets `providerMessageId` as the `by` of this message. */
+  setProviderMessageId(value: string): this {
+    this.providerMessageId = value;
+    this.byCase = FindMessagesRequest_ByCase.PROVIDER_MESSAGE_ID;
+    return this;
+  }
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.byCase == FindMessagesRequest_ByCase.RECIPIENT) {
+      w.tag(1, 2); w.string(this.recipient);
+    }
+    if (this.byCase == FindMessagesRequest_ByCase.PROVIDER_MESSAGE_ID) {
+      w.tag(2, 2); w.string(this.providerMessageId);
+    }
+    if (this.limit != 0) { w.tag(3, 0); w.uint32(this.limit); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 2)) { this.recipient = r.string(); this.byCase = FindMessagesRequest_ByCase.RECIPIENT; }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 2)) { this.providerMessageId = r.string(); this.byCase = FindMessagesRequest_ByCase.PROVIDER_MESSAGE_ID; }
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 0)) { this.limit = r.uint32(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): FindMessagesRequest | null {
+    const r = Reader.of(data);
+    const m = new FindMessagesRequest().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+export class FindMessagesResponse {
+  // Newest first, with their current status.
+  messages: Array<Message> = new Array<Message>();
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    { const list = this.messages;
+      for (let i = 0; i < list.length; i++) { w.tag(1, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (!r.expect(1, wt, 2)) break;
+          const outer = r.enter(); this.messages.push(new Message().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): FindMessagesResponse | null {
+    const r = Reader.of(data);
+    const m = new FindMessagesResponse().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
