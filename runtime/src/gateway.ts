@@ -15,6 +15,8 @@ import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
+import { SmppServer } from "./smpp-server/smpp-server.js";
+import { SqliteServerStore } from "./smpp-server/sqlite-server-store.js";
 
 export const version = "0.1.0";
 
@@ -38,6 +40,8 @@ export interface Gateway {
   readonly plugins: PluginRegistry;
   /** This gateway's WASM plugin host: its policy, metrics and running plugin routes. */
   readonly pluginHost: PluginHost;
+  /** The SMPP server for customers' ESMEs, when the config has one (docs/smpp-server.md). */
+  readonly smppServer?: SmppServer;
   /** Stops routes (in reverse order), the server and the store. */
   close(): Promise<void>;
 }
@@ -119,6 +123,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await node?.follow(bus);
   router.startHousekeeping();
 
+  // Like the API, it takes messages only once every route is ready. Config refuses it on NATS.
+  const smppServer =
+    config.smppServer &&
+    (await SmppServer.start({
+      config: config.smppServer,
+      router,
+      messages: store,
+      bus,
+      store: new SqliteServerStore(config.store.path, config.store.synchronous),
+      registry: metrics.registry,
+      log: log.child({ component: "smpp-server" }),
+    }));
+
   const server = await startApiServer({
     server: config.server,
     apiKeys: config.apiKeys,
@@ -136,6 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     version,
     cluster: node && (() => node.health()),
+    smppServer: smppServer && (() => smppServer.health()),
   });
   log.info(
     { url: server.url },
@@ -151,9 +169,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     plugins,
     pluginHost,
+    smppServer,
     async close() {
       // Already while the routes stop: their children ending is not the root failing.
       closing = true;
+      await smppServer?.close();
       await server.close();
       router.stop();
       for (const route of [...router.routes].reverse())

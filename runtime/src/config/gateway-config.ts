@@ -4,6 +4,7 @@ import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
 import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
+import { parseSmppServerConfig, type SmppServerConfig } from "../smpp-server/config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -101,6 +102,8 @@ export interface GatewayConfig {
     readonly maxArtifactBytes: number;
   };
   readonly logLevel: string;
+  /** The SMPP server endpoint for customers' ESMEs (docs/smpp-server.md); absent: none. */
+  readonly smppServer?: SmppServerConfig;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
@@ -167,9 +170,11 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
   const store = object(raw.store, "store");
   const limits = object(raw.limits, "limits");
   const plugins = object(raw.plugins, "plugins");
+  const parsedStore = parseStore(store);
+  const smppServer = parseSmppServerConfig(raw.smppServer, parsedStore.kind);
   return {
     server: parseServer(object(raw.server, "server")),
-    store: parseStore(store),
+    store: parsedStore,
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
     ),
@@ -194,6 +199,7 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
         defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
+    ...(smppServer && { smppServer }),
   };
 }
 

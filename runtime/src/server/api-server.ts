@@ -14,7 +14,11 @@ import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
 import { refuseMalformedProtobuf } from "./malformed-protobuf.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
-import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
+import {
+  adminService,
+  type ClusterHealthSource,
+  type SmppServerHealthSource,
+} from "./services/admin-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
 import { strictJsonOptions } from "./strict-json.js";
@@ -34,6 +38,8 @@ export interface ApiServerOptions {
   readonly version: string;
   /** A cluster node's NATS connection and leases, for GetHealth. */
   readonly cluster?: ClusterHealthSource;
+  /** The SMPP server's bound accounts, for GetHealth. */
+  readonly smppServer?: SmppServerHealthSource;
 }
 
 /** The API port, listening. */
@@ -74,6 +80,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           version: options.version,
           startedAt,
           cluster: options.cluster,
+          smppServer: options.smppServer,
         }),
       );
       r.service(PluginService, pluginService({ registry }));

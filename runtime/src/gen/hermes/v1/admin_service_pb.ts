@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/admin_service.proto.
  */
 export const file_hermes_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvoBCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLSAQoRR2V0SGVhbHRoUmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIwChBzdXBlcnZpc2lvbl90cmVlGAIgASgLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEiYKBnJvdXRlcxgDIAMoCzIWLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aBIPCgd2ZXJzaW9uGAQgASgJEhYKDnVwdGltZV9zZWNvbmRzGAUgASgEEikKB2NsdXN0ZXIYBiABKAsyGC5oZXJtZXMudjEuQ2x1c3RlckhlYWx0aCJyCg1DbHVzdGVySGVhbHRoEgwKBG5vZGUYASABKAkSEQoJY29ubmVjdGVkGAIgASgIEg4KBnNlcnZlchgDIAEoCRIOCgZyZWFzb24YBCABKAkSIAoGbGVhc2VzGAUgAygLMhAuaGVybWVzLnYxLkxlYXNlIjcKBUxlYXNlEgsKA2tleRgBIAEoCRIOCgZob2xkZXIYAiABKAkSEQoJaGVsZF9oZXJlGAMgASgIKtMBCgxQcm9jZXNzU3RhdGUSHQoZUFJPQ0VTU19TVEFURV9VTlNQRUNJRklFRBAAEhoKFlBST0NFU1NfU1RBVEVfU1RBUlRJTkcQARIZChVQUk9DRVNTX1NUQVRFX1JVTk5JTkcQAhIcChhQUk9DRVNTX1NUQVRFX1JFU1RBUlRJTkcQAxIaChZQUk9DRVNTX1NUQVRFX1NUT1BQSU5HEAQSGQoVUFJPQ0VTU19TVEFURV9TVE9QUEVEEAUSGAoUUFJPQ0VTU19TVEFURV9GQUlMRUQQBiptCgpSb3V0ZVN0YXRlEhsKF1JPVVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOUk9VVEVfU1RBVEVfVVAQARIYChRST1VURV9TVEFURV9ERUdSQURFRBACEhQKEFJPVVRFX1NUQVRFX0RPV04QAzJWCgxBZG1pblNlcnZpY2USRgoJR2V0SGVhbHRoEhsuaGVybWVzLnYxLkdldEhlYWx0aFJlcXVlc3QaHC5oZXJtZXMudjEuR2V0SGVhbHRoUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_message]);
+  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvoBCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKEAgoRR2V0SGVhbHRoUmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIwChBzdXBlcnZpc2lvbl90cmVlGAIgASgLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEiYKBnJvdXRlcxgDIAMoCzIWLmhlcm1lcy52MS5Sb3V0ZUhlYWx0aBIPCgd2ZXJzaW9uGAQgASgJEhYKDnVwdGltZV9zZWNvbmRzGAUgASgEEikKB2NsdXN0ZXIYBiABKAsyGC5oZXJtZXMudjEuQ2x1c3RlckhlYWx0aBIwCgtzbXBwX3NlcnZlchgHIAEoCzIbLmhlcm1lcy52MS5TbXBwU2VydmVySGVhbHRoImIKEFNtcHBTZXJ2ZXJIZWFsdGgSDAoEcG9ydBgBIAEoDRIQCgh0bHNfcG9ydBgCIAEoDRIuCghhY2NvdW50cxgDIAMoCzIcLmhlcm1lcy52MS5TbXBwQWNjb3VudEhlYWx0aCKOAgoRU21wcEFjY291bnRIZWFsdGgSEQoJc3lzdGVtX2lkGAEgASgJEg4KBnRlbmFudBgCIAEoCRIUCgx0cmFuc21pdHRlcnMYAyABKA0SEQoJcmVjZWl2ZXJzGAQgASgNEhQKDHRyYW5zY2VpdmVycxgFIAEoDRIRCgltYXhfYmluZHMYBiABKA0SEwoLd2luZG93X3VzZWQYByABKA0SDgoGd2luZG93GAggASgNEhgKEHBhcnRzX3Blcl9zZWNvbmQYCSABKA0SEgoKdGhyb3VnaHB1dBgKIAEoDRIZChFkZWxpdmVyX2luX2ZsaWdodBgLIAEoDRIWCg5vdXRib3hfd2FpdGluZxgMIAEoBCJyCg1DbHVzdGVySGVhbHRoEgwKBG5vZGUYASABKAkSEQoJY29ubmVjdGVkGAIgASgIEg4KBnNlcnZlchgDIAEoCRIOCgZyZWFzb24YBCABKAkSIAoGbGVhc2VzGAUgAygLMhAuaGVybWVzLnYxLkxlYXNlIjcKBUxlYXNlEgsKA2tleRgBIAEoCRIOCgZob2xkZXIYAiABKAkSEQoJaGVsZF9oZXJlGAMgASgIKtMBCgxQcm9jZXNzU3RhdGUSHQoZUFJPQ0VTU19TVEFURV9VTlNQRUNJRklFRBAAEhoKFlBST0NFU1NfU1RBVEVfU1RBUlRJTkcQARIZChVQUk9DRVNTX1NUQVRFX1JVTk5JTkcQAhIcChhQUk9DRVNTX1NUQVRFX1JFU1RBUlRJTkcQAxIaChZQUk9DRVNTX1NUQVRFX1NUT1BQSU5HEAQSGQoVUFJPQ0VTU19TVEFURV9TVE9QUEVEEAUSGAoUUFJPQ0VTU19TVEFURV9GQUlMRUQQBiptCgpSb3V0ZVN0YXRlEhsKF1JPVVRFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEgoOUk9VVEVfU1RBVEVfVVAQARIYChRST1VURV9TVEFURV9ERUdSQURFRBACEhQKEFJPVVRFX1NUQVRFX0RPV04QAzJWCgxBZG1pblNlcnZpY2USRgoJR2V0SGVhbHRoEhsuaGVybWVzLnYxLkdldEhlYWx0aFJlcXVlc3QaHC5oZXJtZXMudjEuR2V0SGVhbHRoUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_message]);
 
 /**
  * @generated from message hermes.v1.GetHealthRequest
@@ -186,6 +186,13 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
    * @generated from field: hermes.v1.ClusterHealth cluster = 6;
    */
   cluster?: ClusterHealth | undefined;
+
+  /**
+   * The SMPP server endpoint for customers' ESMEs; unset when none is configured.
+   *
+   * @generated from field: hermes.v1.SmppServerHealth smpp_server = 7;
+   */
+  smppServer?: SmppServerHealth | undefined;
 };
 
 /**
@@ -194,6 +201,127 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
  */
 export const GetHealthResponseSchema: GenMessage<GetHealthResponse> = /*@__PURE__*/
   messageDesc(file_hermes_v1_admin_service, 3);
+
+/**
+ * SmppServerHealth is the SMPP server's bound accounts.
+ *
+ * @generated from message hermes.v1.SmppServerHealth
+ */
+export type SmppServerHealth = Message<"hermes.v1.SmppServerHealth"> & {
+  /**
+   * The plain TCP port it listens on.
+   *
+   * @generated from field: uint32 port = 1;
+   */
+  port: number;
+
+  /**
+   * The TLS port, 0 when none is configured.
+   *
+   * @generated from field: uint32 tls_port = 2;
+   */
+  tlsPort: number;
+
+  /**
+   * Every account with at least one bind open.
+   *
+   * @generated from field: repeated hermes.v1.SmppAccountHealth accounts = 3;
+   */
+  accounts: SmppAccountHealth[];
+};
+
+/**
+ * Describes the message hermes.v1.SmppServerHealth.
+ * Use `create(SmppServerHealthSchema)` to create a new message.
+ */
+export const SmppServerHealthSchema: GenMessage<SmppServerHealth> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 4);
+
+/**
+ * SmppAccountHealth is one bound account of the SMPP server.
+ *
+ * @generated from message hermes.v1.SmppAccountHealth
+ */
+export type SmppAccountHealth = Message<"hermes.v1.SmppAccountHealth"> & {
+  /**
+   * The account's system_id.
+   *
+   * @generated from field: string system_id = 1;
+   */
+  systemId: string;
+
+  /**
+   * @generated from field: string tenant = 2;
+   */
+  tenant: string;
+
+  /**
+   * Binds open, by kind.
+   *
+   * @generated from field: uint32 transmitters = 3;
+   */
+  transmitters: number;
+
+  /**
+   * @generated from field: uint32 receivers = 4;
+   */
+  receivers: number;
+
+  /**
+   * @generated from field: uint32 transceivers = 5;
+   */
+  transceivers: number;
+
+  /**
+   * @generated from field: uint32 max_binds = 6;
+   */
+  maxBinds: number;
+
+  /**
+   * Submits waiting for their answer, and the account's window.
+   *
+   * @generated from field: uint32 window_used = 7;
+   */
+  windowUsed: number;
+
+  /**
+   * @generated from field: uint32 window = 8;
+   */
+  window: number;
+
+  /**
+   * Message parts taken in the last whole second, and the limit (0: none).
+   *
+   * @generated from field: uint32 parts_per_second = 9;
+   */
+  partsPerSecond: number;
+
+  /**
+   * @generated from field: uint32 throughput = 10;
+   */
+  throughput: number;
+
+  /**
+   * deliver_sm sent and not answered yet.
+   *
+   * @generated from field: uint32 deliver_in_flight = 11;
+   */
+  deliverInFlight: number;
+
+  /**
+   * Receipts and MO messages waiting in its outbox.
+   *
+   * @generated from field: uint64 outbox_waiting = 12;
+   */
+  outboxWaiting: bigint;
+};
+
+/**
+ * Describes the message hermes.v1.SmppAccountHealth.
+ * Use `create(SmppAccountHealthSchema)` to create a new message.
+ */
+export const SmppAccountHealthSchema: GenMessage<SmppAccountHealth> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 5);
 
 /**
  * ClusterHealth is a cluster node's connection to NATS and its bind leases.
@@ -240,7 +368,7 @@ export type ClusterHealth = Message<"hermes.v1.ClusterHealth"> & {
  * Use `create(ClusterHealthSchema)` to create a new message.
  */
 export const ClusterHealthSchema: GenMessage<ClusterHealth> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 4);
+  messageDesc(file_hermes_v1_admin_service, 6);
 
 /**
  * Lease is one carrier bind's lease: one node holds it at a time.
@@ -275,7 +403,7 @@ export type Lease = Message<"hermes.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 5);
+  messageDesc(file_hermes_v1_admin_service, 7);
 
 /**
  * ProcessState is the life-cycle state of a supervised process.
