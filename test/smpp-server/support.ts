@@ -60,6 +60,7 @@ export async function startServerGateway(
         { ...accounts.acme, window: 20 },
         { ...accounts.globex, window: 20 },
       ],
+      mo: [{ account: "acme", numbers: ["+447700900100"] }],
       ...smppServer,
     },
   });
