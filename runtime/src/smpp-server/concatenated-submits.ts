@@ -13,15 +13,22 @@ export interface SubmitAnswer {
   readonly id?: string;
 }
 
-/** Accepts the whole message of a group; `groupId` makes accepting it twice return the first. */
-export type CompleteGroup = (
-  account: string,
-  envelope: Envelope,
-  text: string,
-  partIds: readonly string[],
-  groupId: string,
-  incomplete: boolean,
-) => Promise<SubmitAnswer>;
+/** A concatenated message, whole (or as much of it as came). */
+export interface CompletedGroup {
+  readonly account: string;
+  readonly envelope: Envelope;
+  readonly text: string;
+  /** Its group: accepting it twice (after a restart) must return the first. */
+  readonly groupId: string;
+  readonly total: number;
+  /** The ids the parts before the completing one were answered with, in order. */
+  readonly partIds: readonly string[];
+  /** Parts never came: the timeout sends what did, and no part was answered with the message's id. */
+  readonly incomplete: boolean;
+}
+
+/** Accepts the message of a group. */
+export type CompleteGroup = (group: CompletedGroup) => Promise<SubmitAnswer>;
 
 interface Group {
   readonly id: string;
@@ -171,14 +178,15 @@ export class ConcatenatedSubmits {
           if (stored) partIds.push(stored.partId);
         }
       }
-      return this.#complete(
-        group.account,
-        group.envelope,
-        texts.join(""),
+      return this.#complete({
+        account: group.account,
+        envelope: group.envelope,
+        text: texts.join(""),
+        groupId: group.id,
+        total: group.total,
         partIds,
-        group.id,
-        lastSeq === undefined && group.parts.size < group.total,
-      );
+        incomplete: lastSeq === undefined,
+      });
     };
     group.completing = run();
     const answer = await group.completing;

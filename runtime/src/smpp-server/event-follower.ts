@@ -113,7 +113,7 @@ export class EventFollower {
       await store.settle(messageId);
       return;
     }
-    const entries = [...submitted.partIds, messageId].map(
+    const entries = submitted.receiptIds.map(
       (id): OutboxEntryInit => ({
         account: submitted.account,
         kind: "receipt",

@@ -15,8 +15,11 @@ export interface SubmittedMessage {
   readonly account: string;
   /** registered_delivery as submitted: which outcomes get a receipt. */
   readonly registeredDelivery: number;
-  /** The ids the earlier parts of a concatenated submit were answered with; each gets a receipt too. */
-  readonly partIds: readonly string[];
+  /**
+   * Every id the ESME was answered with for it, in order: the message's id,
+   * and for a concatenated message each earlier part's first. Each gets a receipt.
+   */
+  readonly receiptIds: readonly string[];
   /** The submit's source and destination: a receipt comes from the destination to the source. */
   readonly source: WireAddress;
   readonly destination: WireAddress;

@@ -16,7 +16,12 @@ import type { MessageStore } from "../store/message-store.js";
 import { Account, type BindRole, receives, transmits } from "./account.js";
 import { AccountOutbox } from "./account-outbox.js";
 import { BindGuard } from "./bind-guard.js";
-import { ConcatenatedSubmits, type Envelope, type SubmitAnswer } from "./concatenated-submits.js";
+import {
+  type CompletedGroup,
+  ConcatenatedSubmits,
+  type Envelope,
+  type SubmitAnswer,
+} from "./concatenated-submits.js";
 import type { SmppServerConfig } from "./config.js";
 import { EventFollower } from "./event-follower.js";
 import { verifyPassword } from "./passwords.js";
@@ -108,8 +113,8 @@ export class SmppServer {
     this.#concatenated = new ConcatenatedSubmits(
       store,
       config.partsTimeoutMs,
-      (account, envelope, text, partIds, groupId, incomplete) =>
-        this.#accept(this.#accounts.get(account)!, envelope, text, partIds, groupId, incomplete),
+      (group) =>
+        this.#accept(this.#accounts.get(group.account)!, group.envelope, group.text, group),
       log,
     );
     this.#metrics = new SmppServerMetrics(
@@ -274,7 +279,7 @@ export class SmppServer {
   async #submit(account: Account, request: SubmitRequest): Promise<SubmitAnswer> {
     this.#metrics.parts(account.systemId, request.parts);
     if (request.part) return this.#concatenated.add(account.systemId, request);
-    return this.#accept(account, request, request.text, [], undefined, false);
+    return this.#accept(account, request, request.text);
   }
 
   /**
@@ -287,13 +292,11 @@ export class SmppServer {
     account: Account,
     envelope: Envelope,
     text: string,
-    partIds: readonly string[],
-    groupId: string | undefined,
-    incomplete: boolean,
+    group?: CompletedGroup,
   ): Promise<SubmitAnswer> {
     const metadata: Record<string, string> = { smpp_account: account.systemId };
-    if (partIds.length > 0 || groupId) metadata.smpp_parts = String(partIds.length + 1);
-    if (incomplete) metadata.smpp_incomplete = "true";
+    if (group) metadata.smpp_parts = String(group.total);
+    if (group?.incomplete) metadata.smpp_incomplete = "true";
     const message = create(MessageSchema, {
       channel: Channel.SMS,
       to: { kind: { case: "phone", value: envelope.to } },
@@ -301,7 +304,7 @@ export class SmppServer {
       content: { text },
       priority: envelope.priority,
       metadata,
-      idempotencyKey: groupId ? `smpp-concat:${groupId}` : "",
+      idempotencyKey: group ? `smpp-concat:${group.groupId}` : "",
     });
     let outcome: Awaited<ReturnType<Router["accept"]>>[number];
     try {
@@ -322,13 +325,14 @@ export class SmppServer {
         messageId: stored.id,
         account: account.systemId,
         registeredDelivery: envelope.registeredDelivery,
-        partIds,
+        // The completing part was answered with the message's id; a timed-out group's never was.
+        receiptIds: group?.incomplete ? group.partIds : [...(group?.partIds ?? []), stored.id],
         source: envelope.source,
         destination: envelope.destination,
         submittedAt: Date.now(),
       };
       this.#follower.track(submitted);
-      await this.#options.store.remember(submitted, groupId);
+      await this.#options.store.remember(submitted, group?.groupId);
     }
     return { status: serverStatus.ok, id: stored.id };
   }

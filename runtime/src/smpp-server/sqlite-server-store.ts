@@ -20,7 +20,7 @@ const migrations: readonly string[] = [
     message_id TEXT PRIMARY KEY,
     account TEXT NOT NULL,
     registered_delivery INTEGER NOT NULL,
-    -- JSON: part ids, source and destination addresses
+    -- JSON: the ids the ESME was answered with, source and destination addresses
     detail TEXT NOT NULL,
     submitted_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
@@ -144,7 +144,7 @@ export class SqliteServerStore implements SmppServerStore {
 
   remember(message: SubmittedMessage, completedGroup?: string): Promise<void> {
     const detail = JSON.stringify({
-      partIds: message.partIds,
+      receiptIds: message.receiptIds,
       source: message.source,
       destination: message.destination,
     });
@@ -166,7 +166,10 @@ export class SqliteServerStore implements SmppServerStore {
       account: row.account,
       registeredDelivery: row.registered_delivery,
       submittedAt: row.submitted_at,
-      ...(JSON.parse(row.detail) as Pick<SubmittedMessage, "partIds" | "source" | "destination">),
+      ...(JSON.parse(row.detail) as Pick<
+        SubmittedMessage,
+        "receiptIds" | "source" | "destination"
+      >),
     }));
   }
 
