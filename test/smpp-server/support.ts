@@ -88,8 +88,17 @@ export interface Esme {
   close(): Promise<void>;
 }
 
-export async function connectEsme(port: number): Promise<Esme> {
-  const session = smpp.connect({ host: "127.0.0.1", port, auto_enquire_link_period: 0 });
+/** `options`: net.connect's or tls.connect's (localAddress, tls: true with ca...). */
+export async function connectEsme(
+  port: number,
+  options: Record<string, unknown> = {},
+): Promise<Esme> {
+  const session = smpp.connect({
+    host: "127.0.0.1",
+    port,
+    auto_enquire_link_period: 0,
+    ...options,
+  });
   session.on("error", () => undefined);
   await new Promise<void>((resolve, reject) => {
     session.socket.once("connect", () => resolve());
@@ -121,8 +130,9 @@ export async function bindEsme(
   port: number,
   mode: "transceiver" | "transmitter" | "receiver" = "transceiver",
   account: { systemId: string; password: string } = accounts.acme,
+  options: Record<string, unknown> = {},
 ): Promise<Esme> {
-  const esme = await connectEsme(port);
+  const esme = await connectEsme(port, options);
   const resp = await esme.send(`bind_${mode}`, {
     system_id: account.systemId,
     password: account.password,

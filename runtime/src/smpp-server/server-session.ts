@@ -59,6 +59,7 @@ export class ServerSession {
   #account: Account | undefined;
   #bind: ServerBind | undefined;
   readonly #bindTimer: NodeJS.Timeout;
+  #bindTimedOut = false;
 
   constructor(socket: net.Socket, host: SessionHost) {
     this.#host = host;
@@ -69,8 +70,10 @@ export class ServerSession {
       onInvalid: () => undefined, // answered with generic_nack by the connection; nothing else to do
       onClose: () => this.#closed(),
     });
+    // A bind being checked is answered first (its refusal may be delayed past the deadline).
     this.#bindTimer = setTimeout(() => {
-      if (this.#state !== "bound") this.#connection.destroy();
+      if (this.#state === "open") this.#connection.destroy();
+      else this.#bindTimedOut = true;
     }, host.bindTimeoutMs);
     this.#bindTimer.unref();
   }
@@ -127,6 +130,7 @@ export class ServerSession {
     if (typeof result === "number") {
       this.#state = "open";
       this.#connection.send(pdu.library.response({ command_status: result }).toBuffer());
+      if (this.#bindTimedOut) this.#connection.end();
       return;
     }
     this.#state = "bound";
