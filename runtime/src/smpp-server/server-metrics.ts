@@ -20,6 +20,8 @@ export class SmppServerMetrics {
   readonly #submits: Counter;
   readonly #parts: Counter;
   readonly #delivers: Counter;
+  /** Labelled children, looked up once per label set: submits and deliver_sm come by the thousand. */
+  readonly #children = new Map<string, { inc(value?: number): void }>();
 
   constructor(
     registry: Registry,
@@ -98,14 +100,29 @@ export class SmppServerMetrics {
   }
 
   submit(account: string, status: number): void {
-    this.#submits.labels(account, statusText(status)).inc();
+    this.#child("submits", this.#submits, account, status).inc();
   }
 
   parts(account: string, n: number): void {
-    this.#parts.labels(account).inc(n);
+    this.#child("parts", this.#parts, account).inc(n);
   }
 
   deliver(account: string, kind: string, event: "sent" | "acknowledged" | "retried"): void {
-    this.#delivers.labels(account, kind, event).inc();
+    this.#child("delivers", this.#delivers, account, kind, event).inc();
+  }
+
+  /** A counter's child for these labels; a command_status is labelled with its name. */
+  #child(
+    name: string,
+    counter: Counter,
+    ...values: Array<string | number>
+  ): { inc(value?: number): void } {
+    const key = `${name}\u0000${values.join("\u0000")}`;
+    let child = this.#children.get(key);
+    if (!child) {
+      child = counter.labels(...values.map((v) => (typeof v === "number" ? statusText(v) : v)));
+      this.#children.set(key, child);
+    }
+    return child;
   }
 }
