@@ -43,12 +43,15 @@ export interface KumoRouteOptions {
   readonly maxAttempts?: number;
   /** Point the route at this SMTP port instead of the simulator's. */
   readonly smtpPort?: number;
+  /** More gateway config (e.g. an smppServer). */
+  readonly gateway?: Record<string, unknown>;
 }
 
 /** A real gateway with an `smtp` route injecting into a simulated KumoMTA whose log hook posts to the gateway. */
 export async function startKumoRoute(options: KumoRouteOptions = {}): Promise<KumoRoute> {
   const sim = await KumoSimulator.start({ stepDelayMs: 2, ...options.sim });
   const gw = await startTestGateway({
+    ...options.gateway,
     routes: [
       {
         name: "mail",
