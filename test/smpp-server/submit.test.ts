@@ -61,4 +61,51 @@ describe("SMPP server: binds, submits and receipts with npm smpp as the ESME", (
       await esme.close();
     }
   });
+
+  test("data_sm is taken like submit_sm: data_sm_resp carries the Hermes id", async () => {
+    const esme = await bindEsme(h.port, "transmitter");
+    try {
+      const resp = await esme.send("data_sm", {
+        source_addr_ton: 1,
+        source_addr_npi: 1,
+        source_addr: "447700900010",
+        dest_addr_ton: 1,
+        dest_addr_npi: 1,
+        destination_addr: "447700900011",
+        registered_delivery: 1,
+        data_coding: 0,
+        message_payload: "sent as data sm",
+      });
+      assert.equal(resp.command, "data_sm_resp");
+      assert.equal(resp.command_status, 0);
+      const { message } = await api.messages.getMessage({ id: String(resp.message_id) });
+      assert.equal(message?.content?.text, "sent as data sm");
+      assert.equal(message?.from?.kind.value, "+447700900010");
+    } finally {
+      await esme.close();
+    }
+  });
+
+  test("invalid destinations, data codings and lengths get the status a client expects; nothing is stored", async () => {
+    const esme = await bindEsme(h.port, "transmitter");
+    const stored = async () =>
+      (await h.gw.gateway.store.eventsAfter(0, { tenant: "acme" }, 100_000)).length;
+    try {
+      const before = await stored();
+      const status = async (fields: Record<string, unknown>) =>
+        (await esme.send("submit_sm", submitFields("447700900001", "hello", fields)))
+          .command_status;
+      assert.equal(await status({ destination_addr: "12" }), 0x0b); // not E.164
+      assert.equal(await status({ destination_addr: "44-77" }), 0x0b);
+      assert.equal(await status({ dest_addr_ton: 2 }), 0x50);
+      assert.equal(await status({ dest_addr_npi: 9 }), 0x51);
+      assert.equal(await status({ data_coding: 4, short_message: Buffer.from([1, 2, 3]) }), 0x104);
+      assert.equal(await status({ short_message: "" }), 0x01);
+      assert.equal(await status({ source_addr: "A sender too long", source_addr_ton: 5 }), 0x0a);
+      assert.equal(await status({ priority_flag: 7 }), 0x06);
+      assert.equal(await stored(), before);
+    } finally {
+      await esme.close();
+    }
+  });
 });
