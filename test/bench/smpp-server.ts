@@ -1,18 +1,23 @@
 // Hermes as an SMSC: a raw npm `smpp` client (window 100) submits through
 // Hermes's SMPP server, which stores each message (Router.accept, SQLite,
 // synchronous FULL) before its submit_sm_resp, routes it over an `smpp`
-// route (window 100) to the benchmark SMSC (startBenchSmsc, a process of its
-// own), and sends the SMSC's receipt back to the client as deliver_sm from
-// the account's durable outbox. A message counts once its receipt has
+// route (window 100) to the benchmark SMSC (startBenchSmsc), and sends the
+// SMSC's receipt back to the client as deliver_sm from the account's
+// durable outbox. Client, gateway (as `npm start` runs it) and SMSC are
+// three processes, as an ESME, Hermes and a carrier are three machines. A message counts once its receipt has
 // reached the client. The reference is the same client, with the same
 // window, against the benchmark SMSC directly, receipts included. Both in
 // one run, alternating, median of the rounds:
 //   server_msgs_per_s, direct_msgs_per_s, server_vs_direct_ratio,
 //   and the submit_sm_resp rate alone (server_submit_per_s,
 //   server_submit_vs_direct_ratio).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import smpp, { type PDU } from "smpp";
 import { startBenchSmsc } from "@hermes/runtime/simulators";
-import { startTestGateway } from "../support/gateway-harness.js";
+import { spawnGateway } from "../support/gateway-process.js";
 import { median } from "./_measure.js";
 
 const window = 100;
@@ -82,37 +87,55 @@ async function client(port: number, systemId: string, password: string, n: numbe
   return { perS: n / seconds, submitPerS: n / ((submitsDone - started) / 1000) };
 }
 
+/** A loopback port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export default async function smppServerBench(): Promise<Record<string, number>> {
   const smsc = await startBenchSmsc({ receipts: "text" });
-  const gw = await startTestGateway({
-    // The gateway's durable default: an fsync per group commit.
-    store: { synchronous: "FULL" },
-    limits: { maxQueuedPerRoute: 1_000_000 },
-    routes: [
-      {
-        name: "carrier",
-        channel: "sms",
-        adapter: "smpp",
-        config: {
-          host: "127.0.0.1",
-          port: smsc.port,
-          systemId: "hermes",
-          window,
-          sendValidity: false,
-          submitIdFormat: "hex",
-          receiptIdFormat: "hex",
+  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-smpp-server-"));
+  const smppPort = await freePort();
+  const configPath = join(dir, "hermes.config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      server: { host: "127.0.0.1", port: 0 },
+      // The gateway's durable default: an fsync per group commit.
+      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
+      apiKeys: [{ key: "bench-key", tenant: "acme", scopes: ["send", "read", "admin"] }],
+      limits: { maxQueuedPerRoute: 1_000_000 },
+      routes: [
+        {
+          name: "carrier",
+          channel: "sms",
+          adapter: "smpp",
+          config: {
+            host: "127.0.0.1",
+            port: smsc.port,
+            systemId: "hermes",
+            window,
+            sendValidity: false,
+            submitIdFormat: "hex",
+            receiptIdFormat: "hex",
+          },
         },
+      ],
+      smppServer: {
+        host: "127.0.0.1",
+        port: smppPort,
+        receiptWindow: window,
+        accounts: [{ systemId: "bench", password: "bench", tenant: "acme", window }],
       },
-    ],
-    smppServer: {
-      host: "127.0.0.1",
-      port: 0,
-      receiptWindow: window,
-      accounts: [{ systemId: "bench", password: "bench", tenant: "acme", window }],
-    },
-  });
+    }),
+  );
+  const gateway = await spawnGateway(configPath);
   try {
-    const port = gw.gateway.smppServer!.port;
+    const port = smppPort;
     // Warm both paths up.
     await client(smsc.port, "direct", "", 2_000);
     await client(port, "bench", "bench", 2_000);
@@ -133,7 +156,9 @@ export default async function smppServerBench(): Promise<Record<string, number>>
       server_submit_vs_direct_ratio: median(submitRatios),
     };
   } finally {
-    await gw.close();
+    gateway.child.kill("SIGTERM");
+    await gateway.exited;
     await smsc.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
