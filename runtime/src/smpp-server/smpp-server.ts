@@ -69,6 +69,7 @@ export class SmppServer {
   #sweeper: NodeJS.Timeout | undefined;
   #port = 0;
   #tlsPort: number | undefined;
+  #lastPurge = Date.now();
 
   private constructor(options: SmppServerOptions) {
     this.#options = options;
@@ -113,8 +114,18 @@ export class SmppServer {
     this.#concatenated = new ConcatenatedSubmits(
       store,
       config.partsTimeoutMs,
-      (group) =>
-        this.#accept(this.#accounts.get(group.account)!, group.envelope, group.text, group),
+      (group) => {
+        const account = this.#accounts.get(group.account);
+        if (account) return this.#accept(account, group.envelope, group.text, group);
+        // Parts stored before a restart for an account the config no longer has: dropped.
+        log.warn(
+          { account: group.account, group: group.groupId },
+          "parts of an unknown account dropped",
+        );
+        return this.#options.store
+          .dropGroup(group.groupId)
+          .then(() => ({ status: serverStatus.ok }));
+      },
       log,
     );
     this.#metrics = new SmppServerMetrics(
@@ -343,8 +354,6 @@ export class SmppServer {
       byAccount.set(entry.account, [...(byAccount.get(entry.account) ?? []), entry]);
     for (const [account, list] of byAccount) this.#outboxes.get(account)?.added(list);
   }
-
-  #lastPurge = Date.now();
 
   #sweep(): void {
     for (const outbox of this.#outboxes.values()) outbox.sweep();
