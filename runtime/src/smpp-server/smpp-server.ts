@@ -207,6 +207,8 @@ export class SmppServer {
 
   #connection(socket: net.Socket): void {
     socket.on("error", () => undefined); // reported through the session's close
+    // A receiver whose network went away silently would hold its deliver_sm until TCP noticed.
+    socket.setKeepAlive(true, 30_000);
     const address = socket.remoteAddress ?? "unknown";
     if (!this.#guard.connected(address)) {
       socket.destroy();
