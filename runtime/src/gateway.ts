@@ -124,17 +124,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   router.startHousekeeping();
 
   // Like the API, it takes messages only once every route is ready. Config refuses it on NATS.
-  const smppServer =
-    config.smppServer &&
-    (await SmppServer.start({
-      config: config.smppServer,
-      router,
-      messages: store,
-      bus,
-      store: new SqliteServerStore(config.store.path, config.store.synchronous),
-      registry: metrics.registry,
-      log: log.child({ component: "smpp-server" }),
-    }));
+  let smppServer: SmppServer | undefined;
+  try {
+    smppServer =
+      config.smppServer &&
+      (await SmppServer.start({
+        config: config.smppServer,
+        router,
+        messages: store,
+        bus,
+        store: new SqliteServerStore(config.store.path, config.store.synchronous),
+        registry: metrics.registry,
+        log: log.child({ component: "smpp-server" }),
+      }));
+  } catch (reason) {
+    router.stop();
+    await stopTree();
+    throw reason;
+  }
 
   const server = await startApiServer({
     server: config.server,
