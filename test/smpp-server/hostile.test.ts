@@ -1,5 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { RawSocket } from "../support/raw-socket.js";
 import {
@@ -177,5 +179,37 @@ describe("SMPP server: hostile input", () => {
     });
     await other.close();
     await stillServed();
+  });
+});
+
+describe("SMPP server: a client that does not read its answers", () => {
+  test("is read no further while its answers wait, and is answered in full once it reads", async () => {
+    const h = await startServerGateway();
+    try {
+      const socket = net.connect({ host: "127.0.0.1", port: h.port });
+      await once(socket, "connect");
+      socket.pause(); // read nothing
+      let received = 0;
+      socket.on("data", (chunk: Buffer) => (received += chunk.length));
+      const count = 1_500_000; // 24 MB of enquire_link: more than loopback's buffers hold
+      const pdus = Buffer.alloc(16 * count);
+      for (let i = 0; i < count; i++) header(16, 0x00000015, i + 1).copy(pdus, 16 * i);
+      socket.write(pdus);
+      // Unchecked, the server would read it all (in a few seconds) and hold 24 MB of answers.
+      let pending = socket.writableLength;
+      for (let stable = 0; stable < 10 && pending > 0; ) {
+        await delay(200);
+        stable = socket.writableLength === pending ? stable + 1 : 0;
+        pending = socket.writableLength;
+      }
+      assert.ok(pending > 0, "the server stopped reading: the client's writes back up");
+      socket.resume();
+      const started = performance.now();
+      while (received < 16 * count && performance.now() - started < 60_000) await delay(50);
+      assert.equal(received, 16 * count, "every enquire_link answered");
+      socket.destroy();
+    } finally {
+      await h.close();
+    }
   });
 });

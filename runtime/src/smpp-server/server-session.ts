@@ -60,9 +60,11 @@ export class ServerSession {
   #bind: ServerBind | undefined;
   readonly #bindTimer: NodeJS.Timeout;
   #bindTimedOut = false;
+  readonly #socket: net.Socket;
 
   constructor(socket: net.Socket, host: SessionHost) {
     this.#host = host;
+    this.#socket = socket;
     this.#address = socket.remoteAddress ?? "unknown";
     this.#connection = SmppConnection.accept(socket, host.maxPduBytes, {
       onRequest: (pdu) => this.#request(pdu),
@@ -79,6 +81,7 @@ export class ServerSession {
   }
 
   #request(pdu: Request): void {
+    this.#backPressure();
     const role = bindRoles[pdu.command];
     if (role && "library" in pdu) {
       void this.#bindRequest(pdu, role);
@@ -167,6 +170,18 @@ export class ServerSession {
     } finally {
       account.inFlight--;
     }
+  }
+
+  /**
+   * A client that sends and does not read its answers would make them pile
+   * up in memory: while what is written to it waits beyond the socket's
+   * high-water mark, nothing more is read from it.
+   */
+  #backPressure(): void {
+    const socket = this.#socket;
+    if (!socket.writableNeedDrain || socket.isPaused()) return;
+    socket.pause();
+    socket.once("drain", () => socket.resume());
   }
 
   #answer(pdu: SubmitSm | DataSm, answer: SubmitAnswer): void {
