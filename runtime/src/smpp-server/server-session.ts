@@ -147,26 +147,26 @@ export class ServerSession {
   async #submit(pdu: SubmitSm | DataSm): Promise<void> {
     const account = this.#account!;
     if (!transmits(this.#bind!.role)) {
-      this.#answer(pdu, { status: serverStatus.invalidBindStatus });
+      this.#answer(account, pdu, { status: serverStatus.invalidBindStatus });
       return;
     }
     const reading = readSubmit(pdu);
     if (!reading.ok) {
-      this.#answer(pdu, { status: reading.status });
+      this.#answer(account, pdu, { status: reading.status });
       return;
     }
     const admission = account.admit(reading.request.parts);
     if (admission !== "ok") {
-      this.#answer(pdu, {
+      this.#answer(account, pdu, {
         status: admission === "window" ? serverStatus.messageQueueFull : serverStatus.throttled,
       });
       return;
     }
     account.inFlight++;
     try {
-      this.#answer(pdu, await this.#host.submit(account, reading.request));
+      this.#answer(account, pdu, await this.#host.submit(account, reading.request));
     } catch {
-      this.#answer(pdu, { status: serverStatus.systemError });
+      this.#answer(account, pdu, { status: serverStatus.systemError });
     } finally {
       account.inFlight--;
     }
@@ -184,8 +184,8 @@ export class ServerSession {
     socket.once("drain", () => socket.resume());
   }
 
-  #answer(pdu: SubmitSm | DataSm, answer: SubmitAnswer): void {
-    this.#host.submitAnswered(this.#account?.systemId ?? "", answer.status);
+  #answer(account: Account, pdu: SubmitSm | DataSm, answer: SubmitAnswer): void {
+    this.#host.submitAnswered(account.systemId, answer.status);
     this.#connection.send(encodePdu(responseTo(pdu, answer.status, answer.id ?? "")));
   }
 
