@@ -64,6 +64,9 @@ test("UCS2, Latin-1 and IA5 texts are decoded by data_coding", () => {
     submit({ data_coding: 3, short_message: Buffer.from("café", "latin1") }),
   );
   assert.ok(latin1.ok && latin1.request.text === "café");
+  // GSM 03.38 with message class 2: 0x1F is "É" in GSM, not in Latin-1.
+  const classed = readSubmit(submit({ data_coding: 0xf2, short_message: Buffer.from([0x1f]) }));
+  assert.ok(classed.ok && classed.request.text === "É");
 });
 
 test("a UDH part and SAR TLVs say where the part belongs", () => {

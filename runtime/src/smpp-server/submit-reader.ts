@@ -64,9 +64,10 @@ export function readSubmit(pdu: SubmitSm | DataSm): SubmitReading {
   if (shortMessage.length > 0 && payload && payload.length > 0)
     return refuse(serverStatus.invalidMessageLength, "short_message and message_payload both");
   const { udh, message } = splitUserData(payload ?? shortMessage, pdu.esm_class);
-  if ((dataCoding & 0x0f) === 0x08 && message.length % 2 === 1)
+  if (dataCoding === 0x08 && message.length % 2 === 1)
     return refuse(serverStatus.invalidMessageLength, "UCS2 text of an odd number of octets");
-  const text = decodeText(message, dataCoding);
+  // 0xF0-0xF3 are GSM 03.38 with a message class: decoded as data_coding 0.
+  const text = decodeText(message, (dataCoding & 0xfc) === 0xf0 ? 0x00 : dataCoding);
   if (text.length === 0) return refuse(serverStatus.invalidMessageLength, "no text");
 
   const part = concatenationOf(udh, {
