@@ -113,14 +113,24 @@ function ensureNatsServer() {
   const found = ["nats-server", "/usr/sbin/nats-server"].some(
     (binary) => spawnSync(binary, ["--version"]).status === 0,
   );
-  if (found) return;
+  if (!found) ensureDebianPackage("nats-server");
+}
+
+/**
+ * The SMPP server's tests use a second ESME Hermes did not write: Perl's
+ * Net::SMPP, from Debian's libnet-smpp-perl; installed the same way.
+ */
+function ensureNetSmpp() {
+  if (spawnSync("perl", ["-MNet::SMPP", "-e", "1"]).status !== 0)
+    ensureDebianPackage("libnet-smpp-perl");
+}
+
+function ensureDebianPackage(name) {
   if (process.getuid?.() !== 0) {
-    process.stdout.write(
-      "\n✖ nats-server is missing: run `apt-get install -y nats-server` as root\n",
-    );
+    process.stdout.write(`\n✖ ${name} is missing: run \`apt-get install -y ${name}\` as root\n`);
     process.exit(1);
   }
-  step("install nats-server", "sh", ["-c", "apt-get update && apt-get install -y nats-server"]);
+  step(`install ${name}`, "sh", ["-c", `apt-get update && apt-get install -y ${name}`]);
 }
 
 /**
@@ -164,6 +174,7 @@ ensureNatsServer();
 if (files.some((f) => f.includes(`test${sep}console${sep}`))) ensureChromium();
 // What the gateway serves at /console is built from the sources as they are now.
 step("build the console", process.execPath, [join(root, "console", "build.mjs")]);
+ensureNetSmpp();
 process.stdout.write(`\n▶ ${files.length} test files\n`);
 step(
   "tests",

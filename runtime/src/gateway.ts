@@ -17,6 +17,8 @@ import type { MessageStore } from "./store/message-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
 import { startTracing } from "./tracing/otel-tracer.js";
 import { type MessageTracer, noTracing } from "./tracing/tracer.js";
+import { SmppServer } from "./smpp-server/smpp-server.js";
+import { SqliteServerStore } from "./smpp-server/sqlite-server-store.js";
 
 export const version = "0.1.0";
 
@@ -42,6 +44,8 @@ export interface Gateway {
   readonly plugins: PluginRegistry;
   /** This gateway's WASM plugin host: its policy, metrics and running plugin routes. */
   readonly pluginHost: PluginHost;
+  /** The SMPP server for customers' ESMEs, when the config has one (docs/smpp-server.md). */
+  readonly smppServer?: SmppServer;
   /** Stops routes (in reverse order), the server and the store. */
   close(): Promise<void>;
 }
@@ -134,6 +138,26 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await node?.follow(bus);
   router.startHousekeeping();
 
+  // Like the API, it takes messages only once every route is ready. Config refuses it on NATS.
+  let smppServer: SmppServer | undefined;
+  try {
+    smppServer =
+      config.smppServer &&
+      (await SmppServer.start({
+        config: config.smppServer,
+        router,
+        messages: store,
+        bus,
+        store: new SqliteServerStore(config.store.path, config.store.synchronous),
+        registry: metrics.registry,
+        log: log.child({ component: "smpp-server" }),
+      }));
+  } catch (reason) {
+    router.stop();
+    await stopTree();
+    throw reason;
+  }
+
   const server = await startApiServer({
     server: config.server,
     apiKeys: config.apiKeys,
@@ -153,6 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     cluster: node && (() => node.health()),
     tracer,
     console: config.console,
+    smppServer: smppServer && (() => smppServer.health()),
   });
   log.info(
     { url: server.url },
@@ -171,9 +196,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     plugins,
     pluginHost,
+    smppServer,
     async close() {
       // Already while the routes stop: their children ending is not the root failing.
       closing = true;
+      await smppServer?.close();
       await server.close();
       router.stop();
       for (const route of [...router.routes].reverse())

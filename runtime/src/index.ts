@@ -1,7 +1,7 @@
 // @hermes/runtime: run a Hermes gateway inside a Node service, and extend it
 // with channel adapters and stores. Further subpaths: /kernel, /drivers,
 // /plugin-host, /plugin-registry, /conformance, /contracts,
-// /contracts/plugin, /simulators and /dev (docs/embedding.md).
+// /contracts/plugin, /simulators, /dev and /smpp-server (docs/embedding.md).
 
 export { startGateway, version } from "./gateway.js";
 export type { Gateway, GatewayOptions } from "./gateway.js";

@@ -16,7 +16,7 @@ const example = gateway.router.routes.some((r) => r.config.channel === Channel.S
 
 process.stdout.write(`
 Hermes gateway ${configPath ? `(config ${configPath})` : "(embedded defaults)"} listening on ${gateway.url}
-${env.usingDevKey ? `  dev API key: ${devApiKey} (tenant "dev"; add apiKeys to a config file for real use)\n` : ""}${env.services.map((s) => `  ${s.name}: ${s.description}\n`).join("")}
+${env.usingDevKey ? `  dev API key: ${devApiKey} (tenant "dev"; add apiKeys to a config file for real use)\n` : ""}${gateway.smppServer ? `  SMPP server on port ${gateway.smppServer.port}${gateway.smppServer.tlsPort ? ` (TLS ${gateway.smppServer.tlsPort})` : ""}: ESMEs bind with the accounts in smppServer\n` : ""}${env.services.map((s) => `  ${s.name}: ${s.description}\n`).join("")}
 Send a message (Connect over HTTP/1.1 JSON):
   curl -s ${gateway.url}/hermes.v1.MessageService/Send \\
     -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\

@@ -34,6 +34,7 @@ const expected: Record<string, string> = {
   "./contracts/plugin": "ManifestSchema",
   "./simulators": "SmscSimulator",
   "./dev": "startDevEnvironment",
+  "./smpp-server": "SmppServer",
 };
 
 let scratch: string;

@@ -43,7 +43,7 @@ export interface KumoRouteOptions {
   readonly maxAttempts?: number;
   /** Point the route at this SMTP port instead of the simulator's. */
   readonly smtpPort?: number;
-  /** Gateway config beside the route (e.g. tracing). */
+  /** Gateway config beside the route (e.g. tracing, an smppServer). */
   readonly gateway?: Record<string, unknown>;
 }
 

@@ -12,6 +12,7 @@ import {
 } from "./observability-config.js";
 
 export type { ConsoleConfig, TracingConfig };
+import { parseSmppServerConfig, type SmppServerConfig } from "../smpp-server/config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -117,6 +118,8 @@ export interface GatewayConfig {
   readonly console?: ConsoleConfig;
   /** Where traces are exported; absent: no tracing. */
   readonly tracing?: TracingConfig;
+  /** The SMPP server endpoint for customers' ESMEs (docs/smpp-server.md); absent: none. */
+  readonly smppServer?: SmppServerConfig;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
@@ -188,9 +191,11 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
   const limits = object(raw.limits, "limits");
   const plugins = object(raw.plugins, "plugins");
   const server = parseServer(object(raw.server, "server"));
+  const parsedStore = parseStore(store);
+  const smppServer = parseSmppServerConfig(raw.smppServer, parsedStore.kind);
   return {
     server,
-    store: parseStore(store),
+    store: parsedStore,
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
     ),
@@ -217,6 +222,7 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
     console: parseConsoleConfig(object(raw.console, "console"), invalid, server.host),
     tracing: parseTracingConfig(object(raw.tracing, "tracing"), invalid),
+    ...(smppServer && { smppServer }),
   };
 }
 

@@ -18,7 +18,11 @@ import type { GatewayMetrics } from "./metrics.js";
 import { rpcTiming } from "./rpc-timing.js";
 import { rpcTracing } from "./rpc-tracing.js";
 import type { MessageTracer } from "../tracing/tracer.js";
-import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
+import {
+  adminService,
+  type ClusterHealthSource,
+  type SmppServerHealthSource,
+} from "./services/admin-service.js";
 import { authService } from "./services/auth-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
@@ -43,6 +47,8 @@ export interface ApiServerOptions {
   readonly tracer: MessageTracer;
   /** The operator console's port, which serves the same RPCs; absent: no console. */
   readonly console?: ConsoleConfig;
+  /** The SMPP server's bound accounts, for GetHealth. */
+  readonly smppServer?: SmppServerHealthSource;
 }
 
 /** The API port, listening. */
@@ -90,6 +96,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           startedAt,
           counts: (route) => options.metrics.routeCounts(route),
           cluster: options.cluster,
+          smppServer: options.smppServer,
         }),
       );
       r.service(PluginService, pluginService({ registry }));

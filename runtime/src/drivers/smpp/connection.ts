@@ -184,8 +184,8 @@ export class SmppConnection {
   }
 
   /**
-   * Wraps a socket an SMPP server accepted (the benchmark SMSC): the same framing and codecs, the
-   * other way round.
+   * Wraps a socket an SMPP server accepted (the benchmark SMSC, Hermes's own SMPP server): the
+   * same framing and codecs, the other way round.
    */
   static accept(socket: net.Socket, maxPduBytes: number, events: ConnectionEvents): SmppConnection {
     return new SmppConnection(socket, maxPduBytes, events);

@@ -7,6 +7,7 @@ import {
   ProcessState,
   RouteHealthSchema,
   RouteState,
+  SmppServerHealthSchema,
   type ProcessNode,
 } from "../../gen/hermes/v1/admin_service_pb.js";
 import type { ProcessSnapshot, Supervisor } from "../../kernel/index.js";
@@ -21,10 +22,14 @@ export interface AdminServiceDeps {
   /** Each route's counts since start, for rates. */
   readonly counts: (route: string) => Readonly<RouteCounts>;
   readonly cluster?: ClusterHealthSource;
+  readonly smppServer?: SmppServerHealthSource;
 }
 
 /** This node's view of its cluster, as GetHealth reports it. */
 export type ClusterHealthSource = () => MessageInitShape<typeof ClusterHealthSchema>;
+
+/** The SMPP server's bound accounts, as GetHealth reports them. */
+export type SmppServerHealthSource = () => Promise<MessageInitShape<typeof SmppServerHealthSchema>>;
 
 /** hermes.v1.AdminService: the supervision tree and the state of every route. */
 export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminService> {
@@ -50,9 +55,11 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
         });
       });
       const cluster = deps.cluster && create(ClusterHealthSchema, deps.cluster());
+      const smppServer = deps.smppServer && create(SmppServerHealthSchema, await deps.smppServer());
       return {
         healthy: routes.every((r) => r.state === RouteState.UP) && (cluster?.connected ?? true),
         cluster,
+        smppServer,
         supervisionTree: toProcessNode(deps.root.snapshot()),
         routes,
         version: deps.version,

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/admin_service.proto.
  */
 export const file_hermes_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYCCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkSKgoIY291bnRlcnMYCCABKAsyGC5oZXJtZXMudjEuUm91dGVDb3VudGVycxotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlUKDVJvdXRlQ291bnRlcnMSEAoIYXR0ZW1wdHMYASABKAQSEQoJZGVsaXZlcmVkGAIgASgEEg4KBmZhaWxlZBgDIAEoBBIPCgdleHBpcmVkGAQgASgEItIBChFHZXRIZWFsdGhSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEjAKEHN1cGVydmlzaW9uX3RyZWUYAiABKAsyFi5oZXJtZXMudjEuUHJvY2Vzc05vZGUSJgoGcm91dGVzGAMgAygLMhYuaGVybWVzLnYxLlJvdXRlSGVhbHRoEg8KB3ZlcnNpb24YBCABKAkSFgoOdXB0aW1lX3NlY29uZHMYBSABKAQSKQoHY2x1c3RlchgGIAEoCzIYLmhlcm1lcy52MS5DbHVzdGVySGVhbHRoInIKDUNsdXN0ZXJIZWFsdGgSDAoEbm9kZRgBIAEoCRIRCgljb25uZWN0ZWQYAiABKAgSDgoGc2VydmVyGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIgCgZsZWFzZXMYBSADKAsyEC5oZXJtZXMudjEuTGVhc2UiNwoFTGVhc2USCwoDa2V5GAEgASgJEg4KBmhvbGRlchgCIAEoCRIRCgloZWxkX2hlcmUYAyABKAgq0wEKDFByb2Nlc3NTdGF0ZRIdChlQUk9DRVNTX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUFJPQ0VTU19TVEFURV9TVEFSVElORxABEhkKFVBST0NFU1NfU1RBVEVfUlVOTklORxACEhwKGFBST0NFU1NfU1RBVEVfUkVTVEFSVElORxADEhoKFlBST0NFU1NfU1RBVEVfU1RPUFBJTkcQBBIZChVQUk9DRVNTX1NUQVRFX1NUT1BQRUQQBRIYChRQUk9DRVNTX1NUQVRFX0ZBSUxFRBAGKm0KClJvdXRlU3RhdGUSGwoXUk9VVEVfU1RBVEVfVU5TUEVDSUZJRUQQABISCg5ST1VURV9TVEFURV9VUBABEhgKFFJPVVRFX1NUQVRFX0RFR1JBREVEEAISFAoQUk9VVEVfU1RBVEVfRE9XThADMlYKDEFkbWluU2VydmljZRJGCglHZXRIZWFsdGgSGy5oZXJtZXMudjEuR2V0SGVhbHRoUmVxdWVzdBocLmhlcm1lcy52MS5HZXRIZWFsdGhSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_message]);
+  fileDesc("Ch1oZXJtZXMvdjEvYWRtaW5fc2VydmljZS5wcm90bxIJaGVybWVzLnYxIhIKEEdldEhlYWx0aFJlcXVlc3QirQIKC1Byb2Nlc3NOb2RlEgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRImCgVzdGF0ZRgDIAEoDjIXLmhlcm1lcy52MS5Qcm9jZXNzU3RhdGUSEAoIcmVzdGFydHMYBCABKA0SFQoNbWFpbGJveF9kZXB0aBgFIAEoDRISCgZkZW1hbmQYBiABKA1CAhgBEhAKCHN0cmF0ZWd5GAcgASgJEigKCGNoaWxkcmVuGAggAygLMhYuaGVybWVzLnYxLlByb2Nlc3NOb2RlEjIKBmRldGFpbBgJIAMoCzIiLmhlcm1lcy52MS5Qcm9jZXNzTm9kZS5EZXRhaWxFbnRyeRotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIqYCCgtSb3V0ZUhlYWx0aBIMCgRuYW1lGAEgASgJEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIPCgdhZGFwdGVyGAMgASgJEiQKBXN0YXRlGAQgASgOMhUuaGVybWVzLnYxLlJvdXRlU3RhdGUSDgoGcmVhc29uGAUgASgJEg4KBnF1ZXVlZBgGIAEoBBIyCgZkZXRhaWwYByADKAsyIi5oZXJtZXMudjEuUm91dGVIZWFsdGguRGV0YWlsRW50cnkSKgoIY291bnRlcnMYCCABKAsyGC5oZXJtZXMudjEuUm91dGVDb3VudGVycxotCgtEZXRhaWxFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlUKDVJvdXRlQ291bnRlcnMSEAoIYXR0ZW1wdHMYASABKAQSEQoJZGVsaXZlcmVkGAIgASgEEg4KBmZhaWxlZBgDIAEoBBIPCgdleHBpcmVkGAQgASgEIoQCChFHZXRIZWFsdGhSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEjAKEHN1cGVydmlzaW9uX3RyZWUYAiABKAsyFi5oZXJtZXMudjEuUHJvY2Vzc05vZGUSJgoGcm91dGVzGAMgAygLMhYuaGVybWVzLnYxLlJvdXRlSGVhbHRoEg8KB3ZlcnNpb24YBCABKAkSFgoOdXB0aW1lX3NlY29uZHMYBSABKAQSKQoHY2x1c3RlchgGIAEoCzIYLmhlcm1lcy52MS5DbHVzdGVySGVhbHRoEjAKC3NtcHBfc2VydmVyGAcgASgLMhsuaGVybWVzLnYxLlNtcHBTZXJ2ZXJIZWFsdGgiYgoQU21wcFNlcnZlckhlYWx0aBIMCgRwb3J0GAEgASgNEhAKCHRsc19wb3J0GAIgASgNEi4KCGFjY291bnRzGAMgAygLMhwuaGVybWVzLnYxLlNtcHBBY2NvdW50SGVhbHRoIo4CChFTbXBwQWNjb3VudEhlYWx0aBIRCglzeXN0ZW1faWQYASABKAkSDgoGdGVuYW50GAIgASgJEhQKDHRyYW5zbWl0dGVycxgDIAEoDRIRCglyZWNlaXZlcnMYBCABKA0SFAoMdHJhbnNjZWl2ZXJzGAUgASgNEhEKCW1heF9iaW5kcxgGIAEoDRITCgt3aW5kb3dfdXNlZBgHIAEoDRIOCgZ3aW5kb3cYCCABKA0SGAoQcGFydHNfcGVyX3NlY29uZBgJIAEoDRISCgp0aHJvdWdocHV0GAogASgNEhkKEWRlbGl2ZXJfaW5fZmxpZ2h0GAsgASgNEhYKDm91dGJveF93YWl0aW5nGAwgASgEInIKDUNsdXN0ZXJIZWFsdGgSDAoEbm9kZRgBIAEoCRIRCgljb25uZWN0ZWQYAiABKAgSDgoGc2VydmVyGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIgCgZsZWFzZXMYBSADKAsyEC5oZXJtZXMudjEuTGVhc2UiNwoFTGVhc2USCwoDa2V5GAEgASgJEg4KBmhvbGRlchgCIAEoCRIRCgloZWxkX2hlcmUYAyABKAgq0wEKDFByb2Nlc3NTdGF0ZRIdChlQUk9DRVNTX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWUFJPQ0VTU19TVEFURV9TVEFSVElORxABEhkKFVBST0NFU1NfU1RBVEVfUlVOTklORxACEhwKGFBST0NFU1NfU1RBVEVfUkVTVEFSVElORxADEhoKFlBST0NFU1NfU1RBVEVfU1RPUFBJTkcQBBIZChVQUk9DRVNTX1NUQVRFX1NUT1BQRUQQBRIYChRQUk9DRVNTX1NUQVRFX0ZBSUxFRBAGKm0KClJvdXRlU3RhdGUSGwoXUk9VVEVfU1RBVEVfVU5TUEVDSUZJRUQQABISCg5ST1VURV9TVEFURV9VUBABEhgKFFJPVVRFX1NUQVRFX0RFR1JBREVEEAISFAoQUk9VVEVfU1RBVEVfRE9XThADMlYKDEFkbWluU2VydmljZRJGCglHZXRIZWFsdGgSGy5oZXJtZXMudjEuR2V0SGVhbHRoUmVxdWVzdBocLmhlcm1lcy52MS5HZXRIZWFsdGhSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_message]);
 
 /**
  * @generated from message hermes.v1.GetHealthRequest
@@ -236,6 +236,13 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
    * @generated from field: hermes.v1.ClusterHealth cluster = 6;
    */
   cluster?: ClusterHealth | undefined;
+
+  /**
+   * The SMPP server endpoint for customers' ESMEs; unset when none is configured.
+   *
+   * @generated from field: hermes.v1.SmppServerHealth smpp_server = 7;
+   */
+  smppServer?: SmppServerHealth | undefined;
 };
 
 /**
@@ -244,6 +251,127 @@ export type GetHealthResponse = Message<"hermes.v1.GetHealthResponse"> & {
  */
 export const GetHealthResponseSchema: GenMessage<GetHealthResponse> = /*@__PURE__*/
   messageDesc(file_hermes_v1_admin_service, 4);
+
+/**
+ * SmppServerHealth is the SMPP server's bound accounts.
+ *
+ * @generated from message hermes.v1.SmppServerHealth
+ */
+export type SmppServerHealth = Message<"hermes.v1.SmppServerHealth"> & {
+  /**
+   * The plain TCP port it listens on.
+   *
+   * @generated from field: uint32 port = 1;
+   */
+  port: number;
+
+  /**
+   * The TLS port, 0 when none is configured.
+   *
+   * @generated from field: uint32 tls_port = 2;
+   */
+  tlsPort: number;
+
+  /**
+   * Every account with at least one bind open.
+   *
+   * @generated from field: repeated hermes.v1.SmppAccountHealth accounts = 3;
+   */
+  accounts: SmppAccountHealth[];
+};
+
+/**
+ * Describes the message hermes.v1.SmppServerHealth.
+ * Use `create(SmppServerHealthSchema)` to create a new message.
+ */
+export const SmppServerHealthSchema: GenMessage<SmppServerHealth> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 5);
+
+/**
+ * SmppAccountHealth is one bound account of the SMPP server.
+ *
+ * @generated from message hermes.v1.SmppAccountHealth
+ */
+export type SmppAccountHealth = Message<"hermes.v1.SmppAccountHealth"> & {
+  /**
+   * The account's system_id.
+   *
+   * @generated from field: string system_id = 1;
+   */
+  systemId: string;
+
+  /**
+   * @generated from field: string tenant = 2;
+   */
+  tenant: string;
+
+  /**
+   * Binds open, by kind.
+   *
+   * @generated from field: uint32 transmitters = 3;
+   */
+  transmitters: number;
+
+  /**
+   * @generated from field: uint32 receivers = 4;
+   */
+  receivers: number;
+
+  /**
+   * @generated from field: uint32 transceivers = 5;
+   */
+  transceivers: number;
+
+  /**
+   * @generated from field: uint32 max_binds = 6;
+   */
+  maxBinds: number;
+
+  /**
+   * Submits waiting for their answer, and the account's window.
+   *
+   * @generated from field: uint32 window_used = 7;
+   */
+  windowUsed: number;
+
+  /**
+   * @generated from field: uint32 window = 8;
+   */
+  window: number;
+
+  /**
+   * Message parts taken in the last whole second, and the limit (0: none).
+   *
+   * @generated from field: uint32 parts_per_second = 9;
+   */
+  partsPerSecond: number;
+
+  /**
+   * @generated from field: uint32 throughput = 10;
+   */
+  throughput: number;
+
+  /**
+   * deliver_sm sent and not answered yet.
+   *
+   * @generated from field: uint32 deliver_in_flight = 11;
+   */
+  deliverInFlight: number;
+
+  /**
+   * Receipts and MO messages waiting in its outbox.
+   *
+   * @generated from field: uint64 outbox_waiting = 12;
+   */
+  outboxWaiting: bigint;
+};
+
+/**
+ * Describes the message hermes.v1.SmppAccountHealth.
+ * Use `create(SmppAccountHealthSchema)` to create a new message.
+ */
+export const SmppAccountHealthSchema: GenMessage<SmppAccountHealth> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_admin_service, 6);
 
 /**
  * ClusterHealth is a cluster node's connection to NATS and its bind leases.
@@ -290,7 +418,7 @@ export type ClusterHealth = Message<"hermes.v1.ClusterHealth"> & {
  * Use `create(ClusterHealthSchema)` to create a new message.
  */
 export const ClusterHealthSchema: GenMessage<ClusterHealth> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 5);
+  messageDesc(file_hermes_v1_admin_service, 7);
 
 /**
  * Lease is one carrier bind's lease: one node holds it at a time.
@@ -325,7 +453,7 @@ export type Lease = Message<"hermes.v1.Lease"> & {
  * Use `create(LeaseSchema)` to create a new message.
  */
 export const LeaseSchema: GenMessage<Lease> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_admin_service, 6);
+  messageDesc(file_hermes_v1_admin_service, 8);
 
 /**
  * ProcessState is the life-cycle state of a supervised process.

@@ -356,6 +356,8 @@ export class GetHealthResponse {
   uptimeSeconds: u64 = 0;
   // This node's view of its cluster; unset on a single node (SQLite).
   cluster: ClusterHealth | null = null;
+  // The SMPP server endpoint for customers' ESMEs; unset when none is configured.
+  smppServer: SmppServerHealth | null = null;
 
   /** Appends this message's fields to `w`. */
   encodeTo(w: Writer): void {
@@ -366,6 +368,7 @@ export class GetHealthResponse {
     if (this.version.length > 0) { w.tag(4, 2); w.string(this.version); }
     if (this.uptimeSeconds != 0) { w.tag(5, 0); w.uint64(this.uptimeSeconds); }
     { const v = this.cluster; if (v !== null) { w.tag(6, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    { const v = this.smppServer; if (v !== null) { w.tag(7, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
   }
 
   /** The binary encoding of this message. */
@@ -411,6 +414,12 @@ export class GetHealthResponse {
           const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
           break;
         }
+        case 7: {
+          if (!r.expect(7, wt, 2)) break;
+          let v = this.smppServer; if (v === null) { v = new SmppServerHealth(); this.smppServer = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
         default:
           r.skip(field, wt);
       }
@@ -422,6 +431,179 @@ export class GetHealthResponse {
   static decode(data: Uint8Array): GetHealthResponse | null {
     const r = Reader.of(data);
     const m = new GetHealthResponse().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// SmppServerHealth is the SMPP server's bound accounts.
+export class SmppServerHealth {
+  // The plain TCP port it listens on.
+  port: u32 = 0;
+  // The TLS port, 0 when none is configured.
+  tlsPort: u32 = 0;
+  // Every account with at least one bind open.
+  accounts: Array<SmppAccountHealth> = new Array<SmppAccountHealth>();
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.port != 0) { w.tag(1, 0); w.uint32(this.port); }
+    if (this.tlsPort != 0) { w.tag(2, 0); w.uint32(this.tlsPort); }
+    { const list = this.accounts;
+      for (let i = 0; i < list.length; i++) { w.tag(3, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 0)) { this.port = r.uint32(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 0)) { this.tlsPort = r.uint32(); }
+          break;
+        }
+        case 3: {
+          if (!r.expect(3, wt, 2)) break;
+          const outer = r.enter(); this.accounts.push(new SmppAccountHealth().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): SmppServerHealth | null {
+    const r = Reader.of(data);
+    const m = new SmppServerHealth().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// SmppAccountHealth is one bound account of the SMPP server.
+export class SmppAccountHealth {
+  // The account's system_id.
+  systemId: string = "";
+  tenant: string = "";
+  // Binds open, by kind.
+  transmitters: u32 = 0;
+  receivers: u32 = 0;
+  transceivers: u32 = 0;
+  maxBinds: u32 = 0;
+  // Submits waiting for their answer, and the account's window.
+  windowUsed: u32 = 0;
+  window: u32 = 0;
+  // Message parts taken in the last whole second, and the limit (0: none).
+  partsPerSecond: u32 = 0;
+  throughput: u32 = 0;
+  // deliver_sm sent and not answered yet.
+  deliverInFlight: u32 = 0;
+  // Receipts and MO messages waiting in its outbox.
+  outboxWaiting: u64 = 0;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.systemId.length > 0) { w.tag(1, 2); w.string(this.systemId); }
+    if (this.tenant.length > 0) { w.tag(2, 2); w.string(this.tenant); }
+    if (this.transmitters != 0) { w.tag(3, 0); w.uint32(this.transmitters); }
+    if (this.receivers != 0) { w.tag(4, 0); w.uint32(this.receivers); }
+    if (this.transceivers != 0) { w.tag(5, 0); w.uint32(this.transceivers); }
+    if (this.maxBinds != 0) { w.tag(6, 0); w.uint32(this.maxBinds); }
+    if (this.windowUsed != 0) { w.tag(7, 0); w.uint32(this.windowUsed); }
+    if (this.window != 0) { w.tag(8, 0); w.uint32(this.window); }
+    if (this.partsPerSecond != 0) { w.tag(9, 0); w.uint32(this.partsPerSecond); }
+    if (this.throughput != 0) { w.tag(10, 0); w.uint32(this.throughput); }
+    if (this.deliverInFlight != 0) { w.tag(11, 0); w.uint32(this.deliverInFlight); }
+    if (this.outboxWaiting != 0) { w.tag(12, 0); w.uint64(this.outboxWaiting); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 2)) { this.systemId = r.string(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 2)) { this.tenant = r.string(); }
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 0)) { this.transmitters = r.uint32(); }
+          break;
+        }
+        case 4: {
+          if (r.expect(4, wt, 0)) { this.receivers = r.uint32(); }
+          break;
+        }
+        case 5: {
+          if (r.expect(5, wt, 0)) { this.transceivers = r.uint32(); }
+          break;
+        }
+        case 6: {
+          if (r.expect(6, wt, 0)) { this.maxBinds = r.uint32(); }
+          break;
+        }
+        case 7: {
+          if (r.expect(7, wt, 0)) { this.windowUsed = r.uint32(); }
+          break;
+        }
+        case 8: {
+          if (r.expect(8, wt, 0)) { this.window = r.uint32(); }
+          break;
+        }
+        case 9: {
+          if (r.expect(9, wt, 0)) { this.partsPerSecond = r.uint32(); }
+          break;
+        }
+        case 10: {
+          if (r.expect(10, wt, 0)) { this.throughput = r.uint32(); }
+          break;
+        }
+        case 11: {
+          if (r.expect(11, wt, 0)) { this.deliverInFlight = r.uint32(); }
+          break;
+        }
+        case 12: {
+          if (r.expect(12, wt, 0)) { this.outboxWaiting = r.uint64(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): SmppAccountHealth | null {
+    const r = Reader.of(data);
+    const m = new SmppAccountHealth().mergeFrom(r);
     return r.error === null ? m : null;
   }
 }
