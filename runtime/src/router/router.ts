@@ -20,7 +20,12 @@ import type {
   Transition,
   TransitionOutcome,
 } from "../store/message-store.js";
-import { isTerminal, lostAttempt, type MessageState } from "../store/message-state.js";
+import {
+  isCancellable,
+  isTerminal,
+  lostAttempt,
+  type MessageState,
+} from "../store/message-state.js";
 import type {
   AdapterHealth,
   ChannelAdapter,
@@ -64,6 +69,11 @@ export interface RouterOptions {
 export type AcceptOutcome =
   | ({ readonly ok: true } & AcceptResult)
   | { readonly ok: false; readonly error: HermesError };
+
+/** What a cancel came to: the message's state after it, or that the tenant has no such message. */
+export type CancelOutcome =
+  | { readonly kind: "cancelled" | "refused"; readonly state: MessageState }
+  | { readonly kind: "not_found" };
 
 /**
  * The router owns the life of a message after the API: it validates and
@@ -276,10 +286,35 @@ export class Router {
     return !!runtime && safeHealth(runtime.adapter).state !== RouteState.DOWN;
   }
 
-  /** Records the attempt's intent before it leaves (the feeder waits for it). */
-  async #beforeSend(route: RouteConfig, message: Message, attempt: number): Promise<void> {
+  /**
+   * Records the attempt's intent before it leaves (the feeder waits for it).
+   * A message that finished while it waited (cancelled, expired) is not sent.
+   */
+  async #beforeSend(route: RouteConfig, message: Message, attempt: number): Promise<boolean> {
     if (this.#atRisk.has(message.id)) this.#options.metrics.duplicateRisk(route.name);
-    await this.#options.store.transition(message.id, { started: attempt });
+    const outcome = await this.#options.store.transition(message.id, { started: attempt });
+    return !outcome || !isTerminal(outcome.state.status);
+  }
+
+  /**
+   * Cancels a tenant's message that has not left (isCancellable): it becomes
+   * REJECTED with CANCELLED and leaves its route's queue. The decision is
+   * the store's, taken with the change, so an attempt that starts at the same
+   * moment either sees the message cancelled (and does not send it) or wins
+   * (and the cancel is refused).
+   */
+  async cancel(tenant: string, id: string): Promise<CancelOutcome> {
+    const outcome = await this.#transition(id, {
+      when: (state) => state.tenant === tenant && isCancellable(state),
+      event: {
+        status: MessageStatus.REJECTED,
+        error: errorDetail(ErrorCode.CANCELLED, "cancelled before it left", { retryable: false }),
+      },
+    });
+    if (!outcome || outcome.state.tenant !== tenant) return { kind: "not_found" };
+    if (!outcome.event) return { kind: "refused", state: outcome.state };
+    this.#routes.get(outcome.state.route)?.feeder.forget(id);
+    return { kind: "cancelled", state: outcome.state };
   }
 
   async #recordOutcome(

@@ -20,6 +20,7 @@ const requiredScopes: Readonly<Record<string, Scope>> = {
   "hermes.v1.MessageService/SendBatch": "send",
   "hermes.v1.MessageService/GetMessage": "read",
   "hermes.v1.MessageService/WatchEvents": "read",
+  "hermes.v1.MessageService/CancelMessage": "send",
   "hermes.v1.PluginService/ListPlugins": "read",
   "hermes.v1.PluginService/ListTrustedKeys": "read",
 };

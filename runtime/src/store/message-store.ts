@@ -13,8 +13,9 @@ import type { MessageState } from "./message-state.js";
  */
 export interface MessageStore {
   /**
-   * Stores new messages (status ACCEPTED, or REJECTED when they carry an
-   * error) with their first event. A message whose (tenant, idempotency key)
+   * Stores new messages (status ACCEPTED; REJECTED when they carry an error;
+   * QUEUED until their `nextAttemptAt` when sent for later) with their first
+   * event. A message whose (tenant, idempotency key)
    * was seen before is not stored again: the earlier one is returned.
    */
   accept(messages: readonly NewMessage[]): Promise<AcceptResult[]>;
@@ -63,6 +64,8 @@ export interface NewMessage {
    * the times) are kept as state beside it and win when it is read back.
    */
   readonly body: Uint8Array;
+  /** The first event's detail: why a message waits, or why it was refused. */
+  readonly detail?: Readonly<Record<string, string>>;
 }
 
 export interface AcceptResult {
@@ -94,6 +97,13 @@ export interface Transition {
   readonly providerMessageId?: string;
   /** When a QUEUED message may next be attempted (ms since the epoch). */
   readonly nextAttemptAt?: number;
+  /**
+   * Applied only when this holds of the state as the store has it at that
+   * moment (for a cancel: the message has not left); otherwise nothing
+   * changes and no event is recorded. Backends evaluate it wherever they
+   * apply the change, again after a conflicting write.
+   */
+  readonly when?: (state: MessageState) => boolean;
 }
 
 /** What a transition came to: the message's state after it, and the event stored. */

@@ -1,8 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { Message } from "../../gen/hermes/v1/message_pb.js";
+import { type Message, MessageStatus } from "../../gen/hermes/v1/message_pb.js";
 import {
   BatchItemResultSchema,
+  type CancelMessageRequest,
   type MessageService,
   type GetMessageRequest,
   type SendBatchRequest,
@@ -12,7 +13,7 @@ import {
 } from "../../gen/hermes/v1/message_service_pb.js";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import type { EventFilter, MessageStore } from "../../store/message-store.js";
-import { matchesFilter } from "../../store/message-state.js";
+import { isTerminal, matchesFilter, type MessageState } from "../../store/message-state.js";
 import { type EventRecord, toDeliveryEvent } from "../../store/event-record.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { Router } from "../../router/router.js";
@@ -93,6 +94,25 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
       return { message, events: (await deps.store.history(req.id)).map(toDeliveryEvent) };
     },
 
+    async cancelMessage(req: CancelMessageRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      if (!req.id)
+        throw toConnectError(
+          new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }),
+        );
+      const outcome = await deps.router.cancel(tenant, req.id).catch((reason: unknown) => {
+        throw toConnectError(reason);
+      });
+      if (outcome.kind === "not_found")
+        throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
+      if (outcome.kind === "refused")
+        throw new ConnectError(
+          `message ${req.id} ${whyNotCancellable(outcome.state)}; only a message that has not left can be cancelled`,
+          Code.FailedPrecondition,
+        );
+      return { message: await deps.store.get(req.id, tenant) };
+    },
+
     async *watchEvents(
       req: WatchEventsRequest,
       ctx: HandlerContext,
@@ -167,6 +187,13 @@ function accept(deps: MessageServiceDeps, tenant: string, messages: readonly Mes
   return deps.router.accept(tenant, messages).catch((reason: unknown) => {
     throw toConnectError(reason);
   });
+}
+
+function whyNotCancellable(state: MessageState): string {
+  const status = MessageStatus[state.status];
+  if (isTerminal(state.status)) return `has finished (${status})`;
+  if (state.status === MessageStatus.SUBMITTED) return `has left (${status})`;
+  return `is being sent (attempt ${state.started})`;
 }
 
 /** Field paths in errors are relative to the request the caller sent. */

@@ -118,7 +118,7 @@ export class NatsStore implements MessageStore {
     }
   }
 
-  async #acceptOne({ message, body }: NewMessage): Promise<AcceptResult> {
+  async #acceptOne({ message, body, detail }: NewMessage): Promise<AcceptResult> {
     const c = this.#cluster;
     if (message.idempotencyKey) {
       const key = idempotencyKeyOf(message.tenant, message.idempotencyKey);
@@ -132,7 +132,7 @@ export class NatsStore implements MessageStore {
     const state = initialState(message, Date.now());
     const [, event] = await Promise.all([
       c.states.create(state.id, encodeState(state)),
-      this.#publishEvent(acceptedEvent(state)),
+      this.#publishEvent(acceptedEvent(state, detail)),
       c.js.publish(`${c.names.messageSubject}.${state.id}`, body),
     ]);
     // Queued last: a node that takes it finds its state.

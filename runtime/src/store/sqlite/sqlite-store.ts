@@ -80,7 +80,7 @@ export class SqliteStore implements MessageStore {
       insertMessage: db.prepare(
         `INSERT INTO messages (id, tenant, channel, route, status, attempts, started, next_attempt_at,
            expires_at, created_at, updated_at, provider_message_id, idempotency_key, error, done, body)
-         VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, '', ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
       ),
       byIdempotency: db.prepare(
         `SELECT ${stateColumns}, body FROM messages WHERE tenant = ? AND idempotency_key = ?`,
@@ -135,7 +135,7 @@ export class SqliteStore implements MessageStore {
       });
   }
 
-  #acceptOne({ message, body }: NewMessage): { result: AcceptResult; live?: LiveMessage } {
+  #acceptOne({ message, body, detail }: NewMessage): { result: AcceptResult; live?: LiveMessage } {
     if (message.idempotencyKey) {
       const row = this.#s.byIdempotency.get(message.tenant, message.idempotencyKey) as
         | (StateRow & { body: Uint8Array })
@@ -149,6 +149,7 @@ export class SqliteStore implements MessageStore {
       state.channel,
       state.route,
       state.status,
+      state.nextAttemptAt,
       state.expiresAt,
       state.createdAt,
       state.updatedAt,
@@ -157,7 +158,7 @@ export class SqliteStore implements MessageStore {
       isTerminal(state.status) ? 1 : 0,
       body,
     );
-    const event = this.#appendEvent(acceptedEvent(state));
+    const event = this.#appendEvent(acceptedEvent(state, detail));
     return {
       result: { message, duplicate: false, event },
       live: { seq: Number(info.lastInsertRowid), state },

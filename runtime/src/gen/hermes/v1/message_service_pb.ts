@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Error } from "./error_pb.js";
 import { file_hermes_v1_error } from "./error_pb.js";
-import type { Channel, DeliveryEvent, Message as Message$1 } from "./message_pb.js";
+import type { CascadeProgress, Channel, DeliveryEvent, Message as Message$1 } from "./message_pb.js";
 import { file_hermes_v1_message } from "./message_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/message_service.proto.
  */
 export const file_hermes_v1_message_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9oZXJtZXMvdjEvbWVzc2FnZV9zZXJ2aWNlLnByb3RvEgloZXJtZXMudjEiMgoLU2VuZFJlcXVlc3QSIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlIkYKDFNlbmRSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2USEQoJZHVwbGljYXRlGAIgASgIIjgKEFNlbmRCYXRjaFJlcXVlc3QSJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZSKHAQoPQmF0Y2hJdGVtUmVzdWx0Eg0KBWluZGV4GAEgASgNEiUKB21lc3NhZ2UYAiABKAsyEi5oZXJtZXMudjEuTWVzc2FnZUgAEiEKBWVycm9yGAMgASgLMhAuaGVybWVzLnYxLkVycm9ySAASEQoJZHVwbGljYXRlGAQgASgIQggKBnJlc3VsdCJAChFTZW5kQmF0Y2hSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouaGVybWVzLnYxLkJhdGNoSXRlbVJlc3VsdCIfChFHZXRNZXNzYWdlUmVxdWVzdBIKCgJpZBgBIAEoCSJjChJHZXRNZXNzYWdlUmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlEigKBmV2ZW50cxgCIAMoCzIYLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50IncKEldhdGNoRXZlbnRzUmVxdWVzdBIWCg5hZnRlcl9zZXF1ZW5jZRgBIAEoBBITCgttZXNzYWdlX2lkcxgCIAMoCRIkCghjaGFubmVscxgDIAMoDjISLmhlcm1lcy52MS5DaGFubmVsEg4KBnJlcGxheRgEIAEoCCI+ChNXYXRjaEV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhguaGVybWVzLnYxLkRlbGl2ZXJ5RXZlbnQyrAIKDk1lc3NhZ2VTZXJ2aWNlEjcKBFNlbmQSFi5oZXJtZXMudjEuU2VuZFJlcXVlc3QaFy5oZXJtZXMudjEuU2VuZFJlc3BvbnNlEkYKCVNlbmRCYXRjaBIbLmhlcm1lcy52MS5TZW5kQmF0Y2hSZXF1ZXN0GhwuaGVybWVzLnYxLlNlbmRCYXRjaFJlc3BvbnNlEkkKCkdldE1lc3NhZ2USHC5oZXJtZXMudjEuR2V0TWVzc2FnZVJlcXVlc3QaHS5oZXJtZXMudjEuR2V0TWVzc2FnZVJlc3BvbnNlEk4KC1dhdGNoRXZlbnRzEh0uaGVybWVzLnYxLldhdGNoRXZlbnRzUmVxdWVzdBoeLmhlcm1lcy52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAFiBnByb3RvMw", [file_hermes_v1_error, file_hermes_v1_message]);
+  fileDesc("Ch9oZXJtZXMvdjEvbWVzc2FnZV9zZXJ2aWNlLnByb3RvEgloZXJtZXMudjEiMgoLU2VuZFJlcXVlc3QSIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlIkYKDFNlbmRSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2USEQoJZHVwbGljYXRlGAIgASgIIjgKEFNlbmRCYXRjaFJlcXVlc3QSJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZSKHAQoPQmF0Y2hJdGVtUmVzdWx0Eg0KBWluZGV4GAEgASgNEiUKB21lc3NhZ2UYAiABKAsyEi5oZXJtZXMudjEuTWVzc2FnZUgAEiEKBWVycm9yGAMgASgLMhAuaGVybWVzLnYxLkVycm9ySAASEQoJZHVwbGljYXRlGAQgASgIQggKBnJlc3VsdCJAChFTZW5kQmF0Y2hSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouaGVybWVzLnYxLkJhdGNoSXRlbVJlc3VsdCIfChFHZXRNZXNzYWdlUmVxdWVzdBIKCgJpZBgBIAEoCSKQAQoSR2V0TWVzc2FnZVJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5oZXJtZXMudjEuTWVzc2FnZRIoCgZldmVudHMYAiADKAsyGC5oZXJtZXMudjEuRGVsaXZlcnlFdmVudBIrCgdjYXNjYWRlGAMgASgLMhouaGVybWVzLnYxLkNhc2NhZGVQcm9ncmVzcyJ3ChJXYXRjaEV2ZW50c1JlcXVlc3QSFgoOYWZ0ZXJfc2VxdWVuY2UYASABKAQSEwoLbWVzc2FnZV9pZHMYAiADKAkSJAoIY2hhbm5lbHMYAyADKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIOCgZyZXBsYXkYBCABKAgiPgoTV2F0Y2hFdmVudHNSZXNwb25zZRInCgVldmVudBgBIAEoCzIYLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50IiIKFENhbmNlbE1lc3NhZ2VSZXF1ZXN0EgoKAmlkGAEgASgJIjwKFUNhbmNlbE1lc3NhZ2VSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2UygAMKDk1lc3NhZ2VTZXJ2aWNlEjcKBFNlbmQSFi5oZXJtZXMudjEuU2VuZFJlcXVlc3QaFy5oZXJtZXMudjEuU2VuZFJlc3BvbnNlEkYKCVNlbmRCYXRjaBIbLmhlcm1lcy52MS5TZW5kQmF0Y2hSZXF1ZXN0GhwuaGVybWVzLnYxLlNlbmRCYXRjaFJlc3BvbnNlEkkKCkdldE1lc3NhZ2USHC5oZXJtZXMudjEuR2V0TWVzc2FnZVJlcXVlc3QaHS5oZXJtZXMudjEuR2V0TWVzc2FnZVJlc3BvbnNlEk4KC1dhdGNoRXZlbnRzEh0uaGVybWVzLnYxLldhdGNoRXZlbnRzUmVxdWVzdBoeLmhlcm1lcy52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESUgoNQ2FuY2VsTWVzc2FnZRIfLmhlcm1lcy52MS5DYW5jZWxNZXNzYWdlUmVxdWVzdBogLmhlcm1lcy52MS5DYW5jZWxNZXNzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_hermes_v1_error, file_hermes_v1_message]);
 
 /**
  * SendRequest carries the message to send. The gateway sets id, tenant,
@@ -171,6 +171,13 @@ export type GetMessageResponse = Message<"hermes.v1.GetMessageResponse"> & {
    * @generated from field: repeated hermes.v1.DeliveryEvent events = 2;
    */
   events: DeliveryEvent[];
+
+  /**
+   * For a cascade, or one of its steps: the cascade's chain of steps.
+   *
+   * @generated from field: hermes.v1.CascadeProgress cascade = 3;
+   */
+  cascade?: CascadeProgress | undefined;
 };
 
 /**
@@ -238,6 +245,42 @@ export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__P
   messageDesc(file_hermes_v1_message_service, 8);
 
 /**
+ * @generated from message hermes.v1.CancelMessageRequest
+ */
+export type CancelMessageRequest = Message<"hermes.v1.CancelMessageRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message hermes.v1.CancelMessageRequest.
+ * Use `create(CancelMessageRequestSchema)` to create a new message.
+ */
+export const CancelMessageRequestSchema: GenMessage<CancelMessageRequest> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message_service, 9);
+
+/**
+ * @generated from message hermes.v1.CancelMessageResponse
+ */
+export type CancelMessageResponse = Message<"hermes.v1.CancelMessageResponse"> & {
+  /**
+   * The message as cancelled: REJECTED with error CANCELLED.
+   *
+   * @generated from field: hermes.v1.Message message = 1;
+   */
+  message?: Message$1 | undefined;
+};
+
+/**
+ * Describes the message hermes.v1.CancelMessageResponse.
+ * Use `create(CancelMessageResponseSchema)` to create a new message.
+ */
+export const CancelMessageResponseSchema: GenMessage<CancelMessageResponse> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message_service, 10);
+
+/**
  * MessageService is how services send messages and follow their delivery.
  * Every call needs an API key (Authorization: Bearer <key>); the key's tenant
  * owns the messages it sends and is the only tenant it can read.
@@ -287,6 +330,20 @@ export const MessageService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchEventsRequestSchema;
     output: typeof WatchEventsResponseSchema;
+  },
+  /**
+   * CancelMessage stops a message that has not left: one waiting for its
+   * send_at, for quiet hours or for a retry, or a cascade (its parent), whose
+   * steps that have not left are cancelled with it. The message becomes
+   * REJECTED with error CANCELLED. A message being sent or sent already
+   * cannot be cancelled (FailedPrecondition).
+   *
+   * @generated from rpc hermes.v1.MessageService.CancelMessage
+   */
+  cancelMessage: {
+    methodKind: "unary";
+    input: typeof CancelMessageRequestSchema;
+    output: typeof CancelMessageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_hermes_v1_message_service, 0);
