@@ -11,6 +11,7 @@ import { bindPluginHost, PluginRegistry } from "./plugin-registry/index.js";
 import type { AdapterFactory, ChannelAdapter } from "./router/adapter.js";
 import { RouteSupervisor } from "./router/route-supervisor.js";
 import { Router } from "./router/router.js";
+import { Scheduler } from "./scheduling/scheduler.js";
 import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
@@ -82,7 +83,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       inFlight: r.feeder.inFlight,
     })),
   );
-  router = new Router({ config, store, bus: routerBus, metrics, log, queues: node?.queues.create });
+  router = new Router({
+    config,
+    store,
+    bus: routerBus,
+    metrics,
+    log,
+    queues: node?.queues.create,
+    // Messages held for later wait in this process; a cluster cannot share them yet.
+    scheduler: node ? undefined : new Scheduler(config.tenants),
+  });
   const root = await Supervisor.start({
     name: "hermes",
     strategy: "one_for_one",

@@ -4,6 +4,7 @@ import { Channel } from "../gen/hermes/v1/message_pb.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
 import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
+import { parseTenants, type TenantConfig } from "./tenant-config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -101,6 +102,8 @@ export interface GatewayConfig {
     readonly maxArtifactBytes: number;
   };
   readonly logLevel: string;
+  /** Per tenant: quiet hours and cascade policies (config/tenant-config.ts). */
+  readonly tenants: Readonly<Record<string, TenantConfig>>;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
@@ -125,6 +128,7 @@ export const defaultConfig: GatewayConfig = {
   limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000, maxQueuedPerRoute: 100_000 },
   plugins: { dir: "data/plugins", allowUnsigned: false, maxArtifactBytes: 16 * 1024 * 1024 },
   logLevel: "info",
+  tenants: {},
 };
 
 const scopes: readonly Scope[] = ["send", "read", "admin"];
@@ -164,12 +168,14 @@ function readJson(path: string): unknown {
 
 /** Validates a parsed config object, naming the field at fault. */
 export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
-  const store = object(raw.store, "store");
+  const store = parseStore(object(raw.store, "store"));
   const limits = object(raw.limits, "limits");
   const plugins = object(raw.plugins, "plugins");
+  const tenants = parseTenants(raw.tenants, invalid, parseChannel);
+  if (store.kind === "nats") refuseOnCluster(tenants);
   return {
     server: parseServer(object(raw.server, "server")),
-    store: parseStore(store),
+    store,
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
     ),
@@ -194,7 +200,24 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
         defaultConfig.plugins.maxArtifactBytes,
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
+    tenants,
   };
+}
+
+/** What a NATS cluster cannot do yet: scheduled sends and cascades need the SQLite store. */
+function refuseOnCluster(tenants: Readonly<Record<string, TenantConfig>>): void {
+  for (const [tenant, config] of Object.entries(tenants)) {
+    if (config.quietHours)
+      throw invalid(
+        `tenants.${tenant}.quietHours`,
+        'is not supported with store.kind "nats" yet: messages held for later need the SQLite store (docs/scale-out.md)',
+      );
+    if (Object.keys(config.cascades).length > 0)
+      throw invalid(
+        `tenants.${tenant}.cascades`,
+        'are not supported with store.kind "nats" yet: cascades need the SQLite store (docs/scale-out.md)',
+      );
+  }
 }
 
 function parseServer(raw: Record<string, unknown>): ServerConfig {

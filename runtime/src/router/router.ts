@@ -40,6 +40,8 @@ import { reportEvent } from "./report-events.js";
 import { decideRetry } from "./retry-policy.js";
 import { RouteFeeder } from "./route-feeder.js";
 import type { RouteSupervisor } from "./route-supervisor.js";
+import type { Scheduler } from "../scheduling/scheduler.js";
+import type { SendPlan } from "../scheduling/send-plan.js";
 import { RouteTable } from "./route-table.js";
 import type { RouterMetrics } from "./router-metrics.js";
 import { validateMessage } from "./validation.js";
@@ -63,6 +65,11 @@ export interface RouterOptions {
   readonly log: Logger;
   /** Where each route's messages wait; default: the in-memory RouteFeeder. */
   readonly queues?: WorkQueueFactory;
+  /**
+   * Holds messages sent for later (send_at, quiet hours) until they are due.
+   * Absent (a NATS cluster): a send_at is refused.
+   */
+  readonly scheduler?: Scheduler;
 }
 
 /** One item of an accept: the stored message, or why it was refused. */
@@ -104,6 +111,12 @@ export class Router {
         return !!feeder && (feeder.shared === true || feeder.inFlight > 0);
       },
     });
+    options.scheduler?.start((ids) => {
+      for (const id of ids)
+        this.#due(id).catch((err) =>
+          options.log.error({ err, messageId: id }, "queueing a message that came due failed"),
+        );
+    });
   }
 
   /** Adds a started route; its feeder starts pumping. */
@@ -137,9 +150,10 @@ export class Router {
 
   /**
    * Queues again every message that was waiting when the gateway last
-   * stopped. One whose last attempt was under way (its intent recorded, its
-   * outcome not) may have reached the provider: that attempt counts, and its
-   * next send is flagged as a possible duplicate.
+   * stopped; one that waits for a time (sent for later, or a retry) goes to
+   * the scheduler, by id. One whose last attempt was under way (its intent
+   * recorded, its outcome not) may have reached the provider: that attempt
+   * counts, and its next send is flagged as a possible duplicate.
    */
   async resume(): Promise<number> {
     let resumed = 0;
@@ -149,8 +163,10 @@ export class Router {
       const route = this.#routes.get(state.route);
       if (!route) continue;
       if (lostAttempt(state)) await this.#recoverLostAttempt(message, state);
-      if (state.nextAttemptAt > now) route.feeder.enqueueAfter(message, state.nextAttemptAt - now);
-      else route.feeder.enqueue(message);
+      const scheduler = this.#options.scheduler;
+      if (state.nextAttemptAt <= now) route.feeder.enqueue(message);
+      else if (scheduler) scheduler.hold(message.id, state.nextAttemptAt);
+      else route.feeder.enqueueAfter(message, state.nextAttemptAt - now);
       resumed++;
     }
     return resumed;
@@ -225,6 +241,11 @@ export class Router {
       if (result.event) this.#options.bus.publish(result.event);
       if (result.message.status === MessageStatus.ACCEPTED) {
         this.#routes.get(result.message.route)?.feeder.enqueue(result.message);
+      } else if (result.message.status === MessageStatus.QUEUED) {
+        this.#options.scheduler?.hold(
+          result.message.id,
+          timestampMs(result.message.nextAttemptAt!),
+        );
       }
     }
     return outcomes;
@@ -235,16 +256,20 @@ export class Router {
    * (its body encoded once, for the size limit and for the store), routed,
    * checked by its route's adapter and against the route's queue bound, and
    * given its id, tenant, status and times. The caller's values for what the
-   * gateway owns are replaced.
+   * gateway owns are replaced. A message sent for later is QUEUED until its
+   * time; it waits outside its route's queue, so it does not count against
+   * the queue's bound until it is due.
    */
   #prepare(tenant: string, message: Message, now: number): NewMessage {
     const body = toBinary(MessageSchema, message);
     validateMessage(message, body.byteLength, this.#options.config.limits);
+    const plan = this.#plan(tenant, message, now);
     const route = this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
     const runtime = route && this.#routes.get(route.name);
     if (runtime) {
       runtime.adapter.validate?.(message);
-      const waiting = runtime.feeder.queued + (this.#accepting.get(route.name) ?? 0);
+      // One held for later waits outside the route's queue until it is due.
+      const waiting = plan ? 0 : runtime.feeder.queued + (this.#accepting.get(route.name) ?? 0);
       if (waiting >= this.#options.config.limits.maxQueuedPerRoute) {
         this.#options.metrics.queueFull(route.name);
         throw new HermesError(
@@ -260,6 +285,7 @@ export class Router {
     message.providerMessageId = "";
     message.createdAt = timestampFromMs(now);
     message.updatedAt = message.createdAt;
+    if (message.nextAttemptAt) message.nextAttemptAt = undefined; // the gateway's to set
     if (!route) {
       message.route = "";
       message.status = MessageStatus.REJECTED;
@@ -272,9 +298,35 @@ export class Router {
     message.route = route.name;
     message.status = MessageStatus.ACCEPTED;
     message.error = undefined;
-    message.expiresAt ??= timestampFromMs(now + route.validitySeconds * 1000);
+    message.expiresAt ??= timestampFromMs((plan?.at ?? now) + route.validitySeconds * 1000);
     this.#count(this.#accepting, route.name, 1);
-    return { message, body };
+    if (!plan) return { message, body };
+    message.status = MessageStatus.QUEUED;
+    message.nextAttemptAt = timestampFromMs(plan.at);
+    return { message, body, detail: plan.detail };
+  }
+
+  /** When a message sent for later goes; undefined: at once. */
+  #plan(tenant: string, message: Message, now: number): SendPlan | undefined {
+    const scheduler = this.#options.scheduler;
+    if (scheduler) return scheduler.plan(tenant, message, now);
+    if (message.sendAt)
+      throw new HermesError(
+        ErrorCode.INVALID_ARGUMENT,
+        'send_at is not supported on a NATS cluster (store.kind "nats") yet',
+        { field: "send_at" },
+      );
+    return undefined;
+  }
+
+  /**
+   * A message held for later came due: it is read back from the store and
+   * queued on its route, unless it finished meanwhile (cancelled, expired).
+   */
+  async #due(id: string): Promise<void> {
+    const message = await this.#options.store.get(id);
+    if (message?.status !== MessageStatus.QUEUED) return;
+    this.#routes.get(message.route)?.feeder.enqueue(message);
   }
 
   #count(counts: Map<string, number>, key: string, delta: number): void {
@@ -313,7 +365,8 @@ export class Router {
     });
     if (!outcome || outcome.state.tenant !== tenant) return { kind: "not_found" };
     if (!outcome.event) return { kind: "refused", state: outcome.state };
-    this.#routes.get(outcome.state.route)?.feeder.forget(id);
+    if (!this.#options.scheduler?.release(id))
+      this.#routes.get(outcome.state.route)?.feeder.forget(id);
     return { kind: "cancelled", state: outcome.state };
   }
 
@@ -494,6 +547,7 @@ export class Router {
 
   stop(): void {
     if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#options.scheduler?.stop();
     for (const runtime of this.#routes.values()) runtime.feeder.stop();
     this.#correlator.stop();
   }
