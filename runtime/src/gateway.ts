@@ -16,6 +16,8 @@ import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
 import { SqliteStore } from "./store/sqlite/sqlite-store.js";
+import { KeywordMatcher } from "./suppression/keywords.js";
+import { SuppressionList } from "./suppression/suppression-list.js";
 
 export const version = "0.1.0";
 
@@ -57,6 +59,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store: MessageStore =
     node?.store ??
     new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+  const suppressions =
+    store.suppressions &&
+    (await SuppressionList.open(
+      store.suppressions,
+      new KeywordMatcher(config.suppression.keywords),
+      log.child({ component: "suppressions" }),
+    ));
   const pluginHost = new PluginHost();
   const plugins = new PluginRegistry({
     // A cluster node's registry is a replica of the cluster's, rebuilt at every start.
@@ -92,6 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     queues: node?.queues.create,
     // Messages held for later wait in this process; a cluster cannot share them yet.
     scheduler: node ? undefined : new Scheduler(config.tenants),
+    suppressions,
   });
   const root = await Supervisor.start({
     name: "hermes",
@@ -109,6 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stopTree = async () => {
     closing = true;
     await root.stop("shutdown");
+    suppressions?.close();
     unbindPlugins();
     plugins.close();
     await (node ? node.leave() : store.close());
@@ -146,6 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     version,
     cluster: node && (() => node.health()),
+    suppressions,
   });
   log.info(
     { url: server.url },

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Channel } from "../gen/hermes/v1/message_pb.js";
+import { defaultKeywords } from "../suppression/keywords.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
 import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
+import { parseSuppression, type SuppressionConfig } from "./suppression-config.js";
 import { parseTenants, type TenantConfig } from "./tenant-config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
@@ -104,6 +106,8 @@ export interface GatewayConfig {
   readonly logLevel: string;
   /** Per tenant: quiet hours and cascade policies (config/tenant-config.ts). */
   readonly tenants: Readonly<Record<string, TenantConfig>>;
+  /** The inbound keywords that change suppression lists. */
+  readonly suppression: SuppressionConfig;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
@@ -129,6 +133,7 @@ export const defaultConfig: GatewayConfig = {
   plugins: { dir: "data/plugins", allowUnsigned: false, maxArtifactBytes: 16 * 1024 * 1024 },
   logLevel: "info",
   tenants: {},
+  suppression: { keywords: defaultKeywords },
 };
 
 const scopes: readonly Scope[] = ["send", "read", "admin"];
@@ -201,6 +206,7 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
     },
     logLevel: string(raw.logLevel, "logLevel") ?? defaultConfig.logLevel,
     tenants,
+    suppression: parseSuppression(raw.suppression, invalid),
   };
 }
 

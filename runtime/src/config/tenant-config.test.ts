@@ -76,3 +76,29 @@ test('quiet hours and cascades are refused on store.kind "nats", which cannot ho
   );
   assert.equal(parseConfig({ store, tenants: { acme: {} } }).store.kind, "nats");
 });
+
+test("suppression keywords: English by default, languages added or replaced, clashes refused", () => {
+  assert.deepEqual(parseConfig({}).suppression.keywords.en, {
+    stop: ["STOP", "UNSUBSCRIBE"],
+    stopAll: ["STOPALL"],
+    start: ["START", "UNSTOP"],
+  });
+  const { keywords } = parseConfig({
+    suppression: {
+      keywords: {
+        fr: { stop: ["ARRET", "STOP"], start: ["REPRISE"] },
+        en: { stop: ["STOP"], start: ["START"] },
+      },
+    },
+  }).suppression;
+  assert.deepEqual(keywords.fr, { stop: ["ARRET", "STOP"], stopAll: [], start: ["REPRISE"] });
+  assert.deepEqual(keywords.en, { stop: ["STOP"], stopAll: [], start: ["START"] });
+  assert.throws(
+    () => parseConfig({ suppression: { keywords: { de: { stop: ["START"] } } } }),
+    /suppression\.keywords keyword "START" \(de\) is both start and stop/,
+  );
+  assert.throws(
+    () => parseConfig({ suppression: { keywords: { de: { stop: [" "] } } } }),
+    /suppression\.keywords\.de\.stop\[0\] must not be empty/,
+  );
+});

@@ -42,6 +42,8 @@ import { RouteFeeder } from "./route-feeder.js";
 import type { RouteSupervisor } from "./route-supervisor.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import type { SendPlan } from "../scheduling/send-plan.js";
+import { condemnation } from "../suppression/report-rules.js";
+import { type SuppressionList, suppressedError } from "../suppression/suppression-list.js";
 import { RouteTable } from "./route-table.js";
 import type { RouterMetrics } from "./router-metrics.js";
 import { validateMessage } from "./validation.js";
@@ -70,6 +72,12 @@ export interface RouterOptions {
    * Absent (a NATS cluster): a send_at is refused.
    */
   readonly scheduler?: Scheduler;
+  /**
+   * The tenants' suppression lists: a message to a suppressed address is
+   * REJECTED before routing; inbound keywords, hard bounces and complaints
+   * change them.
+   */
+  readonly suppressions?: SuppressionList;
 }
 
 /** One item of an accept: the stored message, or why it was refused. */
@@ -263,8 +271,11 @@ export class Router {
   #prepare(tenant: string, message: Message, now: number): NewMessage {
     const body = toBinary(MessageSchema, message);
     validateMessage(message, body.byteLength, this.#options.config.limits);
-    const plan = this.#plan(tenant, message, now);
-    const route = this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
+    const suppressed = this.#options.suppressions?.match(tenant, message.channel, message.to);
+    const plan = suppressed ? undefined : this.#plan(tenant, message, now);
+    const route = suppressed
+      ? undefined
+      : this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
     const runtime = route && this.#routes.get(route.name);
     if (runtime) {
       runtime.adapter.validate?.(message);
@@ -289,10 +300,12 @@ export class Router {
     if (!route) {
       message.route = "";
       message.status = MessageStatus.REJECTED;
-      message.error = errorDetail(
-        ErrorCode.NO_ROUTE,
-        `no route serves ${Channel[message.channel]} for tenant ${tenant}`,
-      );
+      message.error = suppressed
+        ? suppressedError(suppressed)
+        : errorDetail(
+            ErrorCode.NO_ROUTE,
+            `no route serves ${Channel[message.channel]} for tenant ${tenant}`,
+          );
       return { message, body };
     }
     message.route = route.name;
@@ -321,11 +334,24 @@ export class Router {
 
   /**
    * A message held for later came due: it is read back from the store and
-   * queued on its route, unless it finished meanwhile (cancelled, expired).
+   * queued on its route, unless it finished meanwhile (cancelled, expired)
+   * or its address was suppressed meanwhile (then it is REJECTED).
    */
   async #due(id: string): Promise<void> {
     const message = await this.#options.store.get(id);
     if (message?.status !== MessageStatus.QUEUED) return;
+    const suppressed = this.#options.suppressions?.match(
+      message.tenant,
+      message.channel,
+      message.to,
+    );
+    if (suppressed) {
+      await this.#transition(id, {
+        when: isCancellable,
+        event: { status: MessageStatus.REJECTED, error: suppressedError(suppressed) },
+      });
+      return;
+    }
     this.#routes.get(message.route)?.feeder.enqueue(message);
   }
 
@@ -459,7 +485,13 @@ export class Router {
   }
 
   async #applyReport(report: ProviderReport, messageId: string): Promise<void> {
-    await this.#transition(messageId, { event: reportEvent(report) });
+    const outcome = await this.#transition(messageId, { event: reportEvent(report) });
+    const suppressions = this.#options.suppressions;
+    // A hard bounce or a complaint suppresses the address, once the report is recorded.
+    const why = outcome && suppressions && condemnation(report);
+    if (!why) return;
+    const message = await this.#options.store.get(messageId);
+    if (message) await suppressions!.condemned(message, why);
   }
 
   /** A report that is about no sent message (an inbound one): recorded on its own. */
@@ -472,6 +504,8 @@ export class Router {
       channel: runtime?.config.channel ?? Channel.UNSPECIFIED,
       status: report.status ?? MessageStatus.UNSPECIFIED,
     });
+    // A STOP is in the list before anyone watching sees it (and before the provider hears back).
+    await this.#options.suppressions?.inbound(route, event);
     this.#options.bus.publish(event);
   }
 

@@ -4,10 +4,12 @@ import type { EventBus } from "../events/event-bus.js";
 import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
 import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
+import { SuppressionService } from "../gen/hermes/v1/suppression_service_pb.js";
 import type { Supervisor } from "../kernel/index.js";
 import type { PluginCatalog } from "../plugin-registry/index.js";
 import type { Router } from "../router/router.js";
 import type { MessageStore } from "../store/message-store.js";
+import type { SuppressionList } from "../suppression/suppression-list.js";
 import { ApiKeyring, authInterceptor } from "./auth.js";
 import { listenDualProtocol } from "./http-server.js";
 import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
@@ -17,6 +19,7 @@ import { rpcTiming } from "./rpc-timing.js";
 import { adminService, type ClusterHealthSource } from "./services/admin-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
+import { suppressionService } from "./services/suppression-service.js";
 import { strictJsonOptions } from "./strict-json.js";
 
 export interface ApiServerOptions {
@@ -34,6 +37,8 @@ export interface ApiServerOptions {
   readonly version: string;
   /** A cluster node's NATS connection and leases, for GetHealth. */
   readonly cluster?: ClusterHealthSource;
+  /** The tenants' suppression lists (SuppressionService); absent when the store keeps none. */
+  readonly suppressions?: SuppressionList;
 }
 
 /** The API port, listening. */
@@ -45,7 +50,7 @@ export interface ApiServer {
 }
 
 /**
- * The gateway's one port: MessageService, AdminService and PluginService
+ * The gateway's one port: MessageService, AdminService, PluginService and SuppressionService
  * (Connect, gRPC and gRPC-Web over h2c; Connect over HTTP/1.1), behind API
  * key authentication and RPC timing, with the plain HTTP routes beside them.
  */
@@ -77,6 +82,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }),
       );
       r.service(PluginService, pluginService({ registry }));
+      const suppressions = options.suppressions;
+      if (suppressions) r.service(SuppressionService, suppressionService({ suppressions }));
       // The adapter serves r.handlers as they are once this returns.
       r.handlers.splice(
         0,

@@ -1,6 +1,7 @@
 import type { Channel, Message } from "../gen/hermes/v1/message_pb.js";
 import type { EventInit, EventRecord } from "./event-record.js";
 import type { MessageState } from "./message-state.js";
+import type { SuppressionStore } from "./suppression-store.js";
 
 /**
  * The gateway's durable state behind one interface. SQLite is the embedded
@@ -52,6 +53,8 @@ export interface MessageStore {
   expiredBefore(now: number, limit: number): Promise<string[]>;
   /** Flushes what is pending and releases the backend. */
   close(): Promise<void>;
+  /** The tenants' suppression lists; a backend without them runs a gateway without suppression. */
+  readonly suppressions?: SuppressionStore;
 }
 
 /** A message to accept, with its body already encoded (the router encodes once, to check its size). */

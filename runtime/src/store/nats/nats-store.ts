@@ -29,6 +29,7 @@ import {
   unattachedEvent,
 } from "../message-state.js";
 import { isConflict } from "./conflicts.js";
+import { NatsSuppressions } from "./nats-suppressions.js";
 import { decodeEvent, decodeState, encodeEvent, encodeState, encodeWork } from "./records.js";
 import { UnfinishedIndex } from "./unfinished-index.js";
 
@@ -79,6 +80,8 @@ export class NatsStore implements MessageStore {
   /** Correlations being written, by message: its state naming the provider id waits for them. */
   readonly #correlating = new Map<string, Promise<unknown>>();
   readonly #unfinished: UnfinishedIndex;
+  /** The tenants' suppression lists, in their own bucket and stream. */
+  readonly suppressions: NatsSuppressions;
 
   readonly #sweeps: () => boolean;
 
@@ -95,6 +98,7 @@ export class NatsStore implements MessageStore {
     this.#closesCluster = options.closesCluster ?? false;
     this.#sweeps = options.sweeps ?? (() => true);
     this.#unfinished = new UnfinishedIndex(cluster);
+    this.suppressions = new NatsSuppressions(cluster);
   }
 
   async accept(news: readonly NewMessage[]): Promise<AcceptResult[]> {

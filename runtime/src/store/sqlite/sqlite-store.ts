@@ -34,6 +34,7 @@ import {
   stateOfRow,
 } from "./rows.js";
 import { migrate } from "./schema.js";
+import { SqliteSuppressions } from "./sqlite-suppressions.js";
 
 export interface SqliteStoreOptions {
   /** Database file; ":memory:" for tests that need no durability. */
@@ -70,11 +71,14 @@ export class SqliteStore implements MessageStore {
   readonly #s;
   /** Every message that is not terminal, by id: its row and its state as its last transition left it. */
   readonly #live = new Map<string, LiveMessage>();
+  /** The tenants' suppression lists, in the same file and commits. */
+  readonly suppressions: SqliteSuppressions;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = openDatabase(options.path, options.synchronous);
     migrate(this.#db);
     this.#commit = new GroupCommit(this.#db);
+    this.suppressions = new SqliteSuppressions(this.#db, this.#commit);
     const db = this.#db;
     this.#s = {
       insertMessage: db.prepare(
