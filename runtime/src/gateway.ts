@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { CascadeEngine } from "./cascades/cascade-engine.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import type { GatewayConfig, RouteConfig } from "./config/gateway-config.js";
 import { builtinAdapters } from "./drivers/builtin-adapters.js";
@@ -103,6 +104,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     scheduler: node ? undefined : new Scheduler(config.tenants),
     suppressions,
   });
+  const cascades = new CascadeEngine({
+    router,
+    store,
+    bus: routerBus,
+    config,
+    log: log.child({ component: "cascades" }),
+  });
   const root = await Supervisor.start({
     name: "hermes",
     strategy: "one_for_one",
@@ -137,6 +145,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // A cluster's unfinished messages wait in their work queues: nothing to resume.
   const resumed = node ? 0 : await router.resume();
   if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
+  const cascading = await cascades.resume();
+  if (cascading > 0) log.info({ cascades: cascading }, "resumed undecided cascades");
   await node?.follow(bus);
   router.startHousekeeping();
 
@@ -145,6 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     apiKeys: config.apiKeys,
     maxBatchSize: config.limits.maxBatchSize,
     router,
+    cascades,
     store,
     bus,
     root,
@@ -177,6 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Already while the routes stop: their children ending is not the root failing.
       closing = true;
       await server.close();
+      cascades.stop();
       router.stop();
       for (const route of [...router.routes].reverse())
         await route.adapter

@@ -7,6 +7,7 @@ import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
 import { SuppressionService } from "../gen/hermes/v1/suppression_service_pb.js";
 import type { Supervisor } from "../kernel/index.js";
 import type { PluginCatalog } from "../plugin-registry/index.js";
+import type { CascadeEngine } from "../cascades/cascade-engine.js";
 import type { Router } from "../router/router.js";
 import type { MessageStore } from "../store/message-store.js";
 import type { SuppressionList } from "../suppression/suppression-list.js";
@@ -28,6 +29,8 @@ export interface ApiServerOptions {
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly maxBatchSize: number;
   readonly router: Router;
+  /** The intake of Sends and cancels: cascades itself, everything else through the router. */
+  readonly cascades: CascadeEngine;
   readonly store: MessageStore;
   readonly bus: EventBus;
   readonly root: Supervisor;
@@ -69,7 +72,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     routes(r) {
       r.service(
         MessageService,
-        messageService({ router, store, bus, maxBatchSize: options.maxBatchSize }),
+        messageService({
+          cascades: options.cascades,
+          store,
+          bus,
+          maxBatchSize: options.maxBatchSize,
+        }),
       );
       r.service(
         AdminService,

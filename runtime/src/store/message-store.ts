@@ -1,6 +1,7 @@
 import type { Channel, Message } from "../gen/hermes/v1/message_pb.js";
 import type { EventInit, EventRecord } from "./event-record.js";
 import type { MessageState } from "./message-state.js";
+import type { CascadeStore } from "./cascade-store.js";
 import type { SuppressionStore } from "./suppression-store.js";
 
 /**
@@ -55,6 +56,8 @@ export interface MessageStore {
   close(): Promise<void>;
   /** The tenants' suppression lists; a backend without them runs a gateway without suppression. */
   readonly suppressions?: SuppressionStore;
+  /** Cascades; a backend without them refuses Sends that carry one. */
+  readonly cascades?: CascadeStore;
 }
 
 /** A message to accept, with its body already encoded (the router encodes once, to check its size). */

@@ -16,12 +16,13 @@ import type { EventFilter, MessageStore } from "../../store/message-store.js";
 import { isTerminal, matchesFilter, type MessageState } from "../../store/message-state.js";
 import { type EventRecord, toDeliveryEvent } from "../../store/event-record.js";
 import type { EventBus } from "../../events/event-bus.js";
-import type { Router } from "../../router/router.js";
+import type { CascadeEngine } from "../../cascades/cascade-engine.js";
 import { principalKey } from "../auth.js";
 import { requirePrincipal, toConnectError } from "./errors.js";
 
 export interface MessageServiceDeps {
-  readonly router: Router;
+  /** Takes every Send (those with a cascade itself, the rest through the router) and every cancel. */
+  readonly cascades: CascadeEngine;
   readonly store: MessageStore;
   readonly bus: EventBus;
   readonly maxBatchSize: number;
@@ -91,7 +92,11 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         );
       const message = await deps.store.get(req.id, tenant);
       if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
-      return { message, events: (await deps.store.history(req.id)).map(toDeliveryEvent) };
+      const [events, cascade] = await Promise.all([
+        deps.store.history(req.id),
+        deps.cascades.chain(message),
+      ]);
+      return { message, events: events.map(toDeliveryEvent), cascade };
     },
 
     async cancelMessage(req: CancelMessageRequest, ctx: HandlerContext) {
@@ -100,7 +105,7 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         throw toConnectError(
           new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }),
         );
-      const outcome = await deps.router.cancel(tenant, req.id).catch((reason: unknown) => {
+      const outcome = await deps.cascades.cancel(tenant, req.id).catch((reason: unknown) => {
         throw toConnectError(reason);
       });
       if (outcome.kind === "not_found")
@@ -184,7 +189,12 @@ async function* watch(
 
 /** Stores what can be stored; a store that cannot be reached fails the call (Unavailable), with nothing stored. */
 function accept(deps: MessageServiceDeps, tenant: string, messages: readonly Message[]) {
-  return deps.router.accept(tenant, messages).catch((reason: unknown) => {
+  for (const message of messages) {
+    // Only the gateway links a cascade's steps to their parent.
+    if (message.parentId) message.parentId = "";
+    if (message.cascadeStep) message.cascadeStep = 0;
+  }
+  return deps.cascades.accept(tenant, messages).catch((reason: unknown) => {
     throw toConnectError(reason);
   });
 }

@@ -161,6 +161,19 @@ export const migrations: readonly Migration[] = [
   ) STRICT;
   CREATE INDEX suppression_changes_tenant ON suppression_changes (tenant, seq);
   `,
+  // 4: cascades, one row per parent message: the plan (hermes.v1.Cascade)
+  // written once, the progress (JSON) rewritten at each step; the undecided
+  // ones indexed for resuming.
+  `
+  CREATE TABLE cascades (
+    parent_id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    plan BLOB NOT NULL,
+    progress TEXT NOT NULL,
+    done INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX cascades_undecided ON cascades (parent_id) WHERE done = 0;
+  `,
 ];
 
 /** A column of the layout of migration 2, from an event stored in the layout of migration 1. */

@@ -15,6 +15,7 @@ import {
 } from "../../gen/hermes/v1/message_pb.js";
 import { messageStoreContract, newMessage } from "../message-store-contract.js";
 import { suppressionStoreContract } from "../suppression-store-contract.js";
+import { cascadeStoreContract } from "../cascade-store-contract.js";
 import { openDatabase } from "../open-database.js";
 import { migrations } from "./schema.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -29,6 +30,7 @@ async function sqliteStores() {
 
 messageStoreContract("SqliteStore", sqliteStores);
 suppressionStoreContract("SqliteStore", sqliteStores);
+cascadeStoreContract("SqliteStore", sqliteStores);
 
 test("a database in the first layout (protobuf events) opens in the current one with nothing lost", async () => {
   const dir = mkdtempSync(join(tmpdir(), "hermes-store-"));

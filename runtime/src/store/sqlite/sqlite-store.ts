@@ -34,6 +34,7 @@ import {
   stateOfRow,
 } from "./rows.js";
 import { migrate } from "./schema.js";
+import { SqliteCascades } from "./sqlite-cascades.js";
 import { SqliteSuppressions } from "./sqlite-suppressions.js";
 
 export interface SqliteStoreOptions {
@@ -73,12 +74,15 @@ export class SqliteStore implements MessageStore {
   readonly #live = new Map<string, LiveMessage>();
   /** The tenants' suppression lists, in the same file and commits. */
   readonly suppressions: SqliteSuppressions;
+  /** Cascades, in the same file and commits. */
+  readonly cascades: SqliteCascades;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = openDatabase(options.path, options.synchronous);
     migrate(this.#db);
     this.#commit = new GroupCommit(this.#db);
     this.suppressions = new SqliteSuppressions(this.#db, this.#commit);
+    this.cascades = new SqliteCascades(this.#db, this.#commit);
     const db = this.#db;
     this.#s = {
       insertMessage: db.prepare(

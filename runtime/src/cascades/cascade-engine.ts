@@ -1,0 +1,472 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "../config/gateway-config.js";
+import { type ErrorDetail, ErrorCode, errorDetail, HermesError } from "../errors/hermes-error.js";
+import type { EventBus } from "../events/event-bus.js";
+import {
+  type CascadeProgress as CascadeProgressMessage,
+  CascadeSchema,
+  Channel,
+  DeliveryEventKind,
+  type Message,
+  MessageSchema,
+  MessageStatus,
+} from "../gen/hermes/v1/message_pb.js";
+import type { AcceptOutcome, CancelOutcome, Router } from "../router/router.js";
+import { DueQueue } from "../scheduling/due-queue.js";
+import { planSend } from "../scheduling/send-plan.js";
+import type { CascadeRecord, CascadeStore } from "../store/cascade-store.js";
+import type { EventRecord } from "../store/event-record.js";
+import { newMessageId } from "../store/ids.js";
+import type {
+  MessageStore,
+  NewMessage,
+  Transition,
+  TransitionOutcome,
+} from "../store/message-store.js";
+import { isTerminal } from "../store/message-state.js";
+import { planCascade, stepMessage } from "./cascade-plan.js";
+import {
+  begin,
+  type CascadeAction,
+  type CascadeProgress,
+  cancelled,
+  type Decision,
+  dueStep,
+  hasNext,
+  startDeferred,
+  type StepError,
+  stepFinished,
+  stepStarted,
+  stepTimedOut,
+} from "./cascade-rules.js";
+import { chainOf } from "./cascade-view.js";
+
+export interface CascadeEngineOptions {
+  readonly router: Router;
+  readonly store: MessageStore;
+  /** Where the router publishes events: the engine hears its steps' outcomes there, and publishes its own. */
+  readonly bus: EventBus;
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+}
+
+/** A cascade as it is stored: its parent message and its record. */
+interface PreparedCascade {
+  readonly parent: NewMessage;
+  readonly record: CascadeRecord;
+}
+
+/** How long a step whose route's queue is full waits before it tries to start again. */
+const deferMs = 5000;
+
+/**
+ * The cascade engine, above the router (docs/cascades.md): it takes the
+ * Sends that carry a cascade, stores each as a parent message (no route of
+ * its own) with the cascade's record, and runs the steps as child messages
+ * through the router, so that every step is routed, checked against the
+ * suppression list, held for quiet hours and retried like any message. It
+ * hears each step's outcome on the router's events and decides with the pure
+ * rules of cascade-rules.ts, one event at a time per cascade; step deadlines
+ * and cascades sent for later wait on one DueQueue. The record is the truth:
+ * after a restart `resume` picks every undecided cascade up where it was.
+ * Sends without a cascade go straight to the router.
+ */
+export class CascadeEngine {
+  readonly #router: Router;
+  readonly #store: MessageStore;
+  readonly #records: CascadeStore | undefined;
+  readonly #bus: EventBus;
+  readonly #config: GatewayConfig;
+  readonly #log: Logger;
+  /** Undecided cascades, by parent id. */
+  readonly #open = new Set<string>();
+  /** Steps' messages still on their way, to their cascade and step. */
+  readonly #steps = new Map<string, { readonly parentId: string; readonly step: number }>();
+  /** Step deadlines and cascades due later, by parent id. */
+  readonly #timers: DueQueue;
+  /** Per cascade, the tail of its work: one event at a time. */
+  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #unsubscribe: () => void;
+
+  constructor(options: CascadeEngineOptions) {
+    this.#router = options.router;
+    this.#store = options.store;
+    this.#records = options.store.cascades;
+    this.#bus = options.bus;
+    this.#config = options.config;
+    this.#log = options.log;
+    this.#timers = new DueQueue((ids) => {
+      for (const id of ids) this.#background(id, () => this.#tick(id));
+    });
+    this.#unsubscribe = options.bus.subscribe((event) => this.#heard(event));
+  }
+
+  /**
+   * Accepts what a Send or SendBatch brings: messages with a cascade here,
+   * the others through the router (directly, when there are none).
+   */
+  accept(tenant: string, messages: readonly Message[]): Promise<AcceptOutcome[]> {
+    if (!messages.some((m) => m.cascade)) return this.#router.accept(tenant, messages);
+    return this.#acceptMixed(tenant, messages);
+  }
+
+  /** Cancels a cascade (its parent and what of its steps has not left), or any other message. */
+  cancel(tenant: string, id: string): Promise<CancelOutcome> {
+    if (!this.#open.has(id)) return this.#router.cancel(tenant, id);
+    return this.#serial(id, async () => {
+      this.#open.delete(id);
+      const outcome = await this.#transition(id, {
+        when: (state) => state.tenant === tenant && !isTerminal(state.status),
+        event: {
+          status: MessageStatus.REJECTED,
+          error: errorDetail(ErrorCode.CANCELLED, "the cascade was cancelled", {
+            retryable: false,
+          }),
+        },
+      });
+      if (!outcome?.event) this.#open.add(id);
+      if (!outcome || outcome.state.tenant !== tenant) return { kind: "not_found" };
+      if (!outcome.event) return { kind: "refused", state: outcome.state };
+      this.#timers.delete(id);
+      const record = await this.#records!.get(id);
+      if (record) await this.#settle(record, cancelled(record.progress));
+      return { kind: "cancelled", state: outcome.state };
+    });
+  }
+
+  /** The chain of the cascade `message` carries, or is a step of; undefined for other messages. */
+  async chain(message: Message): Promise<CascadeProgressMessage | undefined> {
+    const parentId = message.parentId || (message.cascade ? message.id : "");
+    const record = parentId ? await this.#records?.get(parentId) : undefined;
+    if (!record || record.tenant !== message.tenant) return undefined;
+    const ids = record.progress.steps.flatMap((s) => (s.messageId ? [s.messageId] : []));
+    const steps = await Promise.all(ids.map((id) => this.#store.get(id)));
+    const statuses = new Map(steps.flatMap((m) => (m ? [[m.id, m.status] as const] : [])));
+    return chainOf(parentId, fromBinary(CascadeSchema, record.plan), record.progress, statuses);
+  }
+
+  /**
+   * Picks up every undecided cascade after a restart: steps that finished
+   * while the gateway was down are decided, those still on their way are
+   * followed again, and timers (deadlines, cascades due later) are armed.
+   * Call after the router's resume. Resolves with how many it picked up.
+   */
+  async resume(): Promise<number> {
+    if (!this.#records) return 0;
+    const records = await this.#records.undecided();
+    for (const record of records) {
+      const parent = await this.#store.get(record.parentId);
+      if (!parent) {
+        await this.#records.delete(record.parentId); // its parent was never stored
+        continue;
+      }
+      this.#open.add(record.parentId);
+      this.#background(record.parentId, () => this.#resume(record, parent));
+    }
+    return records.length;
+  }
+
+  stop(): void {
+    this.#unsubscribe();
+    this.#timers.stop();
+  }
+
+  async #acceptMixed(tenant: string, messages: readonly Message[]): Promise<AcceptOutcome[]> {
+    const plain = messages.flatMap((m, i) => (m.cascade ? [] : [i]));
+    const now = Date.now();
+    const [routed, ...cascades] = await Promise.all([
+      plain.length > 0
+        ? this.#router.accept(
+            tenant,
+            plain.map((i) => messages[i]!),
+          )
+        : [],
+      ...messages.map((m) => (m.cascade ? this.#acceptCascade(tenant, m, now) : undefined)),
+    ]);
+    const outcomes = cascades as Array<AcceptOutcome | undefined>;
+    plain.forEach((index, j) => {
+      outcomes[index] = routed[j];
+    });
+    return outcomes as AcceptOutcome[];
+  }
+
+  /** Stores a cascade's parent and record in one commit, then starts it or holds it until its send_at. */
+  async #acceptCascade(tenant: string, message: Message, now: number): Promise<AcceptOutcome> {
+    let planned: PreparedCascade;
+    try {
+      planned = this.#prepare(tenant, message, now);
+    } catch (reason) {
+      return { ok: false, error: HermesError.from(reason) };
+    }
+    const [stored] = await Promise.all([
+      this.#store.accept([planned.parent]),
+      this.#records!.create(planned.record),
+    ]);
+    const result = stored[0]!;
+    if (result.duplicate) {
+      await this.#records!.delete(planned.record.parentId);
+      return { ok: true, ...result };
+    }
+    if (result.event) this.#bus.publish(result.event);
+    const id = result.message.id;
+    this.#open.add(id);
+    if (result.message.status === MessageStatus.QUEUED)
+      this.#timers.add(id, planned.record.progress.startAt);
+    else this.#background(id, () => this.#run(id, (p) => begin(p)));
+    return { ok: true, ...result };
+  }
+
+  /** A cascade message as it is stored: its parent (no route, ACCEPTED or QUEUED until send_at) and its record. */
+  #prepare(tenant: string, message: Message, now: number): PreparedCascade {
+    if (!this.#records)
+      throw new HermesError(
+        ErrorCode.INVALID_ARGUMENT,
+        'cascade is not supported on a NATS cluster (store.kind "nats") yet',
+        { field: "cascade" },
+      );
+    const limits = this.#config.limits;
+    const plan = planCascade(message, this.#config.tenants[tenant]?.cascades ?? {}, limits);
+    const later = planSend(message, undefined, now);
+    const body = toBinary(MessageSchema, message);
+    if (body.byteLength > limits.maxMessageBytes)
+      throw new HermesError(
+        ErrorCode.INVALID_ARGUMENT,
+        `message is ${body.byteLength} bytes, more than the limit of ${limits.maxMessageBytes}`,
+      );
+    message.id = newMessageId(now);
+    message.tenant = tenant;
+    message.route = "";
+    message.status = later ? MessageStatus.QUEUED : MessageStatus.ACCEPTED;
+    message.attempts = 0;
+    message.providerMessageId = "";
+    message.error = undefined;
+    message.createdAt = timestampFromMs(now);
+    message.updatedAt = message.createdAt;
+    message.nextAttemptAt = later && timestampFromMs(later.at);
+    const record: CascadeRecord = {
+      parentId: message.id,
+      tenant,
+      plan: toBinary(CascadeSchema, create(CascadeSchema, { steps: [...plan.steps] })),
+      progress: {
+        startAt: later?.at ?? 0,
+        done: false,
+        steps: plan.steps.map((_, i) => {
+          const error = plan.skipped.get(i);
+          return error ? { state: "skipped" as const, error } : { state: "pending" as const };
+        }),
+      },
+    };
+    const detail: Record<string, string> = { cascade_steps: String(plan.steps.length) };
+    if (message.cascade?.policy) detail.cascade_policy = message.cascade.policy;
+    if (later) detail.scheduled = "send_at";
+    return { parent: { message, body, detail }, record };
+  }
+
+  /** A stored event: a step's message that finished, or a parent that finished otherwise (expired). */
+  #heard(event: EventRecord): void {
+    if ((this.#steps.size === 0 && this.#open.size === 0) || !isTerminal(event.status)) return;
+    const link = this.#steps.get(event.messageId);
+    if (link) {
+      this.#steps.delete(event.messageId);
+      const { parentId, step } = link;
+      const error = plain(event.error);
+      this.#background(parentId, () =>
+        this.#run(parentId, (p) => stepFinished(p, step, event.status, error)),
+      );
+    } else if (this.#open.delete(event.messageId)) {
+      const parentId = event.messageId;
+      this.#timers.delete(parentId);
+      this.#background(parentId, () => this.#run(parentId, (p) => cancelled(p)));
+    }
+  }
+
+  /** A timer: a step's deadline, or a cascade that is due (sent for later, or a deferred start). */
+  async #tick(parentId: string): Promise<void> {
+    const now = Date.now();
+    await this.#run(parentId, (progress) => {
+      const late = dueStep(progress, now);
+      if (late >= 0) return stepTimedOut(progress, late);
+      if (progress.startAt > now) {
+        this.#timers.add(parentId, progress.startAt);
+        return { progress, actions: [] };
+      }
+      return begin(progress, "the cascade came due");
+    });
+  }
+
+  async #resume(record: CascadeRecord, parent: Message): Promise<void> {
+    if (isTerminal(parent.status)) {
+      // Cancelled or expired before its record heard of it.
+      this.#open.delete(record.parentId);
+      await this.#settle(record, cancelled(record.progress));
+      return;
+    }
+    let progress = record.progress;
+    for (const [i, step] of progress.steps.entries()) {
+      const onItsWay =
+        step.state === "running" || (step.state === "timed_out" && step.status === undefined);
+      if (!onItsWay || !step.messageId) continue;
+      const message = await this.#store.get(step.messageId);
+      if (message && isTerminal(message.status))
+        progress = await this.#decide(
+          { ...record, progress },
+          stepFinished(progress, i, message.status, plain(message.error)),
+        );
+      else this.#steps.set(step.messageId, { parentId: record.parentId, step: i });
+    }
+    await this.#records!.update(record.parentId, progress);
+    if (progress.done) return;
+    const deadline = progress.steps.find((s) => s.state === "running")?.deadlineAt;
+    const running = progress.steps.some((s) => s.state === "running");
+    if (deadline !== undefined) this.#timers.add(record.parentId, deadline);
+    else if (!running) this.#timers.add(record.parentId, Math.max(progress.startAt, Date.now()));
+  }
+
+  /** Applies a rule to a cascade's stored progress, does what it says, and stores the outcome. */
+  async #run(parentId: string, rule: (progress: CascadeProgress) => Decision): Promise<void> {
+    const record = await this.#records!.get(parentId);
+    if (!record) return;
+    await this.#settle(record, rule(record.progress));
+  }
+
+  async #settle(record: CascadeRecord, decision: Decision): Promise<void> {
+    const progress = await this.#decide(record, decision);
+    if (progress !== record.progress) await this.#records!.update(record.parentId, progress);
+  }
+
+  /**
+   * Does what a decision says, in order, and resolves with the progress it
+   * comes to (a started step can finish at once, which decides again). The
+   * caller stores it after: a crash before that repeats the work, which
+   * finds the same step messages (their idempotency keys) and changes
+   * nothing twice.
+   */
+  async #decide(record: CascadeRecord, decision: Decision): Promise<CascadeProgress> {
+    let progress = decision.progress;
+    for (const action of decision.actions) {
+      if (action.type === "cancel")
+        await this.#router
+          .cancel(record.tenant, action.messageId)
+          .catch((err) =>
+            this.#log.warn({ err, messageId: action.messageId }, "cancelling a step failed"),
+          );
+      else if (action.type === "finish") await this.#finish(record, progress, action);
+      else progress = await this.#start({ ...record, progress }, action.step, action.reason);
+    }
+    return progress;
+  }
+
+  /** Sends a step's message through the router; resolves with the cascade's progress after. */
+  async #start(record: CascadeRecord, step: number, reason: string): Promise<CascadeProgress> {
+    const { parentId, tenant } = record;
+    const parent = await this.#store.get(parentId);
+    if (!parent || isTerminal(parent.status)) return record.progress;
+    const planned = fromBinary(CascadeSchema, record.plan).steps[step]!;
+    const now = Date.now();
+    let outcome: AcceptOutcome;
+    try {
+      [outcome] = (await this.#router.accept(tenant, [stepMessage(parent, planned, step)])) as [
+        AcceptOutcome,
+      ];
+    } catch (reason) {
+      outcome = { ok: false, error: HermesError.from(reason) };
+    }
+    if (!outcome.ok) {
+      if (outcome.error.retryable) {
+        this.#timers.add(parentId, now + deferMs);
+        return startDeferred(record.progress, now + deferMs);
+      }
+      // Refused for good (a route's own limits): the step fails without a message.
+      const started = stepStarted(record.progress, step, "", undefined);
+      const error = { code: outcome.error.code, message: outcome.error.rawMessage };
+      return this.#decide(
+        { ...record, progress: started },
+        stepFinished(started, step, MessageStatus.REJECTED, error),
+      );
+    }
+    const message = outcome.message;
+    const due = message.nextAttemptAt ? timestampMs(message.nextAttemptAt) : now;
+    const deadline =
+      planned.timeoutSeconds > 0 && hasNext(record.progress, step)
+        ? due + planned.timeoutSeconds * 1000
+        : undefined;
+    const progress = stepStarted(record.progress, step, message.id, deadline);
+    await this.#transition(parentId, {
+      event: {
+        kind:
+          parent.status === MessageStatus.ACCEPTED
+            ? DeliveryEventKind.PROGRESS
+            : DeliveryEventKind.STATUS,
+        status: MessageStatus.ACCEPTED,
+        detail: {
+          cascade_step: String(step + 1),
+          step_channel: Channel[planned.channel],
+          step_message_id: message.id,
+          reason,
+        },
+      },
+    });
+    if (isTerminal(message.status))
+      return this.#decide(
+        { ...record, progress },
+        stepFinished(progress, step, message.status, plain(message.error)),
+      );
+    this.#steps.set(message.id, { parentId, step });
+    if (deadline !== undefined) this.#timers.add(parentId, deadline);
+    return progress;
+  }
+
+  /** The cascade is decided: its parent takes the outcome. */
+  async #finish(
+    record: CascadeRecord,
+    progress: CascadeProgress,
+    action: Extract<CascadeAction, { type: "finish" }>,
+  ): Promise<void> {
+    this.#open.delete(record.parentId);
+    this.#timers.delete(record.parentId);
+    const step = action.step === undefined ? undefined : progress.steps[action.step];
+    const detail: Record<string, string> = {};
+    if (action.step !== undefined) detail.cascade_step = String(action.step + 1);
+    if (step?.messageId) detail.step_message_id = step.messageId;
+    await this.#transition(record.parentId, {
+      when: (state) => !isTerminal(state.status),
+      event: {
+        status: action.status,
+        error:
+          action.error &&
+          errorDetail(action.error.code, action.error.message, { retryable: false }),
+        detail,
+      },
+    });
+  }
+
+  async #transition(id: string, change: Transition): Promise<TransitionOutcome | undefined> {
+    const outcome = await this.#store.transition(id, change);
+    if (outcome?.event) this.#bus.publish(outcome.event);
+    return outcome;
+  }
+
+  /** Runs `work` in the cascade's turn, logging what fails (nobody awaits it). */
+  #background(parentId: string, work: () => Promise<void>): void {
+    this.#serial(parentId, work).catch((err) =>
+      this.#log.error({ err, messageId: parentId }, "a cascade step failed to run"),
+    );
+  }
+
+  #serial<T>(parentId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(parentId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    this.#chains.set(parentId, tail);
+    void tail.then(() => {
+      if (this.#chains.get(parentId) === tail) this.#chains.delete(parentId);
+    });
+    return run;
+  }
+}
+
+function plain(error: ErrorDetail | undefined): StepError | undefined {
+  return error && { code: error.code, message: error.message };
+}
