@@ -10,7 +10,6 @@ import { timestampDate, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   CascadeStepState,
   Channel,
-  DeliveryEventKind,
   ErrorCode,
   type Message,
   MessageSchema,
@@ -75,9 +74,8 @@ describe("cascades", () => {
     assert.equal(message?.route, "");
     const events = await untilTerminal(fixture.api.messages, message!.id, 15_000);
     assert.equal(events.at(-1)!.status, MessageStatus.DELIVERED);
-    const started = events.filter(
-      (e) => e.detail.cascade_step && e.kind !== DeliveryEventKind.STATUS,
-    );
+    // Step 1 is named on the parent's first event, step 2 on the event that starts it.
+    const started = events.filter((e) => e.detail.step_channel);
     assert.deepEqual(
       started.map((e) => [e.detail.cascade_step, e.detail.step_channel]),
       [

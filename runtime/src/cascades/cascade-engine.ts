@@ -9,6 +9,7 @@ import {
   CascadeSchema,
   Channel,
   DeliveryEventKind,
+  type CascadeStep,
   type Message,
   MessageSchema,
   MessageStatus,
@@ -52,10 +53,23 @@ export interface CascadeEngineOptions {
   readonly log: Logger;
 }
 
-/** A cascade as it is stored: its parent message and its record. */
+/** A cascade as it is stored: its parent message, its record and its planned steps. */
 interface PreparedCascade {
   readonly parent: NewMessage;
   readonly record: CascadeRecord;
+  readonly steps: readonly CascadeStep[];
+  /** The first step's message, to go with the parent (its record already names it). */
+  readonly first?: { readonly step: number; readonly message: Message };
+}
+
+/**
+ * A cascade being worked on: its record as last stored and its planned
+ * steps, and until its first step starts, its parent as accepted.
+ */
+interface Active {
+  readonly record: CascadeRecord;
+  readonly steps: readonly CascadeStep[];
+  readonly parent?: Message;
 }
 
 /** How long a step whose route's queue is full waits before it tries to start again. */
@@ -84,6 +98,11 @@ export class CascadeEngine {
   readonly #open = new Set<string>();
   /** Steps' messages still on their way, to their cascade and step. */
   readonly #steps = new Map<string, { readonly parentId: string; readonly step: number }>();
+  /**
+   * Cascades under way (started, undecided), so that a step's outcome reads
+   * nothing back; one waiting for its send_at is only an id on #timers.
+   */
+  readonly #active = new Map<string, Active>();
   /** Step deadlines and cascades due later, by parent id. */
   readonly #timers: DueQueue;
   /** Per cascade, the tail of its work: one event at a time. */
@@ -130,8 +149,8 @@ export class CascadeEngine {
       if (!outcome || outcome.state.tenant !== tenant) return { kind: "not_found" };
       if (!outcome.event) return { kind: "refused", state: outcome.state };
       this.#timers.delete(id);
-      const record = await this.#records!.get(id);
-      if (record) await this.#settle(record, cancelled(record.progress));
+      const active = await this.#load(id);
+      if (active) await this.#settle(active, (a) => this.#decide(a, cancelled(a.record.progress)));
       return { kind: "cancelled", state: outcome.state };
     });
   }
@@ -200,21 +219,33 @@ export class CascadeEngine {
     } catch (reason) {
       return { ok: false, error: HermesError.from(reason) };
     }
-    const [stored] = await Promise.all([
-      this.#store.accept([planned.parent]),
-      this.#records!.create(planned.record),
+    const { parent, record, steps, first } = planned;
+    // The first step's message goes with its parent, in the same commit, unless the parent may
+    // turn out to be a duplicate (an idempotency key) or waits for its send_at.
+    const [stored, , offered] = await Promise.all([
+      this.#store.accept([parent]),
+      this.#records!.create(record),
+      first && this.#offer(tenant, first.message),
     ]);
     const result = stored[0]!;
     if (result.duplicate) {
-      await this.#records!.delete(planned.record.parentId);
+      await this.#records!.delete(record.parentId);
       return { ok: true, ...result };
     }
     if (result.event) this.#bus.publish(result.event);
     const id = result.message.id;
     this.#open.add(id);
-    if (result.message.status === MessageStatus.QUEUED)
-      this.#timers.add(id, planned.record.progress.startAt);
-    else this.#background(id, () => this.#run(id, (p) => begin(p)));
+    const active: Active = { record, steps, parent: result.message };
+    if (first && offered)
+      this.#background(id, () =>
+        this.#settle(active, (a) => this.#started(a, first.step, offered)),
+      );
+    else if (result.message.status === MessageStatus.QUEUED)
+      this.#timers.add(id, record.progress.startAt);
+    else
+      this.#background(id, () =>
+        this.#settle(active, (a) => this.#decide(a, begin(a.record.progress))),
+      );
     return { ok: true, ...result };
   }
 
@@ -245,23 +276,32 @@ export class CascadeEngine {
     message.createdAt = timestampFromMs(now);
     message.updatedAt = message.createdAt;
     message.nextAttemptAt = later && timestampFromMs(later.at);
-    const record: CascadeRecord = {
-      parentId: message.id,
-      tenant,
-      plan: toBinary(CascadeSchema, create(CascadeSchema, { steps: [...plan.steps] })),
-      progress: {
-        startAt: later?.at ?? 0,
-        done: false,
-        steps: plan.steps.map((_, i) => {
-          const error = plan.skipped.get(i);
-          return error ? { state: "skipped" as const, error } : { state: "pending" as const };
-        }),
-      },
+    let progress: CascadeProgress = {
+      startAt: later?.at ?? 0,
+      done: false,
+      steps: plan.steps.map((_, i) => {
+        const error = plan.skipped.get(i);
+        return error ? { state: "skipped" as const, error } : { state: "pending" as const };
+      }),
     };
     const detail: Record<string, string> = { cascade_steps: String(plan.steps.length) };
     if (message.cascade?.policy) detail.cascade_policy = message.cascade.policy;
     if (later) detail.scheduled = "send_at";
-    return { parent: { message, body, detail }, record };
+    let first: PreparedCascade["first"];
+    const step = progress.steps.findIndex((s) => s.state === "pending");
+    if (!later && !message.idempotencyKey) {
+      first = { step, message: stepMessage(message, plan.steps[step]!, step) };
+      first.message.id = newMessageId(now);
+      progress = stepStarted(progress, step, first.message.id, undefined);
+      Object.assign(detail, stepDetail(step, plan.steps[step]!, first.message.id));
+    }
+    const record: CascadeRecord = {
+      parentId: message.id,
+      tenant,
+      plan: toBinary(CascadeSchema, create(CascadeSchema, { steps: [...plan.steps] })),
+      progress,
+    };
+    return { parent: { message, body, detail }, record, steps: plan.steps, first };
   }
 
   /** A stored event: a step's message that finished, or a parent that finished otherwise (expired). */
@@ -297,10 +337,11 @@ export class CascadeEngine {
   }
 
   async #resume(record: CascadeRecord, parent: Message): Promise<void> {
+    const active = { record, steps: fromBinary(CascadeSchema, record.plan).steps };
     if (isTerminal(parent.status)) {
       // Cancelled or expired before its record heard of it.
       this.#open.delete(record.parentId);
-      await this.#settle(record, cancelled(record.progress));
+      await this.#settle(active, (a) => this.#decide(a, cancelled(a.record.progress)));
       return;
     }
     let progress = record.progress;
@@ -311,29 +352,41 @@ export class CascadeEngine {
       const message = await this.#store.get(step.messageId);
       if (message && isTerminal(message.status))
         progress = await this.#decide(
-          { ...record, progress },
+          { ...active, record: { ...record, progress } },
           stepFinished(progress, i, message.status, plain(message.error)),
         );
       else this.#steps.set(step.messageId, { parentId: record.parentId, step: i });
     }
     await this.#records!.update(record.parentId, progress);
     if (progress.done) return;
+    if (progress.steps.some((s) => s.messageId && s.status === undefined))
+      this.#active.set(record.parentId, { ...active, record: { ...record, progress } });
     const deadline = progress.steps.find((s) => s.state === "running")?.deadlineAt;
     const running = progress.steps.some((s) => s.state === "running");
     if (deadline !== undefined) this.#timers.add(record.parentId, deadline);
     else if (!running) this.#timers.add(record.parentId, Math.max(progress.startAt, Date.now()));
   }
 
-  /** Applies a rule to a cascade's stored progress, does what it says, and stores the outcome. */
+  /** Applies a rule to a cascade's progress, does what it says, and stores the outcome. */
   async #run(parentId: string, rule: (progress: CascadeProgress) => Decision): Promise<void> {
-    const record = await this.#records!.get(parentId);
-    if (!record) return;
-    await this.#settle(record, rule(record.progress));
+    const active = await this.#load(parentId);
+    if (active) await this.#settle(active, (a) => this.#decide(a, rule(a.record.progress)));
   }
 
-  async #settle(record: CascadeRecord, decision: Decision): Promise<void> {
-    const progress = await this.#decide(record, decision);
+  async #load(parentId: string): Promise<Active | undefined> {
+    const active = this.#active.get(parentId);
+    if (active) return active;
+    const record = await this.#records!.get(parentId);
+    return record && { record, steps: fromBinary(CascadeSchema, record.plan).steps };
+  }
+
+  /** Does `work`, stores the progress it comes to, and keeps an undecided cascade at hand. */
+  async #settle(active: Active, work: (active: Active) => Promise<CascadeProgress>): Promise<void> {
+    const { record, steps } = active;
+    const progress = await work(active);
     if (progress !== record.progress) await this.#records!.update(record.parentId, progress);
+    if (progress.done) this.#active.delete(record.parentId);
+    else this.#active.set(record.parentId, { record: { ...record, progress }, steps });
   }
 
   /**
@@ -343,7 +396,8 @@ export class CascadeEngine {
    * finds the same step messages (their idempotency keys) and changes
    * nothing twice.
    */
-  async #decide(record: CascadeRecord, decision: Decision): Promise<CascadeProgress> {
+  async #decide(active: Active, decision: Decision): Promise<CascadeProgress> {
+    const { record } = active;
     let progress = decision.progress;
     for (const action of decision.actions) {
       if (action.type === "cancel")
@@ -353,69 +407,83 @@ export class CascadeEngine {
             this.#log.warn({ err, messageId: action.messageId }, "cancelling a step failed"),
           );
       else if (action.type === "finish") await this.#finish(record, progress, action);
-      else progress = await this.#start({ ...record, progress }, action.step, action.reason);
+      else
+        progress = await this.#start(
+          { ...active, record: { ...record, progress } },
+          action.step,
+          action.reason,
+        );
     }
     return progress;
   }
 
-  /** Sends a step's message through the router; resolves with the cascade's progress after. */
-  async #start(record: CascadeRecord, step: number, reason: string): Promise<CascadeProgress> {
-    const { parentId, tenant } = record;
-    const parent = await this.#store.get(parentId);
-    if (!parent || isTerminal(parent.status)) return record.progress;
-    const planned = fromBinary(CascadeSchema, record.plan).steps[step]!;
-    const now = Date.now();
-    let outcome: AcceptOutcome;
+  /** Sends a later step's message through the router, and names it on the parent. */
+  async #start(active: Active, step: number, reason: string): Promise<CascadeProgress> {
+    const { parentId, tenant, progress } = active.record;
+    const parent = active.parent ?? (await this.#store.get(parentId));
+    if (!parent || isTerminal(parent.status)) return progress;
+    const planned = active.steps[step]!;
+    const outcome = await this.#offer(tenant, stepMessage(parent, planned, step));
+    if (outcome.ok)
+      await this.#transition(parentId, {
+        event: {
+          kind:
+            parent.status === MessageStatus.ACCEPTED
+              ? DeliveryEventKind.PROGRESS
+              : DeliveryEventKind.STATUS,
+          status: MessageStatus.ACCEPTED,
+          detail: { ...stepDetail(step, planned, outcome.message.id), reason },
+        },
+      });
+    return this.#started(active, step, outcome);
+  }
+
+  /** Offers a step's message to the router: what came of it (a store that fails is a refusal for now). */
+  async #offer(tenant: string, message: Message): Promise<AcceptOutcome> {
     try {
-      [outcome] = (await this.#router.accept(tenant, [stepMessage(parent, planned, step)])) as [
-        AcceptOutcome,
-      ];
+      const [outcome] = await this.#router.accept(tenant, [message]);
+      return outcome!;
     } catch (reason) {
-      outcome = { ok: false, error: HermesError.from(reason) };
+      return { ok: false, error: HermesError.from(reason) };
     }
+  }
+
+  /**
+   * What a step's offer came to: it runs (until its deadline, when it has a
+   * timeout and a step after it), it waits to be offered again (its route's
+   * queue was full), or it fails at once (refused, or rejected on arrival: a
+   * suppressed address, no route), which decides again.
+   */
+  async #started(active: Active, step: number, outcome: AcceptOutcome): Promise<CascadeProgress> {
+    const { parentId, progress } = active.record;
+    const now = Date.now();
     if (!outcome.ok) {
       if (outcome.error.retryable) {
         this.#timers.add(parentId, now + deferMs);
-        return startDeferred(record.progress, now + deferMs);
+        return startDeferred(progress, step, now + deferMs);
       }
       // Refused for good (a route's own limits): the step fails without a message.
-      const started = stepStarted(record.progress, step, "", undefined);
+      const started = stepStarted(progress, step, "", undefined);
       const error = { code: outcome.error.code, message: outcome.error.rawMessage };
       return this.#decide(
-        { ...record, progress: started },
+        { ...active, record: { ...active.record, progress: started } },
         stepFinished(started, step, MessageStatus.REJECTED, error),
       );
     }
     const message = outcome.message;
+    const timeout = active.steps[step]!.timeoutSeconds;
     const due = message.nextAttemptAt ? timestampMs(message.nextAttemptAt) : now;
-    const deadline =
-      planned.timeoutSeconds > 0 && hasNext(record.progress, step)
-        ? due + planned.timeoutSeconds * 1000
-        : undefined;
-    const progress = stepStarted(record.progress, step, message.id, deadline);
-    await this.#transition(parentId, {
-      event: {
-        kind:
-          parent.status === MessageStatus.ACCEPTED
-            ? DeliveryEventKind.PROGRESS
-            : DeliveryEventKind.STATUS,
-        status: MessageStatus.ACCEPTED,
-        detail: {
-          cascade_step: String(step + 1),
-          step_channel: Channel[planned.channel],
-          step_message_id: message.id,
-          reason,
-        },
-      },
-    });
+    const deadline = timeout > 0 && hasNext(progress, step) ? due + timeout * 1000 : undefined;
+    const recorded = progress.steps[step]?.messageId === message.id && deadline === undefined;
+    const running = recorded ? progress : stepStarted(progress, step, message.id, deadline);
     if (isTerminal(message.status))
       return this.#decide(
-        { ...record, progress },
-        stepFinished(progress, step, message.status, plain(message.error)),
+        { ...active, record: { ...active.record, progress: running } },
+        stepFinished(running, step, message.status, plain(message.error)),
       );
     this.#steps.set(message.id, { parentId, step });
     if (deadline !== undefined) this.#timers.add(parentId, deadline);
-    return progress;
+    return running;
   }
 
   /** The cascade is decided: its parent takes the outcome. */
@@ -465,6 +533,15 @@ export class CascadeEngine {
     });
     return run;
   }
+}
+
+/** How the parent's events name a step as it starts. */
+function stepDetail(step: number, planned: CascadeStep, messageId: string): Record<string, string> {
+  return {
+    cascade_step: String(step + 1),
+    step_channel: Channel[planned.channel],
+    step_message_id: messageId,
+  };
 }
 
 function plain(error: ErrorDetail | undefined): StepError | undefined {

@@ -1,4 +1,4 @@
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import type { CascadeStepConfig } from "../config/tenant-config.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import {
@@ -85,9 +85,9 @@ export function planCascade(
       return step;
     }
     const planned = create(CascadeStepSchema, { ...step, to });
-    const child = stepMessage(message, planned, i);
     try {
-      validateMessage(child, toBinary(MessageSchema, child).byteLength, limits);
+      // Sizes are checked on the parent's body here, and on each step's message as it starts.
+      validateMessage(stepMessage(message, planned, i), 0, limits);
     } catch (reason) {
       throw prefixed(reason, at);
     }

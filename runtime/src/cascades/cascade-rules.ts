@@ -95,9 +95,13 @@ export function stepStarted(
   return withStep({ ...progress, startAt: 0 }, step, { state: "running", messageId, deadlineAt });
 }
 
-/** A step could not start for now (its route's queue was full): try again at `at`. */
-export function startDeferred(progress: CascadeProgress, at: number): CascadeProgress {
-  return { ...progress, startAt: at };
+/** A step could not start for now (its route's queue was full): it is pending again, until `at`. */
+export function startDeferred(
+  progress: CascadeProgress,
+  step: number,
+  at: number,
+): CascadeProgress {
+  return withStep({ ...progress, startAt: at }, step, { state: "pending" });
 }
 
 /** Whether the step (its index) may get a timeout: a later step could take over from it. */

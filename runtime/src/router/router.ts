@@ -290,7 +290,8 @@ export class Router {
         );
       }
     }
-    message.id = newMessageId(now);
+    // A cascade's step comes with the id its cascade recorded for it (cascades/cascade-engine.ts).
+    if (!message.parentId || !message.id) message.id = newMessageId(now);
     message.tenant = tenant;
     message.attempts = 0;
     message.providerMessageId = "";
