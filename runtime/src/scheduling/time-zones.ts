@@ -84,12 +84,17 @@ export function zoneOfPhone(e164: string): string | undefined {
   return undefined;
 }
 
+/** Zones found valid: asking ICU builds a formatter, which costs far more than a lookup. */
+const known = new Set<string>();
+
 /** Whether `zone` is an IANA time zone this runtime's ICU knows. */
 export function isTimeZone(zone: string): boolean {
+  if (known.has(zone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  known.add(zone);
+  return true;
 }
