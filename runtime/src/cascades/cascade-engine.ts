@@ -1,5 +1,5 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { fromBinary } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Logger } from "pino";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { type ErrorDetail, ErrorCode, errorDetail, HermesError } from "../errors/hermes-error.js";
@@ -7,27 +7,19 @@ import type { EventBus } from "../events/event-bus.js";
 import {
   type CascadeProgress as CascadeProgressMessage,
   CascadeSchema,
-  Channel,
   DeliveryEventKind,
   type CascadeStep,
   type Message,
-  MessageSchema,
   MessageStatus,
 } from "../gen/hermes/v1/message_pb.js";
 import type { AcceptOutcome, CancelOutcome, Router } from "../router/router.js";
 import { DueQueue } from "../scheduling/due-queue.js";
-import { planSend } from "../scheduling/send-plan.js";
 import type { CascadeRecord, CascadeStore } from "../store/cascade-store.js";
 import type { EventRecord } from "../store/event-record.js";
-import { newMessageId } from "../store/ids.js";
-import type {
-  MessageStore,
-  NewMessage,
-  Transition,
-  TransitionOutcome,
-} from "../store/message-store.js";
+import type { MessageStore, Transition, TransitionOutcome } from "../store/message-store.js";
 import { isTerminal } from "../store/message-state.js";
-import { planCascade, stepMessage } from "./cascade-plan.js";
+import { type PreparedCascade, prepareCascade, stepDetail } from "./cascade-parent.js";
+import { stepMessage } from "./cascade-plan.js";
 import {
   begin,
   type CascadeAction,
@@ -51,15 +43,6 @@ export interface CascadeEngineOptions {
   readonly bus: EventBus;
   readonly config: GatewayConfig;
   readonly log: Logger;
-}
-
-/** A cascade as it is stored: its parent message, its record and its planned steps. */
-interface PreparedCascade {
-  readonly parent: NewMessage;
-  readonly record: CascadeRecord;
-  readonly steps: readonly CascadeStep[];
-  /** The first step's message, to go with the parent (its record already names it). */
-  readonly first?: { readonly step: number; readonly message: Message };
 }
 
 /**
@@ -249,7 +232,7 @@ export class CascadeEngine {
     return { ok: true, ...result };
   }
 
-  /** A cascade message as it is stored: its parent (no route, ACCEPTED or QUEUED until send_at) and its record. */
+  /** A cascade message as it is stored, or why it cannot be. */
   #prepare(tenant: string, message: Message, now: number): PreparedCascade {
     if (!this.#records)
       throw new HermesError(
@@ -257,51 +240,8 @@ export class CascadeEngine {
         'cascade is not supported on a NATS cluster (store.kind "nats") yet',
         { field: "cascade" },
       );
-    const limits = this.#config.limits;
-    const plan = planCascade(message, this.#config.tenants[tenant]?.cascades ?? {}, limits);
-    const later = planSend(message, undefined, now);
-    const body = toBinary(MessageSchema, message);
-    if (body.byteLength > limits.maxMessageBytes)
-      throw new HermesError(
-        ErrorCode.INVALID_ARGUMENT,
-        `message is ${body.byteLength} bytes, more than the limit of ${limits.maxMessageBytes}`,
-      );
-    message.id = newMessageId(now);
-    message.tenant = tenant;
-    message.route = "";
-    message.status = later ? MessageStatus.QUEUED : MessageStatus.ACCEPTED;
-    message.attempts = 0;
-    message.providerMessageId = "";
-    message.error = undefined;
-    message.createdAt = timestampFromMs(now);
-    message.updatedAt = message.createdAt;
-    message.nextAttemptAt = later && timestampFromMs(later.at);
-    let progress: CascadeProgress = {
-      startAt: later?.at ?? 0,
-      done: false,
-      steps: plan.steps.map((_, i) => {
-        const error = plan.skipped.get(i);
-        return error ? { state: "skipped" as const, error } : { state: "pending" as const };
-      }),
-    };
-    const detail: Record<string, string> = { cascade_steps: String(plan.steps.length) };
-    if (message.cascade?.policy) detail.cascade_policy = message.cascade.policy;
-    if (later) detail.scheduled = "send_at";
-    let first: PreparedCascade["first"];
-    const step = progress.steps.findIndex((s) => s.state === "pending");
-    if (!later && !message.idempotencyKey) {
-      first = { step, message: stepMessage(message, plan.steps[step]!, step) };
-      first.message.id = newMessageId(now);
-      progress = stepStarted(progress, step, first.message.id, undefined);
-      Object.assign(detail, stepDetail(step, plan.steps[step]!, first.message.id));
-    }
-    const record: CascadeRecord = {
-      parentId: message.id,
-      tenant,
-      plan: toBinary(CascadeSchema, create(CascadeSchema, { steps: [...plan.steps] })),
-      progress,
-    };
-    return { parent: { message, body, detail }, record, steps: plan.steps, first };
+    const policies = this.#config.tenants[tenant]?.cascades ?? {};
+    return prepareCascade(tenant, message, policies, this.#config.limits, now);
   }
 
   /** A stored event: a step's message that finished, or a parent that finished otherwise (expired). */
@@ -533,15 +473,6 @@ export class CascadeEngine {
     });
     return run;
   }
-}
-
-/** How the parent's events name a step as it starts. */
-function stepDetail(step: number, planned: CascadeStep, messageId: string): Record<string, string> {
-  return {
-    cascade_step: String(step + 1),
-    step_channel: Channel[planned.channel],
-    step_message_id: messageId,
-  };
 }
 
 function plain(error: ErrorDetail | undefined): StepError | undefined {

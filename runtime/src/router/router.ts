@@ -12,6 +12,8 @@ import {
   MessageSchema,
   MessageStatus,
 } from "../gen/hermes/v1/message_pb.js";
+import type { Scheduler } from "../scheduling/scheduler.js";
+import type { SendPlan } from "../scheduling/send-plan.js";
 import { newMessageId } from "../store/ids.js";
 import type {
   AcceptResult,
@@ -26,6 +28,8 @@ import {
   lostAttempt,
   type MessageState,
 } from "../store/message-state.js";
+import { condemnation } from "../suppression/report-rules.js";
+import { type SuppressionList, suppressedError } from "../suppression/suppression-list.js";
 import type {
   AdapterHealth,
   ChannelAdapter,
@@ -40,10 +44,6 @@ import { reportEvent } from "./report-events.js";
 import { decideRetry } from "./retry-policy.js";
 import { RouteFeeder } from "./route-feeder.js";
 import type { RouteSupervisor } from "./route-supervisor.js";
-import type { Scheduler } from "../scheduling/scheduler.js";
-import type { SendPlan } from "../scheduling/send-plan.js";
-import { condemnation } from "../suppression/report-rules.js";
-import { type SuppressionList, suppressedError } from "../suppression/suppression-list.js";
 import { RouteTable } from "./route-table.js";
 import type { RouterMetrics } from "./router-metrics.js";
 import { validateMessage } from "./validation.js";
