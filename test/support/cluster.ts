@@ -28,7 +28,9 @@ export function writeClusterConfig(
   writeFileSync(
     path,
     JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
+      // Tests call every node from one address, a connection per client (leaseHolders polls,
+      // the failover senders): the per-address cap would refuse them long before they finish.
+      server: { host: "127.0.0.1", port: 0, maxConnectionsPerAddress: 10_000 },
       store: {
         kind: "nats",
         servers: [options.natsUrl],
