@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import { CascadeEngine } from "./cascades/cascade-engine.js";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import type { GatewayConfig, RouteConfig } from "./config/gateway-config.js";
 import { builtinAdapters } from "./drivers/builtin-adapters.js";
@@ -11,6 +12,7 @@ import { bindPluginHost, PluginRegistry } from "./plugin-registry/index.js";
 import type { AdapterFactory, ChannelAdapter } from "./router/adapter.js";
 import { RouteSupervisor } from "./router/route-supervisor.js";
 import { Router } from "./router/router.js";
+import { Scheduler } from "./scheduling/scheduler.js";
 import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
@@ -19,6 +21,8 @@ import { startTracing } from "./tracing/otel-tracer.js";
 import { type MessageTracer, noTracing } from "./tracing/tracer.js";
 import { SmppServer } from "./smpp-server/smpp-server.js";
 import { SqliteServerStore } from "./smpp-server/sqlite-server-store.js";
+import { KeywordMatcher } from "./suppression/keywords.js";
+import { SuppressionList } from "./suppression/suppression-list.js";
 
 export const version = "0.1.0";
 
@@ -65,6 +69,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store: MessageStore =
     node?.store ??
     new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+  const suppressions =
+    store.suppressions &&
+    (await SuppressionList.open(
+      store.suppressions,
+      new KeywordMatcher(config.suppression.keywords),
+      log.child({ component: "suppressions" }),
+    ));
   const pluginHost = new PluginHost();
   const plugins = new PluginRegistry({
     // A cluster node's registry is a replica of the cluster's, rebuilt at every start.
@@ -99,6 +110,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     queues: node?.queues.create,
     tracer,
+    // Messages held for later wait in this process; a cluster cannot share them yet.
+    scheduler: node ? undefined : new Scheduler(config.tenants),
+    suppressions,
+  });
+  const cascades = new CascadeEngine({
+    router,
+    store,
+    bus: routerBus,
+    config,
+    log: log.child({ component: "cascades" }),
   });
   const root = await Supervisor.start({
     name: "hermes",
@@ -116,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stopTree = async () => {
     closing = true;
     await root.stop("shutdown");
+    suppressions?.close();
     unbindPlugins();
     plugins.close();
     await (node ? node.leave() : store.close());
@@ -135,6 +157,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // A cluster's unfinished messages wait in their work queues: nothing to resume.
   const resumed = node ? 0 : await router.resume();
   if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
+  const cascading = await cascades.resume();
+  if (cascading > 0) log.info({ cascades: cascading }, "resumed undecided cascades");
   await node?.follow(bus);
   router.startHousekeeping();
 
@@ -163,6 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     apiKeys: config.apiKeys,
     maxBatchSize: config.limits.maxBatchSize,
     router,
+    cascades,
     store,
     bus,
     root,
@@ -178,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     tracer,
     console: config.console,
     smppServer: smppServer && (() => smppServer.health()),
+    suppressions,
   });
   log.info(
     { url: server.url },
@@ -202,6 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closing = true;
       await smppServer?.close();
       await server.close();
+      cascades.stop();
       router.stop();
       for (const route of [...router.routes].reverse())
         await route.adapter

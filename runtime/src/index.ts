@@ -50,6 +50,16 @@ export { toDeliveryEvent } from "./store/event-record.js";
 export type { EventInit, EventRecord } from "./store/event-record.js";
 export { messageStoreContract, newMessage } from "./store/message-store-contract.js";
 export type { StoreUnderTest } from "./store/message-store-contract.js";
+export type {
+  SuppressionChange,
+  SuppressionEntry,
+  SuppressionStore,
+  SuppressionUpdate,
+} from "./store/suppression-store.js";
+export { suppressionEntry, suppressionStoreContract } from "./store/suppression-store-contract.js";
+export type { CascadeRecord, CascadeStore } from "./store/cascade-store.js";
+export { cascadeStoreContract } from "./store/cascade-store-contract.js";
+export type { CascadeProgress, StepProgress, StepState } from "./cascades/cascade-rules.js";
 export { SqliteStore } from "./store/sqlite/sqlite-store.js";
 export type { SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export type { RouterMetrics } from "./router/router-metrics.js";

@@ -1,11 +1,25 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { create } from "@bufbuild/protobuf";
-import { Channel, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import {
+  Channel,
+  ErrorCode,
+  MessageSchema,
+  MessageStatus,
+  SuppressionService,
+} from "@hermes/runtime/contracts";
 import { NatsServer } from "@hermes/runtime/simulators";
-import { clients, keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import {
+  clients,
+  keys,
+  startTestGateway,
+  type TestGateway,
+  transport,
+} from "../support/gateway-harness.js";
 import { HttpSink } from "../support/http-sink.js";
-import { untilTerminal } from "../support/wait.js";
+import { poll, untilTerminal } from "../support/wait.js";
 
 let nats: NatsServer;
 const sink = new HttpSink();
@@ -93,3 +107,71 @@ test("two nodes on one NATS server share the work, and each sees the other's eve
     await b.close();
   }
 });
+
+test("two nodes share suppression lists; send_at and cascades are refused on a cluster, and cancels work", async () => {
+  const a = await node("features");
+  const b = await node("features");
+  try {
+    const url = { kind: { case: "url" as const, value: "https://example.com/x" } };
+    const admin = createClient(
+      SuppressionService,
+      transport(a.gateway.url, "connect-h2", keys.all),
+    );
+    const chat = (value: string) =>
+      create(MessageSchema, {
+        channel: Channel.CHAT,
+        to: { kind: { case: "chatId", value } },
+        content: { text: "hi" },
+      });
+    await admin.addSuppression({ address: { kind: { case: "chatId", value: "u-7" } } });
+    const viaB = clients(b.gateway.url, keys.all).messages;
+    const refused = await poll(
+      async () => {
+        const { message } = await viaB.send({ message: chat("u-7") });
+        return message?.status === MessageStatus.REJECTED && message;
+      },
+      () => "node b never learned of node a's entry",
+    );
+    assert.equal(refused.error?.code, ErrorCode.SUPPRESSED);
+
+    const later = await refusal(
+      viaB.send({ message: { ...hook("later"), sendAt: timestampFromMs(Date.now() + 60_000) } }),
+    );
+    assert.equal(later.code, Code.InvalidArgument);
+    assert.match(later.rawMessage, /message\.send_at is not supported on a NATS cluster/);
+    const cascade = await refusal(
+      viaB.send({
+        message: create(MessageSchema, {
+          content: { text: "x" },
+          cascade: { steps: [{ channel: Channel.WEBHOOK, to: url }] },
+        }),
+      }),
+    );
+    assert.match(cascade.rawMessage, /message\.cascade is not supported on a NATS cluster/);
+
+    sink.answer = () => ({ status: 503 });
+    const { message } = await viaB.send({ message: hook("retried, then cancelled") });
+    await poll(
+      async () =>
+        (await viaB.getMessage({ id: message!.id })).message?.status === MessageStatus.QUEUED,
+      () => "the message never waited for a retry",
+    );
+    const cancelled = await clients(a.gateway.url, keys.all).messages.cancelMessage({
+      id: message!.id,
+    });
+    assert.equal(cancelled.message?.error?.code, ErrorCode.CANCELLED);
+  } finally {
+    sink.answer = () => ({ status: 200 });
+    await a.close();
+    await b.close();
+  }
+});
+
+async function refusal(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (reason) {
+    return ConnectError.from(reason);
+  }
+  throw new Error("the call succeeded");
+}

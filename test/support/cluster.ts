@@ -74,13 +74,27 @@ export async function stopNodes(nodes: readonly GatewayProcess[]): Promise<void>
 }
 
 /** Which node (by its URL) holds each bind's lease (`<route>.<bind>`), as the nodes see it. */
+/**
+ * One admin client per node, kept: polling with a new client (a new connection) per call
+ * would soon meet the node's cap on connections per client address.
+ */
+const admins = new Map<string, ReturnType<typeof clients>["admin"]>();
+function adminOf(url: string): ReturnType<typeof clients>["admin"] {
+  let admin = admins.get(url);
+  if (!admin) {
+    admin = clients(url, keys.all).admin;
+    admins.set(url, admin);
+  }
+  return admin;
+}
+
 export async function leaseHolders(
   nodes: readonly GatewayProcess[],
 ): Promise<Map<string, string | undefined>> {
   const held = new Map<string, string | undefined>();
   for (const node of nodes) {
     if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
-    const { cluster } = await clients(node.url, keys.all).admin.getHealth({});
+    const { cluster } = await adminOf(node.url).getHealth({});
     for (const lease of cluster?.leases ?? []) {
       if (!lease.key.includes(".")) continue; // not a bind (the housekeeping lease)
       if (lease.heldHere) held.set(lease.key, node.url);

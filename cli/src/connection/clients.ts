@@ -1,6 +1,11 @@
 import { ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { MessageService, AdminService, PluginService } from "@hermes/runtime/contracts";
+import {
+  AdminService,
+  MessageService,
+  PluginService,
+  SuppressionService,
+} from "@hermes/runtime/contracts";
 import { rpcOf } from "../errors/failure.js";
 import type { ConnectionSettings } from "./settings.js";
 
@@ -8,6 +13,7 @@ export interface GatewayClients {
   readonly messages: Client<typeof MessageService>;
   readonly admin: Client<typeof AdminService>;
   readonly plugins: Client<typeof PluginService>;
+  readonly suppressions: Client<typeof SuppressionService>;
 }
 
 /**
@@ -24,6 +30,7 @@ export function createClients(settings: ConnectionSettings): GatewayClients {
     messages: createClient(MessageService, transport),
     admin: createClient(AdminService, transport),
     plugins: createClient(PluginService, transport),
+    suppressions: createClient(SuppressionService, transport),
   };
 }
 

@@ -29,7 +29,7 @@ export function addressText(address: Address | undefined): string {
 /** The `hermes status` card: one fact per line. */
 export function messageCard(message: Message): string {
   const facts: [string, string][] = [
-    ["channel", channelName(message.channel)],
+    ["channel", message.cascade ? "cascade (below)" : channelName(message.channel)],
     ["to", addressText(message.to)],
     ["from", addressText(message.from)],
     ["route", message.route],
@@ -38,6 +38,7 @@ export function messageCard(message: Message): string {
     ["created", isoTime(message.createdAt)],
     ["updated", isoTime(message.updatedAt)],
     ["expires", isoTime(message.expiresAt)],
+    ["goes at", isoTime(message.nextAttemptAt)],
     ["idempotency", message.idempotencyKey],
     [
       "metadata",

@@ -162,7 +162,10 @@ class JetStreamQueue implements WorkQueue {
     this.#local = new RouteFeeder(adapter, {
       beforeSend: async (message, attempt) => {
         try {
-          await hooks.beforeSend(message, attempt);
+          const go = await hooks.beforeSend(message, attempt);
+          // Cancelled while it waited here: nothing is left to send from the item.
+          if (go === false) this.#release(message.id, (msg) => msg.ack());
+          return go;
         } finally {
           this.#handed--;
         }

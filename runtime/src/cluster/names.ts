@@ -23,6 +23,11 @@ export interface ClusterNames {
   readonly nodesBucket: string;
   readonly pluginsBucket: string;
   readonly artifactsBucket: string;
+  /** Suppression entries, by `<tenant>.<address>.<channel>` (each a token). */
+  readonly suppressionsBucket: string;
+  /** Their audit trail: `<suppressionChangeSubject>.<tenant>`. */
+  readonly suppressionChangesStream: string;
+  readonly suppressionChangeSubject: string;
 }
 
 export function clusterNames(prefix: string): ClusterNames {
@@ -42,7 +47,15 @@ export function clusterNames(prefix: string): ClusterNames {
     nodesBucket: `${upper}_nodes`,
     pluginsBucket: `${upper}_plugins`,
     artifactsBucket: `${upper}_artifacts`,
+    suppressionsBucket: `${upper}_suppressions`,
+    suppressionChangesStream: `${upper}_SUPPRESSION_CHANGES`,
+    suppressionChangeSubject: `${prefix}.supchg`,
   };
+}
+
+/** The string `token` made a token of. */
+export function untoken(value: string): string {
+  return value.startsWith("=") ? Buffer.from(value.slice(1), "base64url").toString("utf8") : value;
 }
 
 /**

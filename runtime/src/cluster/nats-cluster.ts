@@ -36,6 +36,8 @@ export interface NatsCluster {
   readonly plugins: KV;
   /** Plugin artifacts, by SHA-256. */
   readonly artifacts: ObjectStore;
+  /** Suppression entries (store/nats/nats-suppressions.ts). */
+  readonly suppressions: KV;
   /** Whether the connection is up now (it reconnects by itself). */
   readonly connected: boolean;
   /** Why it is not, for errors and health. */
@@ -91,6 +93,11 @@ export async function openNatsCluster(config: NatsConfig): Promise<NatsCluster> 
       subjects: [`${names.workSubject}.>`],
       retention: RetentionPolicy.Workqueue,
     });
+    await ensureStream(jsm, {
+      ...stream,
+      name: names.suppressionChangesStream,
+      subjects: [`${names.suppressionChangeSubject}.>`],
+    });
     const kvm = new Kvm(js);
     const bucket = (name: string, ttl = 0) =>
       kvm.create(name, {
@@ -110,6 +117,7 @@ export async function openNatsCluster(config: NatsConfig): Promise<NatsCluster> 
       nodes: await bucket(names.nodesBucket, config.leaseTtlMs),
       plugins: await bucket(names.pluginsBucket),
       artifacts,
+      suppressions: await bucket(names.suppressionsBucket),
     };
     return new Connected(config, names, nc, js, jsm, parts);
   } catch (reason) {
@@ -128,6 +136,7 @@ type Parts = Pick<
   | "nodes"
   | "plugins"
   | "artifacts"
+  | "suppressions"
 >;
 
 class Connected implements NatsCluster {
@@ -139,6 +148,7 @@ class Connected implements NatsCluster {
   readonly nodes: KV;
   readonly plugins: KV;
   readonly artifacts: ObjectStore;
+  readonly suppressions: KV;
   #connected = true;
   #lastError = "";
 
@@ -158,6 +168,7 @@ class Connected implements NatsCluster {
     this.nodes = parts.nodes;
     this.plugins = parts.plugins;
     this.artifacts = parts.artifacts;
+    this.suppressions = parts.suppressions;
     void this.#follow();
   }
 

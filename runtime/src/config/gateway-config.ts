@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Channel } from "../gen/hermes/v1/message_pb.js";
+import { defaultKeywords } from "../suppression/keywords.js";
 import { ErrorCode, HermesError } from "../errors/hermes-error.js";
 import { configReaders } from "./config-readers.js";
 import { type NatsConfig, parseNatsConfig } from "./nats-config.js";
@@ -13,6 +14,8 @@ import {
 
 export type { ConsoleConfig, TracingConfig };
 import { parseSmppServerConfig, type SmppServerConfig } from "../smpp-server/config.js";
+import { parseSuppression, type SuppressionConfig } from "./suppression-config.js";
+import { parseTenants, type TenantConfig } from "./tenant-config.js";
 
 const { object, array, string, boolean, integer, oneOf } = configReaders(invalid);
 
@@ -120,6 +123,10 @@ export interface GatewayConfig {
   readonly tracing?: TracingConfig;
   /** The SMPP server endpoint for customers' ESMEs (docs/smpp-server.md); absent: none. */
   readonly smppServer?: SmppServerConfig;
+  /** Per tenant: quiet hours and cascade policies (config/tenant-config.ts). */
+  readonly tenants: Readonly<Record<string, TenantConfig>>;
+  /** The inbound keywords that change suppression lists. */
+  readonly suppression: SuppressionConfig;
 }
 
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
@@ -144,6 +151,8 @@ export const defaultConfig: GatewayConfig = {
   limits: { maxMessageBytes: 4 * 1024 * 1024, maxBatchSize: 1000, maxQueuedPerRoute: 100_000 },
   plugins: { dir: "data/plugins", allowUnsigned: false, maxArtifactBytes: 16 * 1024 * 1024 },
   logLevel: "info",
+  tenants: {},
+  suppression: { keywords: defaultKeywords },
 };
 
 const scopes: readonly Scope[] = ["send", "read", "admin"];
@@ -187,15 +196,16 @@ function readJson(path: string): unknown {
 
 /** Validates a parsed config object, naming the field at fault. */
 export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
-  const store = object(raw.store, "store");
+  const store = parseStore(object(raw.store, "store"));
   const limits = object(raw.limits, "limits");
   const plugins = object(raw.plugins, "plugins");
   const server = parseServer(object(raw.server, "server"));
-  const parsedStore = parseStore(store);
-  const smppServer = parseSmppServerConfig(raw.smppServer, parsedStore.kind);
+  const smppServer = parseSmppServerConfig(raw.smppServer, store.kind);
+  const tenants = parseTenants(raw.tenants, invalid, parseChannel);
+  if (store.kind === "nats") refuseOnCluster(tenants);
   return {
     server,
-    store: parsedStore,
+    store,
     apiKeys: array(raw.apiKeys, "apiKeys").map((k, i) =>
       parseApiKey(object(k, `apiKeys[${i}]`), `apiKeys[${i}]`),
     ),
@@ -223,7 +233,25 @@ export function parseConfig(raw: Record<string, unknown>): GatewayConfig {
     console: parseConsoleConfig(object(raw.console, "console"), invalid, server.host),
     tracing: parseTracingConfig(object(raw.tracing, "tracing"), invalid),
     ...(smppServer && { smppServer }),
+    tenants,
+    suppression: parseSuppression(raw.suppression, invalid),
   };
+}
+
+/** What a NATS cluster cannot do yet: scheduled sends and cascades need the SQLite store. */
+function refuseOnCluster(tenants: Readonly<Record<string, TenantConfig>>): void {
+  for (const [tenant, config] of Object.entries(tenants)) {
+    if (config.quietHours)
+      throw invalid(
+        `tenants.${tenant}.quietHours`,
+        'is not supported with store.kind "nats" yet: messages held for later need the SQLite store (docs/scale-out.md)',
+      );
+    if (Object.keys(config.cascades).length > 0)
+      throw invalid(
+        `tenants.${tenant}.cascades`,
+        'are not supported with store.kind "nats" yet: cascades need the SQLite store (docs/scale-out.md)',
+      );
+  }
 }
 
 function parseServer(raw: Record<string, unknown>): ServerConfig {

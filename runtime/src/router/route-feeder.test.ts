@@ -150,3 +150,27 @@ test("an outcome the owner cannot take goes to onHookError, not to an unhandled 
   });
   assert.match(String(failed), /store closed/);
 });
+
+test("a message whose intent says it is no longer to be sent is dropped, and the next one goes", async () => {
+  const { adapter, open } = windowedAdapter(1);
+  const outcomes: string[] = [];
+  const feeder = new RouteFeeder(adapter, {
+    beforeSend: async (m) => m.id !== "cancelled",
+    onOutcome: async (m) => void outcomes.push(m.id),
+    onHookError: (_m, reason) => {
+      throw reason;
+    },
+  });
+  feeder.enqueue(msg("cancelled"));
+  feeder.enqueue(msg("next"));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(
+    open.map((o) => o.message.id),
+    ["next"],
+    "the dropped message never reaches the adapter and frees its demand",
+  );
+  open.shift()!.done({ kind: "delivered" });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(outcomes, ["next"], "a dropped message has no outcome to record");
+  assert.equal(feeder.inFlight, 0);
+});

@@ -7,9 +7,11 @@ export interface FeederHooks {
   /**
    * Records that `attempt` of `message` is about to leave, durably; the send
    * waits for it, so that after a crash every attempt that may have left is
-   * known. A rejection fails the attempt retryably, unsent.
+   * known. A rejection fails the attempt retryably, unsent. Resolving false
+   * says the message is no longer to be sent (it was cancelled while it
+   * waited): the feeder drops it.
    */
-  beforeSend(message: Message, attempt: number): Promise<void>;
+  beforeSend(message: Message, attempt: number): Promise<unknown>;
   /** Takes a finished attempt's outcome. */
   onOutcome(message: Message, attempt: number, outcome: SendOutcome): Promise<void>;
   /** Hears about an outcome that could not be taken (the owner logs it). */
@@ -166,8 +168,9 @@ export class RouteFeeder {
   async #launch(message: Message): Promise<void> {
     const attempt = message.attempts + 1;
     this.#launching++;
+    let go: boolean;
     try {
-      await this.#hooks.beforeSend(message, attempt);
+      go = (await this.#hooks.beforeSend(message, attempt)) !== false;
     } catch (reason) {
       this.#launching--;
       this.pump();
@@ -183,6 +186,10 @@ export class RouteFeeder {
       return;
     }
     this.#launching--;
+    if (!go) {
+      this.pump();
+      return;
+    }
     this.#prepared.push({ message, attempt });
     this.pump();
   }

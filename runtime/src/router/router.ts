@@ -12,6 +12,8 @@ import {
   MessageSchema,
   MessageStatus,
 } from "../gen/hermes/v1/message_pb.js";
+import type { Scheduler } from "../scheduling/scheduler.js";
+import type { SendPlan } from "../scheduling/send-plan.js";
 import { newMessageId } from "../store/ids.js";
 import type {
   AcceptResult,
@@ -20,7 +22,14 @@ import type {
   Transition,
   TransitionOutcome,
 } from "../store/message-store.js";
-import { isTerminal, lostAttempt, type MessageState } from "../store/message-state.js";
+import {
+  isCancellable,
+  isTerminal,
+  lostAttempt,
+  type MessageState,
+} from "../store/message-state.js";
+import { condemnation } from "../suppression/report-rules.js";
+import { type SuppressionList, suppressedError } from "../suppression/suppression-list.js";
 import type {
   AdapterHealth,
   ChannelAdapter,
@@ -61,12 +70,28 @@ export interface RouterOptions {
   readonly queues?: WorkQueueFactory;
   /** Follows messages through the pipeline; default: no tracing. */
   readonly tracer?: MessageTracer;
+  /**
+   * Holds messages sent for later (send_at, quiet hours) until they are due.
+   * Absent (a NATS cluster): a send_at is refused.
+   */
+  readonly scheduler?: Scheduler;
+  /**
+   * The tenants' suppression lists: a message to a suppressed address is
+   * REJECTED before routing; inbound keywords, hard bounces and complaints
+   * change them.
+   */
+  readonly suppressions?: SuppressionList;
 }
 
 /** One item of an accept: the stored message, or why it was refused. */
 export type AcceptOutcome =
   | ({ readonly ok: true } & AcceptResult)
   | { readonly ok: false; readonly error: HermesError };
+
+/** What a cancel came to: the message's state after it, or that the tenant has no such message. */
+export type CancelOutcome =
+  | { readonly kind: "cancelled" | "refused"; readonly state: MessageState }
+  | { readonly kind: "not_found" };
 
 /**
  * The router owns the life of a message after the API: it validates and
@@ -98,6 +123,12 @@ export class Router {
         const feeder = this.#routes.get(route)?.feeder;
         return !!feeder && (feeder.shared === true || feeder.inFlight > 0);
       },
+    });
+    options.scheduler?.start((ids) => {
+      for (const id of ids)
+        this.#due(id).catch((err) =>
+          options.log.error({ err, messageId: id }, "queueing a message that came due failed"),
+        );
     });
   }
 
@@ -132,9 +163,10 @@ export class Router {
 
   /**
    * Queues again every message that was waiting when the gateway last
-   * stopped. One whose last attempt was under way (its intent recorded, its
-   * outcome not) may have reached the provider: that attempt counts, and its
-   * next send is flagged as a possible duplicate.
+   * stopped; one that waits for a time (sent for later, or a retry) goes to
+   * the scheduler, by id. One whose last attempt was under way (its intent
+   * recorded, its outcome not) may have reached the provider: that attempt
+   * counts, and its next send is flagged as a possible duplicate.
    */
   async resume(): Promise<number> {
     let resumed = 0;
@@ -144,8 +176,10 @@ export class Router {
       const route = this.#routes.get(state.route);
       if (!route) continue;
       if (lostAttempt(state)) await this.#recoverLostAttempt(message, state);
-      if (state.nextAttemptAt > now) route.feeder.enqueueAfter(message, state.nextAttemptAt - now);
-      else route.feeder.enqueue(message);
+      const scheduler = this.#options.scheduler;
+      if (state.nextAttemptAt <= now) route.feeder.enqueue(message);
+      else if (scheduler) scheduler.hold(message.id, state.nextAttemptAt);
+      else route.feeder.enqueueAfter(message, state.nextAttemptAt - now);
       resumed++;
     }
     return resumed;
@@ -228,6 +262,11 @@ export class Router {
       if (result.message.status === MessageStatus.ACCEPTED) {
         this.#tracer.queued(result.message.id, result.message.route, trace);
         this.#routes.get(result.message.route)?.feeder.enqueue(result.message);
+      } else if (result.message.status === MessageStatus.QUEUED) {
+        this.#options.scheduler?.hold(
+          result.message.id,
+          timestampMs(result.message.nextAttemptAt!),
+        );
       }
     }
     return outcomes;
@@ -238,16 +277,23 @@ export class Router {
    * (its body encoded once, for the size limit and for the store), routed,
    * checked by its route's adapter and against the route's queue bound, and
    * given its id, tenant, status and times. The caller's values for what the
-   * gateway owns are replaced.
+   * gateway owns are replaced. A message sent for later is QUEUED until its
+   * time; it waits outside its route's queue, so it does not count against
+   * the queue's bound until it is due.
    */
   #prepare(tenant: string, message: Message, now: number): NewMessage {
     const body = toBinary(MessageSchema, message);
     validateMessage(message, body.byteLength, this.#options.config.limits);
-    const route = this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
+    const suppressed = this.#options.suppressions?.match(tenant, message.channel, message.to);
+    const plan = suppressed ? undefined : this.#plan(tenant, message, now);
+    const route = suppressed
+      ? undefined
+      : this.#table.select(tenant, message.channel, (name) => this.#isUp(name));
     const runtime = route && this.#routes.get(route.name);
     if (runtime) {
       runtime.adapter.validate?.(message);
-      const waiting = runtime.feeder.queued + (this.#accepting.get(route.name) ?? 0);
+      // One held for later waits outside the route's queue until it is due.
+      const waiting = plan ? 0 : runtime.feeder.queued + (this.#accepting.get(route.name) ?? 0);
       if (waiting >= this.#options.config.limits.maxQueuedPerRoute) {
         this.#options.metrics.queueFull(route.name);
         throw new HermesError(
@@ -257,27 +303,70 @@ export class Router {
         );
       }
     }
-    message.id = newMessageId(now);
+    // A cascade's step comes with the id its cascade recorded for it (cascades/cascade-engine.ts).
+    if (!message.parentId || !message.id) message.id = newMessageId(now);
     message.tenant = tenant;
     message.attempts = 0;
     message.providerMessageId = "";
     message.createdAt = timestampFromMs(now);
     message.updatedAt = message.createdAt;
+    if (message.nextAttemptAt) message.nextAttemptAt = undefined; // the gateway's to set
     if (!route) {
       message.route = "";
       message.status = MessageStatus.REJECTED;
-      message.error = errorDetail(
-        ErrorCode.NO_ROUTE,
-        `no route serves ${Channel[message.channel]} for tenant ${tenant}`,
-      );
+      message.error = suppressed
+        ? suppressedError(suppressed)
+        : errorDetail(
+            ErrorCode.NO_ROUTE,
+            `no route serves ${Channel[message.channel]} for tenant ${tenant}`,
+          );
       return { message, body };
     }
     message.route = route.name;
     message.status = MessageStatus.ACCEPTED;
     message.error = undefined;
-    message.expiresAt ??= timestampFromMs(now + route.validitySeconds * 1000);
+    message.expiresAt ??= timestampFromMs((plan?.at ?? now) + route.validitySeconds * 1000);
     this.#count(this.#accepting, route.name, 1);
-    return { message, body };
+    if (!plan) return { message, body };
+    message.status = MessageStatus.QUEUED;
+    message.nextAttemptAt = timestampFromMs(plan.at);
+    return { message, body, detail: plan.detail };
+  }
+
+  /** When a message sent for later goes; undefined: at once. */
+  #plan(tenant: string, message: Message, now: number): SendPlan | undefined {
+    const scheduler = this.#options.scheduler;
+    if (scheduler) return scheduler.plan(tenant, message, now);
+    if (message.sendAt)
+      throw new HermesError(
+        ErrorCode.INVALID_ARGUMENT,
+        'send_at is not supported on a NATS cluster (store.kind "nats") yet',
+        { field: "send_at" },
+      );
+    return undefined;
+  }
+
+  /**
+   * A message held for later came due: it is read back from the store and
+   * queued on its route, unless it finished meanwhile (cancelled, expired)
+   * or its address was suppressed meanwhile (then it is REJECTED).
+   */
+  async #due(id: string): Promise<void> {
+    const message = await this.#options.store.get(id);
+    if (message?.status !== MessageStatus.QUEUED) return;
+    const suppressed = this.#options.suppressions?.match(
+      message.tenant,
+      message.channel,
+      message.to,
+    );
+    if (suppressed) {
+      await this.#transition(id, {
+        when: isCancellable,
+        event: { status: MessageStatus.REJECTED, error: suppressedError(suppressed) },
+      });
+      return;
+    }
+    this.#routes.get(message.route)?.feeder.enqueue(message);
   }
 
   #count(counts: Map<string, number>, key: string, delta: number): void {
@@ -289,11 +378,37 @@ export class Router {
     return !!runtime && safeHealth(runtime.adapter).state !== RouteState.DOWN;
   }
 
-  /** Records the attempt's intent before it leaves (the feeder waits for it). */
-  async #beforeSend(route: RouteConfig, message: Message, attempt: number): Promise<void> {
+  /**
+   * Records the attempt's intent before it leaves (the feeder waits for it).
+   * A message that finished while it waited (cancelled, expired) is not sent.
+   */
+  async #beforeSend(route: RouteConfig, message: Message, attempt: number): Promise<boolean> {
     if (this.#atRisk.has(message.id)) this.#options.metrics.duplicateRisk(route.name);
     this.#tracer.attemptStarted(message.id, route.name, attempt);
-    await this.#options.store.transition(message.id, { started: attempt });
+    const outcome = await this.#options.store.transition(message.id, { started: attempt });
+    return !outcome || !isTerminal(outcome.state.status);
+  }
+
+  /**
+   * Cancels a tenant's message that has not left (isCancellable): it becomes
+   * REJECTED with CANCELLED and leaves its route's queue. The decision is
+   * the store's, taken with the change, so an attempt that starts at the same
+   * moment either sees the message cancelled (and does not send it) or wins
+   * (and the cancel is refused).
+   */
+  async cancel(tenant: string, id: string): Promise<CancelOutcome> {
+    const outcome = await this.#transition(id, {
+      when: (state) => state.tenant === tenant && isCancellable(state),
+      event: {
+        status: MessageStatus.REJECTED,
+        error: errorDetail(ErrorCode.CANCELLED, "cancelled before it left", { retryable: false }),
+      },
+    });
+    if (!outcome || outcome.state.tenant !== tenant) return { kind: "not_found" };
+    if (!outcome.event) return { kind: "refused", state: outcome.state };
+    if (!this.#options.scheduler?.release(id))
+      this.#routes.get(outcome.state.route)?.feeder.forget(id);
+    return { kind: "cancelled", state: outcome.state };
   }
 
   async #recordOutcome(
@@ -394,11 +509,18 @@ export class Router {
     span.set("hermes.report.kind", DeliveryEventKind[report.kind] ?? "");
     if (report.status) span.set("hermes.report.status", MessageStatus[report.status] ?? "");
     if (report.providerMessageId) span.set("hermes.provider.message_id", report.providerMessageId);
+    let outcome: TransitionOutcome | undefined;
     try {
-      await this.#transition(messageId, { event: reportEvent(report) });
+      outcome = await this.#transition(messageId, { event: reportEvent(report) });
     } finally {
       span.end();
     }
+    const suppressions = this.#options.suppressions;
+    // A hard bounce or a complaint suppresses the address, once the report is recorded.
+    const why = outcome && suppressions && condemnation(report);
+    if (!why) return;
+    const message = await this.#options.store.get(messageId);
+    if (message) await suppressions!.condemned(message, why);
   }
 
   /** A report that is about no sent message (an inbound one): recorded on its own. */
@@ -411,6 +533,8 @@ export class Router {
       channel: runtime?.config.channel ?? Channel.UNSPECIFIED,
       status: report.status ?? MessageStatus.UNSPECIFIED,
     });
+    // A STOP is in the list before anyone watching sees it (and before the provider hears back).
+    await this.#options.suppressions?.inbound(route, event);
     this.#options.bus.publish(event);
   }
 
@@ -486,6 +610,7 @@ export class Router {
 
   stop(): void {
     if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#options.scheduler?.stop();
     for (const runtime of this.#routes.values()) runtime.feeder.stop();
     this.#correlator.stop();
   }

@@ -6,10 +6,13 @@ import { AdminService } from "../gen/hermes/v1/admin_service_pb.js";
 import { AuthService } from "../gen/hermes/v1/auth_service_pb.js";
 import { MessageService } from "../gen/hermes/v1/message_service_pb.js";
 import { PluginService } from "../gen/hermes/v1/plugin_service_pb.js";
+import { SuppressionService } from "../gen/hermes/v1/suppression_service_pb.js";
 import type { Supervisor } from "../kernel/index.js";
 import type { PluginCatalog } from "../plugin-registry/index.js";
+import type { CascadeEngine } from "../cascades/cascade-engine.js";
 import type { Router } from "../router/router.js";
 import type { MessageStore } from "../store/message-store.js";
+import type { SuppressionList } from "../suppression/suppression-list.js";
 import { ApiKeyring, authInterceptor } from "./auth.js";
 import { listenDualProtocol } from "./http-server.js";
 import { httpRoutes, type HttpRoutesDeps } from "./http-routes.js";
@@ -26,6 +29,7 @@ import {
 import { authService } from "./services/auth-service.js";
 import { messageService } from "./services/message-service.js";
 import { pluginService } from "./services/plugin-service.js";
+import { suppressionService } from "./services/suppression-service.js";
 import { strictJsonOptions } from "./strict-json.js";
 
 export interface ApiServerOptions {
@@ -34,6 +38,8 @@ export interface ApiServerOptions {
   readonly apiKeys: readonly ApiKeyConfig[];
   readonly maxBatchSize: number;
   readonly router: Router;
+  /** The intake of Sends and cancels: cascades itself, everything else through the router. */
+  readonly cascades: CascadeEngine;
   readonly store: MessageStore;
   readonly bus: EventBus;
   readonly root: Supervisor;
@@ -49,6 +55,8 @@ export interface ApiServerOptions {
   readonly console?: ConsoleConfig;
   /** The SMPP server's bound accounts, for GetHealth. */
   readonly smppServer?: SmppServerHealthSource;
+  /** The tenants' suppression lists (SuppressionService); absent when the store keeps none. */
+  readonly suppressions?: SuppressionList;
 }
 
 /** The API port, listening. */
@@ -62,7 +70,8 @@ export interface ApiServer {
 }
 
 /**
- * The gateway's one port: MessageService, AdminService, PluginService and AuthService
+ * The gateway's one port: MessageService, AdminService, PluginService, AuthService and
+ * SuppressionService
  * (Connect, gRPC and gRPC-Web over h2c; Connect over HTTP/1.1), behind API
  * key authentication and RPC timing, with the plain HTTP routes beside them.
  */
@@ -85,7 +94,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     routes(r) {
       r.service(
         MessageService,
-        messageService({ router, store, bus, maxBatchSize: options.maxBatchSize }),
+        messageService({
+          cascades: options.cascades,
+          store,
+          bus,
+          maxBatchSize: options.maxBatchSize,
+        }),
       );
       r.service(
         AdminService,
@@ -101,6 +115,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       r.service(PluginService, pluginService({ registry }));
       r.service(AuthService, authService());
+      const suppressions = options.suppressions;
+      if (suppressions) r.service(SuppressionService, suppressionService({ suppressions }));
       // The adapter serves r.handlers as they are once this returns.
       r.handlers.splice(
         0,

@@ -21,6 +21,7 @@ const requiredScopes: Readonly<Record<string, Scope | "any">> = {
   "hermes.v1.MessageService/GetMessage": "read",
   "hermes.v1.MessageService/WatchEvents": "read",
   "hermes.v1.MessageService/FindMessages": "read",
+  "hermes.v1.MessageService/CancelMessage": "send",
   "hermes.v1.PluginService/ListPlugins": "read",
   "hermes.v1.PluginService/ListTrustedKeys": "read",
   "hermes.v1.AuthService/WhoAmI": "any",

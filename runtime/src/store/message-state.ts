@@ -38,9 +38,25 @@ export interface MessageState {
   readonly nextAttemptAt: number;
 }
 
-/** Statuses after which a message never changes again. */
+/**
+ * Statuses after which a message never changes again. A cancelled message is
+ * REJECTED (with error CANCELLED): cancelling needs no status of its own.
+ */
 export function isTerminal(status: MessageStatus): boolean {
   return status >= MessageStatus.DELIVERED; // DELIVERED, FAILED, EXPIRED, REJECTED
+}
+
+/**
+ * Whether a message may still be cancelled: it has not left and is not
+ * leaving. It waits (ACCEPTED, or QUEUED for its time or a retry) and no
+ * attempt of it is under way (every attempt started has its outcome), so
+ * nothing of it can have reached a provider since its last outcome.
+ */
+export function isCancellable(state: MessageState): boolean {
+  return (
+    (state.status === MessageStatus.ACCEPTED || state.status === MessageStatus.QUEUED) &&
+    state.started === state.attempts
+  );
 }
 
 /** Whether an event passes a watcher's filter (its tenant, messages, channels). */
@@ -54,7 +70,10 @@ export function matchesFilter(
   return true;
 }
 
-/** The state of a message the router has just prepared (status ACCEPTED or REJECTED). */
+/**
+ * The state of a message the router has just prepared: ACCEPTED, REJECTED,
+ * or QUEUED until its `nextAttemptAt` (a message sent for later).
+ */
 export function initialState(message: Message, now: number): MessageState {
   const createdAt = message.createdAt ? timestampMs(message.createdAt) : now;
   return {
@@ -70,12 +89,15 @@ export function initialState(message: Message, now: number): MessageState {
     createdAt,
     updatedAt: createdAt,
     expiresAt: message.expiresAt ? timestampMs(message.expiresAt) : Number.MAX_SAFE_INTEGER,
-    nextAttemptAt: 0,
+    nextAttemptAt: message.nextAttemptAt ? timestampMs(message.nextAttemptAt) : 0,
   };
 }
 
-/** A message's first event: its status on acceptance. */
-export function acceptedEvent(state: MessageState): EventRecordInit {
+/** A message's first event: its status on acceptance, with what the router said of it (`detail`). */
+export function acceptedEvent(
+  state: MessageState,
+  detail?: Readonly<Record<string, string>>,
+): EventRecordInit {
   // Every field, in eventOf's order: one shape for every event record.
   return {
     messageId: state.id,
@@ -85,7 +107,7 @@ export function acceptedEvent(state: MessageState): EventRecordInit {
     status: state.status,
     time: state.createdAt,
     providerMessageId: "",
-    detail: undefined,
+    detail,
     error: state.error,
     from: undefined,
     to: undefined,
@@ -100,15 +122,17 @@ export interface Applied {
 }
 
 /**
- * The rules of a change, for every backend. A terminal status is final: a
- * later report is kept as history (a PROGRESS event that says what was
- * reported) and changes nothing else. Otherwise the change's status,
+ * The rules of a change, for every backend. A change whose `when` does not
+ * hold of the state changes nothing and records nothing. A terminal status
+ * is final: a later report is kept as history (a PROGRESS event that says
+ * what was reported) and changes nothing else. Otherwise the change's status,
  * attempts, route and provider id apply; the error follows the status (a new
  * status without an error clears it). An event's kind defaults to STATUS,
  * its status to the message's status after the change, its time to `now`
  * and its provider id to the message's.
  */
 export function applyTransition(state: MessageState, change: Transition, now: number): Applied {
+  if (change.when && !change.when(state)) return { state };
   const init = change.event;
   if (isTerminal(state.status)) {
     if (!init) return { state };
@@ -203,5 +227,9 @@ export function overlayState(message: Message, state: MessageState): Message {
   message.updatedAt = timestampFromMs(state.updatedAt);
   message.expiresAt =
     state.expiresAt === Number.MAX_SAFE_INTEGER ? undefined : timestampFromMs(state.expiresAt);
+  message.nextAttemptAt =
+    state.status === MessageStatus.QUEUED && state.nextAttemptAt > 0
+      ? timestampFromMs(state.nextAttemptAt)
+      : undefined;
   return message;
 }

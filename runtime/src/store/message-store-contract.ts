@@ -13,7 +13,7 @@ import {
 } from "../gen/hermes/v1/message_pb.js";
 import { newMessageId } from "./ids.js";
 import type { MessageStore, NewMessage } from "./message-store.js";
-import { lostAttempt } from "./message-state.js";
+import { isCancellable, lostAttempt } from "./message-state.js";
 
 /** A backend under test: a place its data lives, opened as often as a test needs. */
 export interface StoreUnderTest {
@@ -115,6 +115,63 @@ export function messageStoreContract(name: string, make: () => Promise<StoreUnde
         const again = await reopen();
         assert.equal((await again.get(item.message.id))?.error?.message, "no route serves SMS");
         assert.deepEqual(await again.unfinished(), []);
+      }),
+    );
+
+    test(
+      "a message sent for later is stored QUEUED with when it goes, and comes back so after a reopen",
+      withStore(async (store, reopen) => {
+        const at = Date.now() + 3_600_000;
+        const item = newMessage({
+          status: MessageStatus.QUEUED,
+          nextAttemptAt: timestampFromMs(at),
+        });
+        const [result] = await store.accept([{ ...item, detail: { scheduled: "send_at" } }]);
+        assert.equal(result!.event?.status, MessageStatus.QUEUED);
+        assert.deepEqual(result!.event?.detail, { scheduled: "send_at" });
+        const got = await store.get(item.message.id);
+        assert.equal(got?.status, MessageStatus.QUEUED);
+        assert.equal(got?.nextAttemptAt?.seconds, BigInt(Math.floor(at / 1000)));
+        const again = await reopen();
+        const [waiting] = await again.unfinished();
+        assert.equal(waiting?.message.id, item.message.id);
+        assert.equal(waiting?.state.nextAttemptAt, at);
+        assert.equal(waiting?.state.status, MessageStatus.QUEUED);
+        const sent = await again.transition(item.message.id, {
+          attempts: 1,
+          event: { status: MessageStatus.SUBMITTED },
+        });
+        assert.equal(sent?.state.nextAttemptAt, 0, "a status change ends the wait");
+        assert.equal((await again.get(item.message.id))?.nextAttemptAt, undefined);
+      }),
+    );
+
+    test(
+      "a change with a condition applies only while it holds: a cancel is refused once an attempt started",
+      withStore(async (store, reopen) => {
+        const waiting = newMessage();
+        const leaving = newMessage();
+        await store.accept([waiting, leaving]);
+        await store.transition(leaving.message.id, { started: 1 });
+        const cancel = {
+          when: isCancellable,
+          event: {
+            status: MessageStatus.REJECTED,
+            error: errorDetail(ErrorCode.CANCELLED, "cancelled", { retryable: false }),
+          },
+        };
+        const refused = await store.transition(leaving.message.id, cancel);
+        assert.equal(refused?.event, undefined);
+        assert.equal(refused?.state.status, MessageStatus.ACCEPTED);
+        const cancelled = await store.transition(waiting.message.id, cancel);
+        assert.equal(cancelled?.event?.status, MessageStatus.REJECTED);
+        assert.equal(cancelled?.previous, MessageStatus.ACCEPTED);
+        const again = await reopen();
+        assert.equal((await again.get(leaving.message.id))?.status, MessageStatus.ACCEPTED);
+        assert.equal((await again.history(leaving.message.id)).length, 1);
+        const got = await again.get(waiting.message.id);
+        assert.equal(got?.status, MessageStatus.REJECTED);
+        assert.equal(got?.error?.code, ErrorCode.CANCELLED);
       }),
     );
 

@@ -1,6 +1,8 @@
 import type { Channel, Message } from "../gen/hermes/v1/message_pb.js";
 import type { EventInit, EventRecord } from "./event-record.js";
 import type { MessageState } from "./message-state.js";
+import type { CascadeStore } from "./cascade-store.js";
+import type { SuppressionStore } from "./suppression-store.js";
 
 /**
  * The gateway's durable state behind one interface. SQLite is the embedded
@@ -13,8 +15,9 @@ import type { MessageState } from "./message-state.js";
  */
 export interface MessageStore {
   /**
-   * Stores new messages (status ACCEPTED, or REJECTED when they carry an
-   * error) with their first event. A message whose (tenant, idempotency key)
+   * Stores new messages (status ACCEPTED; REJECTED when they carry an error;
+   * QUEUED until their `nextAttemptAt` when sent for later) with their first
+   * event. A message whose (tenant, idempotency key)
    * was seen before is not stored again: the earlier one is returned.
    */
   accept(messages: readonly NewMessage[]): Promise<AcceptResult[]>;
@@ -58,6 +61,10 @@ export interface MessageStore {
   expiredBefore(now: number, limit: number): Promise<string[]>;
   /** Flushes what is pending and releases the backend. */
   close(): Promise<void>;
+  /** The tenants' suppression lists; a backend without them runs a gateway without suppression. */
+  readonly suppressions?: SuppressionStore;
+  /** Cascades; a backend without them refuses Sends that carry one. */
+  readonly cascades?: CascadeStore;
 }
 
 /**
@@ -72,6 +79,8 @@ export interface NewMessage {
    * the times) are kept as state beside it and win when it is read back.
    */
   readonly body: Uint8Array;
+  /** The first event's detail: why a message waits, or why it was refused. */
+  readonly detail?: Readonly<Record<string, string>>;
 }
 
 export interface AcceptResult {
@@ -108,6 +117,13 @@ export interface Transition {
   readonly providerMessageId?: string;
   /** When a QUEUED message may next be attempted (ms since the epoch). */
   readonly nextAttemptAt?: number;
+  /**
+   * Applied only when this holds of the state as the store has it at that
+   * moment (for a cancel: the message has not left); otherwise nothing
+   * changes and no event is recorded. Backends evaluate it wherever they
+   * apply the change, again after a conflicting write.
+   */
+  readonly when?: (state: MessageState) => boolean;
 }
 
 /** What a transition came to: the message's state after it, and the event stored. */

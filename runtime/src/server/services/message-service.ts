@@ -1,8 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { Message } from "../../gen/hermes/v1/message_pb.js";
+import { type Message, MessageStatus } from "../../gen/hermes/v1/message_pb.js";
 import {
   BatchItemResultSchema,
+  type CancelMessageRequest,
   type MessageService,
   type FindMessagesRequest,
   type GetMessageRequest,
@@ -13,17 +14,18 @@ import {
 } from "../../gen/hermes/v1/message_service_pb.js";
 import { ErrorCode, HermesError } from "../../errors/hermes-error.js";
 import type { EventFilter, MessageStore } from "../../store/message-store.js";
-import { matchesFilter } from "../../store/message-state.js";
+import { isTerminal, matchesFilter, type MessageState } from "../../store/message-state.js";
 import { type EventRecord, toDeliveryEvent } from "../../store/event-record.js";
 import type { EventBus } from "../../events/event-bus.js";
-import type { Router } from "../../router/router.js";
+import type { CascadeEngine } from "../../cascades/cascade-engine.js";
 import { principalKey } from "../auth.js";
 import { rpcSpanKey } from "../rpc-tracing.js";
 import type { TraceSpan } from "../../tracing/tracer.js";
 import { requirePrincipal, toConnectError } from "./errors.js";
 
 export interface MessageServiceDeps {
-  readonly router: Router;
+  /** Takes every Send (those with a cascade itself, the rest through the router) and every cancel. */
+  readonly cascades: CascadeEngine;
   readonly store: MessageStore;
   readonly bus: EventBus;
   readonly maxBatchSize: number;
@@ -98,7 +100,30 @@ export function messageService(deps: MessageServiceDeps): ServiceImpl<typeof Mes
         );
       const message = await deps.store.get(req.id, tenant);
       if (!message) throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
-      return { message, events: (await deps.store.history(req.id)).map(toDeliveryEvent) };
+      const [events, cascade] = await Promise.all([
+        deps.store.history(req.id),
+        deps.cascades.chain(message),
+      ]);
+      return { message, events: events.map(toDeliveryEvent), cascade };
+    },
+
+    async cancelMessage(req: CancelMessageRequest, ctx: HandlerContext) {
+      const { tenant } = requirePrincipal(ctx.values.get(principalKey));
+      if (!req.id)
+        throw toConnectError(
+          new HermesError(ErrorCode.INVALID_ARGUMENT, "id is required", { field: "id" }),
+        );
+      const outcome = await deps.cascades.cancel(tenant, req.id).catch((reason: unknown) => {
+        throw toConnectError(reason);
+      });
+      if (outcome.kind === "not_found")
+        throw new ConnectError(`message ${req.id} not found`, Code.NotFound);
+      if (outcome.kind === "refused")
+        throw new ConnectError(
+          `message ${req.id} ${whyNotCancellable(outcome.state)}; only a message that has not left can be cancelled`,
+          Code.FailedPrecondition,
+        );
+      return { message: await deps.store.get(req.id, tenant) };
     },
 
     async findMessages(req: FindMessagesRequest, ctx: HandlerContext) {
@@ -201,9 +226,21 @@ function accept(
   messages: readonly Message[],
   span: TraceSpan,
 ) {
-  return deps.router.accept(tenant, messages, span).catch((reason: unknown) => {
+  for (const message of messages) {
+    // Only the gateway links a cascade's steps to their parent.
+    if (message.parentId) message.parentId = "";
+    if (message.cascadeStep) message.cascadeStep = 0;
+  }
+  return deps.cascades.accept(tenant, messages, span).catch((reason: unknown) => {
     throw toConnectError(reason);
   });
+}
+
+function whyNotCancellable(state: MessageState): string {
+  const status = MessageStatus[state.status];
+  if (isTerminal(state.status)) return `has finished (${status})`;
+  if (state.status === MessageStatus.SUBMITTED) return `has left (${status})`;
+  return `is being sent (attempt ${state.started})`;
 }
 
 /** Field paths in errors are relative to the request the caller sent. */

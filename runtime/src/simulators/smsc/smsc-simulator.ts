@@ -93,6 +93,8 @@ export interface ReceivedSubmit {
   readonly validityPeriod: string;
   readonly priority: number;
   readonly status: number;
+  /** When it arrived (ms since the epoch). */
+  readonly at: number;
 }
 
 export interface SmscStats {
@@ -475,6 +477,7 @@ export class SmscSimulator {
       validityPeriod: String(pdu.validity_period ?? ""),
       priority: Number(pdu.priority_flag ?? 0),
       status,
+      at: Date.now(),
     };
   }
 

@@ -6,6 +6,7 @@ import { natsDefaults } from "../../config/nats-config.js";
 import { openNatsCluster } from "../../cluster/nats-cluster.js";
 import { NatsServer } from "../../simulators/nats/nats-server.js";
 import { messageStoreContract, newMessage } from "../message-store-contract.js";
+import { suppressionStoreContract } from "../suppression-store-contract.js";
 import { NatsStore } from "./nats-store.js";
 
 let server: NatsServer;
@@ -15,7 +16,7 @@ before(async () => {
 after(() => server.stop());
 
 let stores = 0;
-messageStoreContract("NatsStore", async () => {
+async function natsStores() {
   // A prefix per test: each gets streams and buckets of its own on the one server.
   const prefix = `contract${++stores}`;
   return {
@@ -31,7 +32,10 @@ messageStoreContract("NatsStore", async () => {
       ),
     dispose: async () => {},
   };
-});
+}
+
+messageStoreContract("NatsStore", natsStores);
+suppressionStoreContract("NatsStore", natsStores, { shared: true });
 
 test("two nodes changing one message: every change lands once, none is lost to the other", async () => {
   const config = { ...natsDefaults, servers: [server.url], prefix: "twonodes", node: "a" };

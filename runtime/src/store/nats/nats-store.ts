@@ -31,6 +31,7 @@ import {
   unattachedEvent,
 } from "../message-state.js";
 import { isConflict } from "./conflicts.js";
+import { NatsSuppressions } from "./nats-suppressions.js";
 import { decodeEvent, decodeState, encodeEvent, encodeState, encodeWork } from "./records.js";
 import { UnfinishedIndex } from "./unfinished-index.js";
 
@@ -82,6 +83,8 @@ export class NatsStore implements MessageStore {
   /** Correlations being written, by message: its state naming the provider id waits for them. */
   readonly #correlating = new Map<string, Promise<unknown>>();
   readonly #unfinished: UnfinishedIndex;
+  /** The tenants' suppression lists, in their own bucket and stream. */
+  readonly suppressions: NatsSuppressions;
 
   readonly #sweeps: () => boolean;
 
@@ -98,6 +101,7 @@ export class NatsStore implements MessageStore {
     this.#closesCluster = options.closesCluster ?? false;
     this.#sweeps = options.sweeps ?? (() => true);
     this.#unfinished = new UnfinishedIndex(cluster);
+    this.suppressions = new NatsSuppressions(cluster);
   }
 
   async accept(news: readonly NewMessage[]): Promise<AcceptResult[]> {
@@ -121,7 +125,7 @@ export class NatsStore implements MessageStore {
     }
   }
 
-  async #acceptOne({ message, body }: NewMessage): Promise<AcceptResult> {
+  async #acceptOne({ message, body, detail }: NewMessage): Promise<AcceptResult> {
     const c = this.#cluster;
     if (message.idempotencyKey) {
       const key = idempotencyKeyOf(message.tenant, message.idempotencyKey);
@@ -135,7 +139,7 @@ export class NatsStore implements MessageStore {
     const state = initialState(message, Date.now());
     const [, event] = await Promise.all([
       c.states.create(state.id, encodeState(state)),
-      this.#publishEvent(acceptedEvent(state)),
+      this.#publishEvent(acceptedEvent(state, detail)),
       c.js.publish(`${c.names.messageSubject}.${state.id}`, body),
       c.recipients.put(recipientKey(state.tenant, recipientOf(message), state.id), empty),
     ]);

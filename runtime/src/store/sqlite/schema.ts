@@ -151,6 +151,44 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_recipient ON messages (tenant, recipient);
     `);
   },
+  // 4: suppression lists, one entry per (tenant, address, channel), and
+  // their audit trail, the entry as it was in each record (JSON).
+  `
+  CREATE TABLE suppressions (
+    tenant TEXT NOT NULL,
+    address TEXT NOT NULL,
+    channel INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    reason INTEGER NOT NULL,
+    note TEXT NOT NULL,
+    source TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, address, channel)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE suppression_changes (
+    seq INTEGER PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    note TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX suppression_changes_tenant ON suppression_changes (tenant, seq);
+  `,
+  // 5: cascades, one row per parent message: the plan (hermes.v1.Cascade)
+  // written once, the progress (JSON) rewritten at each step; the undecided
+  // ones indexed for resuming.
+  `
+  CREATE TABLE cascades (
+    parent_id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    plan BLOB NOT NULL,
+    progress TEXT NOT NULL,
+    done INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX cascades_undecided ON cascades (parent_id) WHERE done = 0;
+  `,
 ];
 
 /** A column of the layout of migration 2, from an event stored in the layout of migration 1. */

@@ -14,17 +14,23 @@ import {
   MessageStatus,
 } from "../../gen/hermes/v1/message_pb.js";
 import { messageStoreContract, newMessage } from "../message-store-contract.js";
+import { suppressionStoreContract } from "../suppression-store-contract.js";
+import { cascadeStoreContract } from "../cascade-store-contract.js";
 import { openDatabase } from "../open-database.js";
 import { migrations } from "./schema.js";
 import { SqliteStore } from "./sqlite-store.js";
 
-messageStoreContract("SqliteStore", async () => {
+async function sqliteStores() {
   const dir = mkdtempSync(join(tmpdir(), "hermes-store-"));
   return {
     open: async () => new SqliteStore({ path: join(dir, "hermes.db"), synchronous: "NORMAL" }),
     dispose: async () => rmSync(dir, { recursive: true, force: true }),
   };
-});
+}
+
+messageStoreContract("SqliteStore", sqliteStores);
+suppressionStoreContract("SqliteStore", sqliteStores);
+cascadeStoreContract("SqliteStore", sqliteStores);
 
 test("a database in the first layout (protobuf events) opens in the current one with nothing lost, recipients indexed", async () => {
   const dir = mkdtempSync(join(tmpdir(), "hermes-store-"));

@@ -36,6 +36,8 @@ import {
   stateOfRow,
 } from "./rows.js";
 import { migrate } from "./schema.js";
+import { SqliteCascades } from "./sqlite-cascades.js";
+import { SqliteSuppressions } from "./sqlite-suppressions.js";
 
 export interface SqliteStoreOptions {
   /** Database file; ":memory:" for tests that need no durability. */
@@ -75,18 +77,24 @@ export class SqliteStore implements MessageStore {
    * it.
    */
   readonly #live = new Map<string, LiveMessage>();
+  /** The tenants' suppression lists, in the same file and commits. */
+  readonly suppressions: SqliteSuppressions;
+  /** Cascades, in the same file and commits. */
+  readonly cascades: SqliteCascades;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = openDatabase(options.path, options.synchronous);
     migrate(this.#db);
     this.#commit = new GroupCommit(this.#db);
+    this.suppressions = new SqliteSuppressions(this.#db, this.#commit);
+    this.cascades = new SqliteCascades(this.#db, this.#commit);
     const db = this.#db;
     this.#s = {
       insertMessage: db.prepare(
         `INSERT INTO messages (id, tenant, channel, route, status, attempts, started, next_attempt_at,
            expires_at, created_at, updated_at, provider_message_id, idempotency_key, error, done, body,
            recipient)
-         VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, '', ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?, ?, ?, '', ?, ?, ?, ?, ?)`,
       ),
       byIdempotency: db.prepare(
         `SELECT ${stateColumns}, body FROM messages WHERE tenant = ? AND idempotency_key = ?`,
@@ -161,7 +169,7 @@ export class SqliteStore implements MessageStore {
       });
   }
 
-  #acceptOne({ message, body }: NewMessage): { result: AcceptResult; live?: LiveMessage } {
+  #acceptOne({ message, body, detail }: NewMessage): { result: AcceptResult; live?: LiveMessage } {
     if (message.idempotencyKey) {
       const row = this.#s.byIdempotency.get(message.tenant, message.idempotencyKey) as
         | (StateRow & { body: Uint8Array })
@@ -175,6 +183,7 @@ export class SqliteStore implements MessageStore {
       state.channel,
       state.route,
       state.status,
+      state.nextAttemptAt,
       state.expiresAt,
       state.createdAt,
       state.updatedAt,
@@ -184,7 +193,7 @@ export class SqliteStore implements MessageStore {
       body,
       recipientOf(message),
     );
-    const event = this.#appendEvent(acceptedEvent(state));
+    const event = this.#appendEvent(acceptedEvent(state, detail));
     return {
       result: { message, duplicate: false, event },
       live: { seq: Number(info.lastInsertRowid), state },

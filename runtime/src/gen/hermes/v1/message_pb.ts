@@ -14,7 +14,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/message.proto.
  */
 export const file_hermes_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("ChdoZXJtZXMvdjEvbWVzc2FnZS5wcm90bxIJaGVybWVzLnYxIm0KB0FkZHJlc3MSDwoFcGhvbmUYASABKAlIABIPCgVlbWFpbBgCIAEoCUgAEhYKDGRldmljZV90b2tlbhgDIAEoCUgAEhEKB2NoYXRfaWQYBCABKAlIABINCgN1cmwYBSABKAlIAEIGCgRraW5kIlYKCkF0dGFjaG1lbnQSEAoIZmlsZW5hbWUYASABKAkSFAoMY29udGVudF90eXBlGAIgASgJEgwKBGRhdGEYAyABKAwSEgoKY29udGVudF9pZBgEIAEoCSKZAQoLVGVtcGxhdGVSZWYSDAoEbmFtZRgBIAEoCRIQCghsYW5ndWFnZRgCIAEoCRI4Cgl2YXJpYWJsZXMYAyADKAsyJS5oZXJtZXMudjEuVGVtcGxhdGVSZWYuVmFyaWFibGVzRW50cnkaMAoOVmFyaWFibGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKMAQoHQ29udGVudBIMCgR0ZXh0GAEgASgJEgwKBGh0bWwYAiABKAkSDwoHc3ViamVjdBgDIAEoCRIqCgthdHRhY2htZW50cxgEIAMoCzIVLmhlcm1lcy52MS5BdHRhY2htZW50EigKCHRlbXBsYXRlGAUgASgLMhYuaGVybWVzLnYxLlRlbXBsYXRlUmVmItoECgdNZXNzYWdlEgoKAmlkGAEgASgJEg4KBnRlbmFudBgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIuaGVybWVzLnYxLkNoYW5uZWwSHgoCdG8YBCABKAsyEi5oZXJtZXMudjEuQWRkcmVzcxIgCgRmcm9tGAUgASgLMhIuaGVybWVzLnYxLkFkZHJlc3MSIwoHY29udGVudBgGIAEoCzISLmhlcm1lcy52MS5Db250ZW50EjIKCG1ldGFkYXRhGAcgAygLMiAuaGVybWVzLnYxLk1lc3NhZ2UuTWV0YWRhdGFFbnRyeRIXCg9pZGVtcG90ZW5jeV9rZXkYCCABKAkSKAoGc3RhdHVzGAkgASgOMhguaGVybWVzLnYxLk1lc3NhZ2VTdGF0dXMSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYDCABKA0SHwoFZXJyb3IYDSABKAsyEC5oZXJtZXMudjEuRXJyb3ISDQoFcm91dGUYDiABKAkSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgPIAEoCRIuCgpleHBpcmVzX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgRIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi3QMKDURlbGl2ZXJ5RXZlbnQSEAoIc2VxdWVuY2UYASABKAQSEgoKbWVzc2FnZV9pZBgCIAEoCRIOCgZ0ZW5hbnQYAyABKAkSKgoEa2luZBgEIAEoDjIcLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50S2luZBIoCgZzdGF0dXMYBSABKA4yGC5oZXJtZXMudjEuTWVzc2FnZVN0YXR1cxIoCgR0aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CgZkZXRhaWwYByADKAsyJC5oZXJtZXMudjEuRGVsaXZlcnlFdmVudC5EZXRhaWxFbnRyeRIfCgVlcnJvchgIIAEoCzIQLmhlcm1lcy52MS5FcnJvchIjCgdjaGFubmVsGAkgASgOMhIuaGVybWVzLnYxLkNoYW5uZWwSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgKIAEoCRIgCgRmcm9tGAsgASgLMhIuaGVybWVzLnYxLkFkZHJlc3MSHgoCdG8YDCABKAsyEi5oZXJtZXMudjEuQWRkcmVzcxIMCgR0ZXh0GA0gASgJGi0KC0RldGFpbEVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEqfwoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASDwoLQ0hBTk5FTF9TTVMQARIRCg1DSEFOTkVMX0VNQUlMEAISEAoMQ0hBTk5FTF9QVVNIEAMSEAoMQ0hBTk5FTF9DSEFUEAQSEwoPQ0hBTk5FTF9XRUJIT09LEAUq9wEKDU1lc3NhZ2VTdGF0dXMSHgoaTUVTU0FHRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdNRVNTQUdFX1NUQVRVU19BQ0NFUFRFRBABEhkKFU1FU1NBR0VfU1RBVFVTX1FVRVVFRBACEhwKGE1FU1NBR0VfU1RBVFVTX1NVQk1JVFRFRBADEhwKGE1FU1NBR0VfU1RBVFVTX0RFTElWRVJFRBAEEhkKFU1FU1NBR0VfU1RBVFVTX0ZBSUxFRBAFEhoKFk1FU1NBR0VfU1RBVFVTX0VYUElSRUQQBhIbChdNRVNTQUdFX1NUQVRVU19SRUpFQ1RFRBAHKoQCChFEZWxpdmVyeUV2ZW50S2luZBIjCh9ERUxJVkVSWV9FVkVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASHgoaREVMSVZFUllfRVZFTlRfS0lORF9TVEFUVVMQARIgChxERUxJVkVSWV9FVkVOVF9LSU5EX1JFVFJZSU5HEAISIAocREVMSVZFUllfRVZFTlRfS0lORF9QUk9HUkVTUxADEiEKHURFTElWRVJZX0VWRU5UX0tJTkRfQ09NUExBSU5UEAQSIgoeREVMSVZFUllfRVZFTlRfS0lORF9FTkdBR0VNRU5UEAUSHwobREVMSVZFUllfRVZFTlRfS0lORF9JTkJPVU5EEAZiBnByb3RvMw", [file_google_protobuf_timestamp, file_hermes_v1_error]);
+  fileDesc("ChdoZXJtZXMvdjEvbWVzc2FnZS5wcm90bxIJaGVybWVzLnYxIm0KB0FkZHJlc3MSDwoFcGhvbmUYASABKAlIABIPCgVlbWFpbBgCIAEoCUgAEhYKDGRldmljZV90b2tlbhgDIAEoCUgAEhEKB2NoYXRfaWQYBCABKAlIABINCgN1cmwYBSABKAlIAEIGCgRraW5kIlYKCkF0dGFjaG1lbnQSEAoIZmlsZW5hbWUYASABKAkSFAoMY29udGVudF90eXBlGAIgASgJEgwKBGRhdGEYAyABKAwSEgoKY29udGVudF9pZBgEIAEoCSKZAQoLVGVtcGxhdGVSZWYSDAoEbmFtZRgBIAEoCRIQCghsYW5ndWFnZRgCIAEoCRI4Cgl2YXJpYWJsZXMYAyADKAsyJS5oZXJtZXMudjEuVGVtcGxhdGVSZWYuVmFyaWFibGVzRW50cnkaMAoOVmFyaWFibGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKMAQoHQ29udGVudBIMCgR0ZXh0GAEgASgJEgwKBGh0bWwYAiABKAkSDwoHc3ViamVjdBgDIAEoCRIqCgthdHRhY2htZW50cxgEIAMoCzIVLmhlcm1lcy52MS5BdHRhY2htZW50EigKCHRlbXBsYXRlGAUgASgLMhYuaGVybWVzLnYxLlRlbXBsYXRlUmVmIrkGCgdNZXNzYWdlEgoKAmlkGAEgASgJEg4KBnRlbmFudBgCIAEoCRIjCgdjaGFubmVsGAMgASgOMhIuaGVybWVzLnYxLkNoYW5uZWwSHgoCdG8YBCABKAsyEi5oZXJtZXMudjEuQWRkcmVzcxIgCgRmcm9tGAUgASgLMhIuaGVybWVzLnYxLkFkZHJlc3MSIwoHY29udGVudBgGIAEoCzISLmhlcm1lcy52MS5Db250ZW50EjIKCG1ldGFkYXRhGAcgAygLMiAuaGVybWVzLnYxLk1lc3NhZ2UuTWV0YWRhdGFFbnRyeRIXCg9pZGVtcG90ZW5jeV9rZXkYCCABKAkSKAoGc3RhdHVzGAkgASgOMhguaGVybWVzLnYxLk1lc3NhZ2VTdGF0dXMSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYDCABKA0SHwoFZXJyb3IYDSABKAsyEC5oZXJtZXMudjEuRXJyb3ISDQoFcm91dGUYDiABKAkSGwoTcHJvdmlkZXJfbWVzc2FnZV9pZBgPIAEoCRIuCgpleHBpcmVzX2F0GBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghwcmlvcml0eRgRIAEoDRIrCgdzZW5kX2F0GBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCgl0aW1lX3pvbmUYEyABKAkSGgoSaWdub3JlX3F1aWV0X2hvdXJzGBQgASgIEiMKB2Nhc2NhZGUYFSABKAsyEi5oZXJtZXMudjEuQ2FzY2FkZRIzCg9uZXh0X2F0dGVtcHRfYXQYFiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhcmVudF9pZBgXIAEoCRIUCgxjYXNjYWRlX3N0ZXAYGCABKA0aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBImcKB0Nhc2NhZGUSJQoFc3RlcHMYASADKAsyFi5oZXJtZXMudjEuQ2FzY2FkZVN0ZXASDgoGcG9saWN5GAIgASgJEiUKCWFkZHJlc3NlcxgDIAMoCzISLmhlcm1lcy52MS5BZGRyZXNzIrIBCgtDYXNjYWRlU3RlcBIjCgdjaGFubmVsGAEgASgOMhIuaGVybWVzLnYxLkNoYW5uZWwSHgoCdG8YAiABKAsyEi5oZXJtZXMudjEuQWRkcmVzcxIXCg90aW1lb3V0X3NlY29uZHMYAyABKA0SIwoHY29udGVudBgEIAEoCzISLmhlcm1lcy52MS5Db250ZW50EiAKBGZyb20YBSABKAsyEi5oZXJtZXMudjEuQWRkcmVzcyK6AgoTQ2FzY2FkZVN0ZXBQcm9ncmVzcxIMCgRzdGVwGAEgASgNEiMKB2NoYW5uZWwYAiABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIeCgJ0bxgDIAEoCzISLmhlcm1lcy52MS5BZGRyZXNzEhcKD3RpbWVvdXRfc2Vjb25kcxgEIAEoDRIqCgVzdGF0ZRgFIAEoDjIbLmhlcm1lcy52MS5DYXNjYWRlU3RlcFN0YXRlEhIKCm1lc3NhZ2VfaWQYBiABKAkSKAoGc3RhdHVzGAcgASgOMhguaGVybWVzLnYxLk1lc3NhZ2VTdGF0dXMSLAoIZGVhZGxpbmUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEh8KBWVycm9yGAkgASgLMhAuaGVybWVzLnYxLkVycm9yIlMKD0Nhc2NhZGVQcm9ncmVzcxIRCglwYXJlbnRfaWQYASABKAkSLQoFc3RlcHMYAiADKAsyHi5oZXJtZXMudjEuQ2FzY2FkZVN0ZXBQcm9ncmVzcyLdAwoNRGVsaXZlcnlFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBISCgptZXNzYWdlX2lkGAIgASgJEg4KBnRlbmFudBgDIAEoCRIqCgRraW5kGAQgASgOMhwuaGVybWVzLnYxLkRlbGl2ZXJ5RXZlbnRLaW5kEigKBnN0YXR1cxgFIAEoDjIYLmhlcm1lcy52MS5NZXNzYWdlU3RhdHVzEigKBHRpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKBmRldGFpbBgHIAMoCzIkLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50LkRldGFpbEVudHJ5Eh8KBWVycm9yGAggASgLMhAuaGVybWVzLnYxLkVycm9yEiMKB2NoYW5uZWwYCSABKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIbChNwcm92aWRlcl9tZXNzYWdlX2lkGAogASgJEiAKBGZyb20YCyABKAsyEi5oZXJtZXMudjEuQWRkcmVzcxIeCgJ0bxgMIAEoCzISLmhlcm1lcy52MS5BZGRyZXNzEgwKBHRleHQYDSABKAkaLQoLRGV0YWlsRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASp/CgdDaGFubmVsEhcKE0NIQU5ORUxfVU5TUEVDSUZJRUQQABIPCgtDSEFOTkVMX1NNUxABEhEKDUNIQU5ORUxfRU1BSUwQAhIQCgxDSEFOTkVMX1BVU0gQAxIQCgxDSEFOTkVMX0NIQVQQBBITCg9DSEFOTkVMX1dFQkhPT0sQBSr3AQoNTWVzc2FnZVN0YXR1cxIeChpNRVNTQUdFX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF01FU1NBR0VfU1RBVFVTX0FDQ0VQVEVEEAESGQoVTUVTU0FHRV9TVEFUVVNfUVVFVUVEEAISHAoYTUVTU0FHRV9TVEFUVVNfU1VCTUlUVEVEEAMSHAoYTUVTU0FHRV9TVEFUVVNfREVMSVZFUkVEEAQSGQoVTUVTU0FHRV9TVEFUVVNfRkFJTEVEEAUSGgoWTUVTU0FHRV9TVEFUVVNfRVhQSVJFRBAGEhsKF01FU1NBR0VfU1RBVFVTX1JFSkVDVEVEEAcqmwIKEENhc2NhZGVTdGVwU3RhdGUSIgoeQ0FTQ0FERV9TVEVQX1NUQVRFX1VOU1BFQ0lGSUVEEAASHgoaQ0FTQ0FERV9TVEVQX1NUQVRFX1BFTkRJTkcQARIeChpDQVNDQURFX1NURVBfU1RBVEVfUlVOTklORxACEiAKHENBU0NBREVfU1RFUF9TVEFURV9ERUxJVkVSRUQQAxIdChlDQVNDQURFX1NURVBfU1RBVEVfRkFJTEVEEAQSIAocQ0FTQ0FERV9TVEVQX1NUQVRFX1RJTUVEX09VVBAFEh4KGkNBU0NBREVfU1RFUF9TVEFURV9TS0lQUEVEEAYSIAocQ0FTQ0FERV9TVEVQX1NUQVRFX0NBTkNFTExFRBAHKoQCChFEZWxpdmVyeUV2ZW50S2luZBIjCh9ERUxJVkVSWV9FVkVOVF9LSU5EX1VOU1BFQ0lGSUVEEAASHgoaREVMSVZFUllfRVZFTlRfS0lORF9TVEFUVVMQARIgChxERUxJVkVSWV9FVkVOVF9LSU5EX1JFVFJZSU5HEAISIAocREVMSVZFUllfRVZFTlRfS0lORF9QUk9HUkVTUxADEiEKHURFTElWRVJZX0VWRU5UX0tJTkRfQ09NUExBSU5UEAQSIgoeREVMSVZFUllfRVZFTlRfS0lORF9FTkdBR0VNRU5UEAUSHwobREVMSVZFUllfRVZFTlRfS0lORF9JTkJPVU5EEAZiBnByb3RvMw", [file_google_protobuf_timestamp, file_hermes_v1_error]);
 
 /**
  * Address identifies a recipient or sender on one channel.
@@ -305,6 +305,63 @@ export type Message = Message$1<"hermes.v1.Message"> & {
    * @generated from field: uint32 priority = 17;
    */
   priority: number;
+
+  /**
+   * Not before this instant: the message waits, QUEUED, until then (and the
+   * tenant's quiet hours may delay it further). Unset or past: at once.
+   *
+   * @generated from field: google.protobuf.Timestamp send_at = 18;
+   */
+  sendAt?: Timestamp | undefined;
+
+  /**
+   * The recipient's IANA time zone (e.g. "Europe/Paris"), for the tenant's
+   * quiet hours. Unset: derived from a phone number's country calling code
+   * where that country has a single time zone.
+   *
+   * @generated from field: string time_zone = 19;
+   */
+  timeZone: string;
+
+  /**
+   * Send at once even during the tenant's quiet hours (one-time codes,
+   * alerts the recipient asked for).
+   *
+   * @generated from field: bool ignore_quiet_hours = 20;
+   */
+  ignoreQuietHours: boolean;
+
+  /**
+   * Deliver through a cascade of channels instead of one: each step is a
+   * child message, started when the step before it fails or is not
+   * delivered in time (docs/cascades.md). channel must then be unset; to,
+   * when set, is one more address the steps may use.
+   *
+   * @generated from field: hermes.v1.Cascade cascade = 21;
+   */
+  cascade?: Cascade | undefined;
+
+  /**
+   * Output only: when a QUEUED message goes next (its send_at, the end of
+   * quiet hours, or a retry's backoff).
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 22;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+
+  /**
+   * Output only: on a cascade's step, the message that carries the cascade.
+   *
+   * @generated from field: string parent_id = 23;
+   */
+  parentId: string;
+
+  /**
+   * Output only: on a cascade's step, its position in the cascade (from 1).
+   *
+   * @generated from field: uint32 cascade_step = 24;
+   */
+  cascadeStep: number;
 };
 
 /**
@@ -313,6 +370,190 @@ export type Message = Message$1<"hermes.v1.Message"> & {
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
   messageDesc(file_hermes_v1_message, 4);
+
+/**
+ * Cascade is an ordered list of channels to reach one recipient by, one
+ * after the other, until a step is delivered.
+ *
+ * @generated from message hermes.v1.Cascade
+ */
+export type Cascade = Message$1<"hermes.v1.Cascade"> & {
+  /**
+   * The steps, in order; empty when policy names them.
+   *
+   * @generated from field: repeated hermes.v1.CascadeStep steps = 1;
+   */
+  steps: CascadeStep[];
+
+  /**
+   * A cascade policy of the caller's tenant (the gateway's config,
+   * tenants.<tenant>.cascades) whose steps to take instead.
+   *
+   * @generated from field: string policy = 2;
+   */
+  policy: string;
+
+  /**
+   * Where the recipient can be reached. A step without its own address takes
+   * the first of the message's to and these whose kind fits its channel
+   * (phone for SMS, email for EMAIL, device_token for PUSH, chat_id for
+   * CHAT, url for WEBHOOK).
+   *
+   * @generated from field: repeated hermes.v1.Address addresses = 3;
+   */
+  addresses: Address[];
+};
+
+/**
+ * Describes the message hermes.v1.Cascade.
+ * Use `create(CascadeSchema)` to create a new message.
+ */
+export const CascadeSchema: GenMessage<Cascade> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message, 5);
+
+/**
+ * CascadeStep is one channel of a cascade.
+ *
+ * @generated from message hermes.v1.CascadeStep
+ */
+export type CascadeStep = Message$1<"hermes.v1.CascadeStep"> & {
+  /**
+   * @generated from field: hermes.v1.Channel channel = 1;
+   */
+  channel: Channel;
+
+  /**
+   * Unset: taken from the message's addresses (see Cascade.addresses).
+   *
+   * @generated from field: hermes.v1.Address to = 2;
+   */
+  to?: Address | undefined;
+
+  /**
+   * Move on when this step's message is not DELIVERED this many seconds after
+   * it was due; 0: wait for its outcome. FAILED, EXPIRED and REJECTED always
+   * move on. The last step's timeout is not used.
+   *
+   * @generated from field: uint32 timeout_seconds = 3;
+   */
+  timeoutSeconds: number;
+
+  /**
+   * Unset: the message's content, as much of it as the channel carries.
+   *
+   * @generated from field: hermes.v1.Content content = 4;
+   */
+  content?: Content | undefined;
+
+  /**
+   * Unset: the message's from, when its kind fits the channel.
+   *
+   * @generated from field: hermes.v1.Address from = 5;
+   */
+  from?: Address | undefined;
+};
+
+/**
+ * Describes the message hermes.v1.CascadeStep.
+ * Use `create(CascadeStepSchema)` to create a new message.
+ */
+export const CascadeStepSchema: GenMessage<CascadeStep> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message, 6);
+
+/**
+ * CascadeStepProgress is one step of a cascade as it stands.
+ *
+ * @generated from message hermes.v1.CascadeStepProgress
+ */
+export type CascadeStepProgress = Message$1<"hermes.v1.CascadeStepProgress"> & {
+  /**
+   * Position in the cascade, from 1.
+   *
+   * @generated from field: uint32 step = 1;
+   */
+  step: number;
+
+  /**
+   * @generated from field: hermes.v1.Channel channel = 2;
+   */
+  channel: Channel;
+
+  /**
+   * @generated from field: hermes.v1.Address to = 3;
+   */
+  to?: Address | undefined;
+
+  /**
+   * @generated from field: uint32 timeout_seconds = 4;
+   */
+  timeoutSeconds: number;
+
+  /**
+   * @generated from field: hermes.v1.CascadeStepState state = 5;
+   */
+  state: CascadeStepState;
+
+  /**
+   * The step's message, once the step started.
+   *
+   * @generated from field: string message_id = 6;
+   */
+  messageId: string;
+
+  /**
+   * That message's status now.
+   *
+   * @generated from field: hermes.v1.MessageStatus status = 7;
+   */
+  status: MessageStatus;
+
+  /**
+   * A running step with a timeout: when the cascade moves on.
+   *
+   * @generated from field: google.protobuf.Timestamp deadline = 8;
+   */
+  deadline?: Timestamp | undefined;
+
+  /**
+   * Why the step was skipped, or why its message failed.
+   *
+   * @generated from field: hermes.v1.Error error = 9;
+   */
+  error?: Error | undefined;
+};
+
+/**
+ * Describes the message hermes.v1.CascadeStepProgress.
+ * Use `create(CascadeStepProgressSchema)` to create a new message.
+ */
+export const CascadeStepProgressSchema: GenMessage<CascadeStepProgress> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message, 7);
+
+/**
+ * CascadeProgress is a cascade's chain of steps.
+ *
+ * @generated from message hermes.v1.CascadeProgress
+ */
+export type CascadeProgress = Message$1<"hermes.v1.CascadeProgress"> & {
+  /**
+   * The message that carries the cascade; its status is the cascade's outcome.
+   *
+   * @generated from field: string parent_id = 1;
+   */
+  parentId: string;
+
+  /**
+   * @generated from field: repeated hermes.v1.CascadeStepProgress steps = 2;
+   */
+  steps: CascadeStepProgress[];
+};
+
+/**
+ * Describes the message hermes.v1.CascadeProgress.
+ * Use `create(CascadeProgressSchema)` to create a new message.
+ */
+export const CascadeProgressSchema: GenMessage<CascadeProgress> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message, 8);
 
 /**
  * DeliveryEvent is one entry in a message's history, streamed by WatchEvents.
@@ -400,7 +641,7 @@ export type DeliveryEvent = Message$1<"hermes.v1.DeliveryEvent"> & {
  * Use `create(DeliveryEventSchema)` to create a new message.
  */
 export const DeliveryEventSchema: GenMessage<DeliveryEvent> = /*@__PURE__*/
-  messageDesc(file_hermes_v1_message, 5);
+  messageDesc(file_hermes_v1_message, 9);
 
 /**
  * Channel is the kind of medium a message travels on. The router picks an
@@ -460,7 +701,8 @@ export const ChannelSchema: GenEnum<Channel> = /*@__PURE__*/
  * MessageStatus is the state machine of a message: ACCEPTED -> SUBMITTED ->
  * DELIVERED, with FAILED, EXPIRED and REJECTED as the other terminal states.
  * An attempt that fails temporarily moves the message to QUEUED until its
- * next attempt. A terminal status never changes; later reports are recorded
+ * next attempt; a message sent for later (send_at, quiet hours) is QUEUED
+ * until then. A terminal status never changes; later reports are recorded
  * as events only.
  *
  * @generated from enum hermes.v1.MessageStatus
@@ -479,7 +721,9 @@ export enum MessageStatus {
   ACCEPTED = 1,
 
   /**
-   * Waiting for the next delivery attempt after a temporary failure.
+   * Waiting for the next delivery attempt: after a temporary failure, or
+   * until its send_at or the end of the tenant's quiet hours
+   * (next_attempt_at says when).
    *
    * @generated from enum value: MESSAGE_STATUS_QUEUED = 2;
    */
@@ -514,7 +758,9 @@ export enum MessageStatus {
   EXPIRED = 6,
 
   /**
-   * Terminal: refused before any delivery attempt (no route, policy).
+   * Terminal: refused before any delivery attempt (no route, a suppressed
+   * address, policy), or cancelled (CancelMessage) before it left; the
+   * error's code says which.
    *
    * @generated from enum value: MESSAGE_STATUS_REJECTED = 7;
    */
@@ -526,6 +772,77 @@ export enum MessageStatus {
  */
 export const MessageStatusSchema: GenEnum<MessageStatus> = /*@__PURE__*/
   enumDesc(file_hermes_v1_message, 1);
+
+/**
+ * CascadeStepState is where one step of a cascade stands.
+ *
+ * @generated from enum hermes.v1.CascadeStepState
+ */
+export enum CascadeStepState {
+  /**
+   * @generated from enum value: CASCADE_STEP_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not started yet.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * Its message is on its way.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_RUNNING = 2;
+   */
+  RUNNING = 2,
+
+  /**
+   * Its message was delivered: the cascade's outcome.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_DELIVERED = 3;
+   */
+  DELIVERED = 3,
+
+  /**
+   * Its message failed, expired or was rejected (e.g. a suppressed address);
+   * the cascade moved on.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_FAILED = 4;
+   */
+  FAILED = 4,
+
+  /**
+   * Not delivered within its timeout; the cascade moved on. Its message's
+   * later outcome is history: a late failure starts nothing, a late delivery
+   * ends the cascade DELIVERED.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_TIMED_OUT = 5;
+   */
+  TIMED_OUT = 5,
+
+  /**
+   * Never started: the message has no address of its channel's kind.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_SKIPPED = 6;
+   */
+  SKIPPED = 6,
+
+  /**
+   * Never started, or stopped before its message left: an earlier step was
+   * delivered, or the cascade was cancelled.
+   *
+   * @generated from enum value: CASCADE_STEP_STATE_CANCELLED = 7;
+   */
+  CANCELLED = 7,
+}
+
+/**
+ * Describes the enum hermes.v1.CascadeStepState.
+ */
+export const CascadeStepStateSchema: GenEnum<CascadeStepState> = /*@__PURE__*/
+  enumDesc(file_hermes_v1_message, 2);
 
 /**
  * DeliveryEventKind says what happened to a message.
@@ -586,5 +903,5 @@ export enum DeliveryEventKind {
  * Describes the enum hermes.v1.DeliveryEventKind.
  */
 export const DeliveryEventKindSchema: GenEnum<DeliveryEventKind> = /*@__PURE__*/
-  enumDesc(file_hermes_v1_message, 2);
+  enumDesc(file_hermes_v1_message, 3);
 

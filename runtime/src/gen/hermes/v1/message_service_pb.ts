@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Error } from "./error_pb.js";
 import { file_hermes_v1_error } from "./error_pb.js";
-import type { Channel, DeliveryEvent, Message as Message$1 } from "./message_pb.js";
+import type { CascadeProgress, Channel, DeliveryEvent, Message as Message$1 } from "./message_pb.js";
 import { file_hermes_v1_message } from "./message_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file hermes/v1/message_service.proto.
  */
 export const file_hermes_v1_message_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9oZXJtZXMvdjEvbWVzc2FnZV9zZXJ2aWNlLnByb3RvEgloZXJtZXMudjEiMgoLU2VuZFJlcXVlc3QSIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlIkYKDFNlbmRSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2USEQoJZHVwbGljYXRlGAIgASgIIjgKEFNlbmRCYXRjaFJlcXVlc3QSJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZSKHAQoPQmF0Y2hJdGVtUmVzdWx0Eg0KBWluZGV4GAEgASgNEiUKB21lc3NhZ2UYAiABKAsyEi5oZXJtZXMudjEuTWVzc2FnZUgAEiEKBWVycm9yGAMgASgLMhAuaGVybWVzLnYxLkVycm9ySAASEQoJZHVwbGljYXRlGAQgASgIQggKBnJlc3VsdCJAChFTZW5kQmF0Y2hSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouaGVybWVzLnYxLkJhdGNoSXRlbVJlc3VsdCIfChFHZXRNZXNzYWdlUmVxdWVzdBIKCgJpZBgBIAEoCSJjChJHZXRNZXNzYWdlUmVzcG9uc2USIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlEigKBmV2ZW50cxgCIAMoCzIYLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50IncKEldhdGNoRXZlbnRzUmVxdWVzdBIWCg5hZnRlcl9zZXF1ZW5jZRgBIAEoBBITCgttZXNzYWdlX2lkcxgCIAMoCRIkCghjaGFubmVscxgDIAMoDjISLmhlcm1lcy52MS5DaGFubmVsEg4KBnJlcGxheRgEIAEoCCI+ChNXYXRjaEV2ZW50c1Jlc3BvbnNlEicKBWV2ZW50GAEgASgLMhguaGVybWVzLnYxLkRlbGl2ZXJ5RXZlbnQiXgoTRmluZE1lc3NhZ2VzUmVxdWVzdBITCglyZWNpcGllbnQYASABKAlIABIdChNwcm92aWRlcl9tZXNzYWdlX2lkGAIgASgJSAASDQoFbGltaXQYAyABKA1CBAoCYnkiPAoURmluZE1lc3NhZ2VzUmVzcG9uc2USJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZTL9AgoOTWVzc2FnZVNlcnZpY2USNwoEU2VuZBIWLmhlcm1lcy52MS5TZW5kUmVxdWVzdBoXLmhlcm1lcy52MS5TZW5kUmVzcG9uc2USRgoJU2VuZEJhdGNoEhsuaGVybWVzLnYxLlNlbmRCYXRjaFJlcXVlc3QaHC5oZXJtZXMudjEuU2VuZEJhdGNoUmVzcG9uc2USSQoKR2V0TWVzc2FnZRIcLmhlcm1lcy52MS5HZXRNZXNzYWdlUmVxdWVzdBodLmhlcm1lcy52MS5HZXRNZXNzYWdlUmVzcG9uc2USTgoLV2F0Y2hFdmVudHMSHS5oZXJtZXMudjEuV2F0Y2hFdmVudHNSZXF1ZXN0Gh4uaGVybWVzLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwARJPCgxGaW5kTWVzc2FnZXMSHi5oZXJtZXMudjEuRmluZE1lc3NhZ2VzUmVxdWVzdBofLmhlcm1lcy52MS5GaW5kTWVzc2FnZXNSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_error, file_hermes_v1_message]);
+  fileDesc("Ch9oZXJtZXMvdjEvbWVzc2FnZV9zZXJ2aWNlLnByb3RvEgloZXJtZXMudjEiMgoLU2VuZFJlcXVlc3QSIwoHbWVzc2FnZRgBIAEoCzISLmhlcm1lcy52MS5NZXNzYWdlIkYKDFNlbmRSZXNwb25zZRIjCgdtZXNzYWdlGAEgASgLMhIuaGVybWVzLnYxLk1lc3NhZ2USEQoJZHVwbGljYXRlGAIgASgIIjgKEFNlbmRCYXRjaFJlcXVlc3QSJAoIbWVzc2FnZXMYASADKAsyEi5oZXJtZXMudjEuTWVzc2FnZSKHAQoPQmF0Y2hJdGVtUmVzdWx0Eg0KBWluZGV4GAEgASgNEiUKB21lc3NhZ2UYAiABKAsyEi5oZXJtZXMudjEuTWVzc2FnZUgAEiEKBWVycm9yGAMgASgLMhAuaGVybWVzLnYxLkVycm9ySAASEQoJZHVwbGljYXRlGAQgASgIQggKBnJlc3VsdCJAChFTZW5kQmF0Y2hSZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhouaGVybWVzLnYxLkJhdGNoSXRlbVJlc3VsdCIfChFHZXRNZXNzYWdlUmVxdWVzdBIKCgJpZBgBIAEoCSKQAQoSR2V0TWVzc2FnZVJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5oZXJtZXMudjEuTWVzc2FnZRIoCgZldmVudHMYAiADKAsyGC5oZXJtZXMudjEuRGVsaXZlcnlFdmVudBIrCgdjYXNjYWRlGAMgASgLMhouaGVybWVzLnYxLkNhc2NhZGVQcm9ncmVzcyJ3ChJXYXRjaEV2ZW50c1JlcXVlc3QSFgoOYWZ0ZXJfc2VxdWVuY2UYASABKAQSEwoLbWVzc2FnZV9pZHMYAiADKAkSJAoIY2hhbm5lbHMYAyADKA4yEi5oZXJtZXMudjEuQ2hhbm5lbBIOCgZyZXBsYXkYBCABKAgiPgoTV2F0Y2hFdmVudHNSZXNwb25zZRInCgVldmVudBgBIAEoCzIYLmhlcm1lcy52MS5EZWxpdmVyeUV2ZW50Il4KE0ZpbmRNZXNzYWdlc1JlcXVlc3QSEwoJcmVjaXBpZW50GAEgASgJSAASHQoTcHJvdmlkZXJfbWVzc2FnZV9pZBgCIAEoCUgAEg0KBWxpbWl0GAMgASgNQgQKAmJ5IjwKFEZpbmRNZXNzYWdlc1Jlc3BvbnNlEiQKCG1lc3NhZ2VzGAEgAygLMhIuaGVybWVzLnYxLk1lc3NhZ2UiIgoUQ2FuY2VsTWVzc2FnZVJlcXVlc3QSCgoCaWQYASABKAkiPAoVQ2FuY2VsTWVzc2FnZVJlc3BvbnNlEiMKB21lc3NhZ2UYASABKAsyEi5oZXJtZXMudjEuTWVzc2FnZTLRAwoOTWVzc2FnZVNlcnZpY2USNwoEU2VuZBIWLmhlcm1lcy52MS5TZW5kUmVxdWVzdBoXLmhlcm1lcy52MS5TZW5kUmVzcG9uc2USRgoJU2VuZEJhdGNoEhsuaGVybWVzLnYxLlNlbmRCYXRjaFJlcXVlc3QaHC5oZXJtZXMudjEuU2VuZEJhdGNoUmVzcG9uc2USSQoKR2V0TWVzc2FnZRIcLmhlcm1lcy52MS5HZXRNZXNzYWdlUmVxdWVzdBodLmhlcm1lcy52MS5HZXRNZXNzYWdlUmVzcG9uc2USTgoLV2F0Y2hFdmVudHMSHS5oZXJtZXMudjEuV2F0Y2hFdmVudHNSZXF1ZXN0Gh4uaGVybWVzLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwARJPCgxGaW5kTWVzc2FnZXMSHi5oZXJtZXMudjEuRmluZE1lc3NhZ2VzUmVxdWVzdBofLmhlcm1lcy52MS5GaW5kTWVzc2FnZXNSZXNwb25zZRJSCg1DYW5jZWxNZXNzYWdlEh8uaGVybWVzLnYxLkNhbmNlbE1lc3NhZ2VSZXF1ZXN0GiAuaGVybWVzLnYxLkNhbmNlbE1lc3NhZ2VSZXNwb25zZWIGcHJvdG8z", [file_hermes_v1_error, file_hermes_v1_message]);
 
 /**
  * SendRequest carries the message to send. The gateway sets id, tenant,
@@ -171,6 +171,13 @@ export type GetMessageResponse = Message<"hermes.v1.GetMessageResponse"> & {
    * @generated from field: repeated hermes.v1.DeliveryEvent events = 2;
    */
   events: DeliveryEvent[];
+
+  /**
+   * For a cascade, or one of its steps: the cascade's chain of steps.
+   *
+   * @generated from field: hermes.v1.CascadeProgress cascade = 3;
+   */
+  cascade?: CascadeProgress | undefined;
 };
 
 /**
@@ -301,6 +308,42 @@ export const FindMessagesResponseSchema: GenMessage<FindMessagesResponse> = /*@_
   messageDesc(file_hermes_v1_message_service, 10);
 
 /**
+ * @generated from message hermes.v1.CancelMessageRequest
+ */
+export type CancelMessageRequest = Message<"hermes.v1.CancelMessageRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message hermes.v1.CancelMessageRequest.
+ * Use `create(CancelMessageRequestSchema)` to create a new message.
+ */
+export const CancelMessageRequestSchema: GenMessage<CancelMessageRequest> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message_service, 11);
+
+/**
+ * @generated from message hermes.v1.CancelMessageResponse
+ */
+export type CancelMessageResponse = Message<"hermes.v1.CancelMessageResponse"> & {
+  /**
+   * The message as cancelled: REJECTED with error CANCELLED.
+   *
+   * @generated from field: hermes.v1.Message message = 1;
+   */
+  message?: Message$1 | undefined;
+};
+
+/**
+ * Describes the message hermes.v1.CancelMessageResponse.
+ * Use `create(CancelMessageResponseSchema)` to create a new message.
+ */
+export const CancelMessageResponseSchema: GenMessage<CancelMessageResponse> = /*@__PURE__*/
+  messageDesc(file_hermes_v1_message_service, 12);
+
+/**
  * MessageService is how services send messages and follow their delivery.
  * Every call needs an API key (Authorization: Bearer <key>); the key's tenant
  * owns the messages it sends and is the only tenant it can read.
@@ -361,6 +404,20 @@ export const MessageService: GenService<{
     methodKind: "unary";
     input: typeof FindMessagesRequestSchema;
     output: typeof FindMessagesResponseSchema;
+  },
+  /**
+   * CancelMessage stops a message that has not left: one waiting for its
+   * send_at, for quiet hours or for a retry, or a cascade (its parent), whose
+   * steps that have not left are cancelled with it. The message becomes
+   * REJECTED with error CANCELLED. A message being sent or sent already
+   * cannot be cancelled (FailedPrecondition).
+   *
+   * @generated from rpc hermes.v1.MessageService.CancelMessage
+   */
+  cancelMessage: {
+    methodKind: "unary";
+    input: typeof CancelMessageRequestSchema;
+    output: typeof CancelMessageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_hermes_v1_message_service, 0);

@@ -56,6 +56,11 @@ export enum ErrorCode {
   // The message store cannot be reached (a NATS cluster that is down or
   // unreachable); nothing was stored. Retry later.
   STORE_UNAVAILABLE = 22,
+  // The message was cancelled (CancelMessage) before it left.
+  CANCELLED = 23,
+  // The recipient's address is on the tenant's suppression list (it opted
+  // out, hard bounced or complained); nothing was sent to it.
+  SUPPRESSED = 24,
 }
 
 // Error describes why something failed and whether trying again may help.

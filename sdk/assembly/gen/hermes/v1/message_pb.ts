@@ -24,13 +24,16 @@ export enum Channel {
 // MessageStatus is the state machine of a message: ACCEPTED -> SUBMITTED ->
 // DELIVERED, with FAILED, EXPIRED and REJECTED as the other terminal states.
 // An attempt that fails temporarily moves the message to QUEUED until its
-// next attempt. A terminal status never changes; later reports are recorded
+// next attempt; a message sent for later (send_at, quiet hours) is QUEUED
+// until then. A terminal status never changes; later reports are recorded
 // as events only.
 export enum MessageStatus {
   UNSPECIFIED = 0,
   // Durably stored and queued on its route; Send replies after this.
   ACCEPTED = 1,
-  // Waiting for the next delivery attempt after a temporary failure.
+  // Waiting for the next delivery attempt: after a temporary failure, or
+  // until its send_at or the end of the tenant's quiet hours
+  // (next_attempt_at says when).
   QUEUED = 2,
   // Handed to the provider or carrier, which answered with its own id.
   SUBMITTED = 3,
@@ -40,8 +43,33 @@ export enum MessageStatus {
   FAILED = 5,
   // Terminal: the message outlived its validity period.
   EXPIRED = 6,
-  // Terminal: refused before any delivery attempt (no route, policy).
+  // Terminal: refused before any delivery attempt (no route, a suppressed
+  // address, policy), or cancelled (CancelMessage) before it left; the
+  // error's code says which.
   REJECTED = 7,
+}
+
+// CascadeStepState is where one step of a cascade stands.
+export enum CascadeStepState {
+  UNSPECIFIED = 0,
+  // Not started yet.
+  PENDING = 1,
+  // Its message is on its way.
+  RUNNING = 2,
+  // Its message was delivered: the cascade's outcome.
+  DELIVERED = 3,
+  // Its message failed, expired or was rejected (e.g. a suppressed address);
+  // the cascade moved on.
+  FAILED = 4,
+  // Not delivered within its timeout; the cascade moved on. Its message's
+  // later outcome is history: a late failure starts nothing, a late delivery
+  // ends the cascade DELIVERED.
+  TIMED_OUT = 5,
+  // Never started: the message has no address of its channel's kind.
+  SKIPPED = 6,
+  // Never started, or stopped before its message left: an earlier step was
+  // delivered, or the cascade was cancelled.
+  CANCELLED = 7,
 }
 
 // DeliveryEventKind says what happened to a message.
@@ -431,6 +459,28 @@ export class Message {
   expiresAt: Timestamp | null = null;
   // Scheduling priority: higher is sent first within a route (0-9).
   priority: u32 = 0;
+  // Not before this instant: the message waits, QUEUED, until then (and the
+  // tenant's quiet hours may delay it further). Unset or past: at once.
+  sendAt: Timestamp | null = null;
+  // The recipient's IANA time zone (e.g. "Europe/Paris"), for the tenant's
+  // quiet hours. Unset: derived from a phone number's country calling code
+  // where that country has a single time zone.
+  timeZone: string = "";
+  // Send at once even during the tenant's quiet hours (one-time codes,
+  // alerts the recipient asked for).
+  ignoreQuietHours: bool = false;
+  // Deliver through a cascade of channels instead of one: each step is a
+  // child message, started when the step before it fails or is not
+  // delivered in time (docs/cascades.md). channel must then be unset; to,
+  // when set, is one more address the steps may use.
+  cascade: Cascade | null = null;
+  // Output only: when a QUEUED message goes next (its send_at, the end of
+  // quiet hours, or a retry's backoff).
+  nextAttemptAt: Timestamp | null = null;
+  // Output only: on a cascade's step, the message that carries the cascade.
+  parentId: string = "";
+  // Output only: on a cascade's step, its position in the cascade (from 1).
+  cascadeStep: u32 = 0;
 
   /** Appends this message's fields to `w`. */
   encodeTo(w: Writer): void {
@@ -457,6 +507,13 @@ export class Message {
     if (this.providerMessageId.length > 0) { w.tag(15, 2); w.string(this.providerMessageId); }
     { const v = this.expiresAt; if (v !== null) { w.tag(16, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
     if (this.priority != 0) { w.tag(17, 0); w.uint32(this.priority); }
+    { const v = this.sendAt; if (v !== null) { w.tag(18, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    if (this.timeZone.length > 0) { w.tag(19, 2); w.string(this.timeZone); }
+    if (this.ignoreQuietHours) { w.tag(20, 0); w.bool(this.ignoreQuietHours); }
+    { const v = this.cascade; if (v !== null) { w.tag(21, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    { const v = this.nextAttemptAt; if (v !== null) { w.tag(22, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    if (this.parentId.length > 0) { w.tag(23, 2); w.string(this.parentId); }
+    if (this.cascadeStep != 0) { w.tag(24, 0); w.uint32(this.cascadeStep); }
   }
 
   /** The binary encoding of this message. */
@@ -567,6 +624,40 @@ export class Message {
           if (r.expect(17, wt, 0)) { this.priority = r.uint32(); }
           break;
         }
+        case 18: {
+          if (!r.expect(18, wt, 2)) break;
+          let v = this.sendAt; if (v === null) { v = new Timestamp(); this.sendAt = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 19: {
+          if (r.expect(19, wt, 2)) { this.timeZone = r.string(); }
+          break;
+        }
+        case 20: {
+          if (r.expect(20, wt, 0)) { this.ignoreQuietHours = r.bool(); }
+          break;
+        }
+        case 21: {
+          if (!r.expect(21, wt, 2)) break;
+          let v = this.cascade; if (v === null) { v = new Cascade(); this.cascade = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 22: {
+          if (!r.expect(22, wt, 2)) break;
+          let v = this.nextAttemptAt; if (v === null) { v = new Timestamp(); this.nextAttemptAt = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 23: {
+          if (r.expect(23, wt, 2)) { this.parentId = r.string(); }
+          break;
+        }
+        case 24: {
+          if (r.expect(24, wt, 0)) { this.cascadeStep = r.uint32(); }
+          break;
+        }
         default:
           r.skip(field, wt);
       }
@@ -578,6 +669,302 @@ export class Message {
   static decode(data: Uint8Array): Message | null {
     const r = Reader.of(data);
     const m = new Message().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// Cascade is an ordered list of channels to reach one recipient by, one
+// after the other, until a step is delivered.
+export class Cascade {
+  // The steps, in order; empty when policy names them.
+  steps: Array<CascadeStep> = new Array<CascadeStep>();
+  // A cascade policy of the caller's tenant (the gateway's config,
+  // tenants.<tenant>.cascades) whose steps to take instead.
+  policy: string = "";
+  // Where the recipient can be reached. A step without its own address takes
+  // the first of the message's to and these whose kind fits its channel
+  // (phone for SMS, email for EMAIL, device_token for PUSH, chat_id for
+  // CHAT, url for WEBHOOK).
+  addresses: Array<Address> = new Array<Address>();
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    { const list = this.steps;
+      for (let i = 0; i < list.length; i++) { w.tag(1, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+    if (this.policy.length > 0) { w.tag(2, 2); w.string(this.policy); }
+    { const list = this.addresses;
+      for (let i = 0; i < list.length; i++) { w.tag(3, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (!r.expect(1, wt, 2)) break;
+          const outer = r.enter(); this.steps.push(new CascadeStep().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 2)) { this.policy = r.string(); }
+          break;
+        }
+        case 3: {
+          if (!r.expect(3, wt, 2)) break;
+          const outer = r.enter(); this.addresses.push(new Address().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): Cascade | null {
+    const r = Reader.of(data);
+    const m = new Cascade().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// CascadeStep is one channel of a cascade.
+export class CascadeStep {
+  channel: Channel = 0;
+  // Unset: taken from the message's addresses (see Cascade.addresses).
+  to: Address | null = null;
+  // Move on when this step's message is not DELIVERED this many seconds after
+  // it was due; 0: wait for its outcome. FAILED, EXPIRED and REJECTED always
+  // move on. The last step's timeout is not used.
+  timeoutSeconds: u32 = 0;
+  // Unset: the message's content, as much of it as the channel carries.
+  content: Content | null = null;
+  // Unset: the message's from, when its kind fits the channel.
+  from: Address | null = null;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.channel != 0) { w.tag(1, 0); w.int32(this.channel); }
+    { const v = this.to; if (v !== null) { w.tag(2, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    if (this.timeoutSeconds != 0) { w.tag(3, 0); w.uint32(this.timeoutSeconds); }
+    { const v = this.content; if (v !== null) { w.tag(4, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    { const v = this.from; if (v !== null) { w.tag(5, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 0)) { this.channel = r.int32(); }
+          break;
+        }
+        case 2: {
+          if (!r.expect(2, wt, 2)) break;
+          let v = this.to; if (v === null) { v = new Address(); this.to = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 3: {
+          if (r.expect(3, wt, 0)) { this.timeoutSeconds = r.uint32(); }
+          break;
+        }
+        case 4: {
+          if (!r.expect(4, wt, 2)) break;
+          let v = this.content; if (v === null) { v = new Content(); this.content = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 5: {
+          if (!r.expect(5, wt, 2)) break;
+          let v = this.from; if (v === null) { v = new Address(); this.from = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): CascadeStep | null {
+    const r = Reader.of(data);
+    const m = new CascadeStep().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// CascadeStepProgress is one step of a cascade as it stands.
+export class CascadeStepProgress {
+  // Position in the cascade, from 1.
+  step: u32 = 0;
+  channel: Channel = 0;
+  to: Address | null = null;
+  timeoutSeconds: u32 = 0;
+  state: CascadeStepState = 0;
+  // The step's message, once the step started.
+  messageId: string = "";
+  // That message's status now.
+  status: MessageStatus = 0;
+  // A running step with a timeout: when the cascade moves on.
+  deadline: Timestamp | null = null;
+  // Why the step was skipped, or why its message failed.
+  error: Error$ | null = null;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.step != 0) { w.tag(1, 0); w.uint32(this.step); }
+    if (this.channel != 0) { w.tag(2, 0); w.int32(this.channel); }
+    { const v = this.to; if (v !== null) { w.tag(3, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    if (this.timeoutSeconds != 0) { w.tag(4, 0); w.uint32(this.timeoutSeconds); }
+    if (this.state != 0) { w.tag(5, 0); w.int32(this.state); }
+    if (this.messageId.length > 0) { w.tag(6, 2); w.string(this.messageId); }
+    if (this.status != 0) { w.tag(7, 0); w.int32(this.status); }
+    { const v = this.deadline; if (v !== null) { w.tag(8, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+    { const v = this.error; if (v !== null) { w.tag(9, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 0)) { this.step = r.uint32(); }
+          break;
+        }
+        case 2: {
+          if (r.expect(2, wt, 0)) { this.channel = r.int32(); }
+          break;
+        }
+        case 3: {
+          if (!r.expect(3, wt, 2)) break;
+          let v = this.to; if (v === null) { v = new Address(); this.to = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 4: {
+          if (r.expect(4, wt, 0)) { this.timeoutSeconds = r.uint32(); }
+          break;
+        }
+        case 5: {
+          if (r.expect(5, wt, 0)) { this.state = r.int32(); }
+          break;
+        }
+        case 6: {
+          if (r.expect(6, wt, 2)) { this.messageId = r.string(); }
+          break;
+        }
+        case 7: {
+          if (r.expect(7, wt, 0)) { this.status = r.int32(); }
+          break;
+        }
+        case 8: {
+          if (!r.expect(8, wt, 2)) break;
+          let v = this.deadline; if (v === null) { v = new Timestamp(); this.deadline = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        case 9: {
+          if (!r.expect(9, wt, 2)) break;
+          let v = this.error; if (v === null) { v = new Error$(); this.error = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): CascadeStepProgress | null {
+    const r = Reader.of(data);
+    const m = new CascadeStepProgress().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+// CascadeProgress is a cascade's chain of steps.
+export class CascadeProgress {
+  // The message that carries the cascade; its status is the cascade's outcome.
+  parentId: string = "";
+  steps: Array<CascadeStepProgress> = new Array<CascadeStepProgress>();
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.parentId.length > 0) { w.tag(1, 2); w.string(this.parentId); }
+    { const list = this.steps;
+      for (let i = 0; i < list.length; i++) { w.tag(2, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 2)) { this.parentId = r.string(); }
+          break;
+        }
+        case 2: {
+          if (!r.expect(2, wt, 2)) break;
+          const outer = r.enter(); this.steps.push(new CascadeStepProgress().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): CascadeProgress | null {
+    const r = Reader.of(data);
+    const m = new CascadeProgress().mergeFrom(r);
     return r.error === null ? m : null;
   }
 }

@@ -3,7 +3,7 @@
 
 import { Reader, Writer } from "../../../proto";
 import { Error$ } from "./error_pb";
-import { Channel, DeliveryEvent, Message } from "./message_pb";
+import { CascadeProgress, Channel, DeliveryEvent, Message } from "./message_pb";
 
 // SendRequest carries the message to send. The gateway sets id, tenant,
 // status, timestamps, attempts and route; the caller sets the rest.
@@ -328,12 +328,15 @@ export class GetMessageResponse {
   message: Message | null = null;
   // Every event of this message, oldest first.
   events: Array<DeliveryEvent> = new Array<DeliveryEvent>();
+  // For a cascade, or one of its steps: the cascade's chain of steps.
+  cascade: CascadeProgress | null = null;
 
   /** Appends this message's fields to `w`. */
   encodeTo(w: Writer): void {
     { const v = this.message; if (v !== null) { w.tag(1, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
     { const list = this.events;
       for (let i = 0; i < list.length; i++) { w.tag(2, 2); const at = w.fork(); unchecked(list[i]).encodeTo(w); w.join(at); } }
+    { const v = this.cascade; if (v !== null) { w.tag(3, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
   }
 
   /** The binary encoding of this message. */
@@ -359,6 +362,12 @@ export class GetMessageResponse {
         case 2: {
           if (!r.expect(2, wt, 2)) break;
           const outer = r.enter(); this.events.push(new DeliveryEvent().mergeFrom(r)); r.leave(outer);
+          break;
+        }
+        case 3: {
+          if (!r.expect(3, wt, 2)) break;
+          let v = this.cascade; if (v === null) { v = new CascadeProgress(); this.cascade = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
           break;
         }
         default:
@@ -610,6 +619,91 @@ export class FindMessagesResponse {
   static decode(data: Uint8Array): FindMessagesResponse | null {
     const r = Reader.of(data);
     const m = new FindMessagesResponse().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+export class CancelMessageRequest {
+  id: string = "";
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    if (this.id.length > 0) { w.tag(1, 2); w.string(this.id); }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (r.expect(1, wt, 2)) { this.id = r.string(); }
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): CancelMessageRequest | null {
+    const r = Reader.of(data);
+    const m = new CancelMessageRequest().mergeFrom(r);
+    return r.error === null ? m : null;
+  }
+}
+
+export class CancelMessageResponse {
+  // The message as cancelled: REJECTED with error CANCELLED.
+  message: Message | null = null;
+
+  /** Appends this message's fields to `w`. */
+  encodeTo(w: Writer): void {
+    { const v = this.message; if (v !== null) { w.tag(1, 2); const at = w.fork(); v.encodeTo(w); w.join(at); } }
+  }
+
+  /** The binary encoding of this message. */
+  encode(): Uint8Array {
+    const w = new Writer();
+    this.encodeTo(w);
+    return w.finish();
+  }
+
+  /** Reads fields from `r` up to its current end; on malformed input `r.error` is set. */
+  mergeFrom(r: Reader): this {
+    while (r.more()) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      switch (field) {
+        case 1: {
+          if (!r.expect(1, wt, 2)) break;
+          let v = this.message; if (v === null) { v = new Message(); this.message = v; }
+          const outer = r.enter(); v.mergeFrom(r); r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(field, wt);
+      }
+    }
+    return this;
+  }
+
+  /** Decodes `data`; null when it is not a valid encoding (use `mergeFrom` to learn why). */
+  static decode(data: Uint8Array): CancelMessageResponse | null {
+    const r = Reader.of(data);
+    const m = new CancelMessageResponse().mergeFrom(r);
     return r.error === null ? m : null;
   }
 }
