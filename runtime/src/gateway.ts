@@ -1,28 +1,23 @@
 import { pino, type Logger } from "pino";
 import { CascadeEngine } from "./cascades/cascade-engine.js";
-import { ClusterNode } from "./cluster/cluster-node.js";
-import type { GatewayConfig, RouteConfig } from "./config/gateway-config.js";
-import { builtinAdapters } from "./drivers/builtin-adapters.js";
-import { ErrorCode, HermesError } from "./errors/hermes-error.js";
+import type { ClusterNode } from "./cluster/cluster-node.js";
+import { openPlugins } from "./composition/plugins.js";
+import { startRoutes } from "./composition/routes.js";
+import { openStorage } from "./composition/storage.js";
+import type { GatewayConfig } from "./config/gateway-config.js";
 import { EventBus } from "./events/event-bus.js";
 import { Supervisor } from "./kernel/index.js";
-import { PluginHost } from "./plugin-host/plugin-host.js";
-import { compilePlugin } from "./plugin-host/plugin-module.js";
-import { bindPluginHost, PluginRegistry } from "./plugin-registry/index.js";
-import type { AdapterFactory, ChannelAdapter } from "./router/adapter.js";
-import { RouteSupervisor } from "./router/route-supervisor.js";
+import type { PluginHost } from "./plugin-host/plugin-host.js";
+import type { PluginRegistry } from "./plugin-registry/index.js";
+import type { AdapterFactory } from "./router/adapter.js";
 import { Router } from "./router/router.js";
 import { Scheduler } from "./scheduling/scheduler.js";
 import { startApiServer } from "./server/api-server.js";
 import { GatewayMetrics } from "./server/metrics.js";
 import type { MessageStore } from "./store/message-store.js";
-import { SqliteStore } from "./store/sqlite/sqlite-store.js";
-import { startTracing } from "./tracing/otel-tracer.js";
-import { type MessageTracer, noTracing } from "./tracing/tracer.js";
+import { noTracing } from "./tracing/tracer.js";
 import { SmppServer } from "./smpp-server/smpp-server.js";
 import { SqliteServerStore } from "./smpp-server/sqlite-server-store.js";
-import { KeywordMatcher } from "./suppression/keywords.js";
-import { SuppressionList } from "./suppression/suppression-list.js";
 
 export const version = "0.1.0";
 
@@ -55,41 +50,22 @@ export interface Gateway {
 }
 
 /**
- * Starts the gateway: store, supervision tree with one supervisor per route,
- * router, then the server. The server listens last, so nothing is accepted
- * before every route is ready and every unfinished message is queued again.
- * Everything is this gateway's own: two gateways in one process share nothing.
+ * Starts the gateway: storage, plugins, the router and cascade engine, the
+ * supervision tree with one supervisor per route, the SMPP server, then the
+ * API port. The port listens last, so nothing is accepted before every route
+ * is ready and every unfinished message is queued again. Everything is this
+ * gateway's own: two gateways in one process share nothing.
  */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = options.logger ?? pino({ level: config.logLevel, name: "hermes" });
-  const tracer = config.tracing ? startTracing(config.tracing, version) : noTracing;
-  // On a cluster (store.kind "nats") the store, the work queues and the bind leases are NATS's.
-  const node = config.store.nats && (await ClusterNode.join(config.store.nats, log));
-  const store: MessageStore =
-    node?.store ??
-    new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
-  const suppressions =
-    store.suppressions &&
-    (await SuppressionList.open(
-      store.suppressions,
-      new KeywordMatcher(config.suppression.keywords),
-      log.child({ component: "suppressions" }),
-    ));
-  const pluginHost = new PluginHost();
-  const plugins = new PluginRegistry({
-    // A cluster node's registry is a replica of the cluster's, rebuilt at every start.
-    path: node ? ":memory:" : config.store.path,
-    synchronous: config.store.synchronous,
-    maxArtifactBytes: config.plugins.maxArtifactBytes,
-    allowUnsigned: config.plugins.allowUnsigned,
-    log: log.child({ component: "plugin-registry" }),
-    // Refuse at publish what the host's sandbox would refuse at activation.
-    validate: async (artifact) => void (await compilePlugin(artifact, pluginHost.policy)),
-  });
-  // Before the routes start: `plugin:` wasm routes load their active version from the registry.
-  const unbindPlugins = bindPluginHost(plugins, pluginHost);
-  const catalog = node ? await node.plugins(plugins) : plugins;
+  // Loaded only when configured: a gateway that does not trace never loads OpenTelemetry.
+  const tracer = config.tracing
+    ? (await import("./tracing/otel-tracer.js")).startTracing(config.tracing, version)
+    : noTracing;
+  const storage = await openStorage(config, log);
+  const { node, store, suppressions } = storage;
+  const plugins = await openPlugins(config, node, log);
   // Watchers follow `bus`. On a cluster every node's events reach it from the event
   // stream, this node's included, so the router's own publishing goes nowhere.
   const bus = new EventBus();
@@ -137,34 +113,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stopTree = async () => {
     closing = true;
     await root.stop("shutdown");
-    suppressions?.close();
-    unbindPlugins();
     plugins.close();
-    await (node ? node.leave() : store.close());
+    await storage.close();
     await tracer.shutdown().catch((err) => log.warn({ err }, "exporting the last spans failed"));
   };
 
-  try {
-    const adapters = { ...builtinAdapters(pluginHost), ...wrapFactories(options.adapters) };
-    await node?.queues.prepare(config.routes);
-    for (const route of config.routes)
-      await startRoute(route, adapters, root, router, log, node, tracer);
-  } catch (reason) {
-    await stopTree();
-    throw reason;
-  }
-
-  // A cluster's unfinished messages wait in their work queues: nothing to resume.
-  const resumed = node ? 0 : await router.resume();
-  if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
-  const cascading = await cascades.resume();
-  if (cascading > 0) log.info({ cascades: cascading }, "resumed undecided cascades");
-  await node?.follow(bus);
-  router.startHousekeeping();
-
-  // Like the API, it takes messages only once every route is ready. Config refuses it on NATS.
   let smppServer: SmppServer | undefined;
   try {
+    const env = { root, router, log, node, tracer, pluginHost: plugins.host };
+    await startRoutes(config.routes, { ...env, adapters: options.adapters });
+    await resume(router, cascades, node, bus, log);
+    // Like the API, it takes messages only once every route is ready. Config refuses it on NATS.
     smppServer =
       config.smppServer &&
       (await SmppServer.start({
@@ -191,11 +150,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     bus,
     root,
-    registry: catalog,
+    registry: plugins.catalog,
     metrics,
     // Plugin metrics (hermes_metric) live on the plugin host's registry; the names never clash.
     exposition: async () => ({
-      body: (await metrics.registry.metrics()) + (await pluginHost.metrics.registry.metrics()),
+      body: (await metrics.registry.metrics()) + (await plugins.host.metrics.registry.metrics()),
       contentType: metrics.registry.contentType,
     }),
     version,
@@ -209,7 +168,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     { url: server.url },
     "gateway listening (Connect, gRPC, gRPC-Web over h2c; Connect over HTTP/1.1)",
   );
-
   if (server.consoleUrl) log.info({ url: server.consoleUrl }, "operator console");
 
   return {
@@ -220,8 +178,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     router,
     root,
     log,
-    plugins,
-    pluginHost,
+    plugins: plugins.registry,
+    pluginHost: plugins.host,
     smppServer,
     async close() {
       // Already while the routes stop: their children ending is not the root failing.
@@ -239,49 +197,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 }
 
-type AdapterLoaders = Readonly<Record<string, () => Promise<AdapterFactory>>>;
-
-function wrapFactories(factories: GatewayOptions["adapters"]): AdapterLoaders {
-  return Object.fromEntries(
-    Object.entries(factories ?? {}).map(([type, factory]) => [type, async () => factory]),
-  );
-}
-
-/** Builds a route's adapter, starts its supervisor, registers it with the router and starts it. */
-async function startRoute(
-  route: RouteConfig,
-  adapters: AdapterLoaders,
-  root: Supervisor,
+/**
+ * Picks up what the last run left: unfinished messages are queued again (a
+ * cluster's wait in their work queues instead), undecided cascades continue,
+ * and housekeeping (expiry, failover) starts.
+ */
+async function resume(
   router: Router,
-  log: Logger,
+  cascades: CascadeEngine,
   node: ClusterNode | undefined,
-  tracer: MessageTracer,
+  bus: EventBus,
+  log: Logger,
 ): Promise<void> {
-  const adapter = await buildAdapter(route, adapters);
-  const supervisor = await RouteSupervisor.start(root, route.name, log);
-  const runtime = router.addRoute(route, adapter, supervisor);
-  await adapter.start({
-    route: route.name,
-    channel: route.channel,
-    config: route.config,
-    log: log.child({ route: route.name, adapter: adapter.type }),
-    supervisor,
-    report: (report) => router.report(route.name, report),
-    demandChanged: () => runtime.feeder.pump(),
-    leases: node?.leases,
-    tracer,
-  });
-  log.info({ route: route.name, adapter: adapter.type }, "route started");
-}
-
-async function buildAdapter(route: RouteConfig, adapters: AdapterLoaders): Promise<ChannelAdapter> {
-  const load = adapters[route.adapter];
-  if (!load) {
-    throw new HermesError(
-      ErrorCode.CONFIG_INVALID,
-      `route ${route.name}: unknown adapter "${route.adapter}" (known: ${Object.keys(adapters).join(", ")})`,
-      { field: `routes.${route.name}.adapter` },
-    );
-  }
-  return (await load())(route.config);
+  const resumed = node ? 0 : await router.resume();
+  if (resumed > 0) log.info({ resumed }, "resumed unfinished messages");
+  const cascading = await cascades.resume();
+  if (cascading > 0) log.info({ cascades: cascading }, "resumed undecided cascades");
+  await node?.follow(bus);
+  router.startHousekeeping();
 }
