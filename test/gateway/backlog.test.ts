@@ -4,48 +4,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Code, type ConnectError } from "@connectrpc/connect";
-import { create } from "@bufbuild/protobuf";
-import type { ChannelAdapter, SendOutcome } from "@hermes/runtime";
-import {
-  Channel,
-  ErrorCode,
-  MessageSchema,
-  MessageStatus,
-  RouteState,
-} from "@hermes/runtime/contracts";
+import { ErrorCode, MessageStatus } from "@hermes/runtime/contracts";
 import { clients, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { chatMessage, GatedAdapter } from "../support/gated-adapter.js";
 import { until, untilTerminal } from "../support/wait.js";
-
-/** An adapter that takes nothing until the test opens it. */
-class GatedAdapter implements ChannelAdapter {
-  readonly type = "gated";
-  open = false;
-  #demandChanged = () => {};
-  async start(ctx: Parameters<ChannelAdapter["start"]>[0]): Promise<void> {
-    this.#demandChanged = () => ctx.demandChanged();
-  }
-  demand(): number {
-    return this.open ? 100 : 0;
-  }
-  async send(): Promise<SendOutcome> {
-    return { kind: "delivered" };
-  }
-  openGate(): void {
-    this.open = true;
-    this.#demandChanged();
-  }
-  health() {
-    return { state: RouteState.UP };
-  }
-  async stop(): Promise<void> {}
-}
-
-const chat = (text: string) =>
-  create(MessageSchema, {
-    channel: Channel.CHAT,
-    to: { kind: { case: "chatId", value: "u-1" } },
-    content: { text },
-  });
 
 describe("a bounded backlog", () => {
   const adapter = new GatedAdapter();
@@ -66,16 +28,16 @@ describe("a bounded backlog", () => {
     const { messages } = clients(gw.gateway.url);
     const accepted: string[] = [];
     for (let i = 0; i < 5; i++)
-      accepted.push((await messages.send({ message: chat(`m${i}`) })).message!.id);
+      accepted.push((await messages.send({ message: chatMessage(`m${i}`) })).message!.id);
     await assert.rejects(
-      messages.send({ message: chat("one too many") }),
+      messages.send({ message: chatMessage("one too many") }),
       (error: ConnectError) => {
         assert.equal(error.code, Code.ResourceExhausted);
         assert.match(error.rawMessage, /route chat has 5 messages waiting.*nothing was stored/);
         return true;
       },
     );
-    const batch = await messages.sendBatch({ messages: [chat("b0"), chat("b1")] });
+    const batch = await messages.sendBatch({ messages: [chatMessage("b0"), chatMessage("b1")] });
     for (const item of batch.results) {
       assert.equal(item.result.case, "error");
       assert.equal(item.result.case === "error" && item.result.value.code, ErrorCode.QUEUE_FULL);
@@ -97,7 +59,7 @@ describe("a bounded backlog", () => {
 
     adapter.openGate();
     for (const id of accepted) await untilTerminal(messages, id);
-    const again = await messages.send({ message: chat("after the drain") });
+    const again = await messages.send({ message: chatMessage("after the drain") });
     assert.equal(again.message?.status, MessageStatus.ACCEPTED);
   });
 });

@@ -4,56 +4,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { create } from "@bufbuild/protobuf";
-import type { ChannelAdapter, SendOutcome } from "@hermes/runtime";
-import {
-  Channel,
-  ErrorCode,
-  MessageSchema,
-  MessageStatus,
-  RouteState,
-} from "@hermes/runtime/contracts";
+import { ErrorCode, MessageStatus } from "@hermes/runtime/contracts";
 import { clients, keys, startTestGateway, type TestGateway } from "../support/gateway-harness.js";
+import { chatMessage, GatedAdapter } from "../support/gated-adapter.js";
 import { until, untilTerminal } from "../support/wait.js";
-
-/** Takes nothing until opened; then holds each send until the test lets it finish. */
-class HeldAdapter implements ChannelAdapter {
-  readonly type = "held";
-  open = false;
-  readonly sent: string[] = [];
-  readonly #waiting = new Map<string, (outcome: SendOutcome) => void>();
-  #demandChanged = () => {};
-  async start(ctx: Parameters<ChannelAdapter["start"]>[0]): Promise<void> {
-    this.#demandChanged = () => ctx.demandChanged();
-  }
-  demand(): number {
-    return this.open ? 10 - this.#waiting.size : 0;
-  }
-  send(message: Parameters<ChannelAdapter["send"]>[0]): Promise<SendOutcome> {
-    this.sent.push(message.id);
-    return new Promise((resolve) => this.#waiting.set(message.id, resolve));
-  }
-  openGate(): void {
-    this.open = true;
-    this.#demandChanged();
-  }
-  finish(id: string): void {
-    this.#waiting.get(id)?.({ kind: "delivered" });
-    this.#waiting.delete(id);
-    this.#demandChanged();
-  }
-  health() {
-    return { state: RouteState.UP };
-  }
-  async stop(): Promise<void> {}
-}
-
-const chat = (text: string) =>
-  create(MessageSchema, {
-    channel: Channel.CHAT,
-    to: { kind: { case: "chatId", value: "u-1" } },
-    content: { text },
-  });
 
 async function refusal(call: Promise<unknown>): Promise<ConnectError> {
   try {
@@ -65,7 +19,7 @@ async function refusal(call: Promise<unknown>): Promise<ConnectError> {
 }
 
 describe("CancelMessage", () => {
-  const adapter = new HeldAdapter();
+  const adapter = new GatedAdapter({ hold: true, window: 10 });
   let gw: TestGateway;
 
   before(async () => {
@@ -78,8 +32,8 @@ describe("CancelMessage", () => {
 
   test("a waiting message is cancelled and never sent; one being sent or finished is refused", async () => {
     const { messages } = clients(gw.gateway.url);
-    const waiting = (await messages.send({ message: chat("cancel me") })).message!;
-    const leaving = (await messages.send({ message: chat("too late") })).message!;
+    const waiting = (await messages.send({ message: chatMessage("cancel me") })).message!;
+    const leaving = (await messages.send({ message: chatMessage("too late") })).message!;
 
     const { message: cancelled } = await messages.cancelMessage({ id: waiting.id });
     assert.equal(cancelled?.status, MessageStatus.REJECTED);
@@ -108,7 +62,7 @@ describe("CancelMessage", () => {
   test("another tenant's message is not found, and cancelling needs the send scope", async () => {
     const { messages } = clients(gw.gateway.url);
     adapter.open = false;
-    const mine = (await messages.send({ message: chat("mine") })).message!;
+    const mine = (await messages.send({ message: chatMessage("mine") })).message!;
     const other = clients(gw.gateway.url, keys.otherTenant).messages;
     assert.equal((await refusal(other.cancelMessage({ id: mine.id }))).code, Code.NotFound);
     assert.equal((await refusal(other.cancelMessage({ id: "nope" }))).code, Code.NotFound);
