@@ -14,8 +14,6 @@
 // tracing adds per message.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -23,8 +21,8 @@ import { fileURLToPath } from "node:url";
 import { startBenchSmsc } from "@hermes/runtime/simulators";
 import { type GatewayProcess, spawnGateway } from "../support/gateway-process.js";
 import { median, processCpuUs } from "./_measure.js";
+import { benchKey, writeBenchConfig } from "./support/bench-gateway.js";
 
-const key = "bench-key";
 const unaryCount = 20_000;
 const batchCount = 50_000;
 const concurrency = 50;
@@ -42,7 +40,7 @@ async function load(url: string, mode: string, count: number, clients = concurre
       mode,
       String(count),
       String(clients),
-      key,
+      benchKey,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
@@ -113,31 +111,24 @@ async function startCollector() {
 export default async function bench(): Promise<Record<string, number>> {
   const smsc = await startBenchSmsc();
   const bare = await startBare();
-  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-pipeline-"));
-  const configPath = join(dir, "hermes.config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
-      apiKeys: [{ key, tenant: "bench", scopes: ["send", "read"] }],
-      routes: [
-        {
-          name: "carrier",
-          channel: "sms",
-          adapter: "smpp",
-          config: {
-            host: "127.0.0.1",
-            port: smsc.port,
-            systemId: "bench",
-            window: 100,
-            throughput: 0,
-          },
+  const bench = writeBenchConfig("pipeline", {
+    apiKeys: [{ key: benchKey, tenant: "bench", scopes: ["send", "read"] }],
+    routes: [
+      {
+        name: "carrier",
+        channel: "sms",
+        adapter: "smpp",
+        config: {
+          host: "127.0.0.1",
+          port: smsc.port,
+          systemId: "bench",
+          window: 100,
+          throughput: 0,
         },
-      ],
-      logLevel: "warn",
-    }),
-  );
+      },
+    ],
+    logLevel: "warn",
+  });
   /** Runs a load against a gateway until the SMSC has every message and its receipt back. */
   const run = async (
     gateway: GatewayProcess,
@@ -165,7 +156,7 @@ export default async function bench(): Promise<Record<string, number>> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "warn" });
+  const gateway = await spawnGateway(bench.configPath, { HERMES_LOG_LEVEL: "warn" });
   const metrics: Record<string, number> = {};
   try {
     await run(gateway, "json", 2000); // warm-up: JIT, caches, the first commits
@@ -193,9 +184,9 @@ export default async function bench(): Promise<Record<string, number>> {
   }
   // The same gateway with tracing on, exporting every span over OTLP/HTTP to a collector stand-in here.
   const collector = await startCollector();
-  const traced = await spawnGateway(configPath, {
+  const traced = await spawnGateway(bench.configPath, {
     HERMES_LOG_LEVEL: "warn",
-    HERMES_DB: join(dir, "traced.db"),
+    HERMES_DB: join(bench.dir, "traced.db"),
     HERMES_OTLP_ENDPOINT: collector.url,
   });
   try {
@@ -218,7 +209,7 @@ export default async function bench(): Promise<Record<string, number>> {
     await traced.exited;
     collector.close();
     await smsc.close();
-    rmSync(dir, { recursive: true, force: true });
+    bench.remove();
   }
   return metrics;
 }

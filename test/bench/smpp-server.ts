@@ -11,14 +11,11 @@
 //   server_msgs_per_s, direct_msgs_per_s, server_vs_direct_ratio,
 //   and the submit_sm_resp rate alone (server_submit_per_s,
 //   server_submit_vs_direct_ratio).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import smpp, { type PDU } from "smpp";
 import { startBenchSmsc } from "@hermes/runtime/simulators";
 import { spawnGateway } from "../support/gateway-process.js";
 import { median } from "./_measure.js";
+import { benchKey, freePort, writeBenchConfig } from "./support/bench-gateway.js";
 
 const window = 100;
 const count = 10_000;
@@ -87,53 +84,36 @@ async function client(port: number, systemId: string, password: string, n: numbe
   return { perS: n / seconds, submitPerS: n / ((submitsDone - started) / 1000) };
 }
 
-/** A loopback port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export default async function smppServerBench(): Promise<Record<string, number>> {
   const smsc = await startBenchSmsc({ receipts: "text" });
-  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-smpp-server-"));
   const smppPort = await freePort();
-  const configPath = join(dir, "hermes.config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      // The gateway's durable default: an fsync per group commit.
-      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
-      apiKeys: [{ key: "bench-key", tenant: "acme", scopes: ["send", "read", "admin"] }],
-      limits: { maxQueuedPerRoute: 1_000_000 },
-      routes: [
-        {
-          name: "carrier",
-          channel: "sms",
-          adapter: "smpp",
-          config: {
-            host: "127.0.0.1",
-            port: smsc.port,
-            systemId: "hermes",
-            window,
-            sendValidity: false,
-            submitIdFormat: "hex",
-            receiptIdFormat: "hex",
-          },
+  const bench = writeBenchConfig("smpp-server", {
+    apiKeys: [{ key: benchKey, tenant: "acme", scopes: ["send", "read", "admin"] }],
+    limits: { maxQueuedPerRoute: 1_000_000 },
+    routes: [
+      {
+        name: "carrier",
+        channel: "sms",
+        adapter: "smpp",
+        config: {
+          host: "127.0.0.1",
+          port: smsc.port,
+          systemId: "hermes",
+          window,
+          sendValidity: false,
+          submitIdFormat: "hex",
+          receiptIdFormat: "hex",
         },
-      ],
-      smppServer: {
-        host: "127.0.0.1",
-        port: smppPort,
-        receiptWindow: window,
-        accounts: [{ systemId: "bench", password: "bench", tenant: "acme", window }],
       },
-    }),
-  );
-  const gateway = await spawnGateway(configPath);
+    ],
+    smppServer: {
+      host: "127.0.0.1",
+      port: smppPort,
+      receiptWindow: window,
+      accounts: [{ systemId: "bench", password: "bench", tenant: "acme", window }],
+    },
+  });
+  const gateway = await spawnGateway(bench.configPath);
   try {
     const port = smppPort;
     // Warm both paths up.
@@ -159,6 +139,6 @@ export default async function smppServerBench(): Promise<Record<string, number>>
     gateway.child.kill("SIGTERM");
     await gateway.exited;
     await smsc.close();
-    rmSync(dir, { recursive: true, force: true });
+    bench.remove();
   }
 }

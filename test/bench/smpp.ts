@@ -33,29 +33,20 @@
 // per message is drain_cpu_us_per_message. Last, the memory of a full
 // backlog: 100,000 messages queued for an SMSC that never comes up, the
 // gateway's RSS, and one more Send refused (backlog_100k_rss_mb).
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { Code, type ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import Database from "better-sqlite3";
 import smpp, { type PDU } from "smpp";
-import {
-  Channel,
-  type Message,
-  MessageSchema,
-  MessageService,
-  MessageStatus,
-} from "@hermes/runtime/contracts";
+import { Channel, type Message, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
 import { decodePdu, encodePdu, type SubmitSm } from "@hermes/runtime/drivers";
 import { SmscSimulator, startBenchSmsc } from "@hermes/runtime/simulators";
 import { startTestGateway } from "../support/gateway-harness.js";
 import { spawnGateway } from "../support/gateway-process.js";
 import { sendAll, startCarrier, until } from "../smpp/support.js";
 import { median, processCpuUs } from "./_measure.js";
+import { benchClient, benchKey, freePort, writeBenchConfig } from "./support/bench-gateway.js";
 
 const text = "Your verification code is 123456. It expires in 10 minutes.";
 const counts = { 100: 20_000, 1: 5_000 } as const;
@@ -289,37 +280,29 @@ async function carrier(n: number): Promise<CarrierRun> {
  * process's CPU from the SMSC's start until it has every submit.
  */
 async function drain(n: number): Promise<{ perS: number; cpuUs: number }> {
-  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-drain-"));
   const port = await freePort();
-  const configPath = join(dir, "hermes.config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
-      apiKeys: [{ key: "bench-key", tenant: "bench", scopes: ["send"] }],
-      routes: [
-        {
-          name: "carrier",
-          channel: "sms",
-          adapter: "smpp",
-          config: {
-            host: "127.0.0.1",
-            port,
-            systemId: "bench",
-            window: 100,
-            throughput: 0,
-            registeredDelivery: 0,
-            reconnectInitialMs: 50,
-            reconnectMaxMs: 50,
-            maxRestarts: 1_000_000,
-          },
+  const bench = writeBenchConfig("drain", {
+    apiKeys: [{ key: benchKey, tenant: "bench", scopes: ["send"] }],
+    routes: [
+      {
+        name: "carrier",
+        channel: "sms",
+        adapter: "smpp",
+        config: {
+          host: "127.0.0.1",
+          port,
+          systemId: "bench",
+          window: 100,
+          throughput: 0,
+          registeredDelivery: 0,
+          reconnectInitialMs: 50,
+          reconnectMaxMs: 50,
+          maxRestarts: 1_000_000,
         },
-      ],
-      logLevel: "error",
-    }),
-  );
-  const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "error" });
+      },
+    ],
+  });
+  const gateway = await spawnGateway(bench.configPath, { HERMES_LOG_LEVEL: "error" });
   let smsc: Awaited<ReturnType<typeof startBenchSmsc>> | undefined;
   try {
     const client = benchClient(gateway.url);
@@ -343,7 +326,7 @@ async function drain(n: number): Promise<{ perS: number; cpuUs: number }> {
     gateway.child.kill("SIGTERM");
     await gateway.exited;
     await smsc?.close();
-    rmSync(dir, { recursive: true, force: true });
+    bench.remove();
   }
 }
 
@@ -355,31 +338,23 @@ async function drain(n: number): Promise<{ perS: number; cpuUs: number }> {
  * backlog (from /proc).
  */
 async function backlog(): Promise<{ idleRssMb: number; fullRssMb: number; refused: boolean }> {
-  const dir = mkdtempSync(join(tmpdir(), "hermes-bench-backlog-"));
-  const configPath = join(dir, "hermes.config.json");
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { host: "127.0.0.1", port: 0 },
-      store: { path: join(dir, "hermes.db"), synchronous: "FULL" },
-      apiKeys: [{ key: "bench-key", tenant: "bench", scopes: ["send"] }],
-      routes: [
-        {
-          name: "carrier",
-          channel: "sms",
-          adapter: "smpp",
-          config: {
-            host: "127.0.0.1",
-            port: await freePort(),
-            systemId: "bench",
-            maxRestarts: 1_000_000,
-          },
+  const bench = writeBenchConfig("backlog", {
+    apiKeys: [{ key: benchKey, tenant: "bench", scopes: ["send"] }],
+    routes: [
+      {
+        name: "carrier",
+        channel: "sms",
+        adapter: "smpp",
+        config: {
+          host: "127.0.0.1",
+          port: await freePort(),
+          systemId: "bench",
+          maxRestarts: 1_000_000,
         },
-      ],
-      logLevel: "error",
-    }),
-  );
-  const gateway = await spawnGateway(configPath, { HERMES_LOG_LEVEL: "error" });
+      },
+    ],
+  });
+  const gateway = await spawnGateway(bench.configPath, { HERMES_LOG_LEVEL: "error" });
   try {
     const client = benchClient(gateway.url);
     const idleRssMb = processRssMb(gateway.child.pid!);
@@ -399,25 +374,8 @@ async function backlog(): Promise<{ idleRssMb: number; fullRssMb: number; refuse
   } finally {
     gateway.child.kill("SIGTERM");
     await gateway.exited;
-    rmSync(dir, { recursive: true, force: true });
+    bench.remove();
   }
-}
-
-/** A Connect client of the bench's gateway processes. */
-function benchClient(baseUrl: string) {
-  return createClient(
-    MessageService,
-    createConnectTransport({
-      baseUrl,
-      httpVersion: "2",
-      interceptors: [
-        (next) => (req) => {
-          req.header.set("authorization", "Bearer bench-key");
-          return next(req);
-        },
-      ],
-    }),
-  );
 }
 
 /** A process's resident memory, in MB, from /proc (Linux). */
@@ -428,15 +386,6 @@ function processRssMb(pid: number): number {
 
 function cpuOf(stats: { readonly cpu: NodeJS.CpuUsage }): number {
   return stats.cpu.user + stats.cpu.system;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export default async function bench(): Promise<Record<string, number>> {
