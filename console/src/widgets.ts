@@ -10,6 +10,7 @@ const tones: Readonly<Record<string, Tone>> = {
   ACCEPTED: "info",
   SUBMITTED: "info",
   QUEUED: "warn",
+  TIMED_OUT: "warn",
   DEGRADED: "warn",
   RESTARTING: "warn",
   STARTING: "warn",

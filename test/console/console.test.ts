@@ -1,6 +1,6 @@
 // The operator console in a real browser (Debian's chromium through
 // playwright-core) against a real gateway: sign-in, a message followed to
-// DELIVERED on its timeline, a route going DOWN and recovering on the
+// DELIVERED on its timeline, a cascade's chain, a route going DOWN and recovering on the
 // overview, a plugin activated and rolled back, and what a read-only key
 // and a wrong key get. Screenshots of each page go to the folder printed.
 import assert from "node:assert/strict";
@@ -171,6 +171,41 @@ describe("the operator console in a browser", () => {
     await page.click("form.find button");
     await page.waitForSelector(`tr[data-message='${message!.id}']`);
     await shot("message-search");
+  });
+
+  test("a cascade's chain on its messages' pages: a step with no route fails, the next is delivered", async () => {
+    const { message } = await clients(gw.gateway.url).messages.send({
+      message: create(MessageSchema, {
+        content: { text: "your parcel is on its way" },
+        cascade: {
+          steps: [
+            { channel: Channel.CHAT, to: { kind: { case: "chatId", value: "user-7" } } },
+            { channel: Channel.SMS, to: { kind: { case: "phone", value: "+447700900123" } } },
+          ],
+        },
+      }),
+    });
+    const parent = message!.id;
+    await page.goto(`${consoleUrl}#/messages?id=${parent}`);
+    await page.waitForSelector(`section.cascade[data-parent='${parent}']`);
+    await page.waitForSelector("ol.cascade-steps li[data-step='2'][data-state=DELIVERED]", {
+      timeout: 30_000,
+    });
+    await page.waitForSelector(".message-header [data-state=DELIVERED]");
+    const first = page.locator("ol.cascade-steps li[data-step='1']");
+    assert.equal(await first.getAttribute("data-state"), "FAILED");
+    assert.match((await first.textContent()) ?? "", /chat\s*user-7.*why/s, "why it failed");
+    await shot("cascade-chain");
+
+    // The delivered step's message has its own page, with the same chain and a way back.
+    await page.click("ol.cascade-steps li[data-step='2'] a");
+    await page.waitForSelector("ol.cascade-steps li.current[data-step='2']");
+    await page.waitForSelector("ol.timeline li[data-status=DELIVERED]");
+    const step = (await page.textContent(".message-header h2")) ?? "";
+    assert.notEqual(step, "", "the step's own header");
+    assert.ok(!step.includes(parent), "a page of its own");
+    await page.click(`section.cascade a[href='#/messages?id=${parent}']`);
+    await page.waitForSelector(`.message-header h2 >> text=${parent}`);
   });
 
   test("live events stream as messages move", async () => {

@@ -1,7 +1,9 @@
 // Messages: find a message by id, recipient or provider id, and follow its
 // timeline: its stored events, then new ones live (WatchEvents from the
-// last one seen), so a message on screen moves on to DELIVERED by itself.
+// last one seen), so a message on screen moves on to DELIVERED by itself;
+// a cascade's parent or step shows the cascade's chain above it.
 import {
+  type CascadeProgress,
   Channel,
   type DeliveryEvent,
   DeliveryEventKind,
@@ -14,6 +16,7 @@ import { h, show } from "../dom.js";
 import { address, enumName, time } from "../format.js";
 import type { PageEntry, Session } from "../page.js";
 import { badge, pairs, problem, row, table } from "../widgets.js";
+import { cascadeChain } from "./cascade.js";
 import { routeChain, timelineEntry } from "./timeline.js";
 
 type By = "id" | "recipient" | "provider";
@@ -89,12 +92,16 @@ function list(messages: readonly Message[]): HTMLElement {
   );
 }
 
-/** Shows one message and its timeline, and keeps the timeline live until `signal` aborts. */
+/**
+ * Shows one message, its cascade chain when it has one, and its timeline,
+ * and keeps them live until `signal` aborts.
+ */
 async function detail(session: Session, id: string, into: HTMLElement, signal: AbortSignal) {
   let message: Message | undefined;
   let events: DeliveryEvent[];
+  let cascade: CascadeProgress | undefined;
   try {
-    ({ message, events } = await session.api.messages.getMessage({ id }, { signal }));
+    ({ message, events, cascade } = await session.api.messages.getMessage({ id }, { signal }));
   } catch (error) {
     if (!isCanceled(error)) show(into, problem(describe(error)));
     return;
@@ -103,13 +110,21 @@ async function detail(session: Session, id: string, into: HTMLElement, signal: A
   const header = h("div", { class: "message-header" });
   const timeline = h("ol", { class: "timeline" }, ...events.map(timelineEntry));
   const chain = h("p", { class: "chain" });
+  const steps = h("div");
   const render = () => {
     show(header, ...summary(message!));
     const routes = routeChain(events);
     show(chain, routes.length > 0 && `Route chain: ${routes.join(" → ")}`);
+    show(steps, cascade && cascadeChain(cascade, id));
+  };
+  /** The chain moves with the steps' messages, whose events are not this one's: read it again. */
+  const refreshCascade = async () => {
+    const latest = await session.api.messages.getMessage({ id }, { signal });
+    cascade = latest.cascade;
+    render();
   };
   render();
-  show(into, header, chain, h("h2", null, "Timeline"), timeline);
+  show(into, header, chain, steps, h("h2", null, "Timeline"), timeline);
   const last = events.at(-1)?.sequence ?? 0n;
   try {
     for await (const { event } of session.api.messages.watchEvents(
@@ -123,6 +138,7 @@ async function detail(session: Session, id: string, into: HTMLElement, signal: A
         message.status = event.status;
       if (event.providerMessageId) message.providerMessageId = event.providerMessageId;
       render();
+      if (cascade) await refreshCascade();
     }
   } catch (error) {
     if (!isCanceled(error) && !signal.aborted)
@@ -134,7 +150,7 @@ function summary(message: Message) {
   const status = enumName(MessageStatus, message.status);
   const facts: Array<[string, string]> = [
     ["to", address(message.to)],
-    ["channel", enumName(Channel, message.channel).toLowerCase()],
+    ["channel", message.cascade ? "cascade" : enumName(Channel, message.channel).toLowerCase()],
     ["route", message.route],
     ["attempts", String(message.attempts)],
     ["provider id", message.providerMessageId],
