@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { MessageStatus } from "@hermes/runtime/contracts";
 import { NatsServer, SmscSimulator } from "@hermes/runtime/simulators";
 import {
+  killBindHolder,
   leaseHolders,
   startNodes,
   stopNodes,
@@ -167,13 +168,16 @@ async function failover(dir: string, nats: NatsServer): Promise<{ seconds: numbe
     );
     const accepted: string[] = [];
     let sending = true;
+    // One client (one connection) per node: a new one per Send would meet the node's cap on
+    // connections per client address.
+    const apis = nodes.map((node) => clients(node.url, keys.all).messages);
     const load = Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
         for (let i = 0; sending; i++) {
           const node = nodes[(w + i) % nodes.length]!;
           if (node.child.signalCode !== null) continue;
           try {
-            const { message } = await clients(node.url, keys.all).messages.send({
+            const { message } = await apis[(w + i) % nodes.length]!.send({
               message: uniqueSms(`failover ${w} ${i}`),
             });
             accepted.push(message!.id);
@@ -186,21 +190,12 @@ async function failover(dir: string, nats: NatsServer): Promise<{ seconds: numbe
       () => "load",
       30_000,
     );
-    const victim = nodes.find((n) => n.url === holders.get("sms.transceiver-1"))!;
-    const killed = performance.now();
-    victim.child.kill("SIGKILL");
-    await victim.exited;
-    await poll(
-      () => smsc.boundSessions < 2,
-      () => "unbound",
-      10_000,
-    );
-    await poll(
-      () => smsc.boundSessions === 2,
-      () => "rebound",
-      60_000,
-    );
-    const seconds = (performance.now() - killed) / 1000;
+    const { victim, failoverMs } = await killBindHolder(nodes, holders, "sms.transceiver-1", smsc, {
+      binds: 2,
+      unboundWithinMs: 10_000,
+      reboundWithinMs: 60_000,
+    });
+    const seconds = failoverMs / 1000;
     await poll(
       () => accepted.length >= 1500,
       () => "load after",

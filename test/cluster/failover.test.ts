@@ -12,6 +12,7 @@ import { after, before, test } from "node:test";
 import { MessageStatus } from "@hermes/runtime/contracts";
 import { NatsServer, SmscSimulator } from "@hermes/runtime/simulators";
 import {
+  killBindHolder,
   leaseHolders,
   startNodes,
   stopNodes,
@@ -96,26 +97,15 @@ test("kill -9 of a bind's node: another node binds within the bound, nothing is 
     30_000,
   );
 
-  const victimUrl = holders.get("sms.transceiver-1")!;
-  const victim = nodes.find((n) => n.url === victimUrl)!;
-  const killedAt = performance.now();
-  victim.child.kill("SIGKILL");
-  await victim.exited;
-  await poll(
-    () => smsc.boundSessions < 2,
-    () => "the SMSC never saw the bind go",
-    5_000,
-  );
-  await poll(
-    () => smsc.boundSessions === 2,
-    () => "the bind never came back",
-    boundMs + 10_000,
-  );
-  const failoverMs = performance.now() - killedAt;
+  const { victim, failoverMs } = await killBindHolder(nodes, holders, "sms.transceiver-1", smsc, {
+    binds: 2,
+    unboundWithinMs: 5_000,
+    reboundWithinMs: boundMs + 10_000,
+  });
   const survivors = nodes.filter((n) => n !== victim);
   const after = await leaseHolders(survivors);
   assert.ok(
-    [...after.values()].every((url) => url && url !== victimUrl),
+    [...after.values()].every((url) => url && url !== victim.url),
     "both leases are held by surviving nodes",
   );
   assert.ok(failoverMs <= boundMs, `failover took ${failoverMs.toFixed(0)} ms, over ${boundMs} ms`);

@@ -4,6 +4,7 @@ import { create } from "@bufbuild/protobuf";
 import { Channel, type Message, MessageSchema, MessageStatus } from "@hermes/runtime/contracts";
 import { clients, keys, testApiKeys } from "./gateway-harness.js";
 import { type GatewayProcess, spawnGateway } from "./gateway-process.js";
+import { poll } from "./wait.js";
 
 /** A leased bind's lease: fast enough for a test to wait out (docs/scale-out.md's bound). */
 export const testLease = { leaseTtlMs: 2000, leaseRenewMs: 500 };
@@ -102,6 +103,39 @@ export async function leaseHolders(
     }
   }
   return held;
+}
+
+/**
+ * Kills (SIGKILL) the node holding `bindKey`'s lease and waits for the SMSC
+ * to see that bind go, then all `binds` bound again (held by other nodes);
+ * resolves with the node killed and the time from the kill to the last bind.
+ */
+export async function killBindHolder(
+  nodes: readonly GatewayProcess[],
+  holders: ReadonlyMap<string, string | undefined>,
+  bindKey: string,
+  smsc: { readonly boundSessions: number },
+  limits: {
+    readonly binds: number;
+    readonly unboundWithinMs: number;
+    readonly reboundWithinMs: number;
+  },
+): Promise<{ victim: GatewayProcess; failoverMs: number }> {
+  const victim = nodes.find((n) => n.url === holders.get(bindKey))!;
+  const killedAt = performance.now();
+  victim.child.kill("SIGKILL");
+  await victim.exited;
+  await poll(
+    () => smsc.boundSessions < limits.binds,
+    () => "the SMSC never saw the bind go",
+    limits.unboundWithinMs,
+  );
+  await poll(
+    () => smsc.boundSessions === limits.binds,
+    () => "the bind never came back",
+    limits.reboundWithinMs,
+  );
+  return { victim, failoverMs: performance.now() - killedAt };
 }
 
 /** An SMS with a text of its own, so the SMSC's record tells duplicates apart. */
