@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { Args, Flags } from "@oclif/core";
 import { type Address, AddressSchema, SuppressionReason } from "@hermes/runtime/contracts";
 import { ExitCode } from "../errors/exit-codes.js";
 import { Failure } from "../errors/failure.js";
@@ -7,6 +8,20 @@ import type { ChannelName } from "../output/names.js";
 /** Address kinds as `--kind` takes them. */
 export const addressKinds = ["phone", "email", "device-token", "chat-id"] as const;
 export type AddressKindName = (typeof addressKinds)[number];
+
+/** The address `hermes suppress add` and `remove` act on. */
+export const addressArg = Args.string({
+  description: "A phone number (E.164), email address, device token or chat id.",
+  required: true,
+});
+
+/** `--kind`: what the address is; `fallback` says how it is told otherwise. */
+export function kindFlag(fallback = "else from --channel, else guessed") {
+  return Flags.option({
+    options: addressKinds,
+    description: `What the address is (${fallback}).`,
+  })();
+}
 
 /** Reasons as `--reason` takes them. */
 export const reasonNames = ["manual", "opt-out", "hard-bounce", "complaint"] as const;

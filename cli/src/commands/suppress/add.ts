@@ -1,11 +1,12 @@
-import { Args, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
 import { SuppressionSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { channelNames, channelOf } from "../../output/names.js";
 import { suppressionTable } from "../../output/suppression-view.js";
 import {
-  addressKinds,
+  addressArg,
+  kindFlag,
   reasonNames,
   reasonOf,
   suppressionAddress,
@@ -22,20 +23,14 @@ export default class SuppressAdd extends GatewayCommand<typeof SuppressAdd> {
   ];
   static override enableJsonFlag = true;
   static override args = {
-    address: Args.string({
-      description: "A phone number (E.164), email address, device token or chat id.",
-      required: true,
-    }),
+    address: addressArg,
   };
   static override flags = {
     channel: Flags.option({
       options: channelNames,
       description: "Only this channel (default: every channel).",
     })(),
-    kind: Flags.option({
-      options: addressKinds,
-      description: "What the address is (else from --channel, else guessed).",
-    })(),
+    kind: kindFlag(),
     reason: Flags.option({
       options: reasonNames,
       default: "manual" as const,

@@ -3,7 +3,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { type Suppression, SuppressionSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { suppressionTable } from "../../output/suppression-view.js";
-import { addressKinds, suppressionAddress } from "../../suppression/suppression-input.js";
+import { kindFlag, suppressionAddress } from "../../suppression/suppression-input.js";
 
 export default class SuppressList extends GatewayCommand<typeof SuppressList> {
   static override summary = "List your tenant's suppression list.";
@@ -19,10 +19,7 @@ export default class SuppressList extends GatewayCommand<typeof SuppressList> {
     address: Args.string({ description: "Only this address's entries." }),
   };
   static override flags = {
-    kind: Flags.option({
-      options: addressKinds,
-      description: "What the address is (else guessed).",
-    })(),
+    kind: kindFlag("else guessed"),
     limit: Flags.integer({ default: 1000, min: 1, description: "List at most this many." }),
   };
 

@@ -1,10 +1,10 @@
-import { Args, Flags } from "@oclif/core";
+import { Flags } from "@oclif/core";
 import { toJson } from "@bufbuild/protobuf";
 import { SuppressionSchema } from "@hermes/runtime/contracts";
 import { GatewayCommand } from "../../gateway-command.js";
 import { channelNames, channelOf } from "../../output/names.js";
 import { suppressionTable } from "../../output/suppression-view.js";
-import { addressKinds, suppressionAddress } from "../../suppression/suppression-input.js";
+import { addressArg, kindFlag, suppressionAddress } from "../../suppression/suppression-input.js";
 
 export default class SuppressRemove extends GatewayCommand<typeof SuppressRemove> {
   static override summary = "Lift an address's suppression.";
@@ -16,20 +16,14 @@ export default class SuppressRemove extends GatewayCommand<typeof SuppressRemove
   ];
   static override enableJsonFlag = true;
   static override args = {
-    address: Args.string({
-      description: "A phone number (E.164), email address, device token or chat id.",
-      required: true,
-    }),
+    address: addressArg,
   };
   static override flags = {
     channel: Flags.option({
       options: channelNames,
       description: "Only the entry for this channel.",
     })(),
-    kind: Flags.option({
-      options: addressKinds,
-      description: "What the address is (else from --channel, else guessed).",
-    })(),
+    kind: kindFlag(),
     note: Flags.string({ description: "Why, for the audit trail.", default: "" }),
   };
 
