@@ -189,24 +189,7 @@ describe("hermes against a real gateway", () => {
   });
 
   test("the same idempotency key returns the first message", async () => {
-    const first = JSON.parse(
-      (
-        await hermes(
-          "send",
-          ...as(),
-          "-c",
-          "sms",
-          "-t",
-          "+447700900124",
-          "-b",
-          "once",
-          "-k",
-          "order-42",
-          "--json",
-        )
-      ).stdout,
-    );
-    const again = await hermes(
+    const send = [
       "send",
       ...as(),
       "-c",
@@ -217,7 +200,9 @@ describe("hermes against a real gateway", () => {
       "once",
       "-k",
       "order-42",
-    );
+    ];
+    const first = JSON.parse((await hermes(...send, "--json")).stdout);
+    const again = await hermes(...send);
     assert.equal(again.exitCode, 0);
     assert.match(
       again.stdout,
